@@ -1,0 +1,65 @@
+//! Arguments of the plain store commands: get, put, ls, history.
+
+use crate::output::Format;
+use clap::Args;
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  kvault get local:app/db#password\n  kvault get vault:secret/app/db -o json\n  kvault get vault:secret/app/db#password#3   # version 3"
+)]
+pub struct GetArgs {
+    /// What to read: SCHEME:PATH[#KEY[#VERSION]].
+    pub reference: String,
+
+    /// Output format for a whole secret (a single key prints its raw value).
+    #[arg(short, long, value_enum, default_value_t)]
+    pub output: Format,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  kvault put local:app/db username=app password=-      # password from stdin\n  kvault put vault:secret/app/tls cert=@tls.crt key=@tls.key\n  kvault put vault:secret/app/db password=- --cas 4  # only if version 4 is current\n\nPrefer key=- or key=@file for values: arguments are visible to other users in ps."
+)]
+pub struct PutArgs {
+    /// Where to write: SCHEME:PATH (no #key).
+    pub reference: String,
+
+    /// KEY=VALUE, KEY=@FILE or KEY=- (read the value from stdin, once).
+    #[arg(required = true, value_name = "KEY=VALUE")]
+    pub pairs: Vec<String>,
+
+    /// Keep the keys already stored and change only those given.
+    #[arg(long)]
+    pub merge: bool,
+
+    /// Write only if VERSION is the current version (check-and-set).
+    #[arg(long, value_name = "VERSION", conflicts_with = "create_only")]
+    pub cas: Option<u64>,
+
+    /// Write only if the secret does not exist yet.
+    #[arg(long)]
+    pub create_only: bool,
+
+    #[arg(short, long, value_enum, default_value_t)]
+    pub output: Format,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  kvault ls local:\n  kvault ls vault:secret/app")]
+pub struct LsArgs {
+    /// SCHEME:[PREFIX], e.g. `vault:secret/app` or `local:`.
+    pub prefix: String,
+
+    #[arg(short, long, value_enum, default_value_t)]
+    pub output: Format,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  kvault history vault:secret/app/db")]
+pub struct HistoryArgs {
+    /// The secret: SCHEME:PATH.
+    pub reference: String,
+
+    #[arg(short, long, value_enum, default_value_t)]
+    pub output: Format,
+}

@@ -1,0 +1,78 @@
+//! The command line: clap types only, no behaviour. Help text, man pages and
+//! completions are all generated from these definitions.
+
+pub mod exec;
+pub mod kv;
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0    success
+  1    the answer is \"no\": a secret or key that does not exist, audit findings at or above --fail-on
+  2    error: usage, configuration, unreachable or sealed store, permission denied, CAS conflict
+  126  exec: the command cannot be run     127  exec: the command was not found
+  `kvault exec` passes the child's exit code through once the child runs.";
+
+/// kvault: audit, sync, rotate and inject secrets around Kubernetes and Vault/OpenBao.
+///
+/// References name a secret in a store: `vault:secret/app/db#password`,
+/// `k8s:prod/app-db#password`, `local:app/db#password` (the embedded local
+/// store, no server needed). Append `#N` after the key to pin a version.
+#[derive(Debug, Parser)]
+#[command(name = "kvault", version = crate::VERSION, after_long_help = EXIT_CODES, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags that work before or after the subcommand.
+#[derive(Debug, Args, Clone, Default)]
+pub struct GlobalArgs {
+    /// More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    /// Print only data and errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR].
+    #[arg(long, global = true, value_name = "URL")]
+    pub vault_addr: Option<String>,
+
+    /// Vault namespace [env: VAULT_NAMESPACE].
+    #[arg(long, global = true, value_name = "NS")]
+    pub vault_namespace: Option<String>,
+
+    /// Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub local_store: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print a secret, or one key of it.
+    Get(kv::GetArgs),
+    /// Write a secret from key=value, key=@file or key=- (stdin) pairs.
+    Put(kv::PutArgs),
+    /// List the secrets under a prefix.
+    Ls(kv::LsArgs),
+    /// Show the versions of a secret.
+    History(kv::HistoryArgs),
+    /// Resolve references in the environment, then run a command with the values.
+    Exec(exec::ExecArgs),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  kvault completions bash > /etc/bash_completion.d/kvault")]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    pub shell: clap_complete::Shell,
+}

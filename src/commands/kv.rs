@@ -1,0 +1,263 @@
+//! `kvault get | put | ls | history`: plain access to any store.
+
+use crate::cli::kv::{GetArgs, HistoryArgs, LsArgs, PutArgs};
+use crate::cli::GlobalArgs;
+use crate::exit::{Failure, Result};
+use crate::output::{self, Format};
+use crate::store::{Cas, Reference, Scheme, SecretData, SecretValue, Stores};
+use std::collections::BTreeMap;
+use std::io::Read;
+use zeroize::Zeroizing;
+
+pub async fn get(stores: &Stores, args: GetArgs) -> Result<()> {
+    let reference = Reference::parse(&args.reference)?;
+    let secret = stores
+        .resolve(&reference)
+        .await
+        .map_err(|e| Failure::from(e).context(format!("cannot read `{reference}`")))?;
+    match (&reference.key, args.output) {
+        // One key, table format: the raw value, so `$(kvault get ...)` works.
+        (Some(key), Format::Table) => {
+            let value = secret.data.get(key).expect("resolve keeps the key");
+            output::stdout_bytes(value.expose())?;
+            if output::stdout_is_tty() {
+                output::stdout_bytes(b"\n")?;
+            }
+            Ok(())
+        }
+        (_, Format::Table) => {
+            let rows = secret
+                .data
+                .iter()
+                .map(|(k, v)| {
+                    vec![
+                        k.to_string(),
+                        String::from_utf8_lossy(v.expose()).into_owned(),
+                    ]
+                })
+                .collect();
+            output::table(&["KEY", "VALUE"], rows)
+        }
+        (_, format) => {
+            let map: BTreeMap<&str, Zeroizing<String>> = secret
+                .data
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k,
+                        Zeroizing::new(String::from_utf8_lossy(v.expose()).into_owned()),
+                    )
+                })
+                .collect();
+            output::structured(format, &map)
+        }
+    }
+}
+
+/// Parse `k=v`, `k=@file`, `k=-` into secret data. Stdin is read at most once.
+fn parse_pairs(pairs: &[String]) -> Result<SecretData> {
+    let mut data = SecretData::new();
+    let mut stdin_used = false;
+    for pair in pairs {
+        let Some((key, source)) = pair.split_once('=') else {
+            return Err(Failure::error(format!(
+                "`{}` is not KEY=VALUE, KEY=@FILE or KEY=-",
+                pair.split('=').next().unwrap_or_default()
+            )));
+        };
+        if key.is_empty() {
+            return Err(Failure::error("a KEY=VALUE pair has an empty key"));
+        }
+        let value = if source == "-" {
+            if stdin_used {
+                return Err(Failure::error("only one value can come from stdin (KEY=-)"));
+            }
+            stdin_used = true;
+            let mut buf = Zeroizing::new(Vec::new());
+            std::io::stdin().read_to_end(&mut buf).map_err(|e| {
+                Failure::error(format!("cannot read the value of `{key}` from stdin: {e}"))
+            })?;
+            // One trailing newline is how shells end input, not part of the value.
+            if buf.last() == Some(&b'\n') {
+                buf.pop();
+            }
+            SecretValue::new(buf.to_vec())
+        } else if let Some(file) = source.strip_prefix('@') {
+            let bytes = std::fs::read(file).map_err(|e| {
+                Failure::error(format!(
+                    "cannot read the value of `{key}` from `{file}`: {e}"
+                ))
+            })?;
+            SecretValue::new(bytes)
+        } else {
+            SecretValue::from_str_value(source)
+        };
+        data.insert(key, value);
+    }
+    Ok(data)
+}
+
+pub async fn put(stores: &Stores, global: &GlobalArgs, args: PutArgs) -> Result<()> {
+    let reference = Reference::parse(&args.reference)?;
+    if reference.key.is_some() {
+        return Err(Failure::error(format!(
+            "`{}` names a key; put takes the secret's path and KEY=VALUE pairs\nhelp: kvault put {}:{} KEY=-",
+            args.reference, reference.scheme, reference.path
+        )));
+    }
+    let mut data = parse_pairs(&args.pairs)?;
+    let store = stores.get(reference.scheme).await?;
+    let mut cas = match (args.cas, args.create_only) {
+        (Some(v), _) => Cas::Version(v),
+        (None, true) => Cas::MustNotExist,
+        (None, false) => Cas::Any,
+    };
+    if args.merge {
+        match store.read(&reference.path, None).await {
+            Ok(current) => {
+                for (k, v) in current.data {
+                    if data.get(&k).is_none() {
+                        data.insert(k, v);
+                    }
+                }
+                // Merge is read-modify-write: protect it with the version read,
+                // so a concurrent writer's change is not silently dropped.
+                if cas == Cas::Any {
+                    if let Some(v) = current.version.filter(|v| *v > 0) {
+                        cas = Cas::Version(v);
+                    }
+                }
+            }
+            Err(e) if e.is_not_found() => {}
+            Err(e) => {
+                return Err(Failure::from(e).context(format!("cannot read `{reference}` to merge")))
+            }
+        }
+    }
+    let version = store
+        .write(&reference.path, &data, cas)
+        .await
+        .map_err(|e| Failure::from(e).context(format!("cannot write `{reference}`")))?;
+    let keys: Vec<&str> = data.keys().collect();
+    match args.output {
+        Format::Table => output::status(
+            global.quiet,
+            format!(
+                "wrote {reference} ({} keys: {}){}",
+                keys.len(),
+                keys.join(", "),
+                if version > 0 {
+                    format!(", version {version}")
+                } else {
+                    String::new()
+                }
+            ),
+        ),
+        format => output::structured(
+            format,
+            &serde_json::json!({ "reference": reference.to_string(), "version": version, "keys": keys }),
+        )?,
+    }
+    Ok(())
+}
+
+/// `SCHEME:[PREFIX]`: the prefix may be empty (`local:`), unlike a reference.
+fn parse_prefix(text: &str) -> Result<(Scheme, String)> {
+    let scheme = Scheme::prefix_of(text).ok_or_else(|| {
+        Failure::error(format!(
+            "`{text}` has no known scheme (expected vault:, k8s: or local:)"
+        ))
+    })?;
+    let prefix = &text[scheme.as_str().len() + 1..];
+    if prefix.contains('#')
+        || prefix.split('/').any(|s| s == "..")
+        || prefix.chars().any(char::is_control)
+    {
+        return Err(Failure::error(format!("`{text}` is not a valid prefix")));
+    }
+    Ok((scheme, prefix.trim_matches('/').to_string()))
+}
+
+pub async fn ls(stores: &Stores, args: LsArgs) -> Result<()> {
+    let (scheme, prefix) = parse_prefix(&args.prefix)?;
+    let store = stores.get(scheme).await?;
+    let names = store
+        .list(&prefix)
+        .await
+        .map_err(|e| Failure::from(e).context(format!("cannot list `{}`", args.prefix)))?;
+    match args.output {
+        Format::Table => output::stdout_bytes(
+            names
+                .iter()
+                .map(|n| format!("{n}\n"))
+                .collect::<String>()
+                .as_bytes(),
+        ),
+        format => output::structured(format, &names),
+    }
+}
+
+pub async fn history(stores: &Stores, args: HistoryArgs) -> Result<()> {
+    let reference = Reference::parse(&args.reference)?;
+    let store = stores.get(reference.scheme).await?;
+    let versions = store.versions(&reference.path).await.map_err(|e| {
+        Failure::from(e).context(format!("cannot read the history of `{reference}`"))
+    })?;
+    match args.output {
+        Format::Table => {
+            let rows = versions
+                .iter()
+                .map(|v| {
+                    let state = if v.destroyed {
+                        "destroyed"
+                    } else if v.deleted {
+                        "deleted"
+                    } else if v.current {
+                        "current"
+                    } else {
+                        ""
+                    };
+                    vec![
+                        v.version.to_string(),
+                        v.created.clone().unwrap_or_default(),
+                        state.to_string(),
+                    ]
+                })
+                .collect();
+            output::table(&["VERSION", "CREATED", "STATE"], rows)
+        }
+        format => output::structured(format, &versions),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairs_accept_literal_and_file_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("v");
+        std::fs::write(&file, b"from-file").unwrap();
+        let data = parse_pairs(&["a=1".into(), format!("b=@{}", file.display())]).unwrap();
+        assert_eq!(data.get("a").unwrap().expose(), b"1");
+        assert_eq!(data.get("b").unwrap().expose(), b"from-file");
+    }
+
+    #[test]
+    fn a_pair_without_equals_is_refused_without_echoing_it_whole() {
+        let err = parse_pairs(&["novalue".into()]).unwrap_err();
+        assert!(err.message.contains("KEY=VALUE"));
+    }
+
+    #[test]
+    fn prefixes_may_be_empty_but_not_escape() {
+        assert_eq!(
+            parse_prefix("local:").unwrap(),
+            (Scheme::Local, String::new())
+        );
+        assert_eq!(parse_prefix("vault:secret/app/").unwrap().1, "secret/app");
+        assert!(parse_prefix("local:../x").is_err());
+        assert!(parse_prefix("nope:x").is_err());
+    }
+}

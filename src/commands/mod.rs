@@ -1,0 +1,42 @@
+//! One module per subcommand. Each turns its arguments into calls on the
+//! library and reports through `output`; none holds business logic.
+
+pub mod completions;
+pub mod exec;
+pub mod kv;
+
+use crate::cli::{Cli, Command, GlobalArgs};
+use crate::exit::{Code, Result};
+use crate::store::{local::LocalConfig, vault::VaultConfig, StoreConfig, Stores};
+
+/// Store settings: environment first, then flags on top (flags beat env).
+pub fn store_config(global: &GlobalArgs) -> StoreConfig {
+    let mut config = StoreConfig {
+        vault: VaultConfig::from_env(),
+        local: LocalConfig::from_env(),
+    };
+    if let Some(addr) = &global.vault_addr {
+        config.vault.addr = Some(addr.clone());
+    }
+    if let Some(ns) = &global.vault_namespace {
+        config.vault.namespace = Some(ns.clone());
+    }
+    if let Some(dir) = &global.local_store {
+        config.local.root = Some(dir.clone());
+    }
+    config
+}
+
+pub async fn dispatch(cli: Cli) -> Result<i32> {
+    let global = cli.global;
+    let stores = || Stores::new(store_config(&global));
+    match cli.command {
+        Command::Get(args) => kv::get(&stores(), args).await,
+        Command::Put(args) => kv::put(&stores(), &global, args).await,
+        Command::Ls(args) => kv::ls(&stores(), args).await,
+        Command::History(args) => kv::history(&stores(), args).await,
+        Command::Exec(args) => exec::run(store_config(&global), &global, args).await,
+        Command::Completions(args) => completions::run(args),
+    }
+    .map(|()| Code::Success as i32)
+}

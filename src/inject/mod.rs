@@ -1,0 +1,519 @@
+//! The engine behind `kvault exec`: turn an environment that holds
+//! references into one that holds values. One read per distinct secret
+//! (path + version), all reads concurrent; one request per distinct dynamic
+//! reference; transit ciphertexts decrypted in one batch.
+
+pub mod plan;
+
+use crate::exit::Code;
+use crate::store::reference::Segment;
+use crate::store::vault::CREDENTIAL_VARS;
+use crate::store::{Reference, Scheme, Secret, SecretValue, StoreError, Stores};
+use futures::future::join_all;
+use plan::{DynamicRef, Wanted};
+use std::collections::{BTreeSet, HashMap};
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStringExt;
+
+/// Switches of the injection, from flags and vault-env's variables.
+#[derive(Clone, Debug, Default)]
+pub struct InjectOptions {
+    /// Leave a variable unset when its secret or key is missing.
+    pub ignore_missing: bool,
+    /// Keep kvault's credentials in the child's environment.
+    pub pass_credentials: bool,
+    /// Credential variables to keep anyway (`VAULT_ENV_PASSTHROUGH`).
+    pub passthrough: BTreeSet<String>,
+    /// Secrets whose every key becomes a variable (`VAULT_ENV_FROM_PATH`).
+    pub from_paths: Vec<String>,
+    /// Transit key for `vault:v1:` values (`VAULT_TRANSIT_KEY_ID`).
+    pub transit_key: Option<String>,
+    /// Transit mount (`VAULT_TRANSIT_PATH`, default `transit`).
+    pub transit_path: String,
+    /// `VAULT_TOKEN=vault:login`: give the child the token kvault logged in with.
+    pub token_to_child: bool,
+}
+
+impl InjectOptions {
+    /// Read vault-env's variables from `env`.
+    pub fn from_env(env: &[(OsString, OsString)]) -> Self {
+        let get = |name: &str| {
+            env.iter()
+                .find(|(k, _)| k == name)
+                .and_then(|(_, v)| v.to_str())
+                .map(str::to_string)
+                .filter(|v| !v.is_empty())
+        };
+        let list = |name: &str| {
+            get(name)
+                .map(|v| {
+                    v.split(',')
+                        .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty())
+                        .collect::<Vec<String>>()
+                })
+                .unwrap_or_default()
+        };
+        InjectOptions {
+            ignore_missing: get("VAULT_IGNORE_MISSING_SECRETS")
+                .is_some_and(|v| v == "true" || v == "1"),
+            pass_credentials: false,
+            passthrough: list("VAULT_ENV_PASSTHROUGH").into_iter().collect(),
+            from_paths: list("VAULT_ENV_FROM_PATH"),
+            transit_key: get("VAULT_TRANSIT_KEY_ID"),
+            transit_path: get("VAULT_TRANSIT_PATH").unwrap_or_else(|| "transit".into()),
+            token_to_child: get("VAULT_TOKEN").is_some_and(|v| v == "vault:login"),
+        }
+    }
+}
+
+/// The environment to run the command with.
+#[derive(Debug)]
+pub struct Injected {
+    pub env: Vec<(OsString, OsString)>,
+    /// Variables left unset because their secret was missing (names only).
+    pub skipped: Vec<String>,
+    /// Distinct secret reads made.
+    pub reads: usize,
+}
+
+/// Why the environment could not be resolved: one line per variable.
+#[derive(Debug)]
+pub struct InjectError {
+    pub code: Code,
+    pub lines: Vec<String>,
+}
+
+impl std::fmt::Display for InjectError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.lines.join("\n"))
+    }
+}
+
+/// One store read: a secret at a version.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct ReadKey {
+    scheme: Scheme,
+    path: String,
+    version: Option<u64>,
+}
+
+impl From<&Reference> for ReadKey {
+    fn from(r: &Reference) -> Self {
+        ReadKey {
+            scheme: r.scheme,
+            path: r.path.clone(),
+            version: r.version,
+        }
+    }
+}
+
+type Reads = HashMap<ReadKey, Result<Secret, StoreError>>;
+
+pub async fn resolve_env(
+    env: &[(OsString, OsString)],
+    stores: &Stores,
+    opts: &InjectOptions,
+) -> Result<Injected, InjectError> {
+    let (wanted, plan_errors) = plan::plan(env);
+    if !plan_errors.is_empty() {
+        return Err(InjectError {
+            code: Code::Error,
+            lines: plan_errors.iter().map(ToString::to_string).collect(),
+        });
+    }
+
+    // Distinct reads, then all of them at once.
+    let mut keys: BTreeSet<ReadKey> = BTreeSet::new();
+    let mut dynamics: BTreeSet<DynamicRef> = BTreeSet::new();
+    let mut ciphertexts: BTreeSet<String> = BTreeSet::new();
+    for (_, w) in &wanted {
+        match w {
+            Wanted::Key(r) => {
+                keys.insert(r.into());
+            }
+            Wanted::Template(segs) => keys.extend(segs.iter().filter_map(|s| match s {
+                Segment::Reference(r) => Some(ReadKey::from(r)),
+                Segment::Literal(_) => None,
+            })),
+            Wanted::Dynamic(d) => {
+                dynamics.insert(d.clone());
+            }
+            Wanted::Transit(c) => {
+                ciphertexts.insert(c.clone());
+            }
+        }
+    }
+    let from_path_keys: Vec<ReadKey> = opts
+        .from_paths
+        .iter()
+        .map(|p| ReadKey {
+            scheme: Scheme::prefix_of(p).unwrap_or(Scheme::Vault),
+            path: Scheme::prefix_of(p)
+                .map_or(p.as_str(), |s| &p[s.as_str().len() + 1..])
+                .trim_matches('/')
+                .to_string(),
+            version: None,
+        })
+        .collect();
+    keys.extend(from_path_keys.iter().cloned());
+
+    let reads: Reads = join_all(keys.iter().map(|k| async move {
+        let result = match stores.get(k.scheme).await {
+            Ok(store) => store.read(&k.path, k.version).await,
+            Err(e) => Err(e),
+        };
+        (k.clone(), result)
+    }))
+    .await
+    .into_iter()
+    .collect();
+    tracing::debug!(reads = reads.len(), "read secrets");
+
+    let needs_vault = !dynamics.is_empty() || !ciphertexts.is_empty() || opts.token_to_child;
+    let vault = if needs_vault {
+        Some(stores.vault().await.map_err(|e| InjectError {
+            code: Code::Error,
+            lines: vec![e.to_string()],
+        })?)
+    } else {
+        None
+    };
+
+    let dynamic_results: HashMap<DynamicRef, Result<crate::store::SecretData, StoreError>> =
+        match &vault {
+            Some(v) => join_all(
+                dynamics
+                    .iter()
+                    .map(|d| async move { (d.clone(), v.write_dynamic(&d.path, &d.params).await) }),
+            )
+            .await
+            .into_iter()
+            .collect(),
+            None => HashMap::new(),
+        };
+
+    let transit: HashMap<String, Result<SecretValue, String>> = if ciphertexts.is_empty() {
+        HashMap::new()
+    } else {
+        let cts: Vec<String> = ciphertexts.iter().cloned().collect();
+        match (&opts.transit_key, &vault) {
+            (None, _) => cts
+                .into_iter()
+                .map(|c| {
+                    (
+                        c,
+                        Err("a `vault:v1:` transit value needs VAULT_TRANSIT_KEY_ID".to_string()),
+                    )
+                })
+                .collect(),
+            (Some(key), Some(v)) => match v.transit_decrypt(&opts.transit_path, key, &cts).await {
+                Ok(plain) => cts.into_iter().zip(plain.into_iter().map(Ok)).collect(),
+                Err(e) => cts.into_iter().map(|c| (c, Err(e.to_string()))).collect(),
+            },
+            (Some(_), None) => unreachable!("vault is opened when ciphertexts exist"),
+        }
+    };
+
+    let mut lines = Vec::new();
+    let mut all_missing = true;
+    let mut skipped = Vec::new();
+    let mut values: HashMap<OsString, Option<SecretValue>> = HashMap::new();
+    for (name, w) in &wanted {
+        let shown = name.to_string_lossy();
+        let value = match w {
+            Wanted::Key(r) => lookup(&reads, r),
+            Wanted::Template(segs) => expand(&reads, segs),
+            Wanted::Dynamic(d) => match &dynamic_results[d] {
+                Ok(data) => data
+                    .get(&d.key)
+                    .cloned()
+                    .ok_or_else(|| StoreError::KeyNotFound {
+                        store: "vault".into(),
+                        path: d.path.clone(),
+                        key: d.key.clone(),
+                    }),
+                Err(e) => Err(clone_error(e)),
+            },
+            Wanted::Transit(c) => transit[c].clone().map_err(StoreError::BadInput),
+        };
+        match value {
+            Ok(v) => {
+                values.insert(name.clone(), Some(v));
+            }
+            Err(e) if e.is_not_found() && opts.ignore_missing => {
+                tracing::warn!(variable = %shown, "secret missing; variable left unset (--ignore-missing)");
+                skipped.push(shown.into_owned());
+                values.insert(name.clone(), None);
+            }
+            Err(e) => {
+                all_missing &= e.is_not_found();
+                let what = match w {
+                    Wanted::Transit(_) => "a transit ciphertext".to_string(),
+                    _ => format!(
+                        "`{}`",
+                        env.iter()
+                            .find(|(k, _)| k == name)
+                            .map(|(_, v)| v.to_string_lossy())
+                            .unwrap_or_default()
+                    ),
+                };
+                lines.push(format!("cannot resolve {shown}={what}: {e}"));
+            }
+        }
+    }
+    for k in &from_path_keys {
+        if let Err(e) = &reads[k] {
+            if !(e.is_not_found() && opts.ignore_missing) {
+                all_missing &= e.is_not_found();
+                lines.push(format!("cannot read VAULT_ENV_FROM_PATH `{}`: {e}", k.path));
+            }
+        }
+    }
+    if !lines.is_empty() {
+        return Err(InjectError {
+            code: if all_missing { Code::No } else { Code::Error },
+            lines,
+        });
+    }
+
+    // Assemble: the original order, references replaced, credentials removed.
+    let mut out: Vec<(OsString, OsString)> = Vec::with_capacity(env.len());
+    for (name, value) in env {
+        let keep_credential =
+            opts.pass_credentials || name.to_str().is_some_and(|n| opts.passthrough.contains(n));
+        if !keep_credential && name.to_str().is_some_and(|n| CREDENTIAL_VARS.contains(&n)) {
+            continue;
+        }
+        match values.get(name) {
+            Some(Some(v)) => out.push((name.clone(), OsString::from_vec(v.expose().to_vec()))),
+            Some(None) => {}
+            None => out.push((name.clone(), value.clone())),
+        }
+    }
+    for k in &from_path_keys {
+        if let Ok(secret) = &reads[k] {
+            for (key, v) in secret.data.iter() {
+                if !out.iter().any(|(n, _)| n == OsStr::new(key)) {
+                    out.push((key.into(), OsString::from_vec(v.expose().to_vec())));
+                }
+            }
+        }
+    }
+    if opts.token_to_child {
+        if let Some(v) = &vault {
+            use secrecy::ExposeSecret;
+            out.retain(|(n, _)| n != "VAULT_TOKEN");
+            out.push(("VAULT_TOKEN".into(), v.token().expose_secret().into()));
+        }
+    }
+    Ok(Injected {
+        env: out,
+        skipped,
+        reads: reads.len(),
+    })
+}
+
+fn lookup(reads: &Reads, r: &Reference) -> Result<SecretValue, StoreError> {
+    let secret = reads[&ReadKey::from(r)].as_ref().map_err(clone_error)?;
+    let key = r.key.as_deref().expect("planned references have keys");
+    secret
+        .data
+        .get(key)
+        .cloned()
+        .ok_or_else(|| StoreError::KeyNotFound {
+            store: format!("{} store", r.scheme),
+            path: r.path.clone(),
+            key: key.to_string(),
+        })
+}
+
+fn expand(reads: &Reads, segments: &[Segment]) -> Result<SecretValue, StoreError> {
+    let mut out = zeroize::Zeroizing::new(Vec::new());
+    for seg in segments {
+        match seg {
+            Segment::Literal(text) => out.extend_from_slice(text.as_bytes()),
+            Segment::Reference(r) => out.extend_from_slice(lookup(reads, r)?.expose()),
+        }
+    }
+    Ok(SecretValue::new(out.to_vec()))
+}
+
+/// Errors are shared between the variables that use one read.
+fn clone_error(e: &StoreError) -> StoreError {
+    match e {
+        StoreError::NotFound { store, path } => StoreError::NotFound {
+            store: store.clone(),
+            path: path.clone(),
+        },
+        StoreError::KeyNotFound { store, path, key } => StoreError::KeyNotFound {
+            store: store.clone(),
+            path: path.clone(),
+            key: key.clone(),
+        },
+        StoreError::PermissionDenied {
+            store,
+            path,
+            detail,
+        } => StoreError::PermissionDenied {
+            store: store.clone(),
+            path: path.clone(),
+            detail: detail.clone(),
+        },
+        StoreError::CasConflict {
+            store,
+            path,
+            detail,
+        } => StoreError::CasConflict {
+            store: store.clone(),
+            path: path.clone(),
+            detail: detail.clone(),
+        },
+        StoreError::Unavailable { store, detail } => StoreError::Unavailable {
+            store: store.clone(),
+            detail: detail.clone(),
+        },
+        StoreError::BadInput(s) => StoreError::BadInput(s.clone()),
+        StoreError::Corrupt(s) => StoreError::Corrupt(s.clone()),
+        StoreError::Config(s) => StoreError::Config(s.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::memory::MemoryStore;
+    use crate::store::{Cas, SecretData, SecretStore};
+    use std::sync::atomic::Ordering;
+    use std::sync::Arc;
+
+    async fn stores_with(secrets: &[(&str, &[(&str, &str)])]) -> (Stores, Arc<MemoryStore>) {
+        let mem = Arc::new(MemoryStore::new());
+        for (path, pairs) in secrets {
+            let data: SecretData = pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), SecretValue::from_str_value(v)))
+                .collect();
+            mem.write(path, &data, Cas::Any).await.unwrap();
+        }
+        let stores = Stores::with(vec![(Scheme::Local, mem.clone() as Arc<dyn SecretStore>)]);
+        (stores, mem)
+    }
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(OsString, OsString)> {
+        pairs.iter().map(|(k, v)| (k.into(), v.into())).collect()
+    }
+
+    fn get<'a>(out: &'a Injected, name: &str) -> Option<&'a str> {
+        out.env
+            .iter()
+            .find(|(k, _)| k == name)
+            .and_then(|(_, v)| v.to_str())
+    }
+
+    #[tokio::test]
+    async fn references_are_replaced_with_one_read_per_secret() {
+        let (stores, mem) = stores_with(&[
+            ("app/db", &[("user", "u1"), ("pass", "p1")]),
+            ("app/api", &[("token", "t1")]),
+        ])
+        .await;
+        let e = env(&[
+            ("USER", "local:app/db#user"),
+            ("PASS", "local:app/db#pass"),
+            ("DSN", "${local:app/db#user}:${local:app/db#pass}@db"),
+            ("TOKEN", "local:app/api#token"),
+            ("PLAIN", "left alone"),
+        ]);
+        let out = resolve_env(&e, &stores, &InjectOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(get(&out, "USER"), Some("u1"));
+        assert_eq!(get(&out, "DSN"), Some("u1:p1@db"));
+        assert_eq!(get(&out, "TOKEN"), Some("t1"));
+        assert_eq!(get(&out, "PLAIN"), Some("left alone"));
+        assert_eq!(mem.reads.load(Ordering::SeqCst), 2);
+        assert_eq!(out.reads, 2);
+    }
+
+    #[tokio::test]
+    async fn a_missing_key_fails_naming_the_variable_not_the_value() {
+        let (stores, _) = stores_with(&[("app/db", &[("user", "secret-user-value")])]).await;
+        let e = env(&[("PASS", "local:app/db#pass"), ("USER", "local:app/db#user")]);
+        let err = resolve_env(&e, &stores, &InjectOptions::default())
+            .await
+            .unwrap_err();
+        assert_eq!(err.code, Code::No);
+        let text = err.to_string();
+        assert!(text.contains("PASS=`local:app/db#pass`"), "{text}");
+        assert!(!text.contains("secret-user-value"));
+    }
+
+    #[tokio::test]
+    async fn ignore_missing_leaves_the_variable_unset() {
+        let (stores, _) = stores_with(&[]).await;
+        let e = env(&[("PASS", "local:app/db#pass")]);
+        let opts = InjectOptions {
+            ignore_missing: true,
+            ..Default::default()
+        };
+        let out = resolve_env(&e, &stores, &opts).await.unwrap();
+        assert_eq!(get(&out, "PASS"), None);
+        assert_eq!(out.skipped, vec!["PASS"]);
+    }
+
+    #[tokio::test]
+    async fn credentials_are_removed_unless_passed_through() {
+        let (stores, _) = stores_with(&[]).await;
+        let e = env(&[
+            ("VAULT_TOKEN", "s.tok"),
+            ("VAULT_ADDR", "http://127.0.0.1:1"),
+            ("VAULT_ROLE_ID", "r"),
+        ]);
+        let out = resolve_env(&e, &stores, &InjectOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(get(&out, "VAULT_TOKEN"), None);
+        assert_eq!(get(&out, "VAULT_ROLE_ID"), None);
+        assert_eq!(get(&out, "VAULT_ADDR"), Some("http://127.0.0.1:1"));
+        let opts = InjectOptions {
+            passthrough: ["VAULT_TOKEN".to_string()].into(),
+            ..Default::default()
+        };
+        let out = resolve_env(&e, &stores, &opts).await.unwrap();
+        assert_eq!(get(&out, "VAULT_TOKEN"), Some("s.tok"));
+        assert_eq!(get(&out, "VAULT_ROLE_ID"), None);
+    }
+
+    #[tokio::test]
+    async fn env_from_path_adds_every_key_without_overriding() {
+        let (stores, _) = stores_with(&[("app/cfg", &[("A", "1"), ("B", "2")])]).await;
+        let e = env(&[("B", "explicit")]);
+        let opts = InjectOptions {
+            from_paths: vec!["local:app/cfg".into()],
+            ..Default::default()
+        };
+        let out = resolve_env(&e, &stores, &opts).await.unwrap();
+        assert_eq!(get(&out, "A"), Some("1"));
+        assert_eq!(get(&out, "B"), Some("explicit"));
+    }
+
+    #[tokio::test]
+    async fn vault_env_options_are_read_from_the_environment() {
+        let e = env(&[
+            ("VAULT_IGNORE_MISSING_SECRETS", "true"),
+            ("VAULT_ENV_PASSTHROUGH", "VAULT_TOKEN, VAULT_ROLE_ID"),
+            ("VAULT_ENV_FROM_PATH", "secret/a,secret/b"),
+            ("VAULT_TRANSIT_KEY_ID", "k1"),
+            ("VAULT_TOKEN", "vault:login"),
+        ]);
+        let o = InjectOptions::from_env(&e);
+        assert!(o.ignore_missing && o.token_to_child);
+        assert_eq!(o.passthrough.len(), 2);
+        assert_eq!(o.from_paths, vec!["secret/a", "secret/b"]);
+        assert_eq!(
+            (o.transit_key.as_deref(), o.transit_path.as_str()),
+            (Some("k1"), "transit")
+        );
+    }
+}

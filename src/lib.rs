@@ -1,0 +1,54 @@
+//! kvault: a Swiss Army knife for secrets around Kubernetes and Vault/OpenBao.
+//!
+//! The binary is a thin shell over this library: [`run`] parses the command
+//! line, sets up logging and the runtime, dispatches to `commands`, and turns
+//! the outcome into an exit code. Engines (`inject`, ...) talk only to the
+//! [`store::SecretStore`] trait.
+
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod commands;
+pub mod exit;
+pub mod inject;
+pub mod logging;
+pub mod output;
+pub mod store;
+
+/// `--version`: the crate version and, when built from git, the commit.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("KVAULT_GIT_COMMIT"),
+    ")"
+);
+
+use clap::Parser;
+use exit::Code;
+
+/// Parse, run, print the error once, return the exit code.
+pub fn run() -> i32 {
+    let cli = cli::Cli::parse();
+    logging::init(&cli.global);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return Code::Error as i32;
+        }
+    };
+    let outcome = runtime.block_on(commands::dispatch(cli));
+    // A stray request must not hold up the exit.
+    runtime.shutdown_background();
+    match outcome {
+        Ok(code) => code,
+        Err(failure) => {
+            eprintln!("error: {}", failure.message);
+            failure.code as i32
+        }
+    }
+}

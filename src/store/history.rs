@@ -1,0 +1,189 @@
+//! The version history of one secret, as the memory and local stores keep
+//! it: every write appends a version; delete marks the current one deleted
+//! (recoverable, like KV v2). Pure data, no I/O.
+
+use super::{Cas, SecretData, VersionInfo};
+use std::time::SystemTime;
+
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    pub versions: Vec<StoredVersion>,
+}
+
+#[derive(Clone, Debug)]
+pub struct StoredVersion {
+    pub version: u64,
+    /// RFC 3339, seconds.
+    pub created: String,
+    pub deleted: bool,
+    pub data: SecretData,
+}
+
+/// A check-and-set write that found something else than it expected.
+#[derive(Debug, PartialEq, Eq)]
+pub struct CasMismatch {
+    pub expected: Cas,
+    pub current: Option<u64>,
+}
+
+impl CasMismatch {
+    pub fn describe(&self) -> String {
+        let current = match self.current {
+            Some(v) => format!("current version is {v}"),
+            None => "no version exists".to_string(),
+        };
+        match self.expected {
+            Cas::MustNotExist => format!("expected no secret, but {current}"),
+            Cas::Version(v) => format!("expected version {v}, but {current}"),
+            Cas::Any => current,
+        }
+    }
+}
+
+pub fn now_rfc3339() -> String {
+    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
+}
+
+impl History {
+    /// The newest version, deleted or not.
+    pub fn latest(&self) -> Option<&StoredVersion> {
+        self.versions.last()
+    }
+
+    /// The newest version if it is not deleted.
+    pub fn current(&self) -> Option<&StoredVersion> {
+        self.latest().filter(|v| !v.deleted)
+    }
+
+    /// `version`, or the current one; `None` when absent or deleted.
+    pub fn get(&self, version: Option<u64>) -> Option<&StoredVersion> {
+        match version {
+            None => self.current(),
+            Some(n) => self
+                .versions
+                .iter()
+                .find(|v| v.version == n)
+                .filter(|v| !v.deleted),
+        }
+    }
+
+    pub fn write(&mut self, data: &SecretData, cas: Cas) -> Result<u64, CasMismatch> {
+        let current = self.current().map(|v| v.version);
+        let ok = match cas {
+            Cas::Any => true,
+            Cas::MustNotExist => current.is_none(),
+            Cas::Version(v) => current == Some(v),
+        };
+        if !ok {
+            return Err(CasMismatch {
+                expected: cas,
+                current,
+            });
+        }
+        let version = self.latest().map_or(1, |v| v.version + 1);
+        self.versions.push(StoredVersion {
+            version,
+            created: now_rfc3339(),
+            deleted: false,
+            data: data.clone(),
+        });
+        Ok(version)
+    }
+
+    /// Mark the current version deleted; false if there was none.
+    pub fn delete(&mut self) -> bool {
+        match self.versions.last_mut() {
+            Some(v) if !v.deleted => {
+                v.deleted = true;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    pub fn infos(&self) -> Vec<VersionInfo> {
+        let current = self.current().map(|v| v.version);
+        self.versions
+            .iter()
+            .map(|v| VersionInfo {
+                version: v.version,
+                created: Some(v.created.clone()),
+                deleted: v.deleted,
+                destroyed: false,
+                current: Some(v.version) == current,
+            })
+            .collect()
+    }
+}
+
+/// Names directly under `prefix` among `paths`; deeper ones as `folder/`.
+pub fn children<'a>(paths: impl Iterator<Item = &'a str>, prefix: &str) -> Vec<String> {
+    let prefix = prefix.trim_matches('/');
+    let mut out: Vec<String> = paths
+        .filter_map(|p| {
+            let rest = if prefix.is_empty() {
+                p
+            } else {
+                p.strip_prefix(prefix)?.strip_prefix('/')?
+            };
+            Some(match rest.split_once('/') {
+                Some((dir, _)) => format!("{dir}/"),
+                None => rest.to_string(),
+            })
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::SecretValue;
+
+    fn data(v: &str) -> SecretData {
+        let mut d = SecretData::new();
+        d.insert("k", SecretValue::from_str_value(v));
+        d
+    }
+
+    #[test]
+    fn writes_append_versions_and_reads_default_to_the_newest() {
+        let mut h = History::default();
+        assert_eq!(h.write(&data("a"), Cas::Any), Ok(1));
+        assert_eq!(h.write(&data("b"), Cas::Any), Ok(2));
+        assert_eq!(h.get(None).unwrap().data, data("b"));
+        assert_eq!(h.get(Some(1)).unwrap().data, data("a"));
+    }
+
+    #[test]
+    fn check_and_set_rejects_a_stale_version() {
+        let mut h = History::default();
+        h.write(&data("a"), Cas::MustNotExist).unwrap();
+        let err = h.write(&data("b"), Cas::MustNotExist).unwrap_err();
+        assert_eq!(err.current, Some(1));
+        assert!(h.write(&data("b"), Cas::Version(2)).is_err());
+        assert_eq!(h.write(&data("b"), Cas::Version(1)), Ok(2));
+    }
+
+    #[test]
+    fn delete_hides_the_current_version_but_keeps_history() {
+        let mut h = History::default();
+        h.write(&data("a"), Cas::Any).unwrap();
+        assert!(h.delete());
+        assert!(h.get(None).is_none());
+        assert_eq!(h.infos().len(), 1);
+        assert_eq!(h.write(&data("b"), Cas::MustNotExist), Ok(2));
+    }
+
+    #[test]
+    fn children_lists_one_level() {
+        let paths = ["app/db", "app/api", "app/x/y", "other"];
+        assert_eq!(
+            children(paths.iter().copied(), "app"),
+            vec!["api", "db", "x/"]
+        );
+        assert_eq!(children(paths.iter().copied(), ""), vec!["app/", "other"]);
+    }
+}

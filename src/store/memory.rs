@@ -1,0 +1,90 @@
+//! An in-memory store for unit tests of the engines. Never used by the
+//! binary against real data.
+
+use super::history::History;
+use super::{Cas, Secret, SecretData, SecretStore, StoreError, VersionInfo};
+use async_trait::async_trait;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+#[derive(Default)]
+pub struct MemoryStore {
+    secrets: Mutex<BTreeMap<String, History>>,
+    /// Calls of `read`, so tests can prove that work is not repeated.
+    pub reads: AtomicUsize,
+    pub writes: AtomicUsize,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn not_found(path: &str) -> StoreError {
+        StoreError::NotFound {
+            store: "memory".into(),
+            path: path.into(),
+        }
+    }
+}
+
+#[async_trait]
+impl SecretStore for MemoryStore {
+    fn describe(&self) -> String {
+        "memory store".into()
+    }
+
+    async fn read(&self, path: &str, version: Option<u64>) -> Result<Secret, StoreError> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        let secrets = self.secrets.lock().expect("memory store lock");
+        let stored = secrets
+            .get(path)
+            .and_then(|h| h.get(version))
+            .ok_or_else(|| Self::not_found(path))?;
+        Ok(Secret {
+            data: stored.data.clone(),
+            version: Some(stored.version),
+            metadata: BTreeMap::new(),
+        })
+    }
+
+    async fn write(&self, path: &str, data: &SecretData, cas: Cas) -> Result<u64, StoreError> {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        let mut secrets = self.secrets.lock().expect("memory store lock");
+        secrets
+            .entry(path.to_string())
+            .or_default()
+            .write(data, cas)
+            .map_err(|m| StoreError::CasConflict {
+                store: "memory".into(),
+                path: path.into(),
+                detail: m.describe(),
+            })
+    }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        let secrets = self.secrets.lock().expect("memory store lock");
+        let live = secrets
+            .iter()
+            .filter(|(_, h)| h.current().is_some())
+            .map(|(p, _)| p.as_str());
+        Ok(super::history::children(live, prefix))
+    }
+
+    async fn versions(&self, path: &str) -> Result<Vec<VersionInfo>, StoreError> {
+        let secrets = self.secrets.lock().expect("memory store lock");
+        secrets
+            .get(path)
+            .map(History::infos)
+            .ok_or_else(|| Self::not_found(path))
+    }
+
+    async fn delete(&self, path: &str) -> Result<(), StoreError> {
+        let mut secrets = self.secrets.lock().expect("memory store lock");
+        match secrets.get_mut(path).map(History::delete) {
+            Some(true) => Ok(()),
+            _ => Err(Self::not_found(path)),
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! The store abstraction every subcommand works through, and its backends.
+//!
+//! Engines (`inject`, `sync`, ...) only see `dyn SecretStore`; `vaultrs` and
+//! `kube` are imported only inside their backend module.
+
+pub mod history;
+pub mod local;
+pub mod memory;
+pub mod reference;
+pub mod retry;
+pub mod secret;
+pub mod vault;
+
+pub use reference::{Reference, Scheme};
+pub use secret::{Cas, Secret, SecretData, SecretValue, VersionInfo};
+
+use async_trait::async_trait;
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::sync::OnceCell;
+
+/// A place that keeps secrets by path.
+#[async_trait]
+pub trait SecretStore: Send + Sync {
+    /// A short name for messages: `vault (http://127.0.0.1:8200)`, `local (/path)`.
+    fn describe(&self) -> String;
+
+    /// Read the secret at `path`: the current version, or `version`.
+    async fn read(&self, path: &str, version: Option<u64>) -> Result<Secret, StoreError>;
+
+    /// Write all of `data` as the new content of `path`; returns the new version
+    /// (0 where the store keeps no versions).
+    async fn write(&self, path: &str, data: &SecretData, cas: Cas) -> Result<u64, StoreError>;
+
+    /// Names directly under `prefix`; sub-folders end in `/`.
+    async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError>;
+
+    /// The versions of `path`, oldest first.
+    async fn versions(&self, path: &str) -> Result<Vec<VersionInfo>, StoreError>;
+
+    /// Delete `path` (for versioned stores: the current version, recoverably).
+    async fn delete(&self, path: &str) -> Result<(), StoreError>;
+}
+
+/// Why a store operation failed. Each variant names what and where; none
+/// ever carries a secret value.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Nothing is stored at the path (or that version).
+    #[error("`{path}` not found in {store}")]
+    NotFound { store: String, path: String },
+    /// The secret exists but lacks the key a reference names.
+    #[error("key `{key}` not found in `{path}` ({store})")]
+    KeyNotFound {
+        store: String,
+        path: String,
+        key: String,
+    },
+    /// The credentials do not allow the operation.
+    #[error("permission denied on `{path}` by {store}: {detail}")]
+    PermissionDenied {
+        store: String,
+        path: String,
+        detail: String,
+    },
+    /// A check-and-set write found another version than expected.
+    #[error("check-and-set conflict on `{path}` in {store}: {detail}")]
+    CasConflict {
+        store: String,
+        path: String,
+        detail: String,
+    },
+    /// The store is sealed, unreachable, overloaded or failing; worth a retry.
+    #[error("{store} is unavailable: {detail}")]
+    Unavailable { store: String, detail: String },
+    /// The request itself is wrong (bad path, unsupported operation).
+    #[error("{0}")]
+    BadInput(String),
+    /// Stored data cannot be decoded (corrupt file, wrong key).
+    #[error("{0}")]
+    Corrupt(String),
+    /// Configuration or credentials are missing or unusable.
+    #[error("{0}")]
+    Config(String),
+}
+
+impl StoreError {
+    /// Whether retrying the same call may succeed.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, StoreError::Unavailable { .. })
+    }
+
+    /// Whether the thing asked for is simply absent (a "no" answer).
+    pub fn is_not_found(&self) -> bool {
+        matches!(
+            self,
+            StoreError::NotFound { .. } | StoreError::KeyNotFound { .. }
+        )
+    }
+}
+
+/// Opens each kind of store once, on first use, and hands out shared handles.
+/// Commands hold one of these; engines ask it for `dyn SecretStore`s.
+pub struct Stores {
+    config: StoreConfig,
+    vault: OnceCell<Arc<vault::VaultStore>>,
+    local: OnceCell<Arc<local::LocalStore>>,
+    /// Fixed backends, for tests of engines; they win over `config`.
+    fixed: HashMap<Scheme, Arc<dyn SecretStore>>,
+}
+
+/// Settings for opening stores, from flags and environment.
+#[derive(Clone, Debug, Default)]
+pub struct StoreConfig {
+    pub vault: vault::VaultConfig,
+    pub local: local::LocalConfig,
+}
+
+impl Stores {
+    pub fn new(config: StoreConfig) -> Self {
+        Stores {
+            config,
+            vault: OnceCell::new(),
+            local: OnceCell::new(),
+            fixed: HashMap::new(),
+        }
+    }
+
+    /// A store set with fixed backends, for tests of engines.
+    pub fn with(stores: Vec<(Scheme, Arc<dyn SecretStore>)>) -> Self {
+        Stores {
+            fixed: stores.into_iter().collect(),
+            ..Stores::new(StoreConfig::default())
+        }
+    }
+
+    pub async fn get(&self, scheme: Scheme) -> Result<Arc<dyn SecretStore>, StoreError> {
+        if let Some(store) = self.fixed.get(&scheme) {
+            return Ok(store.clone());
+        }
+        match scheme {
+            Scheme::Vault => Ok(self.vault().await?),
+            Scheme::Local => {
+                let local = self
+                    .local
+                    .get_or_try_init(|| async {
+                        local::LocalStore::open(&self.config.local).map(Arc::new)
+                    })
+                    .await?;
+                Ok(local.clone())
+            }
+            Scheme::K8s => Err(StoreError::Config(
+                "the `k8s:` store is not available in this build yet".into(),
+            )),
+        }
+    }
+
+    /// The Vault backend itself, for Vault-only features (dynamic secrets,
+    /// transit) that `kvault exec` offers for Bank-Vaults compatibility.
+    pub async fn vault(&self) -> Result<Arc<vault::VaultStore>, StoreError> {
+        self.vault
+            .get_or_try_init(|| async {
+                vault::VaultStore::connect(&self.config.vault)
+                    .await
+                    .map(Arc::new)
+            })
+            .await
+            .cloned()
+    }
+
+    /// Read what `reference` names: the whole secret, or the one key.
+    pub async fn resolve(&self, reference: &Reference) -> Result<Secret, StoreError> {
+        let store = self.get(reference.scheme).await?;
+        let mut secret = store.read(&reference.path, reference.version).await?;
+        if let Some(key) = &reference.key {
+            secret.data = secret
+                .data
+                .only(key)
+                .ok_or_else(|| StoreError::KeyNotFound {
+                    store: store.describe(),
+                    path: reference.path.clone(),
+                    key: key.clone(),
+                })?;
+        }
+        Ok(secret)
+    }
+}

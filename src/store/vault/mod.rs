@@ -1,0 +1,650 @@
+//! Vault / OpenBao backend over `vaultrs`: KV v1 and v2 (the version is asked
+//! of the server per mount, never guessed from the path), check-and-set,
+//! metadata, and the auth methods token, kubernetes, approle and jwt.
+
+pub mod config;
+mod endpoints;
+
+pub use config::{AuthMethod, VaultConfig, CREDENTIAL_VARS};
+
+use super::retry::RetryPolicy;
+use super::{Cas, Secret, SecretData, SecretStore, SecretValue, StoreError, VersionInfo};
+use async_trait::async_trait;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+use std::time::Duration;
+use vaultrs::client::{Client, VaultClient, VaultClientSettingsBuilder};
+use vaultrs::error::ClientError;
+
+/// What serves a path: a KV mount of some version, or another engine.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MountKind {
+    Kv1,
+    Kv2,
+    Other(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct Mount {
+    /// Without trailing `/`.
+    pub path: String,
+    pub kind: MountKind,
+}
+
+pub struct VaultStore {
+    client: VaultClient,
+    addr: String,
+    retry: RetryPolicy,
+    mounts: Mutex<Vec<Mount>>,
+    /// The token obtained by logging in (kept for `VAULT_TOKEN=vault:login`).
+    token: SecretString,
+}
+
+/// Where a path lands: its mount and the path inside the mount.
+struct Located {
+    mount: Mount,
+    rel: String,
+}
+
+impl VaultStore {
+    /// Build the client and log in with the configured method.
+    pub async fn connect(config: &VaultConfig) -> Result<Self, StoreError> {
+        let addr = config.addr();
+        reqwest::Url::parse(&addr).map_err(|e| {
+            StoreError::Config(format!("VAULT_ADDR `{addr}` is not a valid URL: {e}"))
+        })?;
+        if config.skip_verify {
+            tracing::warn!("TLS verification of {addr} is off (VAULT_SKIP_VERIFY)");
+        }
+        let mut settings = VaultClientSettingsBuilder::default();
+        settings
+            .address(&addr)
+            .token(
+                config
+                    .token
+                    .as_ref()
+                    .map(|t| t.expose_secret().to_string())
+                    .unwrap_or_default(),
+            )
+            .verify(!config.skip_verify)
+            .ca_certs(
+                config
+                    .ca_cert
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect(),
+            )
+            .timeout(Some(config.timeout.unwrap_or(Duration::from_secs(10))));
+        if let Some(ns) = &config.namespace {
+            settings.set_namespace(ns.clone());
+        }
+        let settings = settings
+            .build()
+            .map_err(|e| StoreError::Config(format!("vault client settings: {e}")))?;
+        let client = VaultClient::new(settings).map_err(|e| {
+            StoreError::Config(format!("cannot set up a client for {addr}: {}", chain(&e)))
+        })?;
+        let mut store = VaultStore {
+            client,
+            addr,
+            retry: config.retry.unwrap_or_default(),
+            mounts: Mutex::new(Vec::new()),
+            token: config
+                .token
+                .clone()
+                .unwrap_or_else(|| SecretString::from("")),
+        };
+        store.login(config).await?;
+        Ok(store)
+    }
+
+    /// The token in use (for handing on to a child that asked for it).
+    pub fn token(&self) -> &SecretString {
+        &self.token
+    }
+
+    async fn login(&mut self, config: &VaultConfig) -> Result<(), StoreError> {
+        let Some(method) = config.effective_auth() else {
+            return Err(StoreError::Config(format!(
+                "no Vault credentials for {}\nhelp: set VAULT_TOKEN (or BAO_TOKEN, ~/.vault-token), or VAULT_ROLE for Kubernetes auth, or VAULT_ROLE_ID/VAULT_SECRET_ID for AppRole",
+                self.addr
+            )));
+        };
+        let mount = config
+            .auth_mount
+            .clone()
+            .unwrap_or_else(|| method.default_mount().to_string());
+        let what = format!(
+            "log in to {} with {method:?} auth at `auth/{mount}`",
+            self.addr
+        );
+        let need = |v: Option<&SecretString>, name: &str| {
+            v.cloned()
+                .ok_or_else(|| StoreError::Config(format!("cannot {what}: {name} is not set")))
+        };
+        let auth = match method {
+            AuthMethod::Token => {
+                need(config.token.as_ref(), "VAULT_TOKEN")?;
+                return Ok(());
+            }
+            AuthMethod::Kubernetes => {
+                let role = config.role.clone().ok_or_else(|| {
+                    StoreError::Config(format!("cannot {what}: VAULT_ROLE is not set"))
+                })?;
+                let jwt = read_jwt(config, config::SA_TOKEN_FILE)?;
+                let client = &self.client;
+                self.retry
+                    .run(&what, || async {
+                        vaultrs::auth::kubernetes::login(client, &mount, &role, jwt.expose_secret())
+                            .await
+                            .map_err(|e| {
+                                map_error(e, &self.describe(), &format!("auth/{mount}/login"))
+                            })
+                    })
+                    .await?
+            }
+            AuthMethod::AppRole => {
+                let role_id = need(config.role_id.as_ref(), "VAULT_ROLE_ID")?;
+                let secret_id = need(config.secret_id.as_ref(), "VAULT_SECRET_ID")?;
+                let client = &self.client;
+                self.retry
+                    .run(&what, || async {
+                        vaultrs::auth::approle::login(
+                            client,
+                            &mount,
+                            role_id.expose_secret(),
+                            secret_id.expose_secret(),
+                        )
+                        .await
+                        .map_err(|e| map_error(e, &self.describe(), &format!("auth/{mount}/login")))
+                    })
+                    .await?
+            }
+            AuthMethod::Jwt => {
+                let jwt = match &config.jwt {
+                    Some(j) => j.clone(),
+                    None => read_jwt(config, config::SA_TOKEN_FILE)?,
+                };
+                let client = &self.client;
+                let role = config.role.clone();
+                self.retry
+                    .run(&what, || async {
+                        vaultrs::auth::oidc::login(
+                            client,
+                            &mount,
+                            jwt.expose_secret(),
+                            role.clone(),
+                        )
+                        .await
+                        .map_err(|e| map_error(e, &self.describe(), &format!("auth/{mount}/login")))
+                    })
+                    .await?
+            }
+        };
+        tracing::debug!(method = ?method, mount = %mount, "logged in to vault");
+        self.client.set_token(&auth.client_token);
+        self.token = SecretString::from(auth.client_token);
+        Ok(())
+    }
+
+    /// Find the mount serving `path` (cached per mount).
+    async fn locate(&self, path: &str) -> Result<Located, StoreError> {
+        let path = path.trim_matches('/');
+        let cached = {
+            let mounts = self.mounts.lock().expect("mount cache");
+            mounts
+                .iter()
+                .find(|m| path == m.path || path.starts_with(&format!("{}/", m.path)))
+                .cloned()
+        };
+        let mount = match cached {
+            Some(m) => m,
+            None => {
+                let info = self
+                    .call(path, || async {
+                        vaultrs::api::exec_with_result(
+                            &self.client,
+                            endpoints::ReadMountInfo {
+                                path: path.to_string(),
+                            },
+                        )
+                        .await
+                    })
+                    .await?;
+                let kind = match (
+                    info.kind.as_str(),
+                    info.options.as_ref().and_then(|o| o.get("version")),
+                ) {
+                    ("kv", Some(v)) if v == "2" => MountKind::Kv2,
+                    ("kv" | "generic", _) => MountKind::Kv1,
+                    (other, _) => MountKind::Other(other.to_string()),
+                };
+                let mount = Mount {
+                    path: info.path.trim_matches('/').to_string(),
+                    kind,
+                };
+                tracing::debug!(mount = %mount.path, kind = ?mount.kind, "detected mount");
+                self.mounts.lock().expect("mount cache").push(mount.clone());
+                mount
+            }
+        };
+        let mut rel = path
+            .strip_prefix(&mount.path)
+            .unwrap_or_default()
+            .trim_start_matches('/')
+            .to_string();
+        // Bank-Vaults form: `secret/data/app` names `app` on a KV v2 mount.
+        if mount.kind == MountKind::Kv2 {
+            if let Some(stripped) = rel.strip_prefix("data/") {
+                rel = stripped.to_string();
+            } else if rel == "data" {
+                rel.clear();
+            }
+        }
+        Ok(Located { mount, rel })
+    }
+
+    /// One API call with retries and error mapping.
+    async fn call<T, F, Fut>(&self, path: &str, op: F) -> Result<T, StoreError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<T, ClientError>>,
+    {
+        let store = self.describe();
+        self.retry
+            .run(path, || async {
+                op().await.map_err(|e| map_error(e, &store, path))
+            })
+            .await
+    }
+
+    fn not_found(&self, path: &str) -> StoreError {
+        StoreError::NotFound {
+            store: self.describe(),
+            path: path.into(),
+        }
+    }
+
+    /// `>>vault:PATH`: write `params` to a path of a dynamic engine and return
+    /// the response data (one request per distinct reference, so a username
+    /// and password from one credential match).
+    pub async fn write_dynamic(
+        &self,
+        path: &str,
+        params: &BTreeMap<String, String>,
+    ) -> Result<SecretData, StoreError> {
+        let body = serde_json::to_vec(params).map_err(|e| StoreError::BadInput(e.to_string()))?;
+        let data = self
+            .call(path, || async {
+                vaultrs::api::exec_with_result(
+                    &self.client,
+                    endpoints::LogicalWrite {
+                        path: path.to_string(),
+                        body: body.clone(),
+                    },
+                )
+                .await
+            })
+            .await?;
+        Ok(json_to_data(data))
+    }
+
+    /// Decrypt `vault:v1:...` transit ciphertexts in one batch request.
+    pub async fn transit_decrypt(
+        &self,
+        mount: &str,
+        key: &str,
+        ciphertexts: &[String],
+    ) -> Result<Vec<SecretValue>, StoreError> {
+        let where_ = format!("{mount}/decrypt/{key}");
+        let response = self
+            .call(&where_, || async {
+                vaultrs::api::exec_with_result(
+                    &self.client,
+                    endpoints::TransitBatchDecrypt {
+                        mount: mount.to_string(),
+                        key: key.to_string(),
+                        batch_input: ciphertexts
+                            .iter()
+                            .map(|c| endpoints::CiphertextItem {
+                                ciphertext: c.clone(),
+                            })
+                            .collect(),
+                    },
+                )
+                .await
+            })
+            .await?;
+        use base64::Engine as _;
+        response
+            .batch_results
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| match (item.plaintext, item.error) {
+                (Some(p), None) => base64::engine::general_purpose::STANDARD
+                    .decode(p.as_bytes())
+                    .map(SecretValue::new)
+                    .map_err(|_| StoreError::Corrupt(format!("{where_}: item {i} is not base64"))),
+                (_, err) => Err(StoreError::BadInput(format!(
+                    "{where_}: cannot decrypt item {i}: {}",
+                    err.unwrap_or_else(|| "no plaintext".into())
+                ))),
+            })
+            .collect()
+    }
+}
+
+fn read_jwt(config: &VaultConfig, default: &str) -> Result<SecretString, StoreError> {
+    let file = config.jwt_file.clone().unwrap_or_else(|| default.into());
+    std::fs::read_to_string(&file)
+        .map(|t| SecretString::from(t.trim().to_string()))
+        .map_err(|e| {
+            StoreError::Config(format!(
+                "cannot read the service-account token `{}`: {e}\nhelp: set VAULT_JWT_FILE",
+                file.display()
+            ))
+        })
+}
+
+/// KV values are JSON: strings are taken as they are, anything else as its
+/// JSON text.
+fn json_to_data(map: HashMap<String, Value>) -> SecretData {
+    map.into_iter()
+        .map(|(k, v)| {
+            let text = match v {
+                Value::String(s) => s,
+                other => other.to_string(),
+            };
+            (k, SecretValue::new(text.into_bytes()))
+        })
+        .collect()
+}
+
+fn data_to_json(data: &SecretData, path: &str) -> Result<zeroize::Zeroizing<Vec<u8>>, StoreError> {
+    let mut map = serde_json::Map::new();
+    for (k, v) in data.iter() {
+        let text = v.expose_str().ok_or_else(|| {
+            StoreError::BadInput(format!(
+                "the value of key `{k}` for `{path}` is not UTF-8 text, which Vault KV cannot hold\nhelp: base64-encode it first"
+            ))
+        })?;
+        map.insert(k.to_string(), Value::String(text.to_string()));
+    }
+    serde_json::to_vec(&map)
+        .map(zeroize::Zeroizing::new)
+        .map_err(|e| StoreError::BadInput(e.to_string()))
+}
+
+/// The whole chain of causes, for connection errors.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}
+
+/// Turn a vaultrs error into a `StoreError` that names what and where.
+fn map_error(e: ClientError, store: &str, path: &str) -> StoreError {
+    let (code, errors) = match &e {
+        ClientError::APIError { code, errors } => (*code, errors.join("; ")),
+        ClientError::RestClientError {
+            source: rustify::errors::ClientError::ServerResponseError { code, content },
+        } => (*code, content.clone().unwrap_or_default()),
+        ClientError::RestClientError {
+            source: rustify::errors::ClientError::RequestError { .. },
+        } => {
+            return StoreError::Unavailable {
+                store: store.into(),
+                detail: format!("cannot connect: {}", chain(&e)),
+            }
+        }
+        _ => {
+            return StoreError::Config(format!("{store}: `{path}`: {}", chain(&e)));
+        }
+    };
+    let detail = if errors.is_empty() {
+        format!("HTTP {code}")
+    } else {
+        format!("HTTP {code}: {}", errors.trim())
+    };
+    match code {
+        404 => StoreError::NotFound {
+            store: store.into(),
+            path: path.into(),
+        },
+        403 | 401 => StoreError::PermissionDenied {
+            store: store.into(),
+            path: path.into(),
+            detail,
+        },
+        400 if errors.contains("check-and-set") => StoreError::CasConflict {
+            store: store.into(),
+            path: path.into(),
+            detail,
+        },
+        503 if errors.to_lowercase().contains("sealed") => StoreError::Unavailable {
+            store: store.into(),
+            detail: "the server is sealed".into(),
+        },
+        429 | 500..=599 => StoreError::Unavailable {
+            store: store.into(),
+            detail,
+        },
+        _ => StoreError::BadInput(format!("{store} refused `{path}`: {detail}")),
+    }
+}
+
+#[async_trait]
+impl SecretStore for VaultStore {
+    fn describe(&self) -> String {
+        format!("vault ({})", self.addr)
+    }
+
+    async fn read(&self, path: &str, version: Option<u64>) -> Result<Secret, StoreError> {
+        let at = self.locate(path).await?;
+        let (mount, rel) = (at.mount.path.as_str(), at.rel.as_str());
+        match &at.mount.kind {
+            MountKind::Kv2 => {
+                let resp = self
+                    .call(path, || async {
+                        let req = vaultrs::api::kv2::requests::ReadSecretRequest::builder()
+                            .mount(mount)
+                            .path(rel)
+                            .version(version)
+                            .build()
+                            .expect("all fields set");
+                        vaultrs::api::exec_with_result(&self.client, req).await
+                    })
+                    .await?;
+                let data = match resp.data {
+                    Value::Object(map) => json_to_data(map.into_iter().collect()),
+                    // A deleted or destroyed version reads as null data.
+                    _ => return Err(self.not_found(path)),
+                };
+                Ok(Secret {
+                    data,
+                    version: Some(resp.metadata.version),
+                    metadata: resp
+                        .metadata
+                        .custom_metadata
+                        .unwrap_or_default()
+                        .into_iter()
+                        .collect(),
+                })
+            }
+            kind => {
+                if version.is_some() && *kind == MountKind::Kv1 {
+                    return Err(StoreError::BadInput(format!(
+                        "`{path}` is on the KV v1 mount `{mount}/`, which keeps no versions"
+                    )));
+                }
+                let full = format!("{mount}/{rel}");
+                let data = self
+                    .call(path, || async {
+                        vaultrs::api::exec_with_result(
+                            &self.client,
+                            endpoints::LogicalRead { path: full.clone() },
+                        )
+                        .await
+                    })
+                    .await?;
+                Ok(Secret::new(json_to_data(data)))
+            }
+        }
+    }
+
+    async fn write(&self, path: &str, data: &SecretData, cas: Cas) -> Result<u64, StoreError> {
+        let at = self.locate(path).await?;
+        let (mount, rel) = (at.mount.path.as_str(), at.rel.as_str());
+        let body = data_to_json(data, path)?;
+        match &at.mount.kind {
+            MountKind::Kv2 => {
+                let value: serde_json::Map<String, Value> =
+                    serde_json::from_slice(&body).expect("just serialized");
+                let cas = match cas {
+                    Cas::Any => None,
+                    Cas::MustNotExist => Some(0),
+                    Cas::Version(v) => Some(u32::try_from(v).map_err(|_| {
+                        StoreError::BadInput(format!("version {v} is out of range"))
+                    })?),
+                };
+                let meta = self
+                    .call(path, || async {
+                        match cas {
+                            Some(c) => {
+                                let opts =
+                                    vaultrs::api::kv2::requests::SetSecretRequestOptions { cas: c };
+                                vaultrs::kv2::set_with_options(
+                                    &self.client,
+                                    mount,
+                                    rel,
+                                    &value,
+                                    opts,
+                                )
+                                .await
+                            }
+                            None => vaultrs::kv2::set(&self.client, mount, rel, &value).await,
+                        }
+                    })
+                    .await?;
+                Ok(meta.version)
+            }
+            MountKind::Kv1 => {
+                if cas != Cas::Any {
+                    return Err(StoreError::BadInput(format!(
+                        "check-and-set needs a KV v2 mount; `{mount}/` is KV v1"
+                    )));
+                }
+                let value: serde_json::Map<String, Value> =
+                    serde_json::from_slice(&body).expect("just serialized");
+                let value: HashMap<&str, &Value> =
+                    value.iter().map(|(k, v)| (k.as_str(), v)).collect();
+                self.call(path, || async {
+                    vaultrs::kv1::set(&self.client, mount, rel, &value).await
+                })
+                .await?;
+                Ok(0)
+            }
+            MountKind::Other(kind) => Err(StoreError::BadInput(format!(
+                "`{mount}/` is a `{kind}` mount, not KV: kvault writes only to KV"
+            ))),
+        }
+    }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        let at = self.locate(prefix).await?;
+        let (mount, rel) = (at.mount.path.as_str(), at.rel.as_str());
+        let result = match &at.mount.kind {
+            MountKind::Kv2 => {
+                self.call(prefix, || async {
+                    vaultrs::kv2::list(&self.client, mount, rel).await
+                })
+                .await
+            }
+            MountKind::Kv1 => {
+                self.call(prefix, || async {
+                    vaultrs::kv1::list(&self.client, mount, rel)
+                        .await
+                        .map(|r| r.data.keys)
+                })
+                .await
+            }
+            MountKind::Other(kind) => {
+                return Err(StoreError::BadInput(format!(
+                    "`{mount}/` is a `{kind}` mount: kvault lists only KV mounts"
+                )))
+            }
+        };
+        match result {
+            Ok(mut keys) => {
+                keys.sort();
+                Ok(keys)
+            }
+            // An empty folder and a missing one look the same in KV.
+            Err(e) if e.is_not_found() => Ok(vec![]),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn versions(&self, path: &str) -> Result<Vec<VersionInfo>, StoreError> {
+        let at = self.locate(path).await?;
+        let (mount, rel) = (at.mount.path.as_str(), at.rel.as_str());
+        if at.mount.kind != MountKind::Kv2 {
+            return Err(StoreError::BadInput(format!(
+                "`{mount}/` is not a KV v2 mount: it keeps no history"
+            )));
+        }
+        let meta = self
+            .call(path, || async {
+                vaultrs::kv2::read_metadata(&self.client, mount, rel).await
+            })
+            .await?;
+        let mut out: Vec<VersionInfo> = meta
+            .versions
+            .iter()
+            .filter_map(|(v, m)| {
+                let version = v.parse::<u64>().ok()?;
+                Some(VersionInfo {
+                    version,
+                    created: Some(m.created_time.clone()),
+                    deleted: !m.deletion_time.is_empty(),
+                    destroyed: m.destroyed,
+                    current: version == meta.current_version,
+                })
+            })
+            .collect();
+        out.sort_by_key(|v| v.version);
+        Ok(out)
+    }
+
+    async fn delete(&self, path: &str) -> Result<(), StoreError> {
+        let at = self.locate(path).await?;
+        let (mount, rel) = (at.mount.path.as_str(), at.rel.as_str());
+        match &at.mount.kind {
+            MountKind::Kv2 => {
+                self.call(path, || async {
+                    vaultrs::kv2::delete_latest(&self.client, mount, rel).await
+                })
+                .await
+            }
+            MountKind::Kv1 => {
+                self.call(path, || async {
+                    vaultrs::kv1::delete(&self.client, mount, rel).await
+                })
+                .await
+            }
+            MountKind::Other(kind) => Err(StoreError::BadInput(format!(
+                "`{mount}/` is a `{kind}` mount, not KV"
+            ))),
+        }
+    }
+}
