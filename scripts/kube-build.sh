@@ -88,9 +88,9 @@ build_apiserver() {
 
   export GOFLAGS="-mod=mod -buildvcs=false"
   export CGO_ENABLED=0
-  # Only the Go module proxy is reachable; never fall back to VCS.
-  export GOPROXY="${GOPROXY:-https://proxy.golang.org}"
-  case "$GOPROXY" in *direct*) GOPROXY="https://proxy.golang.org" ;; esac
+  # Modules come from the Go module proxy (GOPROXY as configured; the default
+  # proxy.golang.org also serves the checksum database). Use the installed
+  # Go; it must satisfy kubernetes' go directive (go 1.25 for v1.34.x).
   export GOTOOLCHAIN=local
 
   # Kubernetes' own go.mod tells which k8s.io/* modules are staging modules.

@@ -49,6 +49,14 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "NS")]
     pub vault_namespace: Option<String>,
 
+    /// Kubeconfig file [env: KUBECONFIG; default: ~/.kube/config, then in-cluster].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Kubernetes context to use from the kubeconfig.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
+
     /// Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir].
     #[arg(long, global = true, value_name = "DIR")]
     pub local_store: Option<PathBuf>,

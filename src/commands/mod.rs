@@ -7,14 +7,21 @@ pub mod kv;
 
 use crate::cli::{Cli, Command, GlobalArgs};
 use crate::exit::{Code, Result};
-use crate::store::{local::LocalConfig, vault::VaultConfig, StoreConfig, Stores};
+use crate::store::{kube::KubeConfig, local::LocalConfig, vault::VaultConfig, StoreConfig, Stores};
 
 /// Store settings: environment first, then flags on top (flags beat env).
 pub fn store_config(global: &GlobalArgs) -> StoreConfig {
     let mut config = StoreConfig {
         vault: VaultConfig::from_env(),
         local: LocalConfig::from_env(),
+        kube: KubeConfig::from_env(),
     };
+    if let Some(path) = &global.kubeconfig {
+        config.kube.kubeconfig = Some(path.clone());
+    }
+    if let Some(context) = &global.context {
+        config.kube.context = Some(context.clone());
+    }
     if let Some(addr) = &global.vault_addr {
         config.vault.addr = Some(addr.clone());
     }

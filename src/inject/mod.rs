@@ -10,7 +10,7 @@ use crate::store::reference::Segment;
 use crate::store::vault::CREDENTIAL_VARS;
 use crate::store::{Reference, Scheme, Secret, SecretValue, StoreError, Stores};
 use futures::future::join_all;
-use plan::{DynamicRef, Wanted};
+use plan::{DynamicRequest, Wanted};
 use std::collections::{BTreeSet, HashMap};
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStringExt;
@@ -125,7 +125,7 @@ pub async fn resolve_env(
 
     // Distinct reads, then all of them at once.
     let mut keys: BTreeSet<ReadKey> = BTreeSet::new();
-    let mut dynamics: BTreeSet<DynamicRef> = BTreeSet::new();
+    let mut dynamics: BTreeSet<DynamicRequest> = BTreeSet::new();
     let mut ciphertexts: BTreeSet<String> = BTreeSet::new();
     for (_, w) in &wanted {
         match w {
@@ -137,7 +137,7 @@ pub async fn resolve_env(
                 Segment::Literal(_) => None,
             })),
             Wanted::Dynamic(d) => {
-                dynamics.insert(d.clone());
+                dynamics.insert(d.request.clone());
             }
             Wanted::Transit(c) => {
                 ciphertexts.insert(c.clone());
@@ -180,7 +180,7 @@ pub async fn resolve_env(
         None
     };
 
-    let dynamic_results: HashMap<DynamicRef, Result<crate::store::SecretData, StoreError>> =
+    let dynamic_results: HashMap<DynamicRequest, Result<crate::store::SecretData, StoreError>> =
         match &vault {
             Some(v) => join_all(
                 dynamics
@@ -224,13 +224,13 @@ pub async fn resolve_env(
         let value = match w {
             Wanted::Key(r) => lookup(&reads, r),
             Wanted::Template(segs) => expand(&reads, segs),
-            Wanted::Dynamic(d) => match &dynamic_results[d] {
+            Wanted::Dynamic(d) => match &dynamic_results[&d.request] {
                 Ok(data) => data
                     .get(&d.key)
                     .cloned()
                     .ok_or_else(|| StoreError::KeyNotFound {
                         store: "vault".into(),
-                        path: d.path.clone(),
+                        path: d.request.path.clone(),
                         key: d.key.clone(),
                     }),
                 Err(e) => Err(clone_error(e)),

@@ -22,9 +22,15 @@ pub enum Wanted {
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct DynamicRef {
-    pub path: String,
+    pub request: DynamicRequest,
     pub key: String,
-    /// Parameters of the write, as given (JSON object text).
+}
+
+/// One write to a dynamic engine. Variables that share it share one
+/// response, so the username and password of one credential match.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DynamicRequest {
+    pub path: String,
     pub params: BTreeMap<String, String>,
 }
 
@@ -56,6 +62,10 @@ pub fn classify(name: &OsStr, value: &OsStr) -> Result<Option<Wanted>, PlanError
             Ok(None)
         };
     };
+    // vault-env's `VAULT_TOKEN=vault:login` is an instruction, not a reference.
+    if name == "VAULT_TOKEN" && text == "vault:login" {
+        return Ok(None);
+    }
     if let Some(rest) = text.strip_prefix(">>vault:") {
         return parse_dynamic(rest)
             .map(|d| Some(Wanted::Dynamic(d)))
@@ -127,9 +137,11 @@ fn parse_dynamic(rest: &str) -> Result<DynamicRef, String> {
         }
     };
     Ok(DynamicRef {
-        path: path.trim_matches('/').to_string(),
+        request: DynamicRequest {
+            path: path.trim_matches('/').to_string(),
+            params,
+        },
         key: key.to_string(),
-        params,
     })
 }
 
@@ -192,11 +204,11 @@ mod tests {
             panic!("not dynamic")
         };
         assert_eq!(
-            (d.path.as_str(), d.key.as_str()),
+            (d.request.path.as_str(), d.key.as_str()),
             ("pki/issue/web", "certificate")
         );
-        assert_eq!(d.params["common_name"], "a.test");
-        assert_eq!(d.params["ttl"], "60");
+        assert_eq!(d.request.params["common_name"], "a.test");
+        assert_eq!(d.request.params["ttl"], "60");
         assert!(c(">>vault:database/creds/app").is_err());
     }
 

@@ -4,6 +4,7 @@
 //! `kube` are imported only inside their backend module.
 
 pub mod history;
+pub mod kube;
 pub mod local;
 pub mod memory;
 pub mod reference;
@@ -105,6 +106,7 @@ pub struct Stores {
     config: StoreConfig,
     vault: OnceCell<Arc<vault::VaultStore>>,
     local: OnceCell<Arc<local::LocalStore>>,
+    kube: OnceCell<Arc<kube::KubeStore>>,
     /// Fixed backends, for tests of engines; they win over `config`.
     fixed: HashMap<Scheme, Arc<dyn SecretStore>>,
 }
@@ -114,6 +116,7 @@ pub struct Stores {
 pub struct StoreConfig {
     pub vault: vault::VaultConfig,
     pub local: local::LocalConfig,
+    pub kube: kube::KubeConfig,
 }
 
 impl Stores {
@@ -122,6 +125,7 @@ impl Stores {
             config,
             vault: OnceCell::new(),
             local: OnceCell::new(),
+            kube: OnceCell::new(),
             fixed: HashMap::new(),
         }
     }
@@ -149,9 +153,17 @@ impl Stores {
                     .await?;
                 Ok(local.clone())
             }
-            Scheme::K8s => Err(StoreError::Config(
-                "the `k8s:` store is not available in this build yet".into(),
-            )),
+            Scheme::K8s => {
+                let kube = self
+                    .kube
+                    .get_or_try_init(|| async {
+                        kube::KubeStore::connect(&self.config.kube)
+                            .await
+                            .map(Arc::new)
+                    })
+                    .await?;
+                Ok(kube.clone())
+            }
         }
     }
 

@@ -260,7 +260,8 @@ mod tests {
     #[test]
     fn malformed_references_are_rejected_with_a_reason() {
         use ReferenceError::*;
-        let cases: &[(&str, fn(&ReferenceError) -> bool)] = &[
+        type Check = fn(&ReferenceError) -> bool;
+        let cases: &[(&str, Check)] = &[
             ("vault:", |e| matches!(e, EmptyPath(_))),
             ("vault:#key", |e| matches!(e, EmptyPath(_))),
             ("vault:a#", |e| matches!(e, EmptyKey(_))),

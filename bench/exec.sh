@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# bench/exec.sh — `kvault exec` against what people write by hand, side by
+# side in one hyperfine run, on a local OpenBao dev server.
+#
+#   bench/exec.sh [RESULTS_FILE]     (default: bench/results/exec.md)
+#
+# Cases: 50 references over 10 secret paths (5 keys each):
+#   kvault      `kvault exec -- true` with 50 `vault:` references in the env
+#   shell       a POSIX sh entrypoint calling `bao kv get -field=K P` once per reference
+#   raw-read    one `curl` of one KV v2 secret (the floor: one HTTP round trip + process start)
+#   kvault-1    `kvault exec -- true` with 1 reference (the fixed cost)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-bench/results/exec.md}
+mkdir -p "$(dirname "$out")"
+
+command -v hyperfine >/dev/null || { apt-get install -y hyperfine >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y hyperfine >/dev/null; }; }
+eval "$(KVAULT_SKIP_KUBE=1 scripts/install-test-deps.sh | sed 's/^/export /')"
+cargo build --release --locked -q
+kvault=$PWD/target/release/kvault
+
+work=$(mktemp -d)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+HOME=$work "$KVAULT_TEST_BAO" server -dev -dev-listen-address="127.0.0.1:$port" -dev-root-token-id=bench >"$work/bao.log" 2>&1 &
+bao_pid=$!
+trap 'kill $bao_pid 2>/dev/null; rm -rf "$work"' EXIT
+export VAULT_ADDR="http://127.0.0.1:$port" BAO_ADDR="http://127.0.0.1:$port" VAULT_TOKEN=bench BAO_TOKEN=bench HOME=$work
+for _ in $(seq 100); do "$KVAULT_TEST_BAO" status >/dev/null 2>&1 && break; sleep 0.1; done
+
+envfile=$work/env.sh
+shellscript=$work/entrypoint.sh
+echo '#!/bin/sh' > "$shellscript"
+for p in $(seq 0 9); do
+    "$KVAULT_TEST_BAO" kv put "secret/bench/p$p" k0=v0 k1=v1 k2=v2 k3=v3 k4=v4 >/dev/null
+    for k in $(seq 0 4); do
+        echo "export S_${p}_${k}=vault:secret/bench/p$p#k$k" >> "$envfile"
+        echo "S_${p}_${k}=\$(bao kv get -field=k$k secret/bench/p$p)" >> "$shellscript"
+    done
+done
+echo 'export S_${p}_${k}' >> "$shellscript"
+echo 'exec true' >> "$shellscript"
+chmod +x "$shellscript"
+ln -sf "$KVAULT_TEST_BAO" "$work/bao"
+export PATH="$work:$PATH"
+
+hyperfine --warmup 3 --min-runs 20 --export-markdown "$work/table.md" --export-json "$work/results.json" \
+    -n kvault-50 "sh -c '. $envfile; exec $kvault exec -- true'" \
+    -n shell-50 "sh -c '. $envfile; exec $shellscript'" \
+    -n kvault-1 "env S_0_0=vault:secret/bench/p0#k0 $kvault exec -- true" \
+    -n raw-read "curl -sf -H 'X-Vault-Token: bench' $VAULT_ADDR/v1/secret/data/bench/p0 -o /dev/null"
+
+ratio() { python3 - "$work/results.json" "$1" "$2" <<'PY'
+import json, sys
+r = {x["command"]: x["mean"] for x in json.load(open(sys.argv[1]))["results"]}
+print(f"{r[sys.argv[2]] / r[sys.argv[3]]:.3f}")
+PY
+}
+mean_ms() { python3 - "$work/results.json" "$1" <<'PY'
+import json, sys
+r = {x["command"]: x["mean"] for x in json.load(open(sys.argv[1]))["results"]}
+print(f"{r[sys.argv[2]] * 1000:.1f}")
+PY
+}
+
+{
+    echo "## kvault exec vs a shell entrypoint (50 references over 10 paths)"
+    echo
+    echo "Run: $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $(uname -sr); $("$kvault" --version); $("$KVAULT_TEST_BAO" version | head -n1); $(hyperfine --version)."
+    echo "Command: \`bench/exec.sh\`"
+    echo
+    cat "$work/table.md"
+    echo
+    echo "- kvault-50 / shell-50 = **$(ratio kvault-50 shell-50)** (target ≤ 0.1)"
+    echo "- kvault-50 − raw-read = $(python3 -c "print(f'{$(mean_ms kvault-50) - $(mean_ms raw-read):.1f}')") ms; raw-read = $(mean_ms raw-read) ms (one process start + one HTTP round trip)"
+    echo "- kvault-1 / raw-read = $(ratio kvault-1 raw-read)"
+} > "$out"
+cat "$out"

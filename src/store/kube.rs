@@ -1,0 +1,335 @@
+//! Kubernetes Secrets as a store: `k8s:NAMESPACE/NAME[#key]`.
+//!
+//! Writes are server-side apply with field manager `kvault`, and label the
+//! Secret `app.kubernetes.io/managed-by=kvault`. Kubernetes keeps no history,
+//! so a Secret's "version" is kvault's own counter in the annotation
+//! `kvault.dev/version`, bumped on every kvault write; check-and-set compares
+//! it and sends the `resourceVersion` read as a precondition, so a concurrent
+//! writer makes the apply fail with a conflict instead of being overwritten.
+
+use super::{Cas, Secret, SecretData, SecretStore, SecretValue, StoreError, VersionInfo};
+use async_trait::async_trait;
+use k8s_openapi::api::core::v1::Secret as KubeSecret;
+use k8s_openapi::ByteString;
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::{Client, Config};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+pub const FIELD_MANAGER: &str = "kvault";
+pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "kvault");
+pub const VERSION_ANNOTATION: &str = "kvault.dev/version";
+
+/// How to reach the cluster: kubeconfig (`KUBECONFIG`, `--kubeconfig`),
+/// context, or the in-cluster service account.
+#[derive(Clone, Debug, Default)]
+pub struct KubeConfig {
+    pub kubeconfig: Option<PathBuf>,
+    pub context: Option<String>,
+    pub namespace: Option<String>,
+}
+
+impl KubeConfig {
+    pub fn from_env() -> Self {
+        KubeConfig {
+            kubeconfig: std::env::var_os("KUBECONFIG")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
+            context: None,
+            namespace: None,
+        }
+    }
+
+    /// A client for the configured cluster.
+    pub async fn client(&self) -> Result<(Client, String), StoreError> {
+        let options = KubeConfigOptions {
+            context: self.context.clone(),
+            ..Default::default()
+        };
+        let config = match &self.kubeconfig {
+            Some(path) => {
+                let kc = Kubeconfig::read_from(path).map_err(|e| {
+                    StoreError::Config(format!("cannot read kubeconfig `{}`: {e}", path.display()))
+                })?;
+                Config::from_custom_kubeconfig(kc, &options).await.map_err(|e| {
+                    StoreError::Config(format!("kubeconfig `{}`: {e}", path.display()))
+                })?
+            }
+            None => match Config::from_kubeconfig(&options).await {
+                Ok(c) => c,
+                Err(file_err) if self.context.is_none() => Config::incluster().map_err(|e| {
+                    StoreError::Config(format!(
+                        "no Kubernetes configuration: kubeconfig: {file_err}; in-cluster: {e}\nhelp: set KUBECONFIG"
+                    ))
+                })?,
+                Err(e) => return Err(StoreError::Config(format!("kubeconfig: {e}"))),
+            },
+        };
+        let default_ns = self
+            .namespace
+            .clone()
+            .unwrap_or_else(|| config.default_namespace.clone());
+        let url = config.cluster_url.to_string();
+        let client = Client::try_from(config)
+            .map_err(|e| StoreError::Config(format!("cannot set up a client for {url}: {e}")))?;
+        Ok((client, default_ns))
+    }
+}
+
+pub struct KubeStore {
+    client: Client,
+    default_namespace: String,
+}
+
+impl KubeStore {
+    pub async fn connect(config: &KubeConfig) -> Result<Self, StoreError> {
+        let (client, default_namespace) = config.client().await?;
+        Ok(KubeStore {
+            client,
+            default_namespace,
+        })
+    }
+
+    /// `NAMESPACE/NAME`, or `NAME` in the default namespace.
+    fn split<'a>(&'a self, path: &'a str) -> Result<(&'a str, &'a str), StoreError> {
+        let path = path.trim_matches('/');
+        let (ns, name) = match path.split_once('/') {
+            Some((ns, name)) => (ns, name),
+            None => (self.default_namespace.as_str(), path),
+        };
+        if ns.is_empty() || name.is_empty() || name.contains('/') {
+            return Err(StoreError::BadInput(format!(
+                "`{path}` is not NAMESPACE/NAME for a Kubernetes Secret"
+            )));
+        }
+        Ok((ns, name))
+    }
+
+    fn api(&self, ns: &str) -> Api<KubeSecret> {
+        Api::namespaced(self.client.clone(), ns)
+    }
+
+    fn map_error(&self, e: kube::Error, path: &str) -> StoreError {
+        let store = self.describe();
+        match e {
+            kube::Error::Api(status) => {
+                let detail = format!("HTTP {} {}: {}", status.code, status.reason, status.message);
+                match status.code {
+                    404 => StoreError::NotFound {
+                        store,
+                        path: path.into(),
+                    },
+                    401 | 403 => StoreError::PermissionDenied {
+                        store,
+                        path: path.into(),
+                        detail,
+                    },
+                    409 => StoreError::CasConflict {
+                        store,
+                        path: path.into(),
+                        detail,
+                    },
+                    429 | 500..=599 => StoreError::Unavailable { store, detail },
+                    _ => StoreError::BadInput(format!("{store} refused `{path}`: {detail}")),
+                }
+            }
+            other => StoreError::Unavailable {
+                store,
+                detail: format!("cannot reach the API server: {other}"),
+            },
+        }
+    }
+}
+
+fn kvault_version(secret: &KubeSecret) -> Option<u64> {
+    secret
+        .metadata
+        .annotations
+        .as_ref()?
+        .get(VERSION_ANNOTATION)?
+        .parse()
+        .ok()
+}
+
+fn to_data(secret: &KubeSecret) -> SecretData {
+    let mut data = SecretData::new();
+    for (k, v) in secret.data.iter().flatten() {
+        data.insert(k.clone(), SecretValue::new(v.0.clone()));
+    }
+    // stringData is write-only on the server, but manifests may carry it.
+    for (k, v) in secret.string_data.iter().flatten() {
+        data.insert(k.clone(), SecretValue::from_str_value(v));
+    }
+    data
+}
+
+#[async_trait]
+impl SecretStore for KubeStore {
+    fn describe(&self) -> String {
+        "kubernetes".to_string()
+    }
+
+    async fn read(&self, path: &str, version: Option<u64>) -> Result<Secret, StoreError> {
+        let (ns, name) = self.split(path)?;
+        let secret = self
+            .api(ns)
+            .get(name)
+            .await
+            .map_err(|e| self.map_error(e, path))?;
+        let current = kvault_version(&secret);
+        if version.is_some() && version != current {
+            return Err(StoreError::NotFound {
+                store: format!(
+                    "{} (Kubernetes keeps only the current version)",
+                    self.describe()
+                ),
+                path: format!("{path} version {}", version.unwrap_or_default()),
+            });
+        }
+        Ok(Secret {
+            data: to_data(&secret),
+            version: current,
+            metadata: secret
+                .metadata
+                .annotations
+                .clone()
+                .unwrap_or_default()
+                .into_iter()
+                .collect(),
+        })
+    }
+
+    async fn write(&self, path: &str, data: &SecretData, cas: Cas) -> Result<u64, StoreError> {
+        let (ns, name) = self.split(path)?;
+        let api = self.api(ns);
+        let existing = match api.get_opt(name).await {
+            Ok(s) => s,
+            Err(e) => return Err(self.map_error(e, path)),
+        };
+        let current = existing.as_ref().map(|s| kvault_version(s).unwrap_or(0));
+        let conflict = |detail: String| StoreError::CasConflict {
+            store: self.describe(),
+            path: path.into(),
+            detail,
+        };
+        match (cas, current) {
+            (Cas::MustNotExist, Some(_)) => {
+                return Err(conflict("the Secret already exists".into()))
+            }
+            (Cas::Version(v), Some(c)) if v != c => {
+                return Err(conflict(format!(
+                    "expected version {v}, but current version is {c}"
+                )))
+            }
+            (Cas::Version(v), None) => {
+                return Err(conflict(format!(
+                    "expected version {v}, but the Secret does not exist"
+                )))
+            }
+            _ => {}
+        }
+        let next = current.unwrap_or(0) + 1;
+        let encoded: BTreeMap<String, ByteString> = data
+            .iter()
+            .map(|(k, v)| (k.to_string(), ByteString(v.expose().to_vec())))
+            .collect();
+        let mut metadata = serde_json::json!({
+            "name": name,
+            "namespace": ns,
+            "labels": { MANAGED_BY.0: MANAGED_BY.1 },
+            "annotations": { VERSION_ANNOTATION: next.to_string() },
+        });
+        // The resourceVersion read is a precondition: a write in between
+        // makes the apply fail with 409 instead of overwriting it.
+        if let Some(rv) = existing
+            .as_ref()
+            .and_then(|s| s.metadata.resource_version.clone())
+        {
+            metadata["resourceVersion"] = serde_json::Value::String(rv);
+        }
+        let body = serde_json::json!({
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": metadata,
+            "type": existing.as_ref().and_then(|s| s.type_.clone()).unwrap_or_else(|| "Opaque".into()),
+            "data": encoded,
+        });
+        if existing.is_none() && cas == Cas::MustNotExist {
+            let secret: KubeSecret =
+                serde_json::from_value(body).map_err(|e| StoreError::BadInput(e.to_string()))?;
+            api.create(&PostParams::default(), &secret)
+                .await
+                .map_err(|e| self.map_error(e, path))?;
+        } else {
+            api.patch(
+                name,
+                &PatchParams::apply(FIELD_MANAGER).force(),
+                &Patch::Apply(&body),
+            )
+            .await
+            .map_err(|e| self.map_error(e, path))?;
+        }
+        Ok(next)
+    }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        let prefix = prefix.trim_matches('/');
+        let (api, folders): (Api<KubeSecret>, bool) = if prefix.is_empty() {
+            (Api::all(self.client.clone()), true)
+        } else {
+            (self.api(prefix), false)
+        };
+        // Metadata only: listing must not pull every Secret's data.
+        let list = api
+            .list_metadata(&ListParams::default())
+            .await
+            .map_err(|e| self.map_error(e, prefix))?;
+        let mut names: Vec<String> = list
+            .items
+            .into_iter()
+            .filter_map(|m| {
+                if folders {
+                    m.metadata.namespace.map(|ns| format!("{ns}/"))
+                } else {
+                    m.metadata.name
+                }
+            })
+            .collect();
+        names.sort();
+        names.dedup();
+        Ok(names)
+    }
+
+    async fn versions(&self, path: &str) -> Result<Vec<VersionInfo>, StoreError> {
+        let (ns, name) = self.split(path)?;
+        let secret = self
+            .api(ns)
+            .get_metadata(name)
+            .await
+            .map_err(|e| self.map_error(e, path))?;
+        let version = secret
+            .metadata
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(VERSION_ANNOTATION))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        Ok(vec![VersionInfo {
+            version,
+            created: secret.metadata.creation_timestamp.map(|t| t.0.to_string()),
+            deleted: false,
+            destroyed: false,
+            current: true,
+        }])
+    }
+
+    async fn delete(&self, path: &str) -> Result<(), StoreError> {
+        let (ns, name) = self.split(path)?;
+        self.api(ns)
+            .delete(name, &DeleteParams::default())
+            .await
+            .map(|_| ())
+            .map_err(|e| self.map_error(e, path))
+    }
+}

@@ -1,0 +1,314 @@
+//! `kvault exec`: references in the environment become values, then the
+//! command replaces kvault.
+
+use crate::harness::{kvault_clean, text, OpenBao};
+use predicates::prelude::*;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+fn local_home() -> tempfile::TempDir {
+    let home = tempfile::tempdir().unwrap();
+    kvault_clean(home.path())
+        .args(["put", "local:app/db", "user=u-local", "pass=p-local"])
+        .assert()
+        .success();
+    kvault_clean(home.path())
+        .args(["put", "local:app/api", "token=t-local"])
+        .assert()
+        .success();
+    home
+}
+
+#[test]
+fn references_and_templates_are_replaced_with_one_read_per_secret() {
+    let home = local_home();
+    kvault_clean(home.path())
+        .env("USER_NAME", "local:app/db#user")
+        .env("PASS", "local:app/db#pass")
+        .env(
+            "DSN",
+            "postgres://${local:app/db#user}:${local:app/db#pass}@db",
+        )
+        .env("TOKEN", "local:app/api#token")
+        .env("PLAIN", "stays")
+        .args([
+            "-v",
+            "exec",
+            "--",
+            "sh",
+            "-c",
+            "echo \"$USER_NAME $PASS $DSN $TOKEN $PLAIN\"",
+        ])
+        .assert()
+        .success()
+        .stdout("u-local p-local postgres://u-local:p-local@db t-local stays\n")
+        .stderr(predicate::str::contains("reads=2"));
+}
+
+#[test]
+fn the_command_replaces_kvault_keeping_its_pid_and_exit_code() {
+    let home = local_home();
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("kvault"));
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap())
+        .env("HOME", home.path())
+        .env("KVAULT_LOCAL_STORE", home.path().join("kvault-store"))
+        .env("PASS", "local:app/db#pass")
+        .args(["exec", "--", "sh", "-c", "echo $$; exit 42"])
+        .stdout(Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(42));
+    assert_eq!(text(&out.stdout).trim(), pid.to_string());
+}
+
+#[test]
+fn an_unresolvable_reference_stops_before_the_command_runs() {
+    let home = local_home();
+    let marker = home.path().join("ran");
+    kvault_clean(home.path())
+        .env("GOOD", "local:app/db#pass")
+        .env("BAD", "local:app/db#missing")
+        .args(["exec", "--", "touch", marker.to_str().unwrap()])
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("BAD=`local:app/db#missing`")
+                .and(predicate::str::contains("p-local").not()),
+        );
+    assert!(!marker.exists(), "the command must not run");
+}
+
+#[test]
+fn ignore_missing_runs_the_command_without_the_variable() {
+    let home = local_home();
+    kvault_clean(home.path())
+        .env("BAD", "local:app/nothing#x")
+        .args([
+            "exec",
+            "--ignore-missing",
+            "--",
+            "sh",
+            "-c",
+            "echo \"[${BAD-unset}]\"",
+        ])
+        .assert()
+        .success()
+        .stdout("[unset]\n");
+    kvault_clean(home.path())
+        .env("BAD", "local:app/nothing#x")
+        .env("VAULT_IGNORE_MISSING_SECRETS", "true")
+        .args(["exec", "--", "sh", "-c", "echo \"[${BAD-unset}]\""])
+        .assert()
+        .success()
+        .stdout("[unset]\n");
+}
+
+#[test]
+fn a_malformed_reference_is_a_usage_error_naming_the_variable() {
+    let home = local_home();
+    kvault_clean(home.path())
+        .env("BAD", "local:app/db#")
+        .args(["exec", "--", "true"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("BAD: "));
+}
+
+#[test]
+fn a_missing_command_exits_127() {
+    let home = local_home();
+    kvault_clean(home.path())
+        .args(["exec", "--", "/nonexistent/app"])
+        .assert()
+        .code(127);
+}
+
+#[test]
+fn credentials_are_removed_from_the_child_unless_asked() {
+    let home = local_home();
+    let show = "echo \"[${VAULT_TOKEN-none}] [${VAULT_SECRET_ID-none}]\"";
+    kvault_clean(home.path())
+        .env("VAULT_TOKEN", "tok-abc")
+        .env("VAULT_SECRET_ID", "sid-abc")
+        .args(["exec", "--", "sh", "-c", show])
+        .assert()
+        .success()
+        .stdout("[none] [none]\n");
+    kvault_clean(home.path())
+        .env("VAULT_TOKEN", "tok-abc")
+        .args(["exec", "--pass-credentials", "--", "sh", "-c", show])
+        .assert()
+        .success()
+        .stdout("[tok-abc] [none]\n");
+    kvault_clean(home.path())
+        .env("VAULT_TOKEN", "tok-abc")
+        .env("VAULT_ENV_PASSTHROUGH", "VAULT_TOKEN")
+        .args(["exec", "--", "sh", "-c", show])
+        .assert()
+        .success()
+        .stdout("[tok-abc] [none]\n");
+}
+
+#[test]
+fn watch_restarts_the_command_when_a_value_changes() {
+    let home = local_home();
+    let log = home.path().join("seen");
+    let script = format!("echo \"$PASS\" >> {}; exec sleep 30", log.display());
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("kvault"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap())
+        .env("HOME", home.path())
+        .env("KVAULT_LOCAL_STORE", home.path().join("kvault-store"))
+        .env("PASS", "local:app/db#pass")
+        .args(["exec", "--watch", "200ms", "--", "sh", "-c", &script])
+        .spawn()
+        .unwrap();
+    let wait_for = |want: &str| {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(15) {
+            if std::fs::read_to_string(&log)
+                .unwrap_or_default()
+                .contains(want)
+            {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    };
+    assert!(wait_for("p-local"));
+    kvault_clean(home.path())
+        .args(["put", "local:app/db", "user=u-local", "pass=p-changed"])
+        .assert()
+        .success();
+    assert!(wait_for("p-changed"), "restarted with the new value");
+    // SIGTERM to kvault is forwarded; kvault exits with the child's status.
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(128 + 15));
+}
+
+/// vault-env's contract on a real OpenBao: dynamic write references,
+/// transit ciphertexts, VAULT_ENV_FROM_PATH and VAULT_TOKEN=vault:login.
+#[test]
+fn bank_vaults_vault_env_contract_on_openbao() {
+    let bao = OpenBao::start();
+    bao.must(&["kv", "put", "secret/app", "user=u-bao", "pass=p-bao"]);
+    bao.must(&["kv", "put", "secret/envfrom", "FROM_A=a1", "FROM_B=b1"]);
+    // Transit: a ciphertext made by bao, decrypted by kvault in a batch.
+    bao.must(&["secrets", "enable", "transit"]);
+    bao.must(&["write", "-f", "transit/keys/app"]);
+    let ct = bao.must(&[
+        "write",
+        "-field=ciphertext",
+        "transit/encrypt/app",
+        "plaintext=dHJhbnNpdC12YWx1ZQ==",
+    ]);
+    // PKI: one request per distinct `>>vault:` reference, so the serial and the
+    // certificate come from the same issue call.
+    bao.must(&["secrets", "enable", "pki"]);
+    bao.must(&[
+        "write",
+        "pki/root/generate/internal",
+        "common_name=test.local",
+        "ttl=1h",
+    ]);
+    bao.must(&[
+        "write",
+        "pki/roles/web",
+        "allowed_domains=test.local",
+        "allow_subdomains=true",
+        "max_ttl=1h",
+    ]);
+    let params = r#"{"common_name":"a.test.local","ttl":"10m"}"#;
+    let script = "printf '%s|%s|%s|%s|%s\\n' \"$USER_NAME\" \"$SECRET\" \"$FROM_A\" \"$FROM_B\" \"$SERIAL\"; printf '%s' \"$CERT\" > cert.pem";
+    let out = bao
+        .kvault()
+        .current_dir(bao.home.path())
+        .env("USER_NAME", "vault:secret/data/app#user")
+        .env("SECRET", ct.trim())
+        .env("VAULT_TRANSIT_KEY_ID", "app")
+        .env("VAULT_ENV_FROM_PATH", "secret/envfrom")
+        .env(
+            "SERIAL",
+            format!(">>vault:pki/issue/web#serial_number#{params}"),
+        )
+        .env(
+            "CERT",
+            format!(">>vault:pki/issue/web#certificate#{params}"),
+        )
+        .args(["exec", "--", "sh", "-c", script])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let line = text(&out.stdout);
+    let parts: Vec<&str> = line.trim().split('|').collect();
+    assert_eq!(
+        &parts[..4],
+        &["u-bao", "transit-value", "a1", "b1"],
+        "{line}"
+    );
+    let cert = bao.home.path().join("cert.pem");
+    let serial = std::process::Command::new("openssl")
+        .args(["x509", "-noout", "-serial", "-in"])
+        .arg(&cert)
+        .output()
+        .unwrap();
+    let serial = text(&serial.stdout)
+        .trim()
+        .trim_start_matches("serial=")
+        .to_lowercase();
+    assert_eq!(
+        serial,
+        parts[4].replace(':', "").to_lowercase(),
+        "serial and certificate from one request"
+    );
+
+    // VAULT_TOKEN=vault:login: log in (AppRole) and hand the token to the child.
+    bao.must(&["auth", "enable", "approle"]);
+    bao.must(&["write", "auth/approle/role/app", "token_policies=default"]);
+    let role_id = bao.must(&["read", "-field=role_id", "auth/approle/role/app/role-id"]);
+    let secret_id = bao.must(&[
+        "write",
+        "-f",
+        "-field=secret_id",
+        "auth/approle/role/app/secret-id",
+    ]);
+    let out = bao
+        .kvault()
+        .env("VAULT_TOKEN", "vault:login")
+        .env("VAULT_ROLE_ID", role_id.trim())
+        .env("VAULT_SECRET_ID", secret_id.trim())
+        .args([
+            "exec",
+            "--",
+            "sh",
+            "-c",
+            "echo \"$VAULT_TOKEN\"; echo \"${VAULT_SECRET_ID-gone}\"",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let lines: Vec<String> = text(&out.stdout).lines().map(String::from).collect();
+    assert!(
+        lines[0].starts_with("s.") || lines[0].len() > 20,
+        "a real token: {lines:?}"
+    );
+    assert_eq!(lines[1], "gone");
+    let lookup = std::process::Command::new(crate::harness::bao_binary())
+        .args(["token", "lookup", "-format=json"])
+        .env("BAO_ADDR", &bao.addr)
+        .env("BAO_TOKEN", &lines[0])
+        .env("HOME", bao.home.path())
+        .output()
+        .unwrap();
+    assert!(lookup.status.success(), "the child's token works");
+}

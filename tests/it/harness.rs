@@ -1,0 +1,247 @@
+//! Shared test harness: real servers started by the tests themselves, and a
+//! `kvault` command with a clean environment (nothing from the host leaks in).
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+/// The `bao` binary: `KVAULT_TEST_BAO`, else `bao` on PATH. Installed by
+/// `scripts/install-test-deps.sh`; a missing binary fails the test loudly.
+pub fn bao_binary() -> PathBuf {
+    if let Some(p) = std::env::var_os("KVAULT_TEST_BAO") {
+        return p.into();
+    }
+    which("bao").unwrap_or_else(|| {
+        panic!("`bao` (OpenBao) is not on PATH: run scripts/install-test-deps.sh (the integration tests need a real server)")
+    })
+}
+
+pub fn which(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A real OpenBao dev server on a free loopback port, stopped on drop.
+pub struct OpenBao {
+    pub addr: String,
+    pub token: String,
+    pub home: tempfile::TempDir,
+    child: Option<Child>,
+}
+
+impl OpenBao {
+    pub fn start() -> OpenBao {
+        let token = "kvault-test-root".to_string();
+        for _ in 0..5 {
+            let home = tempfile::tempdir().unwrap();
+            let port = free_port();
+            let addr = format!("http://127.0.0.1:{port}");
+            let log = std::fs::File::create(home.path().join("bao.log")).unwrap();
+            let child = std::process::Command::new(bao_binary())
+                .args([
+                    "server",
+                    "-dev",
+                    &format!("-dev-listen-address=127.0.0.1:{port}"),
+                    &format!("-dev-root-token-id={token}"),
+                ])
+                // The dev server writes ~/.vault-token: keep it out of the real home.
+                .env("HOME", home.path())
+                .stdout(log.try_clone().unwrap())
+                .stderr(log)
+                .spawn()
+                .expect("start bao");
+            let mut bao = OpenBao {
+                addr,
+                token: token.clone(),
+                home,
+                child: Some(child),
+            };
+            if bao.wait_ready(Duration::from_secs(20)) {
+                return bao;
+            }
+            bao.stop();
+        }
+        panic!("OpenBao dev server did not become ready");
+    }
+
+    fn wait_ready(&mut self, limit: Duration) -> bool {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if let Some(child) = self.child.as_mut() {
+                if let Ok(Some(_)) = child.try_wait() {
+                    return false;
+                }
+            }
+            if self.bao(&["status"]).status.success() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        false
+    }
+
+    /// Run the `bao` CLI against this server as root.
+    pub fn bao(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new(bao_binary())
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.home.path())
+            .env("BAO_ADDR", &self.addr)
+            .env("BAO_TOKEN", &self.token)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run bao")
+    }
+
+    /// Like `bao` but panics on failure, returning stdout.
+    pub fn must(&self, args: &[&str]) -> String {
+        let out = self.bao(args);
+        assert!(
+            out.status.success(),
+            "bao {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// A `kvault` command pointed at this server with the root token.
+    pub fn kvault(&self) -> Command {
+        let mut cmd = kvault_clean(self.home.path());
+        cmd.env("VAULT_ADDR", &self.addr)
+            .env("VAULT_TOKEN", &self.token);
+        cmd
+    }
+}
+
+impl Drop for OpenBao {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// `kvault` with an empty environment but PATH, a private HOME and a local
+/// store inside it, and fast retries so fault tests do not take long.
+pub fn kvault_clean(home: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("kvault").unwrap();
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("KVAULT_LOCAL_STORE", home.join("kvault-store"))
+        .env("KVAULT_VAULT_RETRIES", "2")
+        .env("KVAULT_VAULT_TIMEOUT", "3s");
+    cmd
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A real kube-apiserver + etcd started by `scripts/kube-test-cluster.sh`,
+/// stopped on drop. Its `env` file gives the server URL, CA, per-user
+/// kubeconfigs and tokens.
+pub struct KubeCluster {
+    pub dir: tempfile::TempDir,
+    pub env: std::collections::HashMap<String, String>,
+}
+
+impl KubeCluster {
+    pub fn start(encryption: &str) -> KubeCluster {
+        let dir = tempfile::Builder::new()
+            .prefix("kvault-kube-")
+            .tempdir()
+            .unwrap();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/kube-test-cluster.sh");
+        let out = std::process::Command::new("bash")
+            .arg(&script)
+            .args([
+                "start",
+                dir.path().to_str().unwrap(),
+                "--encryption",
+                encryption,
+            ])
+            .output()
+            .expect("run kube-test-cluster.sh");
+        assert!(
+            out.status.success(),
+            "the Kubernetes test cluster did not start (run scripts/install-test-deps.sh):\n{}",
+            text(&out.stderr)
+        );
+        let env = std::fs::read_to_string(dir.path().join("env"))
+            .unwrap()
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        KubeCluster { dir, env }
+    }
+
+    pub fn var(&self, name: &str) -> &str {
+        self.env
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} missing from the cluster env"))
+    }
+
+    pub fn kubeconfig(&self, user: &str) -> &str {
+        self.var(&format!("KVAULT_TEST_KUBECONFIG_{}", user.to_uppercase()))
+    }
+
+    pub fn token(&self, user: &str) -> &str {
+        self.var(&format!("KVAULT_TEST_KUBE_TOKEN_{}", user.to_uppercase()))
+    }
+
+    /// A raw API call as `user` with curl; returns (HTTP code, body).
+    pub fn api(&self, user: &str, method: &str, path: &str, body: Option<&str>) -> (u16, String) {
+        let mut cmd = std::process::Command::new("curl");
+        cmd.args(["-s", "-o", "-", "-w", "\n%{http_code}", "-X", method])
+            .args(["--cacert", self.var("KVAULT_TEST_KUBE_CA")])
+            .args(["-H", &format!("Authorization: Bearer {}", self.token(user))])
+            .args(["-H", "Content-Type: application/json"]);
+        if let Some(b) = body {
+            cmd.args(["--data-binary", b]);
+        }
+        cmd.arg(format!("{}{path}", self.var("KVAULT_TEST_KUBE_SERVER")));
+        let out = cmd.output().expect("curl");
+        let all = text(&out.stdout);
+        let (body, code) = all.rsplit_once('\n').unwrap_or(("", "0"));
+        (code.trim().parse().unwrap_or(0), body.to_string())
+    }
+
+    /// `kvault` as `user` of this cluster.
+    pub fn kvault(&self, home: &Path, user: &str) -> Command {
+        let mut cmd = kvault_clean(home);
+        cmd.env("KUBECONFIG", self.kubeconfig(user));
+        cmd
+    }
+}
+
+impl Drop for KubeCluster {
+    fn drop(&mut self) {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/kube-test-cluster.sh");
+        let _ = std::process::Command::new("bash")
+            .arg(script)
+            .args(["stop", self.dir.path().to_str().unwrap()])
+            .output();
+    }
+}

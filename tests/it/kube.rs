@@ -1,0 +1,206 @@
+//! The `k8s:` store against a real kube-apiserver, and Kubernetes auth to
+//! OpenBao end to end (the way `kvault exec` runs as a pod's entrypoint).
+
+use crate::harness::{text, KubeCluster, OpenBao};
+use predicates::prelude::*;
+
+#[test]
+fn the_k8s_store_reads_writes_lists_and_checks_versions() {
+    let cluster = KubeCluster::start("none");
+    let home = tempfile::tempdir().unwrap();
+    let kv = |user: &str| cluster.kvault(home.path(), user);
+
+    kv("admin")
+        .args(["put", "k8s:default/app-db", "user=app", "pass=-"])
+        .write_stdin("k8s-pass-1")
+        .assert()
+        .success();
+    kv("admin")
+        .args(["get", "k8s:default/app-db#pass"])
+        .assert()
+        .success()
+        .stdout("k8s-pass-1");
+    kv("admin")
+        .args(["put", "k8s:default/app-db", "pass=k8s-pass-2", "--merge"])
+        .assert()
+        .success();
+    kv("admin")
+        .args(["get", "k8s:default/app-db#user"])
+        .assert()
+        .success()
+        .stdout("app");
+
+    // Server-side apply, field manager `kvault`, managed-by label, version annotation.
+    let (code, body) = cluster.api(
+        "admin",
+        "GET",
+        "/api/v1/namespaces/default/secrets/app-db",
+        None,
+    );
+    assert_eq!(code, 200);
+    let secret: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        secret["metadata"]["labels"]["app.kubernetes.io/managed-by"],
+        "kvault"
+    );
+    assert_eq!(secret["metadata"]["annotations"]["kvault.dev/version"], "2");
+    let managers: Vec<&str> = secret["metadata"]["managedFields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["manager"].as_str())
+        .collect();
+    assert_eq!(managers, vec!["kvault"]);
+    assert_eq!(secret["metadata"]["managedFields"][0]["operation"], "Apply");
+
+    // Check-and-set against kvault's version counter.
+    kv("admin")
+        .args(["put", "k8s:default/app-db", "pass=x", "--cas", "1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("check-and-set conflict"));
+    kv("admin")
+        .args(["put", "k8s:default/app-db", "pass=x", "--create-only"])
+        .assert()
+        .code(2);
+    kv("admin")
+        .args([
+            "put",
+            "k8s:default/app-db",
+            "user=app",
+            "pass=k8s-pass-3",
+            "--cas",
+            "2",
+        ])
+        .assert()
+        .success();
+
+    kv("admin")
+        .args(["ls", "k8s:default"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("app-db\n"));
+    kv("admin")
+        .args(["ls", "k8s:"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("default/\n"));
+    kv("admin")
+        .args(["history", "k8s:default/app-db", "-o", "json"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"version\": 3"));
+    kv("admin")
+        .args(["get", "k8s:default/nothing#x"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("`default/nothing` not found"));
+    // alice has no rights: a 403 is "permission denied", exit 2, no value shown.
+    kv("alice")
+        .args(["get", "k8s:default/app-db#pass"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("permission denied")
+                .and(predicate::str::contains("k8s-pass").not()),
+        );
+    // References to Kubernetes Secrets work in exec too.
+    kv("admin")
+        .env("P", "k8s:default/app-db#pass")
+        .args(["exec", "--", "sh", "-c", "echo $P"])
+        .assert()
+        .success()
+        .stdout("k8s-pass-3\n");
+}
+
+#[test]
+fn a_stopped_apiserver_is_an_unavailable_error() {
+    let cluster = KubeCluster::start("none");
+    let home = tempfile::tempdir().unwrap();
+    let kubeconfig = home.path().join("kubeconfig");
+    std::fs::copy(cluster.kubeconfig("admin"), &kubeconfig).unwrap();
+    drop(cluster);
+    crate::harness::kvault_clean(home.path())
+        .env("KUBECONFIG", &kubeconfig)
+        .args(["get", "k8s:default/x#y"])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("kubernetes is unavailable"));
+}
+
+/// OpenBao's kubernetes auth method checks a service-account token with the
+/// test apiserver's TokenReview; kvault logs in with a token from the
+/// TokenRequest API and resolves references, as a pod's entrypoint would.
+#[test]
+fn kubernetes_auth_end_to_end() {
+    let cluster = KubeCluster::start("none");
+    let bao = OpenBao::start();
+    bao.must(&["kv", "put", "secret/app", "pass=from-k8s-auth"]);
+    let policy = bao.home.path().join("p.hcl");
+    std::fs::write(
+        &policy,
+        "path \"secret/data/app\" { capabilities = [\"read\"] }\n",
+    )
+    .unwrap();
+    bao.must(&["policy", "write", "app-read", policy.to_str().unwrap()]);
+    bao.must(&["auth", "enable", "kubernetes"]);
+    bao.must(&[
+        "write",
+        "auth/kubernetes/config",
+        &format!("kubernetes_host={}", cluster.var("KVAULT_TEST_KUBE_SERVER")),
+        &format!("kubernetes_ca_cert=@{}", cluster.var("KVAULT_TEST_KUBE_CA")),
+        &format!("token_reviewer_jwt={}", cluster.token("admin")),
+    ]);
+    bao.must(&[
+        "write",
+        "auth/kubernetes/role/app",
+        "bound_service_account_names=default",
+        "bound_service_account_namespaces=default",
+        "token_policies=app-read",
+    ]);
+    let (code, body) = cluster.api(
+        "admin",
+        "POST",
+        "/api/v1/namespaces/default/serviceaccounts/default/token",
+        Some(r#"{"apiVersion":"authentication.k8s.io/v1","kind":"TokenRequest","spec":{"expirationSeconds":600}}"#),
+    );
+    assert_eq!(code, 201, "{body}");
+    let jwt = serde_json::from_str::<serde_json::Value>(&body).unwrap()["status"]["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let jwt_file = bao.home.path().join("sa-token");
+    std::fs::write(&jwt_file, &jwt).unwrap();
+
+    let home = tempfile::tempdir().unwrap();
+    let out = crate::harness::kvault_clean(home.path())
+        .env("VAULT_ADDR", &bao.addr)
+        .env("VAULT_ROLE", "app")
+        .env("VAULT_JWT_FILE", &jwt_file)
+        .env("DB_PASS", "vault:secret/app#pass")
+        .args(["exec", "--", "sh", "-c", "echo \"$DB_PASS\""])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert_eq!(text(&out.stdout), "from-k8s-auth\n");
+
+    // A role the service account is not bound to is refused by OpenBao.
+    bao.must(&[
+        "write",
+        "auth/kubernetes/role/other",
+        "bound_service_account_names=nobody",
+        "bound_service_account_namespaces=default",
+        "token_policies=app-read",
+    ]);
+    crate::harness::kvault_clean(home.path())
+        .env("VAULT_ADDR", &bao.addr)
+        .env("VAULT_ROLE", "other")
+        .env("VAULT_JWT_FILE", &jwt_file)
+        .env("DB_PASS", "vault:secret/app#pass")
+        .args(["exec", "--", "true"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("auth/kubernetes/login"));
+}

@@ -1,0 +1,121 @@
+//! No secret value reaches stdout or stderr (but `get`'s deliberate output),
+//! at the highest verbosity, through success and failure.
+
+use crate::harness::{kvault_clean, text, OpenBao};
+use base64::Engine as _;
+
+const VALUES: &[&str] = &["LeakCanary-alpha-7731", "LeakCanary-beta-9912"];
+
+fn forms(value: &str) -> Vec<String> {
+    vec![
+        value.to_string(),
+        base64::engine::general_purpose::STANDARD.encode(value),
+        value.replace('-', "%2D"),
+    ]
+}
+
+fn assert_no_leak(what: &str, out: &std::process::Output, allow_stdout: bool) {
+    let stdout = text(&out.stdout);
+    let stderr = text(&out.stderr);
+    for v in VALUES {
+        for form in forms(v) {
+            assert!(
+                !stderr.contains(&form),
+                "{what}: stderr shows a value:\n{stderr}"
+            );
+            if !allow_stdout {
+                assert!(
+                    !stdout.contains(&form),
+                    "{what}: stdout shows a value:\n{stdout}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn no_command_prints_a_value_at_trace_level() {
+    let bao = OpenBao::start();
+    let run = |cmd: &mut assert_cmd::Command| cmd.output().unwrap();
+    let v = |args: &[&str]| {
+        let mut c = bao.kvault();
+        c.arg("-vvv").args(args);
+        c
+    };
+    let cases: Vec<(&str, std::process::Output, bool)> = vec![
+        (
+            "put vault",
+            run(v(&[
+                "put",
+                "vault:secret/app",
+                &format!("a={}", VALUES[0]),
+                "b=-",
+            ])
+            .write_stdin(VALUES[1])),
+            false,
+        ),
+        (
+            "put local",
+            run(v(&["put", "local:app", "b=-"]).write_stdin(VALUES[1])),
+            false,
+        ),
+        (
+            "put cas conflict",
+            run(v(&["put", "vault:secret/app", "b=-", "--cas", "9"]).write_stdin(VALUES[1])),
+            false,
+        ),
+        ("get key", run(&mut v(&["get", "vault:secret/app#a"])), true),
+        (
+            "get missing key",
+            run(&mut v(&["get", "vault:secret/app#zz"])),
+            false,
+        ),
+        (
+            "history",
+            run(&mut v(&["history", "vault:secret/app"])),
+            false,
+        ),
+        ("ls", run(&mut v(&["ls", "vault:secret/"])), false),
+        (
+            "exec ok",
+            run(v(&["exec", "--", "true"])
+                .env("X", "vault:secret/app#a")
+                .env("Y", "local:app#b")),
+            false,
+        ),
+        (
+            "exec missing",
+            run(v(&["exec", "--", "true"])
+                .env("X", "vault:secret/app#a")
+                .env("Z", "vault:secret/app#nope")),
+            false,
+        ),
+        (
+            "exec bad template",
+            run(v(&["exec", "--", "true"]).env("X", format!("{}${{vault:secret/app#a", VALUES[0]))),
+            false,
+        ),
+    ];
+    for (what, out, allow_stdout) in &cases {
+        assert_no_leak(what, out, *allow_stdout);
+    }
+    // The deliberate output of `get` is the value itself.
+    assert_eq!(text(&cases[3].1.stdout), VALUES[0]);
+
+    // The same with the server gone.
+    let mut bao = bao;
+    bao.stop();
+    let out = bao
+        .kvault()
+        .args(["-vvv", "put", "vault:secret/app", "b=-"])
+        .write_stdin(VALUES[1])
+        .output()
+        .unwrap();
+    assert_no_leak("put to a stopped server", &out, false);
+    let out = kvault_clean(bao.home.path())
+        .args(["-vvv", "get", "local:app#b"])
+        .output()
+        .unwrap();
+    assert_eq!(text(&out.stdout), VALUES[1]);
+    assert_no_leak("local get", &out, true);
+}

@@ -1,0 +1,11 @@
+//! Integration tests: the `kvault` binary against real servers started by
+//! the tests (OpenBao dev servers; the Kubernetes test cluster), and the
+//! local store on disk. One test binary, as ripgrep does, so it links once.
+
+mod harness;
+
+mod exec;
+mod kube;
+mod leaks;
+mod local;
+mod vault;

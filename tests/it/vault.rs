@@ -1,0 +1,241 @@
+//! The Vault/OpenBao backend against a real OpenBao dev server.
+
+use crate::harness::{text, OpenBao};
+use predicates::prelude::*;
+use std::time::{Duration, Instant};
+
+/// A server with a KV v2 mount at `secret/` (the dev default) and a KV v1
+/// mount at `kv1/`.
+fn server() -> OpenBao {
+    let bao = OpenBao::start();
+    bao.must(&["secrets", "enable", "-path=kv1", "-version=1", "kv"]);
+    bao
+}
+
+#[test]
+fn put_then_get_round_trips_on_kv_v2_with_versions() {
+    let bao = server();
+    bao.kvault()
+        .args(["put", "vault:secret/app/db", "user=app", "password=-"])
+        .write_stdin("pw-one\n")
+        .assert()
+        .success();
+    bao.kvault()
+        .args(["put", "vault:secret/app/db", "user=app", "password=pw-two"])
+        .assert()
+        .success();
+    bao.kvault()
+        .args(["get", "vault:secret/app/db#password"])
+        .assert()
+        .success()
+        .stdout("pw-two");
+    bao.kvault()
+        .args(["get", "vault:secret/app/db#password#1"])
+        .assert()
+        .success()
+        .stdout("pw-one");
+    // What bao itself sees: kvault wrote ordinary KV v2 data.
+    assert_eq!(
+        bao.must(&["kv", "get", "-field=password", "secret/app/db"]),
+        "pw-two"
+    );
+    let history = bao
+        .kvault()
+        .args(["history", "vault:secret/app/db", "-o", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let versions: serde_json::Value = serde_json::from_slice(&history).unwrap();
+    assert_eq!(versions.as_array().unwrap().len(), 2);
+    assert_eq!(versions[1]["current"], true);
+}
+
+#[test]
+fn the_bank_vaults_data_form_reads_the_same_secret() {
+    let bao = server();
+    bao.must(&["kv", "put", "secret/app", "token=t-123"]);
+    bao.kvault()
+        .args(["get", "vault:secret/data/app#token"])
+        .assert()
+        .success()
+        .stdout("t-123");
+}
+
+#[test]
+fn kv_v1_mounts_are_detected_and_keep_no_history() {
+    let bao = server();
+    bao.kvault()
+        .args(["put", "vault:kv1/app", "k=v1-value"])
+        .assert()
+        .success();
+    assert_eq!(bao.must(&["kv", "get", "-field=k", "kv1/app"]), "v1-value");
+    bao.kvault()
+        .args(["get", "vault:kv1/app#k"])
+        .assert()
+        .success()
+        .stdout("v1-value");
+    bao.kvault()
+        .args(["history", "vault:kv1/app"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("keeps no history"));
+}
+
+#[test]
+fn list_shows_secrets_and_folders() {
+    let bao = server();
+    bao.must(&["kv", "put", "secret/team/a", "k=1"]);
+    bao.must(&["kv", "put", "secret/team/sub/b", "k=1"]);
+    bao.kvault()
+        .args(["ls", "vault:secret/team"])
+        .assert()
+        .success()
+        .stdout("a\nsub/\n");
+}
+
+#[test]
+fn a_missing_path_or_key_is_a_no_answer_naming_it() {
+    let bao = server();
+    bao.must(&["kv", "put", "secret/app", "a=1"]);
+    bao.kvault()
+        .args(["get", "vault:secret/nothing#a"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("`secret/nothing` not found"));
+    bao.kvault()
+        .args(["get", "vault:secret/app#b"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("key `b` not found"));
+}
+
+#[test]
+fn a_token_whose_policy_denies_the_path_gets_permission_denied() {
+    let bao = server();
+    bao.must(&["kv", "put", "secret/other", "a=1"]);
+    let policy = bao.home.path().join("p.hcl");
+    std::fs::write(
+        &policy,
+        "path \"secret/data/allowed/*\" { capabilities = [\"read\"] }\n",
+    )
+    .unwrap();
+    bao.must(&["policy", "write", "narrow", policy.to_str().unwrap()]);
+    let token = bao.must(&["token", "create", "-policy=narrow", "-field=token"]);
+    bao.kvault()
+        .env("VAULT_TOKEN", token.trim())
+        .args(["get", "vault:secret/other#a"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "permission denied on `secret/other`",
+        ));
+}
+
+#[test]
+fn a_sealed_server_is_an_error_that_says_so() {
+    let bao = server();
+    bao.must(&["kv", "put", "secret/app", "a=1"]);
+    bao.must(&["operator", "seal"]);
+    let start = Instant::now();
+    bao.kvault()
+        .args(["get", "vault:secret/app#a"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("sealed"));
+    assert!(start.elapsed() < Duration::from_secs(20), "bounded retries");
+}
+
+#[test]
+fn a_stopped_server_is_an_unavailable_error_not_a_hang() {
+    let mut bao = server();
+    bao.stop();
+    let start = Instant::now();
+    let out = bao
+        .kvault()
+        .args(["get", "vault:secret/app#a"])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("unavailable") && err.contains(&bao.addr),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(start.elapsed() < Duration::from_secs(20));
+}
+
+#[test]
+fn check_and_set_refuses_a_stale_version() {
+    let bao = server();
+    bao.must(&["kv", "put", "secret/app", "a=1"]);
+    bao.must(&["kv", "put", "secret/app", "a=2"]);
+    bao.kvault()
+        .args(["put", "vault:secret/app", "a=3", "--cas", "1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("check-and-set conflict"));
+    bao.kvault()
+        .args(["put", "vault:secret/app", "a=3", "--cas", "2"])
+        .assert()
+        .success();
+    bao.kvault()
+        .args(["put", "vault:secret/new", "a=1", "--create-only"])
+        .assert()
+        .success();
+    bao.kvault()
+        .args(["put", "vault:secret/new", "a=2", "--create-only"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("check-and-set conflict"));
+    assert_eq!(bao.must(&["kv", "get", "-field=a", "secret/app"]), "3");
+}
+
+#[test]
+fn approle_login_works_without_a_token() {
+    let bao = server();
+    bao.must(&["kv", "put", "secret/app", "a=approle-ok"]);
+    bao.must(&["auth", "enable", "approle"]);
+    let policy = bao.home.path().join("p.hcl");
+    std::fs::write(
+        &policy,
+        "path \"secret/data/*\" { capabilities = [\"read\"] }\n",
+    )
+    .unwrap();
+    bao.must(&["policy", "write", "reader", policy.to_str().unwrap()]);
+    bao.must(&["write", "auth/approle/role/app", "token_policies=reader"]);
+    let role_id = bao.must(&["read", "-field=role_id", "auth/approle/role/app/role-id"]);
+    let secret_id = bao.must(&[
+        "write",
+        "-f",
+        "-field=secret_id",
+        "auth/approle/role/app/secret-id",
+    ]);
+    bao.kvault()
+        .env_remove("VAULT_TOKEN")
+        .env("VAULT_ROLE_ID", role_id.trim())
+        .env("VAULT_SECRET_ID", secret_id.trim())
+        .args(["get", "vault:secret/app#a"])
+        .assert()
+        .success()
+        .stdout("approle-ok");
+}
+
+#[test]
+fn no_credentials_at_all_is_a_clear_configuration_error() {
+    let bao = server();
+    // A home of its own: the dev server wrote its root token to its home's ~/.vault-token.
+    let home = tempfile::tempdir().unwrap();
+    crate::harness::kvault_clean(home.path())
+        .env("VAULT_ADDR", &bao.addr)
+        .args(["get", "vault:secret/app#a"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("no Vault credentials")
+                .and(predicate::str::contains("help: set VAULT_TOKEN")),
+        );
+}
