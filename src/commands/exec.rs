@@ -5,7 +5,7 @@
 use crate::cli::exec::ExecArgs;
 use crate::cli::GlobalArgs;
 use crate::exit::{Code, Failure, Result};
-use crate::inject::{resolve_env, InjectOptions};
+use crate::inject::{resolve_env, InjectOptions, Leases};
 use crate::store::{StoreConfig, Stores};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
@@ -49,8 +49,9 @@ async fn resolve(
     stores: &Stores,
     env: &[(OsString, OsString)],
     opts: &InjectOptions,
+    leases: &Leases,
 ) -> Result<Vec<(OsString, OsString)>> {
-    let injected = resolve_env(env, stores, opts)
+    let injected = resolve_env(env, stores, opts, leases)
         .await
         .map_err(|e| Failure::new(e.code, e.to_string()))?;
     tracing::info!(
@@ -68,7 +69,8 @@ pub async fn run(config: StoreConfig, _global: &GlobalArgs, args: ExecArgs) -> R
     opts.ignore_missing |= args.ignore_missing;
     opts.pass_credentials = args.pass_credentials;
     let stores = Stores::new(config);
-    let resolved = resolve(&stores, &env, &opts).await?;
+    let leases = Leases::default();
+    let resolved = resolve(&stores, &env, &opts, &leases).await?;
     let (program, rest) = args.command.split_first().expect("clap requires a command");
     match args.watch {
         None => {
@@ -80,10 +82,17 @@ pub async fn run(config: StoreConfig, _global: &GlobalArgs, args: ExecArgs) -> R
             Err(exec_failure(program, err))
         }
         Some(interval) => {
-            let code = supervise(
-                &stores, &env, &opts, resolved, program, rest, interval, on_change,
-            )
-            .await?;
+            let watch = Watch {
+                stores: &stores,
+                env: &env,
+                opts: &opts,
+                leases: &leases,
+                program,
+                rest,
+                interval,
+                on_change,
+            };
+            let code = watch.supervise(resolved).await?;
             std::process::exit(code);
         }
     }
@@ -134,87 +143,106 @@ fn exit_code(status: std::process::ExitStatus) -> i32 {
         .unwrap_or_else(|| 128 + status.signal().unwrap_or(0))
 }
 
-/// `--watch`: run the child, forward signals to it, re-read every
-/// `interval`, and restart or signal it when the resolved values change.
-/// Returns the child's exit code once it exits on its own or by a forwarded signal.
-#[allow(clippy::too_many_arguments)]
-async fn supervise(
-    stores: &Stores,
-    env: &[(OsString, OsString)],
-    opts: &InjectOptions,
-    mut current: Vec<(OsString, OsString)>,
-    program: &std::ffi::OsStr,
-    rest: &[OsString],
+/// What `--watch` needs to look after the child.
+struct Watch<'a> {
+    stores: &'a Stores,
+    env: &'a [(OsString, OsString)],
+    opts: &'a InjectOptions,
+    leases: &'a Leases,
+    program: &'a std::ffi::OsStr,
+    rest: &'a [OsString],
     interval: Duration,
     on_change: OnChange,
-) -> Result<i32> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let forwarded = [
-        SignalKind::terminate(),
-        SignalKind::interrupt(),
-        SignalKind::hangup(),
-        SignalKind::quit(),
-        SignalKind::user_defined1(),
-        SignalKind::user_defined2(),
-    ];
-    let mut streams = Vec::new();
-    for kind in forwarded {
-        let stream =
-            signal(kind).map_err(|e| Failure::error(format!("cannot watch signals: {e}")))?;
-        streams.push((kind, stream));
-    }
-    let mut child = spawn(program, rest, &current)?;
-    let mut last = digest(&current);
-    let mut ticker = tokio::time::interval(interval);
-    ticker.tick().await;
-    loop {
-        let recv_any = futures::future::select_all(streams.iter_mut().map(|(kind, s)| {
-            let kind = *kind;
-            Box::pin(async move {
-                s.recv().await;
-                kind
-            })
-        }));
-        tokio::select! {
-            status = child.wait() => {
-                let status = status.map_err(|e| Failure::error(format!("cannot wait for the command: {e}")))?;
-                return Ok(exit_code(status));
-            }
-            (kind, _, _) = recv_any => {
-                if let (Some(pid), Ok(sig)) = (child.id(), Signal::try_from(kind.as_raw_value())) {
-                    tracing::debug!(signal = ?sig, "forwarding signal");
-                    let _ = kill(Pid::from_raw(pid as i32), sig);
+}
+
+impl Watch<'_> {
+    /// `--watch`: run the child, forward signals to it, re-read every
+    /// `interval`, and restart or signal it when the resolved values change.
+    /// Returns the child's exit code once it exits on its own or by a forwarded signal.
+    async fn supervise(self, mut current: Vec<(OsString, OsString)>) -> Result<i32> {
+        let Watch {
+            stores,
+            env,
+            opts,
+            leases,
+            program,
+            rest,
+            interval,
+            on_change,
+        } = self;
+        use tokio::signal::unix::{signal, SignalKind};
+        let forwarded = [
+            SignalKind::terminate(),
+            SignalKind::interrupt(),
+            SignalKind::hangup(),
+            SignalKind::quit(),
+            SignalKind::user_defined1(),
+            SignalKind::user_defined2(),
+        ];
+        let mut streams = Vec::new();
+        for kind in forwarded {
+            let stream =
+                signal(kind).map_err(|e| Failure::error(format!("cannot watch signals: {e}")))?;
+            streams.push((kind, stream));
+        }
+        let mut child = spawn(program, rest, &current)?;
+        let mut last = digest(&current);
+        let mut ticker = tokio::time::interval(interval);
+        ticker.tick().await;
+        loop {
+            let recv_any = futures::future::select_all(streams.iter_mut().map(|(kind, s)| {
+                let kind = *kind;
+                Box::pin(async move {
+                    s.recv().await;
+                    kind
+                })
+            }));
+            tokio::select! {
+                status = child.wait() => {
+                    let status = status.map_err(|e| Failure::error(format!("cannot wait for the command: {e}")))?;
+                    return Ok(exit_code(status));
                 }
-            }
-            _ = ticker.tick() => {
-                match resolve(stores, env, opts).await {
-                    Ok(fresh) => {
-                        let d = digest(&fresh);
-                        if d != last {
-                            last = d;
-                            current = fresh;
-                            tracing::warn!("a secret changed; {}", match on_change { OnChange::Restart => "restarting the command".to_string(), OnChange::Signal(s) => format!("sending {s}") });
-                            match on_change {
-                                OnChange::Signal(sig) => {
-                                    if let Some(pid) = child.id() {
-                                        let _ = kill(Pid::from_raw(pid as i32), sig);
+                (kind, _, _) = recv_any => {
+                    if let (Some(pid), Ok(sig)) = (child.id(), Signal::try_from(kind.as_raw_value())) {
+                        tracing::debug!(signal = ?sig, "forwarding signal");
+                        let _ = kill(Pid::from_raw(pid as i32), sig);
+                    }
+                }
+                _ = ticker.tick() => {
+                    if leases.any() {
+                        if let Ok(vault) = stores.vault().await {
+                            leases.renew_due(&vault).await;
+                        }
+                    }
+                    match resolve(stores, env, opts, leases).await {
+                        Ok(fresh) => {
+                            let d = digest(&fresh);
+                            if d != last {
+                                last = d;
+                                current = fresh;
+                                tracing::warn!("a secret changed; {}", match on_change { OnChange::Restart => "restarting the command".to_string(), OnChange::Signal(s) => format!("sending {s}") });
+                                match on_change {
+                                    OnChange::Signal(sig) => {
+                                        if let Some(pid) = child.id() {
+                                            let _ = kill(Pid::from_raw(pid as i32), sig);
+                                        }
                                     }
-                                }
-                                OnChange::Restart => {
-                                    if let Some(pid) = child.id() {
-                                        let _ = kill(Pid::from_raw(pid as i32), Signal::SIGTERM);
+                                    OnChange::Restart => {
+                                        if let Some(pid) = child.id() {
+                                            let _ = kill(Pid::from_raw(pid as i32), Signal::SIGTERM);
+                                        }
+                                        let stopped = tokio::time::timeout(Duration::from_secs(10), child.wait()).await;
+                                        if stopped.is_err() {
+                                            let _ = child.kill().await;
+                                        }
+                                        child = spawn(program, rest, &current)?;
                                     }
-                                    let stopped = tokio::time::timeout(Duration::from_secs(10), child.wait()).await;
-                                    if stopped.is_err() {
-                                        let _ = child.kill().await;
-                                    }
-                                    child = spawn(program, rest, &current)?;
                                 }
                             }
                         }
+                        // A failed re-read keeps the child running on what it has.
+                        Err(e) => tracing::warn!("re-reading secrets failed, keeping the running command: {}", e.message),
                     }
-                    // A failed re-read keeps the child running on what it has.
-                    Err(e) => tracing::warn!("re-reading secrets failed, keeping the running command: {}", e.message),
                 }
             }
         }

@@ -7,7 +7,7 @@ pub mod plan;
 
 use crate::exit::Code;
 use crate::store::reference::Segment;
-use crate::store::vault::CREDENTIAL_VARS;
+use crate::store::vault::{Lease, VaultStore, CREDENTIAL_VARS};
 use crate::store::{Reference, Scheme, Secret, SecretValue, StoreError, Stores};
 use futures::future::join_all;
 use plan::{DynamicRequest, Wanted};
@@ -90,6 +90,93 @@ impl std::fmt::Display for InjectError {
     }
 }
 
+/// Dynamic secrets issued so far and their leases.
+#[derive(Default)]
+pub struct Leases {
+    issued: std::sync::Mutex<HashMap<DynamicRequest, Issued>>,
+}
+
+struct Issued {
+    data: crate::store::SecretData,
+    lease: Option<Lease>,
+    /// When the lease was issued or last renewed.
+    since: std::time::Instant,
+}
+
+impl Leases {
+    async fn get_or_issue(
+        &self,
+        vault: &VaultStore,
+        request: &DynamicRequest,
+    ) -> Result<crate::store::SecretData, StoreError> {
+        if let Some(issued) = self.issued.lock().expect("leases").get(request) {
+            return Ok(issued.data.clone());
+        }
+        let (data, lease) = vault.write_dynamic(&request.path, &request.params).await?;
+        self.issued.lock().expect("leases").insert(
+            request.clone(),
+            Issued {
+                data: data.clone(),
+                lease,
+                since: std::time::Instant::now(),
+            },
+        );
+        Ok(data)
+    }
+
+    /// Renew every lease past half its duration. A lease that cannot be
+    /// renewed and is close to expiry is dropped, so the next resolve issues
+    /// a fresh credential (and the watch loop restarts or signals the child).
+    pub async fn renew_due(&self, vault: &VaultStore) {
+        let due: Vec<(DynamicRequest, Lease, std::time::Duration)> = self
+            .issued
+            .lock()
+            .expect("leases")
+            .iter()
+            .filter_map(|(req, issued)| {
+                let lease = issued.lease.clone()?;
+                (issued.since.elapsed() >= lease.duration / 2)
+                    .then(|| (req.clone(), lease, issued.since.elapsed()))
+            })
+            .collect();
+        for (request, lease, age) in due {
+            let renewed = if lease.renewable {
+                vault.renew_lease(&lease).await
+            } else {
+                Err(StoreError::BadInput("not renewable".into()))
+            };
+            let mut issued = self.issued.lock().expect("leases");
+            match renewed {
+                Ok(duration) => {
+                    tracing::debug!(path = %request.path, ?duration, "renewed lease");
+                    if let Some(entry) = issued.get_mut(&request) {
+                        entry.since = std::time::Instant::now();
+                        if let Some(l) = entry.lease.as_mut() {
+                            l.duration = duration;
+                        }
+                    }
+                }
+                Err(e) if age >= lease.duration.mul_f64(0.8) => {
+                    tracing::warn!(path = %request.path, "lease cannot be renewed ({e}); issuing a new credential");
+                    issued.remove(&request);
+                }
+                Err(e) => {
+                    tracing::debug!(path = %request.path, "lease renewal failed, will retry: {e}")
+                }
+            }
+        }
+    }
+
+    /// Whether any issued secret has a lease to look after.
+    pub fn any(&self) -> bool {
+        self.issued
+            .lock()
+            .expect("leases")
+            .values()
+            .any(|i| i.lease.is_some())
+    }
+}
+
 /// One store read: a secret at a version.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 struct ReadKey {
@@ -110,10 +197,14 @@ impl From<&Reference> for ReadKey {
 
 type Reads = HashMap<ReadKey, Result<Secret, StoreError>>;
 
+/// Resolve every reference in `env`. Dynamic secrets already in `leases`
+/// are reused (their leases are renewed by `Leases::renew_due`), so a watch
+/// loop does not issue a new credential on every re-read.
 pub async fn resolve_env(
     env: &[(OsString, OsString)],
     stores: &Stores,
     opts: &InjectOptions,
+    leases: &Leases,
 ) -> Result<Injected, InjectError> {
     let (wanted, plan_errors) = plan::plan(env);
     if !plan_errors.is_empty() {
@@ -185,7 +276,7 @@ pub async fn resolve_env(
             Some(v) => join_all(
                 dynamics
                     .iter()
-                    .map(|d| async move { (d.clone(), v.write_dynamic(&d.path, &d.params).await) }),
+                    .map(|d| async move { (d.clone(), leases.get_or_issue(v, d).await) }),
             )
             .await
             .into_iter()
@@ -425,7 +516,7 @@ mod tests {
             ("TOKEN", "local:app/api#token"),
             ("PLAIN", "left alone"),
         ]);
-        let out = resolve_env(&e, &stores, &InjectOptions::default())
+        let out = resolve_env(&e, &stores, &InjectOptions::default(), &Leases::default())
             .await
             .unwrap();
         assert_eq!(get(&out, "USER"), Some("u1"));
@@ -440,7 +531,7 @@ mod tests {
     async fn a_missing_key_fails_naming_the_variable_not_the_value() {
         let (stores, _) = stores_with(&[("app/db", &[("user", "secret-user-value")])]).await;
         let e = env(&[("PASS", "local:app/db#pass"), ("USER", "local:app/db#user")]);
-        let err = resolve_env(&e, &stores, &InjectOptions::default())
+        let err = resolve_env(&e, &stores, &InjectOptions::default(), &Leases::default())
             .await
             .unwrap_err();
         assert_eq!(err.code, Code::No);
@@ -457,7 +548,9 @@ mod tests {
             ignore_missing: true,
             ..Default::default()
         };
-        let out = resolve_env(&e, &stores, &opts).await.unwrap();
+        let out = resolve_env(&e, &stores, &opts, &Leases::default())
+            .await
+            .unwrap();
         assert_eq!(get(&out, "PASS"), None);
         assert_eq!(out.skipped, vec!["PASS"]);
     }
@@ -470,7 +563,7 @@ mod tests {
             ("VAULT_ADDR", "http://127.0.0.1:1"),
             ("VAULT_ROLE_ID", "r"),
         ]);
-        let out = resolve_env(&e, &stores, &InjectOptions::default())
+        let out = resolve_env(&e, &stores, &InjectOptions::default(), &Leases::default())
             .await
             .unwrap();
         assert_eq!(get(&out, "VAULT_TOKEN"), None);
@@ -480,7 +573,9 @@ mod tests {
             passthrough: ["VAULT_TOKEN".to_string()].into(),
             ..Default::default()
         };
-        let out = resolve_env(&e, &stores, &opts).await.unwrap();
+        let out = resolve_env(&e, &stores, &opts, &Leases::default())
+            .await
+            .unwrap();
         assert_eq!(get(&out, "VAULT_TOKEN"), Some("s.tok"));
         assert_eq!(get(&out, "VAULT_ROLE_ID"), None);
     }
@@ -493,7 +588,9 @@ mod tests {
             from_paths: vec!["local:app/cfg".into()],
             ..Default::default()
         };
-        let out = resolve_env(&e, &stores, &opts).await.unwrap();
+        let out = resolve_env(&e, &stores, &opts, &Leases::default())
+            .await
+            .unwrap();
         assert_eq!(get(&out, "A"), Some("1"));
         assert_eq!(get(&out, "B"), Some("explicit"));
     }

@@ -312,3 +312,54 @@ fn bank_vaults_vault_env_contract_on_openbao() {
         .unwrap();
     assert!(lookup.status.success(), "the child's token works");
 }
+
+/// Under --watch a dynamic credential is issued once and kept (its lease is
+/// looked after), not re-issued on every re-read, which would restart the
+/// app at every tick.
+#[test]
+fn watch_keeps_a_dynamic_credential_instead_of_reissuing_it() {
+    let bao = OpenBao::start();
+    bao.must(&["secrets", "enable", "pki"]);
+    bao.must(&[
+        "write",
+        "pki/root/generate/internal",
+        "common_name=test.local",
+        "ttl=2h",
+    ]);
+    bao.must(&[
+        "write",
+        "pki/roles/web",
+        "allowed_domains=test.local",
+        "allow_subdomains=true",
+        "max_ttl=1h",
+        "generate_lease=true",
+    ]);
+    let log = bao.home.path().join("starts");
+    let script = format!("echo \"$SERIAL\" >> {}; exec sleep 30", log.display());
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("kvault"));
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap())
+        .env("HOME", bao.home.path())
+        .env("VAULT_ADDR", &bao.addr)
+        .env("VAULT_TOKEN", &bao.token)
+        .env(
+            "SERIAL",
+            r#">>vault:pki/issue/web#serial_number#{"common_name":"a.test.local","ttl":"30m"}"#,
+        )
+        .args(["exec", "--watch", "200ms", "--", "sh", "-c", &script]);
+    let mut child = cmd.spawn().unwrap();
+    std::thread::sleep(Duration::from_secs(3));
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    child.wait().unwrap();
+    let starts = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(
+        starts.lines().count(),
+        1,
+        "started once, with one credential: {starts}"
+    );
+    assert!(!starts.trim().is_empty());
+}

@@ -98,3 +98,15 @@ impl std::fmt::Debug for BatchDecryptItem {
             .finish()
     }
 }
+
+/// `PUT sys/leases/renew`: extend a dynamic secret's lease.
+#[derive(Debug, Endpoint)]
+#[endpoint(
+    path = "sys/leases/renew",
+    method = "PUT",
+    response = "serde_json::Value"
+)]
+pub struct RenewLease {
+    pub lease_id: String,
+    pub increment: u64,
+}

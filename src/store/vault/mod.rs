@@ -33,6 +33,14 @@ pub struct Mount {
     pub kind: MountKind,
 }
 
+/// The lease of a dynamic secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lease {
+    pub id: String,
+    pub duration: Duration,
+    pub renewable: bool,
+}
+
 pub struct VaultStore {
     client: VaultClient,
     addr: String,
@@ -268,27 +276,59 @@ impl VaultStore {
     }
 
     /// `>>vault:PATH`: write `params` to a path of a dynamic engine and return
-    /// the response data (one request per distinct reference, so a username
-    /// and password from one credential match).
+    /// the response data and its lease (one request per distinct reference,
+    /// so a username and password from one credential match).
     pub async fn write_dynamic(
         &self,
         path: &str,
         params: &BTreeMap<String, String>,
-    ) -> Result<SecretData, StoreError> {
+    ) -> Result<(SecretData, Option<Lease>), StoreError> {
+        use rustify::endpoint::Endpoint as _;
         let body = serde_json::to_vec(params).map_err(|e| StoreError::BadInput(e.to_string()))?;
-        let data = self
+        let result = self
             .call(path, || async {
-                vaultrs::api::exec_with_result(
-                    &self.client,
-                    endpoints::LogicalWrite {
-                        path: path.to_string(),
-                        body: body.clone(),
-                    },
-                )
-                .await
+                let endpoint = endpoints::LogicalWrite {
+                    path: path.to_string(),
+                    body: body.clone(),
+                };
+                let response = endpoint
+                    .with_middleware(self.client.middle())
+                    .exec(self.client.http())
+                    .await?;
+                let wrapped: vaultrs::api::EndpointResult<HashMap<String, Value>> =
+                    response.wrap()?;
+                Ok(wrapped)
             })
             .await?;
-        Ok(json_to_data(data))
+        let lease = (!result.lease_id.is_empty()).then(|| Lease {
+            id: result.lease_id.clone(),
+            duration: Duration::from_secs(u64::from(result.lease_duration)),
+            renewable: result.renewable,
+        });
+        let data = result
+            .data
+            .ok_or_else(|| StoreError::BadInput(format!("`{path}` returned no data")))?;
+        Ok((json_to_data(data), lease))
+    }
+
+    /// Renew a lease; returns its new duration.
+    pub async fn renew_lease(&self, lease: &Lease) -> Result<Duration, StoreError> {
+        use rustify::endpoint::Endpoint as _;
+        let result = self
+            .call("sys/leases/renew", || async {
+                let endpoint = endpoints::RenewLease {
+                    lease_id: lease.id.clone(),
+                    increment: lease.duration.as_secs(),
+                };
+                let response = endpoint
+                    .with_middleware(self.client.middle())
+                    .exec(self.client.http())
+                    .await?;
+                let wrapped: vaultrs::api::EndpointResult<Value> = response.wrap()?;
+                Ok(wrapped)
+            })
+            .await?;
+        Ok(Duration::from_secs(u64::from(result.lease_duration)))
     }
 
     /// Decrypt `vault:v1:...` transit ciphertexts in one batch request.
