@@ -45,11 +45,24 @@ pub struct OpenBao {
 
 impl OpenBao {
     pub fn start() -> OpenBao {
+        Self::start_with(false)
+    }
+
+    /// A dev server serving TLS with its own CA (`ca_cert()`).
+    pub fn start_tls() -> OpenBao {
+        Self::start_with(true)
+    }
+
+    pub fn ca_cert(&self) -> PathBuf {
+        self.home.path().join("vault-ca.pem")
+    }
+
+    fn start_with(tls: bool) -> OpenBao {
         let token = "kvault-test-root".to_string();
         for _ in 0..5 {
             let home = tempfile::tempdir().unwrap();
             let port = free_port();
-            let addr = format!("http://127.0.0.1:{port}");
+            let addr = format!("{}://127.0.0.1:{port}", if tls { "https" } else { "http" });
             let log = std::fs::File::create(home.path().join("bao.log")).unwrap();
             let child = std::process::Command::new(bao_binary())
                 .args([
@@ -58,6 +71,14 @@ impl OpenBao {
                     &format!("-dev-listen-address=127.0.0.1:{port}"),
                     &format!("-dev-root-token-id={token}"),
                 ])
+                .args(if tls {
+                    vec![
+                        "-dev-tls".to_string(),
+                        format!("-dev-tls-cert-dir={}", home.path().display()),
+                    ]
+                } else {
+                    vec![]
+                })
                 // The dev server writes ~/.vault-token: keep it out of the real home.
                 .env("HOME", home.path())
                 .stdout(log.try_clone().unwrap())
@@ -96,16 +117,18 @@ impl OpenBao {
 
     /// Run the `bao` CLI against this server as root.
     pub fn bao(&self, args: &[&str]) -> std::process::Output {
-        std::process::Command::new(bao_binary())
-            .args(args)
+        let mut cmd = std::process::Command::new(bao_binary());
+        cmd.args(args)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.home.path())
             .env("BAO_ADDR", &self.addr)
             .env("BAO_TOKEN", &self.token)
-            .stdin(Stdio::null())
-            .output()
-            .expect("run bao")
+            .stdin(Stdio::null());
+        if self.ca_cert().exists() {
+            cmd.env("BAO_CACERT", self.ca_cert());
+        }
+        cmd.output().expect("run bao")
     }
 
     /// Like `bao` but panics on failure, returning stdout.

@@ -186,6 +186,34 @@ fn kubernetes_auth_end_to_end() {
         .clone();
     assert_eq!(text(&out.stdout), "from-k8s-auth\n");
 
+    // JWT auth: OpenBao checks the same token's signature with the cluster's
+    // service-account public key, no TokenReview involved.
+    bao.must(&["auth", "enable", "jwt"]);
+    let sa_pub = format!("{}/pki/sa.pub", cluster.var("KVAULT_TEST_KUBE_DIR"));
+    bao.must(&[
+        "write",
+        "auth/jwt/config",
+        &format!("jwt_validation_pubkeys=@{sa_pub}"),
+    ]);
+    bao.must(&[
+        "write",
+        "auth/jwt/role/app",
+        "role_type=jwt",
+        "user_claim=sub",
+        "bound_audiences=https://kubernetes.default.svc.cluster.local",
+        "token_policies=app-read",
+    ]);
+    crate::harness::kvault_clean(home.path())
+        .env("VAULT_ADDR", &bao.addr)
+        .env("VAULT_AUTH_METHOD", "jwt")
+        .env("VAULT_ROLE", "app")
+        .env("VAULT_JWT_FILE", &jwt_file)
+        .env("DB_PASS", "vault:secret/app#pass")
+        .args(["exec", "--", "sh", "-c", "echo \"$DB_PASS\""])
+        .assert()
+        .success()
+        .stdout("from-k8s-auth\n");
+
     // A role the service account is not bound to is refused by OpenBao.
     bao.must(&[
         "write",

@@ -239,3 +239,60 @@ fn no_credentials_at_all_is_a_clear_configuration_error() {
                 .and(predicate::str::contains("help: set VAULT_TOKEN")),
         );
 }
+
+#[test]
+fn tls_is_verified_against_vault_cacert_and_skip_verify_warns() {
+    let bao = OpenBao::start_tls();
+    bao.must(&["kv", "put", "secret/app", "a=over-tls"]);
+    bao.kvault()
+        .env("VAULT_CACERT", bao.ca_cert())
+        .args(["get", "vault:secret/app#a"])
+        .assert()
+        .success()
+        .stdout("over-tls");
+    // Without the CA the server's certificate is not trusted: an error, not a silent downgrade.
+    bao.kvault()
+        .args(["get", "vault:secret/app#a"])
+        .assert()
+        .code(2)
+        .stdout("");
+    bao.kvault()
+        .env("VAULT_SKIP_VERIFY", "true")
+        .args(["get", "vault:secret/app#a"])
+        .assert()
+        .success()
+        .stdout("over-tls")
+        .stderr(
+            predicate::str::contains("TLS verification").and(predicate::str::contains("is off")),
+        );
+}
+
+#[test]
+fn namespaces_scope_every_request() {
+    let bao = server();
+    bao.must(&["namespace", "create", "team1"]);
+    bao.must(&[
+        "secrets",
+        "enable",
+        "-ns=team1",
+        "-path=secret",
+        "-version=2",
+        "kv",
+    ]);
+    bao.must(&["kv", "put", "-ns=team1", "secret/app", "a=in-team1"]);
+    bao.kvault()
+        .env("VAULT_NAMESPACE", "team1")
+        .args(["get", "vault:secret/app#a"])
+        .assert()
+        .success()
+        .stdout("in-team1");
+    bao.kvault()
+        .args(["--vault-namespace", "team1", "get", "vault:secret/app#a"])
+        .assert()
+        .success()
+        .stdout("in-team1");
+    bao.kvault()
+        .args(["get", "vault:secret/app#a"])
+        .assert()
+        .code(1);
+}
