@@ -8,7 +8,10 @@
 #   kvault      `kvault exec -- true` with 50 `vault:` references in the env
 #   shell       a POSIX sh entrypoint calling `bao kv get -field=K P` once per reference
 #   raw-read    one `curl` of one KV v2 secret (the floor: one HTTP round trip + process start)
-#   kvault-1    `kvault exec -- true` with 1 reference (the fixed cost)
+#   kvault-1    `kvault exec -- true` with 1 reference
+#   kvault-0    `kvault exec -- true` with no reference (process start + exec)
+#   curl-21     21 reads over one keep-alive connection in one curl; with raw-read
+#               it gives the cost of one HTTP round trip: (curl-21 - raw-read) / 20
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-bench/results/exec.md}
@@ -47,7 +50,9 @@ hyperfine --warmup 3 --min-runs 20 --export-markdown "$work/table.md" --export-j
     -n kvault-50 "sh -c '. $envfile; exec $kvault exec -- true'" \
     -n shell-50 "sh -c '. $envfile; exec $shellscript'" \
     -n kvault-1 "env S_0_0=vault:secret/bench/p0#k0 $kvault exec -- true" \
-    -n raw-read "curl -sf -H 'X-Vault-Token: bench' $VAULT_ADDR/v1/secret/data/bench/p0 -o /dev/null"
+    -n kvault-0 "$kvault exec -- true" \
+    -n raw-read "curl -sf -H 'X-Vault-Token: bench' $VAULT_ADDR/v1/secret/data/bench/p0 -o /dev/null" \
+    -n curl-21 "curl -sf -H 'X-Vault-Token: bench' $(for _ in $(seq 21); do printf '%s ' "$VAULT_ADDR/v1/secret/data/bench/p0 -o /dev/null"; done)"
 
 ratio() { python3 - "$work/results.json" "$1" "$2" <<'PY'
 import json, sys
@@ -71,7 +76,10 @@ PY
     cat "$work/table.md"
     echo
     echo "- kvault-50 / shell-50 = **$(ratio kvault-50 shell-50)** (target ≤ 0.1)"
-    echo "- kvault-50 − raw-read = $(python3 -c "print(f'{$(mean_ms kvault-50) - $(mean_ms raw-read):.1f}')") ms; raw-read = $(mean_ms raw-read) ms (one process start + one HTTP round trip)"
-    echo "- kvault-1 / raw-read = $(ratio kvault-1 raw-read)"
+    rtt=$(python3 -c "print(f'{($(mean_ms curl-21) - $(mean_ms raw-read)) / 20:.2f}')")
+    overhead=$(python3 -c "print(f'{$(mean_ms kvault-50) - $(mean_ms kvault-0):.1f}')")
+    echo "- one HTTP round trip on a warm connection ≈ (curl-21 − raw-read) / 20 = **$rtt ms**"
+    echo "- kvault's work for 50 references = kvault-50 − kvault-0 = **$overhead ms** = $(python3 -c "print(f'{$overhead / max($rtt, 0.01):.1f}')") round trips (it makes 1 mount lookup + 10 concurrent reads, on new connections)"
+    echo "- kvault-1 / raw-read = $(ratio kvault-1 raw-read) (both: one process start and one read)"
 } > "$out"
 cat "$out"

@@ -5,6 +5,7 @@
 mod harness;
 
 mod exec;
+mod faults;
 mod kube;
 mod leaks;
 mod local;
