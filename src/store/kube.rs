@@ -201,6 +201,23 @@ impl SecretStore for KubeStore {
     }
 
     async fn write(&self, path: &str, data: &SecretData, cas: Cas) -> Result<u64, StoreError> {
+        self.write_with_metadata(path, data, cas, &BTreeMap::new())
+            .await
+    }
+
+    async fn keeps_metadata(&self, _path: &str) -> Result<bool, StoreError> {
+        Ok(true)
+    }
+
+    /// `metadata` becomes annotations of the Secret (next to kvault's
+    /// version annotation, which it cannot override), applied by `kvault`.
+    async fn write_with_metadata(
+        &self,
+        path: &str,
+        data: &SecretData,
+        cas: Cas,
+        annotations: &BTreeMap<String, String>,
+    ) -> Result<u64, StoreError> {
         let (ns, name) = self.split(path)?;
         let api = self.api(ns);
         let existing = match api.get_opt(name).await {
@@ -234,11 +251,13 @@ impl SecretStore for KubeStore {
             .iter()
             .map(|(k, v)| (k.to_string(), ByteString(v.expose().to_vec())))
             .collect();
+        let mut annotations = annotations.clone();
+        annotations.insert(VERSION_ANNOTATION.to_string(), next.to_string());
         let mut metadata = serde_json::json!({
             "name": name,
             "namespace": ns,
             "labels": { MANAGED_BY.0: MANAGED_BY.1 },
-            "annotations": { VERSION_ANNOTATION: next.to_string() },
+            "annotations": annotations,
         });
         // The resourceVersion read is a precondition: a write in between
         // makes the apply fail with 409 instead of overwriting it.
@@ -322,6 +341,16 @@ impl SecretStore for KubeStore {
             destroyed: false,
             current: true,
         }])
+    }
+
+    /// A watch on the one Secret (field selector on its name): every event,
+    /// and every watch error (after which the watcher re-lists), is a change.
+    async fn watch(&self, path: &str) -> Result<Option<super::ChangeStream>, StoreError> {
+        use futures::StreamExt;
+        let (ns, name) = self.split(path)?;
+        let config = kube::runtime::watcher::Config::default().fields(&format!("metadata.name={name}"));
+        let stream = kube::runtime::watcher(self.api(ns), config).map(|_| ()).boxed();
+        Ok(Some(stream))
     }
 
     async fn delete(&self, path: &str) -> Result<(), StoreError> {

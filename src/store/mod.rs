@@ -16,7 +16,7 @@ pub use reference::{Reference, Scheme};
 pub use secret::{Cas, Secret, SecretData, SecretValue, VersionInfo};
 
 use async_trait::async_trait;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use tokio::sync::OnceCell;
 
@@ -41,7 +41,50 @@ pub trait SecretStore: Send + Sync {
 
     /// Delete `path` (for versioned stores: the current version, recoverably).
     async fn delete(&self, path: &str) -> Result<(), StoreError>;
+
+    /// A stream that yields whenever `path` may have changed, for stores that
+    /// can push changes (Kubernetes watch). `None`: the caller polls.
+    async fn watch(&self, _path: &str) -> Result<Option<ChangeStream>, StoreError> {
+        Ok(None)
+    }
+
+    /// Whether `path` keeps free-form metadata next to its data (Kubernetes
+    /// annotations, KV v2 custom metadata), so that `write_with_metadata`
+    /// records it and `read` returns it. `kvault sync` needs it for
+    /// provenance and drift; without it sync compares data only.
+    async fn keeps_metadata(&self, _path: &str) -> Result<bool, StoreError> {
+        Ok(false)
+    }
+
+    /// `write`, and record `metadata` with the secret: the given keys are set,
+    /// other metadata keys are kept. Stores that keep no metadata ignore it.
+    async fn write_with_metadata(
+        &self,
+        path: &str,
+        data: &SecretData,
+        cas: Cas,
+        _metadata: &BTreeMap<String, String>,
+    ) -> Result<u64, StoreError> {
+        self.write(path, data, cas).await
+    }
+
+    /// Set `metadata` keys on `path` without changing its data. `data` is
+    /// its current data, for stores that can only write both together
+    /// (the default writes it again).
+    async fn write_metadata(
+        &self,
+        path: &str,
+        data: &SecretData,
+        metadata: &BTreeMap<String, String>,
+    ) -> Result<(), StoreError> {
+        self.write_with_metadata(path, data, Cas::Any, metadata)
+            .await
+            .map(|_| ())
+    }
 }
+
+/// Change notifications of one path; an item means "read again".
+pub type ChangeStream = futures::stream::BoxStream<'static, ()>;
 
 /// Why a store operation failed. Each variant names what and where; none
 /// ever carries a secret value.

@@ -4,6 +4,7 @@
 
 mod harness;
 
+mod canary;
 mod exec;
 mod faults;
 mod kube;
