@@ -3,7 +3,7 @@
 //! requests and then forwards. Each case: the documented exit code, one
 //! clear line naming what failed and where, bounded time, no value shown.
 
-use crate::harness::{text, OpenBao};
+use crate::harness::{record, text, OpenBao};
 use predicates::prelude::*;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -172,6 +172,11 @@ fn server_errors_and_throttling_are_retried_a_bounded_number_of_times() {
         // KVAULT_VAULT_RETRIES=2: the mount lookup is tried 3 times, then kvault gives up.
         assert_eq!(proxy.count(), 3, "HTTP {code}");
         assert!(start.elapsed() < Duration::from_secs(10));
+        record(
+            "fault",
+            &format!("OpenBao answers HTTP {code}"),
+            "exit 2 after 3 tries, one line, < 10 s",
+        );
     }
 }
 
@@ -187,12 +192,18 @@ fn answers_such_as_403_and_404_are_not_retried() {
         .clone();
     assert!(one_line(&out).contains("permission denied"));
     assert_eq!(proxy.count(), 1);
+    record(
+        "fault",
+        "OpenBao answers HTTP 403",
+        "exit 2, not retried, one line",
+    );
     let proxy = FaultProxy::start(Fault::Status(404), None);
     via(&bao, &proxy)
         .args(["get", "vault:secret/app#a"])
         .assert()
         .code(1);
     assert_eq!(proxy.count(), 1);
+    record("fault", "OpenBao answers HTTP 404", "exit 1, not retried");
 }
 
 #[test]
@@ -218,6 +229,11 @@ fn reset_and_stalled_connections_end_in_bounded_time() {
             "{fault:?} took {:?}",
             start.elapsed()
         );
+        record(
+            "fault",
+            &format!("connection {fault:?}"),
+            "exit 2 within 10 s (1 s timeout x 3 tries)",
+        );
     }
 }
 
@@ -238,6 +254,11 @@ fn a_transient_failure_heals_within_the_retries() {
         .assert()
         .success()
         .stdout("secret-value\n");
+    record(
+        "fault",
+        "first 2 requests answer 503",
+        "get and exec succeed within the retries",
+    );
 }
 
 #[test]
@@ -250,4 +271,9 @@ fn a_failed_write_changes_nothing() {
         .assert()
         .code(2);
     assert_eq!(bao.must(&["kv", "get", "-field=a", "secret/app"]), "before");
+    record(
+        "fault",
+        "write answered with HTTP 500",
+        "exit 2, stored value unchanged",
+    );
 }

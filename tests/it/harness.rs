@@ -268,3 +268,22 @@ impl Drop for KubeCluster {
             .output();
     }
 }
+
+/// Record one reliability case (fault injected or bad input tried) and its
+/// outcome, for `scripts/reliability-report.sh` to count into RELIABILITY.md.
+/// Writes only when `KVAULT_RELIABILITY_LOG` names a file.
+pub fn record(category: &str, case: &str, outcome: &str) {
+    let Some(path) = std::env::var_os("KVAULT_RELIABILITY_LOG") else {
+        return;
+    };
+    let line =
+        serde_json::json!({ "category": category, "case": case, "outcome": outcome }).to_string();
+    use std::io::Write as _;
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        let _ = writeln!(f, "{line}");
+    }
+}

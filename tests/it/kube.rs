@@ -1,7 +1,7 @@
 //! The `k8s:` store against a real kube-apiserver, and Kubernetes auth to
 //! OpenBao end to end (the way `kvault exec` runs as a pod's entrypoint).
 
-use crate::harness::{text, KubeCluster, OpenBao};
+use crate::harness::{record, text, KubeCluster, OpenBao};
 use predicates::prelude::*;
 
 #[test]
@@ -127,6 +127,11 @@ fn a_stopped_apiserver_is_an_unavailable_error() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("kubernetes is unavailable"));
+    record(
+        "fault",
+        "kube-apiserver stopped",
+        "exit 2, says unavailable",
+    );
 }
 
 /// OpenBao's kubernetes auth method checks a service-account token with the

@@ -1,6 +1,6 @@
 //! The embedded local store through the CLI: files on disk, keys, faults.
 
-use crate::harness::kvault_clean;
+use crate::harness::{kvault_clean, record};
 use predicates::prelude::*;
 use std::os::unix::fs::PermissionsExt;
 
@@ -89,6 +89,7 @@ fn a_wrong_key_is_an_error_and_loses_nothing() {
         .assert()
         .code(2);
     assert_eq!(std::fs::read(&file).unwrap(), before);
+    record("fault", "local store: wrong key", "exit 2, file untouched");
 }
 
 #[test]

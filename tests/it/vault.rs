@@ -1,6 +1,6 @@
 //! The Vault/OpenBao backend against a real OpenBao dev server.
 
-use crate::harness::{text, OpenBao};
+use crate::harness::{record, text, OpenBao};
 use predicates::prelude::*;
 use std::time::{Duration, Instant};
 
@@ -145,6 +145,11 @@ fn a_sealed_server_is_an_error_that_says_so() {
         .code(2)
         .stderr(predicate::str::contains("sealed"));
     assert!(start.elapsed() < Duration::from_secs(20), "bounded retries");
+    record(
+        "fault",
+        "OpenBao sealed",
+        "exit 2, says sealed, bounded time",
+    );
 }
 
 #[test]
@@ -166,6 +171,11 @@ fn a_stopped_server_is_an_unavailable_error_not_a_hang() {
     );
     assert_eq!(err.lines().count(), 1, "one line: {err}");
     assert!(start.elapsed() < Duration::from_secs(20));
+    record(
+        "fault",
+        "OpenBao stopped",
+        "exit 2, one line naming the address",
+    );
 }
 
 #[test]
@@ -192,6 +202,11 @@ fn check_and_set_refuses_a_stale_version() {
         .code(2)
         .stderr(predicate::str::contains("check-and-set conflict"));
     assert_eq!(bao.must(&["kv", "get", "-field=a", "secret/app"]), "3");
+    record(
+        "fault",
+        "check-and-set conflict (stale --cas, --create-only on existing)",
+        "exit 2, nothing overwritten",
+    );
 }
 
 #[test]
