@@ -112,8 +112,18 @@ fn parse_dynamic(rest: &str) -> Result<DynamicRef, String> {
         Some((k, p)) => (k, Some(p)),
         None => (after, None),
     };
+    // Trim first: `>>vault:/#k` has no path at all (found by fuzzing).
+    let path = path.trim_matches('/');
     if path.is_empty() || key.is_empty() {
         return Err("a `>>vault:` reference needs a path and a key".into());
+    }
+    if path
+        .split('/')
+        .any(|s| s.is_empty() || s == "." || s == "..")
+    {
+        return Err(format!(
+            "the `>>vault:` path `{path}` has an empty, `.` or `..` segment"
+        ));
     }
     let params = match params {
         None => BTreeMap::new(),
@@ -138,7 +148,7 @@ fn parse_dynamic(rest: &str) -> Result<DynamicRef, String> {
     };
     Ok(DynamicRef {
         request: DynamicRequest {
-            path: path.trim_matches('/').to_string(),
+            path: path.to_string(),
             params,
         },
         key: key.to_string(),
@@ -210,6 +220,23 @@ mod tests {
         assert_eq!(d.request.params["common_name"], "a.test");
         assert_eq!(d.request.params["ttl"], "60");
         assert!(c(">>vault:database/creds/app").is_err());
+    }
+
+    // `>>vault:/#k` was found by the `env_classify` fuzz target.
+    #[test]
+    fn dynamic_references_need_a_real_path() {
+        for bad in [
+            ">>vault:/#k",
+            ">>vault:///#k",
+            ">>vault:pki/../sys#k",
+            ">>vault:a//b#k",
+        ] {
+            assert!(c(bad).is_err(), "{bad} was accepted");
+        }
+        let Some(Wanted::Dynamic(d)) = c(">>vault:/database/creds/app/#username").unwrap() else {
+            panic!("not dynamic")
+        };
+        assert_eq!(d.request.path, "database/creds/app");
     }
 
     #[test]

@@ -45,6 +45,22 @@ pub fn now_rfc3339() -> String {
 }
 
 impl History {
+    /// A history read from outside (a file): versions must strictly increase
+    /// and leave room for one more, which is what `write` relies on to give
+    /// every write a fresh number.
+    pub fn from_versions(versions: Vec<StoredVersion>) -> Result<History, String> {
+        if let Some(pair) = versions.windows(2).find(|w| w[0].version >= w[1].version) {
+            return Err(format!(
+                "its versions are out of order ({} before {})",
+                pair[0].version, pair[1].version
+            ));
+        }
+        if versions.last().is_some_and(|v| v.version == u64::MAX) {
+            return Err("its latest version number leaves no room for another".into());
+        }
+        Ok(History { versions })
+    }
+
     /// The newest version, deleted or not.
     pub fn latest(&self) -> Option<&StoredVersion> {
         self.versions.last()
@@ -80,6 +96,7 @@ impl History {
                 current,
             });
         }
+        // `from_versions` keeps versions increasing and below u64::MAX.
         let version = self.latest().map_or(1, |v| v.version + 1);
         self.versions.push(StoredVersion {
             version,
@@ -155,6 +172,31 @@ mod tests {
         assert_eq!(h.write(&data("b"), Cas::Any), Ok(2));
         assert_eq!(h.get(None).unwrap().data, data("b"));
         assert_eq!(h.get(Some(1)).unwrap().data, data("a"));
+    }
+
+    fn stored(version: u64) -> StoredVersion {
+        StoredVersion {
+            version,
+            created: String::new(),
+            deleted: false,
+            data: data("x"),
+        }
+    }
+
+    // Both found by the `local_store_body` fuzz target (fuzz/regressions).
+    #[test]
+    fn a_loaded_history_must_have_increasing_versions() {
+        let err = History::from_versions(vec![stored(2), stored(1)]).unwrap_err();
+        assert!(err.contains("out of order (2 before 1)"), "{err}");
+        assert!(History::from_versions(vec![stored(1), stored(1)]).is_err());
+        let mut ok = History::from_versions(vec![stored(1), stored(5)]).unwrap();
+        assert_eq!(ok.write(&data("y"), Cas::Any), Ok(6));
+    }
+
+    #[test]
+    fn a_loaded_history_at_the_last_version_number_is_refused() {
+        let err = History::from_versions(vec![stored(u64::MAX)]).unwrap_err();
+        assert!(err.contains("no room"), "{err}");
     }
 
     #[test]

@@ -348,8 +348,11 @@ impl SecretStore for KubeStore {
     async fn watch(&self, path: &str) -> Result<Option<super::ChangeStream>, StoreError> {
         use futures::StreamExt;
         let (ns, name) = self.split(path)?;
-        let config = kube::runtime::watcher::Config::default().fields(&format!("metadata.name={name}"));
-        let stream = kube::runtime::watcher(self.api(ns), config).map(|_| ()).boxed();
+        let config =
+            kube::runtime::watcher::Config::default().fields(&format!("metadata.name={name}"));
+        let stream = kube::runtime::watcher(self.api(ns), config)
+            .map(|_| ())
+            .boxed();
         Ok(Some(stream))
     }
 

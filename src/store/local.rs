@@ -175,7 +175,12 @@ impl LocalStore {
                 data,
             });
         }
-        Ok(Some(History { versions }))
+        History::from_versions(versions).map(Some).map_err(|why| {
+            StoreError::Corrupt(format!(
+                "`{}`: {why}; it was left untouched",
+                file.display()
+            ))
+        })
     }
 
     fn save(&self, path: &str, history: &History) -> Result<(), StoreError> {

@@ -4,7 +4,6 @@
 //! clear line naming what failed and where, bounded time, no value shown.
 
 use crate::harness::{record, text, OpenBao};
-use predicates::prelude::*;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
