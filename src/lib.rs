@@ -7,13 +7,17 @@
 
 #![forbid(unsafe_code)]
 
+pub mod audit;
+pub mod canary;
 pub mod cli;
 pub mod commands;
 pub mod exit;
 pub mod inject;
 pub mod logging;
 pub mod output;
+pub mod rotate;
 pub mod store;
+pub mod sync;
 
 /// `--version`: the crate version and, when built from git, the commit.
 pub const VERSION: &str = concat!(

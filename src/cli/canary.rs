@@ -6,6 +6,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  kvault canary run --source vault:secret/canary --target k8s:prod/canary --timeout 2m\n  kvault canary create --source vault:secret/canary     # then let your syncer deliver it\n  kvault canary check --source vault:secret/canary --target k8s:prod/canary\n\nExit codes: 0 delivered, 1 not delivered in time, 2 error."
+)]
 pub struct CanaryArgs {
     #[command(subcommand)]
     pub action: CanaryAction,

@@ -1,8 +1,11 @@
 //! The command line: clap types only, no behaviour. Help text, man pages and
 //! completions are all generated from these definitions.
 
+pub mod audit;
+pub mod canary;
 pub mod exec;
 pub mod kv;
+pub mod sync;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -74,13 +77,38 @@ pub enum Command {
     History(kv::HistoryArgs),
     /// Resolve references in the environment, then run a command with the values.
     Exec(exec::ExecArgs),
-    /// Print a shell completion script.
+    /// Audit a cluster's Secret hygiene: encryption at rest, RBAC, workloads.
+    Audit(audit::AuditArgs),
+    /// Prove a sync pipeline delivers: write a canary at the source, time its arrival at the target.
+    Canary(canary::CanaryArgs),
+    /// Sync secrets from any store to any store as a plan says; roll out workloads that use them.
+    Sync(sync::SyncArgs),
+    /// Print a shell completion script, or write one for every shell (--dir).
     Completions(CompletionsArgs),
+    /// Write the man pages: kvault.1 and one per subcommand.
+    Man(ManArgs),
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = "Example:\n  kvault completions bash > /etc/bash_completion.d/kvault")]
+#[command(
+    after_help = "Examples:\n  kvault completions bash > /etc/bash_completion.d/kvault\n  kvault completions --dir completions   # every shell, one file each"
+)]
+#[group(required = true, multiple = false)]
 pub struct CompletionsArgs {
-    /// The shell to complete for.
-    pub shell: clap_complete::Shell,
+    /// The shell to complete for; the script goes to stdout.
+    pub shell: Option<clap_complete::Shell>,
+
+    /// Write a script for every shell into DIR instead: kvault.bash, _kvault, kvault.fish, _kvault.ps1, kvault.elv.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  kvault man --dir /usr/local/share/man/man1\n  kvault man | man -l -"
+)]
+pub struct ManArgs {
+    /// Write kvault.1 and kvault-SUBCOMMAND.1 into DIR (created if missing) instead of printing kvault.1.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }

@@ -1,9 +1,13 @@
 //! One module per subcommand. Each turns its arguments into calls on the
 //! library and reports through `output`; none holds business logic.
 
+pub mod audit;
+pub mod canary;
 pub mod completions;
 pub mod exec;
 pub mod kv;
+pub mod man;
+pub mod sync;
 
 use crate::cli::{Cli, Command, GlobalArgs};
 use crate::exit::{Code, Result};
@@ -44,6 +48,10 @@ pub async fn dispatch(cli: Cli) -> Result<i32> {
         Command::History(args) => kv::history(&stores(), args).await,
         Command::Exec(args) => exec::run(store_config(&global), &global, args).await,
         Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(args),
+        Command::Audit(args) => return audit::run(&global, args).await,
+        Command::Canary(args) => return canary::run(&stores(), &global, args).await,
+        Command::Sync(args) => return sync::run(&global, args).await,
     }
     .map(|()| Code::Success as i32)
 }

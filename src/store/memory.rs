@@ -11,9 +11,13 @@ use std::sync::Mutex;
 #[derive(Default)]
 pub struct MemoryStore {
     secrets: Mutex<BTreeMap<String, History>>,
+    /// Metadata per path (like KV v2 custom metadata: not per version).
+    metadata: Mutex<BTreeMap<String, BTreeMap<String, String>>>,
     /// Calls of `read`, so tests can prove that work is not repeated.
     pub reads: AtomicUsize,
     pub writes: AtomicUsize,
+    /// Calls of `write_metadata` (metadata only, data untouched).
+    pub metadata_writes: AtomicUsize,
 }
 
 impl MemoryStore {
@@ -42,10 +46,11 @@ impl SecretStore for MemoryStore {
             .get(path)
             .and_then(|h| h.get(version))
             .ok_or_else(|| Self::not_found(path))?;
+        let metadata = self.metadata.lock().expect("memory store lock");
         Ok(Secret {
             data: stored.data.clone(),
             version: Some(stored.version),
-            metadata: BTreeMap::new(),
+            metadata: metadata.get(path).cloned().unwrap_or_default(),
         })
     }
 
@@ -61,6 +66,42 @@ impl SecretStore for MemoryStore {
                 path: path.into(),
                 detail: m.describe(),
             })
+    }
+
+    async fn keeps_metadata(&self, _path: &str) -> Result<bool, StoreError> {
+        Ok(true)
+    }
+
+    async fn write_with_metadata(
+        &self,
+        path: &str,
+        data: &SecretData,
+        cas: Cas,
+        metadata: &BTreeMap<String, String>,
+    ) -> Result<u64, StoreError> {
+        let version = self.write(path, data, cas).await?;
+        let mut all = self.metadata.lock().expect("memory store lock");
+        all.entry(path.to_string())
+            .or_default()
+            .extend(metadata.iter().map(|(k, v)| (k.clone(), v.clone())));
+        Ok(version)
+    }
+
+    async fn write_metadata(
+        &self,
+        path: &str,
+        _data: &SecretData,
+        metadata: &BTreeMap<String, String>,
+    ) -> Result<(), StoreError> {
+        self.metadata_writes.fetch_add(1, Ordering::SeqCst);
+        if self.versions(path).await.is_err() {
+            return Err(Self::not_found(path));
+        }
+        let mut all = self.metadata.lock().expect("memory store lock");
+        all.entry(path.to_string())
+            .or_default()
+            .extend(metadata.iter().map(|(k, v)| (k.clone(), v.clone())));
+        Ok(())
     }
 
     async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {

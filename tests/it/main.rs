@@ -4,10 +4,12 @@
 
 mod harness;
 
+mod bad_input;
 mod canary;
 mod exec;
 mod faults;
 mod kube;
 mod leaks;
 mod local;
+mod sync;
 mod vault;

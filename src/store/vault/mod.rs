@@ -376,6 +376,32 @@ impl VaultStore {
     }
 }
 
+impl VaultStore {
+    /// Set `metadata` keys in the KV v2 custom metadata of `path`, keeping
+    /// the others (Vault's POST replaces the whole map, so read it first).
+    async fn merge_custom_metadata(
+        &self,
+        path: &str,
+        metadata: &BTreeMap<String, String>,
+    ) -> Result<(), StoreError> {
+        let at = self.locate(path).await?;
+        let (mount, rel) = (at.mount.path.as_str(), at.rel.as_str());
+        let current = self
+            .call(path, || async {
+                vaultrs::kv2::read_metadata(&self.client, mount, rel).await
+            })
+            .await?;
+        let mut custom = current.custom_metadata.unwrap_or_default();
+        custom.extend(metadata.iter().map(|(k, v)| (k.clone(), v.clone())));
+        self.call(path, || async {
+            let mut opts = vaultrs::api::kv2::requests::SetSecretMetadataRequest::builder();
+            opts.custom_metadata(custom.clone());
+            vaultrs::kv2::set_metadata(&self.client, mount, rel, Some(&mut opts)).await
+        })
+        .await
+    }
+}
+
 fn read_jwt(config: &VaultConfig, default: &str) -> Result<SecretString, StoreError> {
     let file = config.jwt_file.clone().unwrap_or_else(|| default.into());
     std::fs::read_to_string(&file)
@@ -598,6 +624,39 @@ impl SecretStore for VaultStore {
                 "`{mount}/` is a `{kind}` mount, not KV: kvault writes only to KV"
             ))),
         }
+    }
+
+    async fn keeps_metadata(&self, path: &str) -> Result<bool, StoreError> {
+        Ok(self.locate(path).await?.mount.kind == MountKind::Kv2)
+    }
+
+    /// On KV v2, `metadata` is merged into the custom metadata after the
+    /// data is written (a second and third call: read, then set the map).
+    async fn write_with_metadata(
+        &self,
+        path: &str,
+        data: &SecretData,
+        cas: Cas,
+        metadata: &BTreeMap<String, String>,
+    ) -> Result<u64, StoreError> {
+        let version = self.write(path, data, cas).await?;
+        if !metadata.is_empty() && self.keeps_metadata(path).await? {
+            self.merge_custom_metadata(path, metadata).await?;
+        }
+        Ok(version)
+    }
+
+    /// Custom metadata only: no new KV version.
+    async fn write_metadata(
+        &self,
+        path: &str,
+        _data: &SecretData,
+        metadata: &BTreeMap<String, String>,
+    ) -> Result<(), StoreError> {
+        if self.keeps_metadata(path).await? {
+            self.merge_custom_metadata(path, metadata).await?;
+        }
+        Ok(())
     }
 
     async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {

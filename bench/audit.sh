@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# bench/audit.sh — offline `kvault audit --manifests` on a large generated
+# inventory: 10,000 Secrets, 2,000 Roles, 5,000 RoleBindings and 100
+# ClusterRoleBindings across 200 namespaces, plus the repo's example set.
+#
+#   bench/audit.sh [RESULTS_FILE]       (default: bench/results/audit.md)
+#
+# No peer runs offline on manifests (kubectl-who-can and rbac-tool need a
+# live API and are not on the Go module proxy here), so the reference line
+# is `kubectl` parsing the same file client-side, the floor any YAML-reading
+# tool pays. Target: the large inventory under 1 s.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-bench/results/audit.md}
+mkdir -p "$(dirname "$out")"
+command -v hyperfine >/dev/null || { apt-get install -y hyperfine >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y hyperfine >/dev/null; }; }
+cargo build --release --locked -q
+kvault=$PWD/target/release/kvault
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+python3 - "$work/big.yaml" <<'PY'
+import sys
+out = []
+for i in range(10_000):
+    out.append(f"apiVersion: v1\nkind: Secret\nmetadata: {{name: s{i}, namespace: ns{i % 200}}}\ndata: {{k: dg==}}")
+for i in range(2_000):
+    out.append(f"apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {{name: r{i}, namespace: ns{i % 200}}}\n"
+               "rules: [{apiGroups: [\"\"], resources: [secrets, pods, configmaps], verbs: [get, list, create]}]")
+for i in range(5_000):
+    role = i % 2_000
+    out.append(f"apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {{name: b{i}, namespace: ns{role % 200}}}\n"
+               f"roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: Role, name: r{role}}}\n"
+               f"subjects: [{{kind: User, name: u{i % 700}}}, {{kind: ServiceAccount, name: sa{i % 50}}}]")
+for i in range(100):
+    out.append(f"apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {{name: c{i}}}\n"
+               f"roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: edit}}\nsubjects: [{{kind: Group, name: g{i}}}]")
+open(sys.argv[1], "w").write("---\n".join(out) + "\n")
+PY
+# The inventory has findings, so kvault exits 1: hyperfine must not fail on it.
+hyperfine --warmup 1 --runs 5 -i --export-markdown "$work/table.md" \
+    -n "kvault audit (17,100 objects)" "$kvault audit --manifests $work/big.yaml -o json" \
+    -n "kubectl parse only (same file)" "kubectl create --dry-run=client -o name -f $work/big.yaml --validate=false" \
+    -n "kvault audit examples/manifests" "$kvault audit --manifests examples/manifests -o json"
+peak_kib=$( { /usr/bin/time -f '%M' "$kvault" audit --manifests "$work/big.yaml" -o json >/dev/null; } 2>&1 | tail -1 || true)
+{
+    echo "# Offline audit benchmark"
+    echo
+    echo "- date: $(date -u +%F)  machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
+    echo "- kvault: $("$kvault" --version)  kubectl: $(kubectl version --client 2>/dev/null | head -1)"
+    echo "- inventory: 10,000 Secrets, 2,000 Roles, 5,000 RoleBindings, 100 ClusterRoleBindings ($(du -h "$work/big.yaml" | cut -f1))"
+    echo "- kvault peak RSS on the large inventory: ${peak_kib} KiB"
+    echo
+    cat "$work/table.md"
+} >"$out"
+cat "$out"

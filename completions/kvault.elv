@@ -1,0 +1,358 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[kvault] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'kvault'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'kvault'= {
+            cand --vault-addr 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]'
+            cand --vault-namespace 'Vault namespace [env: VAULT_NAMESPACE]'
+            cand --kubeconfig 'Kubeconfig file [env: KUBECONFIG; default: ~/.kube/config, then in-cluster]'
+            cand --context 'Kubernetes context to use from the kubeconfig'
+            cand --local-store 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]'
+            cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+            cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand get 'Print a secret, or one key of it'
+            cand put 'Write a secret from key=value, key=@file or key=- (stdin) pairs'
+            cand ls 'List the secrets under a prefix'
+            cand history 'Show the versions of a secret'
+            cand exec 'Resolve references in the environment, then run a command with the values'
+            cand audit 'Audit a cluster''s Secret hygiene: encryption at rest, RBAC, workloads'
+            cand canary 'Prove a sync pipeline delivers: write a canary at the source, time its arrival at the target'
+            cand sync 'Sync secrets from any store to any store as a plan says; roll out workloads that use them'
+            cand completions 'Print a shell completion script, or write one for every shell (--dir)'
+            cand man 'Write the man pages: kvault.1 and one per subcommand'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kvault;get'= {
+            cand -o 'Output format for a whole secret (a single key prints its raw value)'
+            cand --output 'Output format for a whole secret (a single key prints its raw value)'
+            cand --vault-addr 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]'
+            cand --vault-namespace 'Vault namespace [env: VAULT_NAMESPACE]'
+            cand --kubeconfig 'Kubeconfig file [env: KUBECONFIG; default: ~/.kube/config, then in-cluster]'
+            cand --context 'Kubernetes context to use from the kubeconfig'
+            cand --local-store 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]'
+            cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+            cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kvault;put'= {
+            cand --cas 'Write only if VERSION is the current version (check-and-set)'
+            cand -o 'o'
+            cand --output 'output'
+            cand --vault-addr 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]'
+            cand --vault-namespace 'Vault namespace [env: VAULT_NAMESPACE]'
+            cand --kubeconfig 'Kubeconfig file [env: KUBECONFIG; default: ~/.kube/config, then in-cluster]'
+            cand --context 'Kubernetes context to use from the kubeconfig'
+            cand --local-store 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]'
+            cand --merge 'Keep the keys already stored and change only those given'
+            cand --create-only 'Write only if the secret does not exist yet'
+            cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+            cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kvault;ls'= {
+            cand -o 'o'
+            cand --output 'output'
+            cand --vault-addr 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]'
+            cand --vault-namespace 'Vault namespace [env: VAULT_NAMESPACE]'
+            cand --kubeconfig 'Kubeconfig file [env: KUBECONFIG; default: ~/.kube/config, then in-cluster]'
+            cand --context 'Kubernetes context to use from the kubeconfig'
+            cand --local-store 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]'
+            cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+            cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kvault;history'= {
+            cand -o 'o'
+            cand --output 'output'
+            cand --vault-addr 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]'
+            cand --vault-namespace 'Vault namespace [env: VAULT_NAMESPACE]'
+            cand --kubeconfig 'Kubeconfig file [env: KUBECONFIG; default: ~/.kube/config, then in-cluster]'
+            cand --context 'Kubernetes context to use from the kubeconfig'
+            cand --local-store 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]'
+            cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+            cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kvault;exec'= {
+            cand --watch 'Stay as the parent and re-read the secrets this often (e.g. 30s, 5m)'
+            cand --on-change 'What to do when a value changed under --watch: `restart`, or `signal:NAME` (e.g. signal:HUP)'
+            cand --vault-addr 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]'
+            cand --vault-namespace 'Vault namespace [env: VAULT_NAMESPACE]'
+            cand --kubeconfig 'Kubeconfig file [env: KUBECONFIG; default: ~/.kube/config, then in-cluster]'
+            cand --context 'Kubernetes context to use from the kubeconfig'
+            cand --local-store 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]'
+            cand --ignore-missing 'Leave variables whose secret is missing unset instead of failing [env: VAULT_IGNORE_MISSING_SECRETS]'
+            cand --pass-credentials 'Keep kvault''s own credentials (VAULT_TOKEN, ...) in the command''s environment'
+            cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+            cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kvault;audit'= {
+            cand --manifests 'Audit manifests offline: a file, a folder (recursive: *.yaml, *.yml, *.json) or - for stdin. Repeatable'
+            cand --context 'Kubeconfig context to audit (live mode)'
+            cand --encryption-config 'The EncryptionConfiguration kube-apiserver uses (its --encryption-provider-config)'
+            cand --etcd-endpoint 'Read Secrets straight from etcd to see how they are stored (live mode)'
+            cand --etcd-ca 'CA certificate for --etcd-endpoint'
+            cand --etcd-cert 'Client certificate for --etcd-endpoint'
+            cand --etcd-key 'Client key for --etcd-endpoint'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --fail-on 'Exit 1 when a finding is at or above this severity'
+            cand --ignore 'YAML list of accepted findings: {id, object, reason, expires}'
+            cand --who-can-read 'List who can read Secrets (directly or indirectly) instead of the findings; all namespaces without a value'
+            cand --vault-addr 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]'
+            cand --vault-namespace 'Vault namespace [env: VAULT_NAMESPACE]'
+            cand --kubeconfig 'Kubeconfig file [env: KUBECONFIG; default: ~/.kube/config, then in-cluster]'
+            cand --local-store 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]'
+            cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+            cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kvault;canary'= {
+            cand --vault-addr 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]'
+            cand --vault-namespace 'Vault namespace [env: VAULT_NAMESPACE]'
+            cand --kubeconfig 'Kubeconfig file [env: KUBECONFIG; default: ~/.kube/config, then in-cluster]'
+            cand --context 'Kubernetes context to use from the kubeconfig'
+            cand --local-store 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]'
+            cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+            cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand run 'Write a fresh canary at the source, wait for it at the target, report the latency'
+            cand create 'Write a fresh canary at the source (for pipelines where another syncer delivers it)'
+            cand check 'Wait until the target shows the canary now at the source'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kvault;canary;run'= {
+            cand --source 'Where the canary was written: SCHEME:PATH[#KEY]'
+            cand --target 'Where it should arrive: SCHEME:PATH[#KEY]'
+            cand --timeout 'How long to wait for it'
+            cand --metrics-file 'Write Prometheus text (for node_exporter''s textfile collector) here'
+            cand -o 'o'
+            cand --output 'output'
+            cand --vault-addr 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]'
+            cand --vault-namespace 'Vault namespace [env: VAULT_NAMESPACE]'
+            cand --kubeconfig 'Kubeconfig file [env: KUBECONFIG; default: ~/.kube/config, then in-cluster]'
+            cand --context 'Kubernetes context to use from the kubeconfig'
+            cand --local-store 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]'
+            cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+            cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kvault;canary;create'= {
+            cand --source 'Where to write the canary: SCHEME:PATH[#KEY] (key defaults to `canary`)'
+            cand -o 'o'
+            cand --output 'output'
+            cand --vault-addr 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]'
+            cand --vault-namespace 'Vault namespace [env: VAULT_NAMESPACE]'
+            cand --kubeconfig 'Kubeconfig file [env: KUBECONFIG; default: ~/.kube/config, then in-cluster]'
+            cand --context 'Kubernetes context to use from the kubeconfig'
+            cand --local-store 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]'
+            cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+            cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kvault;canary;check'= {
+            cand --source 'Where the canary was written: SCHEME:PATH[#KEY]'
+            cand --target 'Where it should arrive: SCHEME:PATH[#KEY]'
+            cand --timeout 'How long to wait for it'
+            cand --metrics-file 'Write Prometheus text (for node_exporter''s textfile collector) here'
+            cand -o 'o'
+            cand --output 'output'
+            cand --vault-addr 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]'
+            cand --vault-namespace 'Vault namespace [env: VAULT_NAMESPACE]'
+            cand --kubeconfig 'Kubeconfig file [env: KUBECONFIG; default: ~/.kube/config, then in-cluster]'
+            cand --context 'Kubernetes context to use from the kubeconfig'
+            cand --local-store 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]'
+            cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+            cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kvault;canary;help'= {
+            cand run 'Write a fresh canary at the source, wait for it at the target, report the latency'
+            cand create 'Write a fresh canary at the source (for pipelines where another syncer delivers it)'
+            cand check 'Wait until the target shows the canary now at the source'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kvault;canary;help;run'= {
+        }
+        &'kvault;canary;help;create'= {
+        }
+        &'kvault;canary;help;check'= {
+        }
+        &'kvault;canary;help;help'= {
+        }
+        &'kvault;sync'= {
+            cand -f 'The sync plan (YAML)'
+            cand --file 'The sync plan (YAML)'
+            cand --watch 'Keep running: sync again this often (e.g. 30s, 5m), until SIGINT/SIGTERM'
+            cand --jitter 'Vary each --watch interval randomly by up to this percentage'
+            cand --concurrency 'Targets worked on at once'
+            cand -o 'Output format of the summary'
+            cand --output 'Output format of the summary'
+            cand --vault-addr 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]'
+            cand --vault-namespace 'Vault namespace [env: VAULT_NAMESPACE]'
+            cand --kubeconfig 'Kubeconfig file [env: KUBECONFIG; default: ~/.kube/config, then in-cluster]'
+            cand --context 'Kubernetes context to use from the kubeconfig'
+            cand --local-store 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]'
+            cand --dry-run 'Show what would change (key names only, never values) and write nothing'
+            cand --prune 'Delete kvault-synced Kubernetes Secrets of the plan''s namespaces that the plan no longer names'
+            cand --no-overwrite-drift 'Leave targets that were edited by hand as they are (report the drift only)'
+            cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+            cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kvault;completions'= {
+            cand --dir 'Write a script for every shell into DIR instead: kvault.bash, _kvault, kvault.fish, _kvault.ps1, kvault.elv'
+            cand --vault-addr 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]'
+            cand --vault-namespace 'Vault namespace [env: VAULT_NAMESPACE]'
+            cand --kubeconfig 'Kubeconfig file [env: KUBECONFIG; default: ~/.kube/config, then in-cluster]'
+            cand --context 'Kubernetes context to use from the kubeconfig'
+            cand --local-store 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]'
+            cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+            cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kvault;man'= {
+            cand --dir 'Write kvault.1 and kvault-SUBCOMMAND.1 into DIR (created if missing) instead of printing kvault.1'
+            cand --vault-addr 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]'
+            cand --vault-namespace 'Vault namespace [env: VAULT_NAMESPACE]'
+            cand --kubeconfig 'Kubeconfig file [env: KUBECONFIG; default: ~/.kube/config, then in-cluster]'
+            cand --context 'Kubernetes context to use from the kubeconfig'
+            cand --local-store 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]'
+            cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+            cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kvault;help'= {
+            cand get 'Print a secret, or one key of it'
+            cand put 'Write a secret from key=value, key=@file or key=- (stdin) pairs'
+            cand ls 'List the secrets under a prefix'
+            cand history 'Show the versions of a secret'
+            cand exec 'Resolve references in the environment, then run a command with the values'
+            cand audit 'Audit a cluster''s Secret hygiene: encryption at rest, RBAC, workloads'
+            cand canary 'Prove a sync pipeline delivers: write a canary at the source, time its arrival at the target'
+            cand sync 'Sync secrets from any store to any store as a plan says; roll out workloads that use them'
+            cand completions 'Print a shell completion script, or write one for every shell (--dir)'
+            cand man 'Write the man pages: kvault.1 and one per subcommand'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kvault;help;get'= {
+        }
+        &'kvault;help;put'= {
+        }
+        &'kvault;help;ls'= {
+        }
+        &'kvault;help;history'= {
+        }
+        &'kvault;help;exec'= {
+        }
+        &'kvault;help;audit'= {
+        }
+        &'kvault;help;canary'= {
+            cand run 'Write a fresh canary at the source, wait for it at the target, report the latency'
+            cand create 'Write a fresh canary at the source (for pipelines where another syncer delivers it)'
+            cand check 'Wait until the target shows the canary now at the source'
+        }
+        &'kvault;help;canary;run'= {
+        }
+        &'kvault;help;canary;create'= {
+        }
+        &'kvault;help;canary;check'= {
+        }
+        &'kvault;help;sync'= {
+        }
+        &'kvault;help;completions'= {
+        }
+        &'kvault;help;man'= {
+        }
+        &'kvault;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,265 @@
+//! The catalogue of finding ids. Ids are stable: a check may change how it
+//! words a title, never what an id means. Ignore files and SARIF rules refer
+//! to these ids.
+//!
+//! | id | severity | what |
+//! |----|----------|------|
+//! | `KV-ENC-001` | high | Secrets are not encrypted at rest (kube-apiserver runs without `--encryption-provider-config`) |
+//! | `KV-ENC-002` | medium | encryption at rest could not be verified (no configuration, no apiserver flags) |
+//! | `KV-ENC-003` | high | the EncryptionConfiguration does not cover `secrets` |
+//! | `KV-ENC-004` | high | `identity` is the first provider for Secrets: new Secrets are written in plaintext |
+//! | `KV-ENC-005` | medium | Secrets are encrypted with `aescbc` (padding-oracle attacks; not recommended) |
+//! | `KV-ENC-006` | medium | a KMS v1 provider is configured (deprecated since 1.28, off by default since 1.29) |
+//! | `KV-ENC-007` | low | Secrets are encrypted with `aesgcm` (needs key rotation every 200k writes) |
+//! | `KV-ENC-008` | info | `identity` is a fallback provider: Secrets written before encryption may still be plaintext |
+//! | `KV-ENC-009` | info | encryption is configured but the provider list was not available to check |
+//! | `KV-RBAC-001` | critical | anonymous users, all authenticated users or all service accounts can reach Secrets |
+//! | `KV-RBAC-002` | high | `cluster-admin` (or `*` on `*`) granted cluster-wide |
+//! | `KV-RBAC-003` | high | a subject can read (get/list/watch) Secrets in all namespaces |
+//! | `KV-RBAC-004` | medium | a subject can read Secrets in a namespace |
+//! | `KV-RBAC-005` | high | a namespace's default service account (or all its service accounts) can reach Secrets |
+//! | `KV-RBAC-006` | medium | a Role or ClusterRole grants Secret access through wildcards |
+//! | `KV-RBAC-007` | high | a subject can obtain Secrets indirectly in all namespaces (create pods or workloads, exec/attach, ephemeral containers, service account tokens, impersonate, escalate/bind, nodes/proxy) |
+//! | `KV-RBAC-008` | medium | a subject can obtain Secrets indirectly in a namespace |
+//! | `KV-RBAC-009` | low | a binding refers to a role that does not exist |
+//! | `KV-WL-001` | medium | a Secret is exposed through environment variables (`secretKeyRef`, `envFrom`) |
+//! | `KV-WL-002` | high | a credential is written literally in a container's environment |
+//! | `KV-WL-003` | high | a credential-like value is stored in a ConfigMap |
+//! | `KV-WL-004` | low | a workload runs as the `default` service account |
+//! | `KV-WL-005` | low | the service account token is mounted automatically |
+//! | `KV-WL-006` | medium | a legacy long-lived `kubernetes.io/service-account-token` Secret |
+//! | `KV-WL-007` | medium | a reference to a Secret that does not exist |
+//! | `KV-WL-008` | low | a Secret that no audited object uses |
+//! | `KV-WL-009` | low | a Secret created more than 90 days ago |
+//! | `KV-IGN-001` | info | an ignore-file entry has expired and no longer suppresses anything |
+
+use super::finding::Severity;
+
+/// One entry of the catalogue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rule {
+    pub id: &'static str,
+    pub severity: Severity,
+    /// A short, generic title (SARIF `shortDescription`).
+    pub title: &'static str,
+    /// One line: how to fix it.
+    pub fix: &'static str,
+}
+
+const fn entry(
+    id: &'static str,
+    severity: Severity,
+    title: &'static str,
+    fix: &'static str,
+) -> Rule {
+    Rule {
+        id,
+        severity,
+        title,
+        fix,
+    }
+}
+
+use Severity::{Critical, High, Info, Low, Medium};
+
+/// Every finding id, in catalogue order.
+pub const RULES: &[Rule] = &[
+    entry(
+        "KV-ENC-001",
+        High,
+        "Secrets are not encrypted at rest",
+        "Start kube-apiserver with --encryption-provider-config naming an EncryptionConfiguration whose first provider for secrets is kms (v2), secretbox or aesgcm.",
+    ),
+    entry(
+        "KV-ENC-002",
+        Medium,
+        "Encryption at rest could not be verified",
+        "Pass --encryption-config FILE or include the kube-apiserver static Pod manifest so the audit can see how Secrets are stored.",
+    ),
+    entry(
+        "KV-ENC-003",
+        High,
+        "EncryptionConfiguration does not cover Secrets",
+        "Add `secrets` to the resources of an entry whose first provider encrypts (kms v2, secretbox or aesgcm), then rewrite all Secrets.",
+    ),
+    entry(
+        "KV-ENC-004",
+        High,
+        "identity is the first provider: new Secrets are written in plaintext",
+        "Put an encrypting provider (kms v2, secretbox) before identity, restart kube-apiserver, then rewrite all Secrets (kubectl get secrets -A -o json | kubectl replace -f -).",
+    ),
+    entry(
+        "KV-ENC-005",
+        Medium,
+        "Secrets are encrypted with aescbc",
+        "Switch the first provider to kms v2 or secretbox: aescbc is not recommended (padding-oracle attacks).",
+    ),
+    entry(
+        "KV-ENC-006",
+        Medium,
+        "KMS v1 provider is deprecated",
+        "Migrate to a KMS v2 plugin (apiVersion: v2): KMS v1 is deprecated since Kubernetes 1.28 and off by default since 1.29.",
+    ),
+    entry(
+        "KV-ENC-007",
+        Low,
+        "Secrets are encrypted with aesgcm",
+        "Rotate the aesgcm key at least every 200,000 writes, or switch to kms v2 or secretbox.",
+    ),
+    entry(
+        "KV-ENC-008",
+        Info,
+        "identity is a fallback provider: older Secrets may still be plaintext",
+        "Rewrite every Secret once encryption is on (kubectl get secrets -A -o json | kubectl replace -f -), then drop identity from the list.",
+    ),
+    entry(
+        "KV-ENC-009",
+        Info,
+        "Encryption at rest is configured but its providers were not checked",
+        "Pass --encryption-config with the file named by kube-apiserver's --encryption-provider-config to check its providers.",
+    ),
+    entry(
+        "KV-RBAC-001",
+        Critical,
+        "Anonymous or all authenticated users can reach Secrets",
+        "Remove system:anonymous, system:unauthenticated, system:authenticated and system:serviceaccounts from bindings that grant Secret access.",
+    ),
+    entry(
+        "KV-RBAC-002",
+        High,
+        "cluster-admin granted cluster-wide",
+        "Bind narrower roles per namespace; keep cluster-admin for a few break-glass identities.",
+    ),
+    entry(
+        "KV-RBAC-003",
+        High,
+        "Subject can read Secrets in all namespaces",
+        "Replace the ClusterRoleBinding with RoleBindings where needed, and restrict the rule with resourceNames.",
+    ),
+    entry(
+        "KV-RBAC-004",
+        Medium,
+        "Subject can read Secrets in a namespace",
+        "Restrict the rule to the Secrets needed with resourceNames, and drop list/watch.",
+    ),
+    entry(
+        "KV-RBAC-005",
+        High,
+        "Default service account can reach Secrets",
+        "Bind the permission to a dedicated ServiceAccount instead of default or system:serviceaccounts:<namespace>.",
+    ),
+    entry(
+        "KV-RBAC-006",
+        Medium,
+        "Role grants Secret access through wildcards",
+        "List verbs and resources explicitly: `*` also covers Secrets and resources added later.",
+    ),
+    entry(
+        "KV-RBAC-007",
+        High,
+        "Subject can obtain Secrets indirectly in all namespaces",
+        "Remove pod/workload creation, exec/attach, ephemeral containers, token creation, impersonate, escalate/bind and nodes/proxy from cluster-wide bindings.",
+    ),
+    entry(
+        "KV-RBAC-008",
+        Medium,
+        "Subject can obtain Secrets indirectly in a namespace",
+        "Grant pod/workload creation, exec/attach and token creation only to identities that deploy into that namespace.",
+    ),
+    entry(
+        "KV-RBAC-009",
+        Low,
+        "Binding refers to a role that does not exist",
+        "Delete the binding or create the role: whoever creates a role with that name grants it to the binding's subjects.",
+    ),
+    entry(
+        "KV-WL-001",
+        Medium,
+        "Secret exposed through environment variables",
+        "Mount the Secret as a file (secret volume) instead: environment variables leak through /proc, crash dumps, logs and child processes.",
+    ),
+    entry(
+        "KV-WL-002",
+        High,
+        "Credential written literally in a container's environment",
+        "Move the value into a Secret (or a reference resolved by `kvault exec`) and rotate it.",
+    ),
+    entry(
+        "KV-WL-003",
+        High,
+        "Credential-like value stored in a ConfigMap",
+        "Move the value into a Secret and rotate it: ConfigMaps are readable by the view role and are not encrypted at rest.",
+    ),
+    entry(
+        "KV-WL-004",
+        Low,
+        "Workload runs as the default service account",
+        "Create a dedicated ServiceAccount for the workload and set spec.serviceAccountName.",
+    ),
+    entry(
+        "KV-WL-005",
+        Low,
+        "Service account token is mounted automatically",
+        "Set automountServiceAccountToken: false on the pod or its ServiceAccount unless the workload calls the Kubernetes API.",
+    ),
+    entry(
+        "KV-WL-006",
+        Medium,
+        "Legacy long-lived service account token Secret",
+        "Delete the kubernetes.io/service-account-token Secret and use short-lived projected tokens (TokenRequest) instead.",
+    ),
+    entry(
+        "KV-WL-007",
+        Medium,
+        "Reference to a Secret that does not exist",
+        "Create the Secret or remove the reference: the pod cannot start, and whoever creates a Secret with that name feeds it data.",
+    ),
+    entry(
+        "KV-WL-008",
+        Low,
+        "Secret is not used by any audited object",
+        "Delete the Secret if nothing outside the audited objects uses it.",
+    ),
+    entry(
+        "KV-WL-009",
+        Low,
+        "Secret older than 90 days",
+        "Rotate the Secret (kvault rotate) so its credentials are renewed.",
+    ),
+    entry(
+        "KV-IGN-001",
+        Info,
+        "Ignore entry expired",
+        "Fix the finding, or renew the entry with a new reason and expiry date.",
+    ),
+];
+
+/// The catalogue entry for `id`.
+pub fn rule(id: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_well_formed() {
+        let mut seen = std::collections::HashSet::new();
+        for r in RULES {
+            assert!(seen.insert(r.id), "duplicate id {}", r.id);
+            assert!(r.id.starts_with("KV-"), "{}", r.id);
+            assert!(!r.fix.is_empty() && !r.title.is_empty());
+            assert!(!r.fix.contains('\n'), "fix of {} is one line", r.id);
+        }
+    }
+
+    #[test]
+    fn the_doc_table_lists_every_id_with_its_severity() {
+        let doc = include_str!("catalogue.rs");
+        for r in RULES {
+            let row = format!("| `{}` | {} |", r.id, r.severity);
+            assert!(doc.contains(&row), "doc table lacks `{row}`");
+        }
+    }
+}

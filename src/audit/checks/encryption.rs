@@ -1,0 +1,277 @@
+//! Encryption at rest: what the evidence says about how Secrets are stored
+//! in etcd (`KV-ENC-*`).
+//!
+//! The apiserver's own flags win: without `--encryption-provider-config`
+//! nothing is encrypted, whatever configuration file lies around. Otherwise
+//! the configurations of the highest confidence are checked: the entry that
+//! covers `secrets` and its first provider (the one that encrypts writes).
+
+use crate::audit::finding::Finding;
+use crate::audit::inventory::{
+    EncryptionConfig, EncryptionEvidence, Inventory, Observation, Provider,
+};
+
+pub fn check(inventory: &Inventory) -> Vec<Finding> {
+    let evidence = &inventory.encryption;
+    let configs: Vec<(&EncryptionEvidence, &EncryptionConfig)> = evidence
+        .iter()
+        .filter_map(|e| match &e.observation {
+            Observation::Config(c) => Some((e, c)),
+            Observation::ProviderConfigFlag(_) => None,
+        })
+        .collect();
+    let flags: Vec<(&EncryptionEvidence, Option<&str>)> = evidence
+        .iter()
+        .filter_map(|e| match &e.observation {
+            Observation::ProviderConfigFlag(path) => Some((e, path.as_deref())),
+            Observation::Config(_) => None,
+        })
+        .collect();
+
+    if let Some((e, _)) = flags.iter().find(|(_, path)| path.is_none()) {
+        let mut text = format!(
+            "{} has no --encryption-provider-config",
+            e.source.describe()
+        );
+        if !configs.is_empty() {
+            text.push_str("; the EncryptionConfiguration among the inputs is not loaded by it");
+        }
+        return vec![Finding::new(
+            "KV-ENC-001",
+            "Secrets are stored in etcd in plaintext: kube-apiserver has no encryption config",
+            text,
+        )
+        .objects(e.source.object().cloned())];
+    }
+
+    let Some(best) = configs.iter().map(|(e, _)| e.confidence).max() else {
+        return match flags.first() {
+            Some((e, Some(path))) => vec![Finding::new(
+                "KV-ENC-009",
+                "Encryption at rest is configured; its providers were not checked",
+                format!(
+                    "{} sets --encryption-provider-config={path}, a file not among the inputs",
+                    e.source.describe()
+                ),
+            )
+            .objects(e.source.object().cloned())],
+            _ => vec![Finding::new(
+                "KV-ENC-002",
+                "Encryption at rest could not be verified",
+                "no EncryptionConfiguration and no kube-apiserver manifest among the inputs",
+            )],
+        };
+    };
+    // What the apiserver says it loads, to go with the configuration.
+    let loaded = flags
+        .iter()
+        .find_map(|(e, path)| path.map(|p| (e, p)))
+        .map(|(e, path)| {
+            format!(
+                "; {} loads --encryption-provider-config={path}",
+                e.source.describe()
+            )
+        })
+        .unwrap_or_default();
+    configs
+        .iter()
+        .filter(|(e, _)| e.confidence == best)
+        .flat_map(|(e, c)| check_config(e, c, &loaded))
+        .collect()
+}
+
+fn check_config(
+    evidence: &EncryptionEvidence,
+    config: &EncryptionConfig,
+    loaded: &str,
+) -> Vec<Finding> {
+    let source = evidence.source.describe();
+    let object = evidence.source.object().cloned();
+    let mut findings = Vec::new();
+    let Some((index, entry)) = config.secrets_entry() else {
+        let covered: Vec<String> = config
+            .entries
+            .iter()
+            .flat_map(|e| e.resources.iter().cloned())
+            .collect();
+        findings.push(
+            Finding::new(
+                "KV-ENC-003",
+                "Secrets are not covered by the EncryptionConfiguration",
+                format!(
+                    "{source}: no resources entry names `secrets`, `*.` or `*.*` (covered: {}){loaded}",
+                    if covered.is_empty() {
+                        "nothing".to_string()
+                    } else {
+                        covered.join(", ")
+                    }
+                ),
+            )
+            .objects(object),
+        );
+        return findings;
+    };
+    let chain = entry
+        .providers
+        .iter()
+        .map(describe_provider)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let at = format!("{source}: resources[{index}] providers for secrets: {chain}{loaded}");
+    match entry.providers.first().map(|p| p.kind.as_str()) {
+        None => findings.push(
+            Finding::new(
+                "KV-ENC-003",
+                "Secrets are not covered by the EncryptionConfiguration",
+                format!("{source}: resources[{index}] lists no providers{loaded}"),
+            )
+            .objects(object.clone()),
+        ),
+        Some("identity") => findings.push(
+            Finding::new(
+                "KV-ENC-004",
+                "identity is the first provider for Secrets: new Secrets are written in plaintext",
+                at.clone(),
+            )
+            .objects(object.clone()),
+        ),
+        Some("aescbc") => findings.push(
+            Finding::new(
+                "KV-ENC-005",
+                "Secrets are encrypted with aescbc",
+                at.clone(),
+            )
+            .objects(object.clone()),
+        ),
+        Some("aesgcm") => findings.push(
+            Finding::new(
+                "KV-ENC-007",
+                "Secrets are encrypted with aesgcm",
+                at.clone(),
+            )
+            .objects(object.clone()),
+        ),
+        Some(_) => {}
+    }
+    for provider in entry
+        .providers
+        .iter()
+        .filter(|p| p.kind == "kms" && p.kms_api_version.as_deref() != Some("v2"))
+    {
+        findings.push(
+            Finding::new(
+                "KV-ENC-006",
+                format!(
+                    "KMS v1 provider `{}` is configured for Secrets",
+                    provider.name.as_deref().unwrap_or("(unnamed)")
+                ),
+                at.clone(),
+            )
+            .objects(object.clone()),
+        );
+    }
+    if entry.providers.iter().skip(1).any(|p| p.kind == "identity")
+        && entry
+            .providers
+            .first()
+            .is_some_and(|p| p.kind != "identity")
+    {
+        findings.push(
+            Finding::new(
+                "KV-ENC-008",
+                "identity is a fallback provider: Secrets written before encryption may still be plaintext",
+                at,
+            )
+            .objects(object),
+        );
+    }
+    findings
+}
+
+fn describe_provider(p: &Provider) -> String {
+    match (&p.kms_api_version, &p.name) {
+        (Some(v), Some(name)) => format!("kms {v} `{name}`"),
+        (Some(v), None) => format!("kms {v}"),
+        _ => p.kind.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::load::add_text;
+
+    fn ids(yaml: &str) -> Vec<&'static str> {
+        let mut inv = Inventory::default();
+        add_text(&mut inv, "enc.yaml", yaml, false).unwrap();
+        let mut ids: Vec<_> = check(&inv).into_iter().map(|f| f.id).collect();
+        ids.sort();
+        ids
+    }
+
+    fn config(providers: &str) -> String {
+        format!(
+            "apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n  - resources: [secrets]\n    providers: {providers}\n"
+        )
+    }
+
+    const APISERVER: &str = r#"
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: kube-apiserver-cp, namespace: kube-system, labels: {component: kube-apiserver}}
+spec:
+  containers:
+    - name: kube-apiserver
+      command: [kube-apiserver, FLAG]
+"#;
+
+    #[test]
+    fn no_evidence_is_unverified() {
+        assert_eq!(ids(""), ["KV-ENC-002"]);
+    }
+
+    #[test]
+    fn apiserver_without_flag_is_plaintext_whatever_the_files_say() {
+        let pod = APISERVER.replace("FLAG", "--secure-port=6443");
+        assert_eq!(ids(&pod), ["KV-ENC-001"]);
+        let with_config = format!("{}{pod}", config("[{secretbox: {keys: []}}]"));
+        assert_eq!(ids(&with_config), ["KV-ENC-001"]);
+    }
+
+    #[test]
+    fn apiserver_flag_without_the_file_is_info() {
+        let pod = APISERVER.replace("FLAG", "--encryption-provider-config=/etc/k/enc.yaml");
+        assert_eq!(ids(&pod), ["KV-ENC-009"]);
+    }
+
+    #[test]
+    fn provider_chains() {
+        assert_eq!(
+            ids(&config("[{identity: {}}, {aescbc: {keys: []}}]")),
+            ["KV-ENC-004"]
+        );
+        assert_eq!(ids(&config("[{aescbc: {keys: []}}]")), ["KV-ENC-005"]);
+        assert_eq!(ids(&config("[{aesgcm: {keys: []}}]")), ["KV-ENC-007"]);
+        assert_eq!(
+            ids(&config("[{secretbox: {keys: []}}]")),
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            ids(&config("[{kms: {apiVersion: v2, name: k}}]")),
+            Vec::<&str>::new()
+        );
+        assert_eq!(ids(&config("[{kms: {name: k}}]")), ["KV-ENC-006"]);
+        assert_eq!(
+            ids(&config("[{secretbox: {keys: []}}, {identity: {}}]")),
+            ["KV-ENC-008"]
+        );
+        assert_eq!(ids(&config("[]")), ["KV-ENC-003"]);
+    }
+
+    #[test]
+    fn secrets_not_covered() {
+        let yaml = "apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n  - resources: [configmaps]\n    providers: [{secretbox: {keys: []}}]\n";
+        assert_eq!(ids(yaml), ["KV-ENC-003"]);
+    }
+}

@@ -1,0 +1,667 @@
+//! RBAC around Secrets (`KV-RBAC-*`) and the who-can-read listing.
+//!
+//! Findings leave out bindings labelled `kubernetes.io/bootstrapping:
+//! rbac-defaults` (the cluster's own) and the group `system:masters`; the
+//! who-can-read listing shows everything. Grants restricted by
+//! `resourceNames` are least privilege done right: they show in the listing
+//! but raise findings only for broad groups and default service accounts.
+
+use crate::audit::finding::{Finding, ObjectRef};
+use crate::audit::inventory::{object_ref, Inventory};
+use crate::audit::rbac::{
+    Access, Grant, Path, Rbac, Request, Rule, Scope, SubjectRef, ALL_SERVICE_ACCOUNTS, ANONYMOUS,
+    AUTHENTICATED, MASTERS, UNAUTHENTICATED,
+};
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+pub fn check(inventory: &Inventory, rbac: &Rbac) -> Vec<Finding> {
+    let mut findings = wildcard_roles(inventory);
+    findings.extend(dangling_bindings(rbac));
+    for access in rbac.accesses() {
+        findings.extend(access_findings(&access));
+    }
+    findings
+}
+
+/// A group (or user) that stands for everyone of a kind.
+fn broad(subject: &SubjectRef) -> bool {
+    match subject {
+        SubjectRef::Group(g) => matches!(
+            g.as_str(),
+            AUTHENTICATED | UNAUTHENTICATED | ALL_SERVICE_ACCOUNTS
+        ),
+        SubjectRef::User(u) => u == ANONYMOUS,
+        SubjectRef::ServiceAccount { .. } => false,
+    }
+}
+
+/// A namespace's default service account, or all of a namespace's.
+fn default_service_account(subject: &SubjectRef) -> bool {
+    match subject {
+        SubjectRef::Group(g) => g
+            .strip_prefix(ALL_SERVICE_ACCOUNTS)
+            .is_some_and(|rest| rest.starts_with(':') && rest.len() > 1),
+        _ => subject
+            .service_account()
+            .is_some_and(|(_, name)| name == "default"),
+    }
+}
+
+fn scope_words(scope: &Scope) -> String {
+    match scope {
+        Scope::Cluster => "in all namespaces".to_string(),
+        Scope::Namespace(ns) => format!("in namespace `{ns}`"),
+    }
+}
+
+/// `get, list, watch secrets` / `create pods; exec into pods` and the rules.
+fn describe_grants(grants: &[&Grant]) -> String {
+    let direct: Vec<String> = grants
+        .iter()
+        .filter(|g| g.path.is_direct())
+        .map(|g| match &g.names {
+            None => g.verb.to_string(),
+            Some(names) => format!("{} (names: {})", g.verb, names.join(", ")),
+        })
+        .collect();
+    let mut parts = Vec::new();
+    if !direct.is_empty() {
+        parts.push(format!("{} secrets", direct.join(", ")));
+    }
+    parts.extend(indirect_labels(grants));
+    format!("{} via {}", parts.join("; "), describe_rules(grants))
+}
+
+/// `ClusterRole/x rules 0, 2; Role/ns/y rule 1`.
+fn describe_rules(grants: &[&Grant]) -> String {
+    let mut by_role: Vec<(&ObjectRef, BTreeSet<usize>)> = Vec::new();
+    for g in grants {
+        match by_role.iter_mut().find(|(o, _)| *o == &g.rule.origin) {
+            Some((_, indexes)) => {
+                indexes.insert(g.rule.index);
+            }
+            None => by_role.push((&g.rule.origin, BTreeSet::from([g.rule.index]))),
+        }
+    }
+    by_role
+        .into_iter()
+        .map(|(role, indexes)| {
+            let list: Vec<String> = indexes.iter().map(ToString::to_string).collect();
+            let word = if list.len() == 1 { "rule" } else { "rules" };
+            format!("{role} {word} {}", list.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// One label per indirect path, with its resources where there are several.
+fn indirect_labels(grants: &[&Grant]) -> Vec<String> {
+    let mut paths: Vec<Path> = grants
+        .iter()
+        .map(|g| g.path)
+        .filter(|p| !p.is_direct())
+        .collect();
+    paths.sort();
+    paths.dedup();
+    paths
+        .into_iter()
+        .map(|path| {
+            let of_path: Vec<&&Grant> = grants.iter().filter(|g| g.path == path).collect();
+            let named = of_path.iter().all(|g| g.names.is_some());
+            let mut resources: Vec<&str> = Vec::new();
+            for g in &of_path {
+                if !resources.contains(&g.resource.as_str()) {
+                    resources.push(&g.resource);
+                }
+            }
+            let mut label = path.label().to_string();
+            if matches!(
+                path,
+                Path::Workloads | Path::Impersonate | Path::Escalate | Path::Bind
+            ) {
+                label = format!("{label} ({})", resources.join(", "));
+            }
+            if named {
+                let mut names: Vec<&str> = of_path
+                    .iter()
+                    .flat_map(|g| g.names.iter().flatten().map(String::as_str))
+                    .collect();
+                names.sort();
+                names.dedup();
+                label = format!("{label} [names: {}]", names.join(", "));
+            }
+            label
+        })
+        .collect()
+}
+
+fn access_findings(access: &Access) -> Vec<Finding> {
+    let (subject, binding, role) = (access.subject, access.binding, access.role);
+    if binding.bootstrap || *subject == SubjectRef::Group(MASTERS.into()) {
+        return Vec::new();
+    }
+    let objects = [
+        subject.object_ref(),
+        binding.object.clone(),
+        role.object.clone(),
+    ];
+    let direct: Vec<&Grant> = access.direct().collect();
+    let indirect: Vec<&Grant> = access.indirect().collect();
+    let where_ = scope_words(&binding.scope);
+    let how = |grants: &[&Grant]| {
+        format!(
+            "{} → {}: {}",
+            binding.object,
+            role.object,
+            describe_grants(grants)
+        )
+    };
+    if broad(subject) {
+        return vec![Finding::new(
+            "KV-RBAC-001",
+            format!("{subject} (everyone of its kind) can reach Secrets {where_}"),
+            how(&access.grants),
+        )
+        .objects(objects)];
+    }
+    if binding.scope == Scope::Cluster && role.is_full_admin() {
+        return vec![Finding::new(
+            "KV-RBAC-002",
+            format!("{subject} is cluster-admin (`*` on `*`) in all namespaces"),
+            format!(
+                "{} → {}: {}",
+                binding.object,
+                role.object,
+                role.rules
+                    .iter()
+                    .find(|r| r.rule.is_full_wildcard())
+                    .map(|r| format!("{} ({})", r.describe(), r.rule))
+                    .unwrap_or_default()
+            ),
+        )
+        .objects(objects)];
+    }
+    if default_service_account(subject) {
+        return vec![Finding::new(
+            "KV-RBAC-005",
+            format!("{subject} can reach Secrets {where_}: every pod without its own service account can"),
+            how(&access.grants),
+        )
+        .objects(objects)];
+    }
+    let mut findings = Vec::new();
+    let unrestricted = |grants: &[&Grant]| grants.iter().any(|g| g.names.is_none());
+    if unrestricted(&direct) {
+        let (id, title) = match binding.scope {
+            Scope::Cluster => (
+                "KV-RBAC-003",
+                format!("{subject} can read Secrets in all namespaces"),
+            ),
+            Scope::Namespace(ref ns) => (
+                "KV-RBAC-004",
+                format!("{subject} can read Secrets in namespace `{ns}`"),
+            ),
+        };
+        findings.push(Finding::new(id, title, how(&direct)).objects(objects.clone()));
+    }
+    if unrestricted(&indirect) {
+        let id = match binding.scope {
+            Scope::Cluster => "KV-RBAC-007",
+            Scope::Namespace(_) => "KV-RBAC-008",
+        };
+        findings.push(
+            Finding::new(
+                id,
+                format!("{subject} can obtain Secrets indirectly {where_}"),
+                how(&indirect),
+            )
+            .objects(objects),
+        );
+    }
+    findings
+}
+
+/// KV-RBAC-006: roles whose own rules reach Secrets only through `*`.
+fn wildcard_roles(inventory: &Inventory) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let mut check = |object: ObjectRef,
+                     rules: Option<&[k8s_openapi::api::rbac::v1::PolicyRule]>,
+                     bootstrap: bool| {
+        if bootstrap {
+            return;
+        }
+        let hits: Vec<String> = rules
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                let rule = Rule::from(p);
+                let wildcard = rule.verbs.iter().any(|v| v == "*")
+                    || rule.resources.iter().any(|r| r == "*")
+                    || rule.api_groups.iter().any(|g| g == "*");
+                let secrets_named = rule.resources.iter().any(|r| r == "secrets")
+                    && !rule.verbs.iter().any(|v| v == "*");
+                let reaches = [
+                    "get", "list", "watch", "create", "update", "patch", "delete",
+                ]
+                .iter()
+                .any(|verb| {
+                    rule.allows(&Request::new(verb, "secrets").namespace("any"))
+                        || (!rule.resource_names.is_empty()
+                            && rule.allows(
+                                &Request::new(verb, "secrets")
+                                    .namespace("any")
+                                    .name(&rule.resource_names[0]),
+                            ))
+                });
+                (wildcard && reaches && !secrets_named).then(|| format!("rule {i} ({rule})"))
+            })
+            .collect();
+        if !hits.is_empty() {
+            findings.push(
+                Finding::new(
+                    "KV-RBAC-006",
+                    format!("{object} grants Secret access through wildcards"),
+                    hits.join("; "),
+                )
+                .object(object),
+            );
+        }
+    };
+    for role in inventory.roles.iter() {
+        check(
+            object_ref(role),
+            role.rules.as_deref(),
+            is_bootstrap(&role.metadata),
+        );
+    }
+    for role in inventory.cluster_roles.iter() {
+        // Aggregated roles get their rules from others, reported there.
+        if role.aggregation_rule.is_none() {
+            check(
+                object_ref(role),
+                role.rules.as_deref(),
+                is_bootstrap(&role.metadata),
+            );
+        }
+    }
+    findings
+}
+
+fn is_bootstrap(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> bool {
+    meta.labels
+        .as_ref()
+        .and_then(|l| l.get(crate::audit::bootstrap::BOOTSTRAP_LABEL))
+        .is_some_and(|v| v == crate::audit::bootstrap::BOOTSTRAP_VALUE)
+}
+
+/// KV-RBAC-009: bindings to roles that do not exist (other than the
+/// cluster's own `system:` roles, which the audit does not model).
+fn dangling_bindings(rbac: &Rbac) -> Vec<Finding> {
+    rbac.bindings()
+        .iter()
+        .filter(|b| b.role.is_none() && !b.role_ref.name.starts_with("system:") && !b.bootstrap)
+        .map(|b| {
+            let why = if b.scope == Scope::Cluster && b.role_ref.kind == "Role" {
+                "a ClusterRoleBinding cannot refer to a Role".to_string()
+            } else {
+                format!("{} is not among the audited objects", b.role_ref)
+            };
+            Finding::new(
+                "KV-RBAC-009",
+                format!(
+                    "{} refers to {}, which does not exist",
+                    b.object, b.role_ref
+                ),
+                format!(
+                    "{why}; subjects: {}",
+                    b.subjects
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+            .object(b.object.clone())
+            .object(b.role_ref.clone())
+        })
+        .collect()
+}
+
+/// One line of `--who-can-read`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AccessRow {
+    /// `User`, `Group` or `ServiceAccount` and its name.
+    pub subject: ObjectRef,
+    /// Where: a namespace, or `*` for all namespaces.
+    pub namespace: String,
+    /// `direct` (get/list/watch), `indirect` or `superuser`.
+    pub access: &'static str,
+    /// What the subject can do: verbs on secrets, or indirect paths.
+    pub verbs: Vec<String>,
+    /// Every permission behind it: `get secrets`, `create pods/exec`, ...
+    pub grants: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub binding: Option<ObjectRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<ObjectRef>,
+    /// The rules that give it: `ClusterRole/x rule 0`.
+    pub rules: Vec<String>,
+}
+
+impl AccessRow {
+    /// `ns/name` for service accounts, the name otherwise.
+    pub fn subject_name(&self) -> String {
+        match &self.subject.namespace {
+            Some(ns) => format!("{ns}/{}", self.subject.name),
+            None => self.subject.name.clone(),
+        }
+    }
+
+    /// `ClusterRoleBinding/x → ClusterRole/y (ClusterRole/y rules 0, 2)`.
+    pub fn how(&self) -> String {
+        match (&self.binding, &self.role) {
+            (Some(b), Some(r)) => {
+                // "ClusterRole/y rule 0", "ClusterRole/y rule 2" → "ClusterRole/y rules 0, 2"
+                let mut by_role: Vec<(&str, Vec<&str>)> = Vec::new();
+                for rule in &self.rules {
+                    let (role, index) = rule.rsplit_once(" rule ").unwrap_or((rule, ""));
+                    match by_role.iter_mut().find(|(r, _)| *r == role) {
+                        Some((_, indexes)) => indexes.push(index),
+                        None => by_role.push((role, vec![index])),
+                    }
+                }
+                let rules: Vec<String> = by_role
+                    .into_iter()
+                    .map(|(role, indexes)| {
+                        let word = if indexes.len() == 1 { "rule" } else { "rules" };
+                        format!("{role} {word} {}", indexes.join(", "))
+                    })
+                    .collect();
+                format!("{b} → {r} ({})", rules.join("; "))
+            }
+            _ => "member of system:masters: bypasses RBAC".to_string(),
+        }
+    }
+}
+
+/// Every subject that can read Secrets, directly or indirectly, in
+/// `namespace` (every namespace when `None`), plus `system:masters`.
+pub fn who_can_read(rbac: &Rbac, namespace: Option<&str>) -> Vec<AccessRow> {
+    let mut rows = vec![AccessRow {
+        subject: ObjectRef::cluster("Group", MASTERS),
+        namespace: "*".into(),
+        access: "superuser",
+        verbs: vec!["*".into()],
+        grants: vec!["* on everything".into()],
+        binding: None,
+        role: None,
+        rules: Vec::new(),
+    }];
+    for access in rbac.accesses() {
+        let scope_ns = access.binding.scope.namespace();
+        if let (Some(want), Some(have)) = (namespace, scope_ns) {
+            if want != have {
+                continue;
+            }
+        }
+        let base = |kind: &'static str, grants: &[&Grant], verbs: Vec<String>| AccessRow {
+            subject: access.subject.object_ref(),
+            namespace: scope_ns.unwrap_or("*").to_string(),
+            access: kind,
+            verbs,
+            grants: grants.iter().map(|g| g.describe()).collect(),
+            binding: Some(access.binding.object.clone()),
+            role: Some(access.role.object.clone()),
+            rules: grants
+                .iter()
+                .map(|g| g.rule.describe())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect(),
+        };
+        let direct: Vec<&Grant> = access.direct().collect();
+        if !direct.is_empty() {
+            let verbs = direct
+                .iter()
+                .map(|g| match &g.names {
+                    None => g.verb.to_string(),
+                    Some(names) => format!("{} (names: {})", g.verb, names.join(", ")),
+                })
+                .collect();
+            rows.push(base("direct", &direct, verbs));
+        }
+        let indirect: Vec<&Grant> = access.indirect().collect();
+        if !indirect.is_empty() {
+            rows.push(base("indirect", &indirect, indirect_labels(&indirect)));
+        }
+    }
+    fn key(r: &AccessRow) -> (bool, &str, u8, &ObjectRef, &Option<ObjectRef>) {
+        let order = match r.access {
+            "superuser" => 0,
+            "direct" => 1,
+            _ => 2,
+        };
+        (
+            r.namespace != "*",
+            &r.namespace,
+            order,
+            &r.subject,
+            &r.binding,
+        )
+    }
+    rows.sort_by(|a, b| key(a).cmp(&key(b)));
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::load::add_text;
+
+    fn findings(yaml: &str) -> Vec<Finding> {
+        let mut inv = Inventory::default();
+        add_text(&mut inv, "rbac.yaml", yaml, false).unwrap();
+        let rbac = Rbac::new(&inv);
+        let mut f = check(&inv, &rbac);
+        crate::audit::finding::sort(&mut f);
+        f
+    }
+
+    fn ids(yaml: &str) -> Vec<&'static str> {
+        let mut ids: Vec<_> = findings(yaml).iter().map(|f| f.id).collect();
+        ids.sort();
+        ids
+    }
+
+    fn binding(kind: &str, ns: Option<&str>, role_kind: &str, role: &str, subject: &str) -> String {
+        let meta = match ns {
+            Some(ns) => format!("{{name: b-{role}, namespace: {ns}}}"),
+            None => format!("{{name: b-{role}}}"),
+        };
+        format!(
+            "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: {kind}\nmetadata: {meta}\nroleRef: {{apiGroup: rbac.authorization.k8s.io, kind: {role_kind}, name: {role}}}\nsubjects: [{subject}]\n"
+        )
+    }
+
+    #[test]
+    fn cluster_admin_to_a_user_is_one_finding() {
+        let yaml = binding(
+            "ClusterRoleBinding",
+            None,
+            "ClusterRole",
+            "cluster-admin",
+            "{kind: User, name: alice}",
+        );
+        assert_eq!(ids(&yaml), ["KV-RBAC-002"]);
+    }
+
+    #[test]
+    fn broad_groups_are_critical() {
+        let yaml = binding(
+            "ClusterRoleBinding",
+            None,
+            "ClusterRole",
+            "edit",
+            "{kind: Group, name: \"system:authenticated\"}",
+        );
+        assert_eq!(ids(&yaml), ["KV-RBAC-001"]);
+        let anon = binding(
+            "RoleBinding",
+            Some("a"),
+            "ClusterRole",
+            "edit",
+            "{kind: User, name: \"system:anonymous\"}",
+        );
+        assert_eq!(ids(&anon), ["KV-RBAC-001"]);
+        // view reaches no Secret: nothing to report.
+        let view = binding(
+            "ClusterRoleBinding",
+            None,
+            "ClusterRole",
+            "view",
+            "{kind: Group, name: \"system:authenticated\"}",
+        );
+        assert_eq!(ids(&view), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn namespace_editors_read_and_reach_indirectly() {
+        let yaml = binding(
+            "RoleBinding",
+            Some("shop"),
+            "ClusterRole",
+            "edit",
+            "{kind: Group, name: shop-devs}",
+        );
+        assert_eq!(ids(&yaml), ["KV-RBAC-004", "KV-RBAC-008"]);
+        let cluster = binding(
+            "ClusterRoleBinding",
+            None,
+            "ClusterRole",
+            "edit",
+            "{kind: Group, name: devs}",
+        );
+        assert_eq!(ids(&cluster), ["KV-RBAC-003", "KV-RBAC-007"]);
+    }
+
+    #[test]
+    fn default_service_accounts() {
+        let yaml = binding(
+            "RoleBinding",
+            Some("shop"),
+            "ClusterRole",
+            "edit",
+            "{kind: ServiceAccount, name: default}",
+        );
+        assert_eq!(ids(&yaml), ["KV-RBAC-005"]);
+        let group = binding(
+            "RoleBinding",
+            Some("shop"),
+            "ClusterRole",
+            "edit",
+            "{kind: Group, name: \"system:serviceaccounts:shop\"}",
+        );
+        assert_eq!(ids(&group), ["KV-RBAC-005"]);
+    }
+
+    #[test]
+    fn named_grants_are_least_privilege() {
+        let yaml = r#"
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: tls-reader, namespace: web}
+rules: [{apiGroups: [""], resources: [secrets], resourceNames: [tls], verbs: [get]}]
+"#
+        .to_string()
+            + &binding(
+                "RoleBinding",
+                Some("web"),
+                "Role",
+                "tls-reader",
+                "{kind: ServiceAccount, name: web}",
+            );
+        assert_eq!(ids(&yaml), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn wildcard_roles_and_dangling_bindings() {
+        let yaml = r#"
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: wild}
+rules:
+  - {apiGroups: [""], resources: ["*"], verbs: [get]}
+  - {apiGroups: [""], resources: [secrets], verbs: [get]}
+  - {apiGroups: [apps], resources: ["*"], verbs: ["*"]}
+"#
+        .to_string()
+            + &binding(
+                "RoleBinding",
+                Some("a"),
+                "Role",
+                "gone",
+                "{kind: User, name: bob}",
+            )
+            + &binding(
+                "RoleBinding",
+                Some("a"),
+                "ClusterRole",
+                "system:auth-delegator",
+                "{kind: User, name: bob}",
+            );
+        let f = findings(&yaml);
+        let wild = f.iter().find(|f| f.id == "KV-RBAC-006").unwrap();
+        assert!(wild.evidence.starts_with("rule 0 "), "{}", wild.evidence);
+        assert!(!wild.evidence.contains("rule 1"));
+        assert!(!wild.evidence.contains("rule 2"));
+        assert_eq!(f.iter().filter(|f| f.id == "KV-RBAC-009").count(), 1);
+    }
+
+    #[test]
+    fn who_can_read_filters_by_namespace() {
+        let yaml = binding(
+            "RoleBinding",
+            Some("a"),
+            "ClusterRole",
+            "edit",
+            "{kind: User, name: ann}",
+        ) + &binding(
+            "RoleBinding",
+            Some("b"),
+            "ClusterRole",
+            "admin",
+            "{kind: User, name: ben}",
+        ) + &binding(
+            "ClusterRoleBinding",
+            None,
+            "ClusterRole",
+            "cluster-admin",
+            "{kind: User, name: root}",
+        );
+        let mut inv = Inventory::default();
+        add_text(&mut inv, "x.yaml", &yaml, false).unwrap();
+        let rbac = Rbac::new(&inv);
+        let rows = who_can_read(&rbac, Some("a"));
+        let subjects: BTreeSet<(String, &str)> =
+            rows.iter().map(|r| (r.subject_name(), r.access)).collect();
+        assert!(subjects.contains(&("ann".into(), "direct")));
+        assert!(subjects.contains(&("ann".into(), "indirect")));
+        assert!(subjects.contains(&("root".into(), "direct")));
+        assert!(subjects.contains(&("system:masters".into(), "superuser")));
+        assert!(!subjects.iter().any(|(s, _)| s == "ben"));
+        let ann = rows
+            .iter()
+            .find(|r| r.subject_name() == "ann" && r.access == "direct")
+            .unwrap();
+        assert_eq!(ann.verbs, ["get", "list", "watch"]);
+        assert!(
+            ann.how()
+                .contains("RoleBinding/a/b-edit → ClusterRole/edit"),
+            "{}",
+            ann.how()
+        );
+        assert_eq!(who_can_read(&rbac, None).len(), rows.len() + 2);
+    }
+}

@@ -1,0 +1,508 @@
+//! Renderers for audit results: table rows, JSON and SARIF 2.1.0. They build
+//! values; `commands::audit` prints them.
+//!
+//! JSON (`-o json`), version 1:
+//!
+//! ```json
+//! {
+//!   "version": 1,
+//!   "findings": [
+//!     {"id": "KV-RBAC-002", "severity": "high", "title": "...",
+//!      "objects": [{"kind": "ClusterRoleBinding", "name": "admins"},
+//!                  {"kind": "Secret", "namespace": "shop", "name": "db"}],
+//!      "evidence": "...", "fix": "...",
+//!      "locations": [{"file": "manifests/rbac.yaml", "line": 12}]}
+//!   ],
+//!   "summary": {"total": 1, "critical": 0, "high": 1, "medium": 0, "low": 0, "info": 0,
+//!               "suppressed": 0, "objects": 42, "fail_on": "high", "failed": true}
+//! }
+//! ```
+//!
+//! `namespace`, `locations` and a location's `line` are left out when
+//! unknown. Findings are sorted: severity (most severe first), id, objects.
+//!
+//! `--who-can-read -o json`: `{"version": 1, "namespace": "shop" | null,
+//! "subjects": [AccessRow...]}` (see [`AccessRow`]).
+
+use super::catalogue::RULES;
+use super::checks::rbac::AccessRow;
+use super::finding::{Finding, Severity};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// The outcome of an audit.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// Sorted, ignore file applied.
+    pub findings: Vec<Finding>,
+    /// Findings an ignore file suppressed.
+    pub suppressed: usize,
+    pub fail_on: Severity,
+    /// Objects audited.
+    pub objects: usize,
+}
+
+impl Report {
+    /// Any finding at or above `fail_on`?
+    pub fn failed(&self) -> bool {
+        self.findings.iter().any(|f| f.severity >= self.fail_on)
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
+    }
+
+    /// `5 findings: 1 critical, 2 high, 2 low; 1 suppressed`.
+    pub fn summary_line(&self) -> String {
+        let parts: Vec<String> = Severity::ALL
+            .iter()
+            .map(|&s| (s, self.count(s)))
+            .filter(|(_, n)| *n > 0)
+            .map(|(s, n)| format!("{n} {s}"))
+            .collect();
+        if parts.is_empty() {
+            return format!("no findings in {} objects", self.objects);
+        }
+        let mut line = format!(
+            "{} finding{} in {} objects: {}",
+            self.findings.len(),
+            if self.findings.len() == 1 { "" } else { "s" },
+            self.objects,
+            parts.join(", ")
+        );
+        if self.suppressed > 0 {
+            line.push_str(&format!(
+                "; {} suppressed by the ignore file",
+                self.suppressed
+            ));
+        }
+        let failing = self
+            .findings
+            .iter()
+            .filter(|f| f.severity >= self.fail_on)
+            .count();
+        if failing > 0 {
+            line.push_str(&format!(
+                "; {failing} at or above --fail-on {}",
+                self.fail_on
+            ));
+        }
+        line
+    }
+}
+
+/// The `-o json` document; fields serialize in the documented order.
+#[derive(Debug, Serialize)]
+pub struct JsonReport<'a> {
+    pub version: u32,
+    pub findings: &'a [Finding],
+    pub summary: Summary,
+}
+
+/// Counts by severity and the verdict.
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    pub total: usize,
+    pub critical: usize,
+    pub high: usize,
+    pub medium: usize,
+    pub low: usize,
+    pub info: usize,
+    pub suppressed: usize,
+    pub objects: usize,
+    pub fail_on: Severity,
+    pub failed: bool,
+}
+
+/// The `-o json` document.
+pub fn json(report: &Report) -> JsonReport<'_> {
+    JsonReport {
+        version: 1,
+        findings: &report.findings,
+        summary: Summary {
+            total: report.findings.len(),
+            critical: report.count(Severity::Critical),
+            high: report.count(Severity::High),
+            medium: report.count(Severity::Medium),
+            low: report.count(Severity::Low),
+            info: report.count(Severity::Info),
+            suppressed: report.suppressed,
+            objects: report.objects,
+            fail_on: report.fail_on,
+            failed: report.failed(),
+        },
+    }
+}
+
+/// Header and rows for `-o table`.
+pub fn table(report: &Report) -> (Vec<&'static str>, Vec<Vec<String>>) {
+    let rows = report
+        .findings
+        .iter()
+        .map(|f| {
+            vec![
+                f.severity.to_string().to_uppercase(),
+                f.id.to_string(),
+                f.objects
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                format!("{}\n{}\nfix: {}", f.title, f.evidence, f.fix),
+            ]
+        })
+        .collect();
+    (vec!["SEVERITY", "ID", "OBJECTS", "FINDING"], rows)
+}
+
+/// A file path as a SARIF `uri`: forward slashes, reserved characters
+/// percent-encoded, `file://` for absolute paths.
+pub fn path_to_uri(path: &str) -> String {
+    let mut out = String::new();
+    let path = path.replace('\\', "/");
+    if path.starts_with('/') {
+        out.push_str("file://");
+    }
+    for byte in path.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+fn fingerprint(f: &Finding) -> String {
+    use std::fmt::Write;
+    let mut hasher = Sha256::new();
+    hasher.update(f.id.as_bytes());
+    for o in &f.objects {
+        hasher.update([0]);
+        hasher.update(o.to_string().as_bytes());
+    }
+    let mut hex = String::with_capacity(64);
+    for b in hasher.finalize() {
+        let _ = write!(hex, "{b:02x}");
+    }
+    hex
+}
+
+/// `{"text": ...}`
+#[derive(Debug, Serialize)]
+pub struct Text<T> {
+    pub text: T,
+}
+
+/// A SARIF 2.1.0 log with one run.
+#[derive(Debug, Serialize)]
+pub struct Sarif<'a> {
+    #[serde(rename = "$schema")]
+    pub schema: &'static str,
+    pub version: &'static str,
+    pub runs: [SarifRun<'a>; 1],
+}
+
+#[derive(Debug, Serialize)]
+pub struct SarifRun<'a> {
+    pub tool: SarifTool,
+    pub results: Vec<SarifResult<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SarifTool {
+    pub driver: SarifDriver,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SarifDriver {
+    pub name: &'static str,
+    pub version: &'static str,
+    pub semantic_version: &'static str,
+    pub rules: Vec<SarifRule>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SarifRule {
+    pub id: &'static str,
+    pub name: String,
+    pub short_description: Text<&'static str>,
+    pub full_description: Text<String>,
+    pub help: Text<&'static str>,
+    pub default_configuration: SarifLevel,
+    pub properties: SarifRuleProperties,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SarifLevel {
+    pub level: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SarifRuleProperties {
+    #[serde(rename = "security-severity")]
+    pub security_severity: &'static str,
+    pub severity: Severity,
+    pub tags: [&'static str; 3],
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SarifResult<'a> {
+    pub rule_id: &'static str,
+    pub rule_index: usize,
+    pub level: &'static str,
+    pub message: Text<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub locations: Vec<SarifLocation>,
+    pub partial_fingerprints: SarifFingerprints,
+    pub properties: SarifResultProperties<'a>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SarifLocation {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub physical_location: Option<SarifPhysical>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub logical_locations: Vec<SarifLogical>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SarifPhysical {
+    pub artifact_location: SarifArtifact,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<SarifRegion>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SarifArtifact {
+    pub uri: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SarifRegion {
+    pub start_line: usize,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SarifLogical {
+    pub fully_qualified_name: String,
+    pub kind: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SarifFingerprints {
+    #[serde(rename = "kvaultFinding/v1")]
+    pub v1: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SarifResultProperties<'a> {
+    pub severity: Severity,
+    pub fix: &'a str,
+}
+
+/// The `-o sarif` document (SARIF 2.1.0): every catalogue entry as a rule,
+/// every finding as a result.
+pub fn sarif(report: &Report) -> Sarif<'_> {
+    let rules = RULES
+        .iter()
+        .map(|r| SarifRule {
+            id: r.id,
+            name: r.id.replace('-', ""),
+            short_description: Text { text: r.title },
+            full_description: Text {
+                text: format!("{} (severity {}).", r.title, r.severity),
+            },
+            help: Text { text: r.fix },
+            default_configuration: SarifLevel {
+                level: r.severity.sarif_level(),
+            },
+            properties: SarifRuleProperties {
+                security_severity: r.severity.security_severity(),
+                severity: r.severity,
+                tags: ["security", "kubernetes", "secrets"],
+            },
+        })
+        .collect();
+    let results = report
+        .findings
+        .iter()
+        .map(|f| {
+            let physical_location = f
+                .locations
+                .iter()
+                .find(|l| l.file != super::load::STDIN)
+                .map(|l| SarifPhysical {
+                    artifact_location: SarifArtifact {
+                        uri: path_to_uri(&l.file),
+                    },
+                    region: l.line.map(|start_line| SarifRegion { start_line }),
+                });
+            let logical_locations: Vec<SarifLogical> = f
+                .objects
+                .iter()
+                .map(|o| SarifLogical {
+                    fully_qualified_name: o.to_string(),
+                    kind: "resource",
+                })
+                .collect();
+            let locations = if physical_location.is_none() && logical_locations.is_empty() {
+                Vec::new()
+            } else {
+                vec![SarifLocation {
+                    physical_location,
+                    logical_locations,
+                }]
+            };
+            SarifResult {
+                rule_id: f.id,
+                rule_index: RULES.iter().position(|r| r.id == f.id).unwrap_or(0),
+                level: f.severity.sarif_level(),
+                message: Text {
+                    text: format!("{}. {}", f.title, f.evidence),
+                },
+                locations,
+                partial_fingerprints: SarifFingerprints { v1: fingerprint(f) },
+                properties: SarifResultProperties {
+                    severity: f.severity,
+                    fix: f.fix,
+                },
+            }
+        })
+        .collect();
+    Sarif {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        version: "2.1.0",
+        runs: [SarifRun {
+            tool: SarifTool {
+                driver: SarifDriver {
+                    name: "kvault",
+                    version: env!("CARGO_PKG_VERSION"),
+                    semantic_version: env!("CARGO_PKG_VERSION"),
+                    rules,
+                },
+            },
+            results,
+        }],
+    }
+}
+
+/// Header and rows for `--who-can-read`.
+pub fn who_can_read_table(rows: &[AccessRow]) -> (Vec<&'static str>, Vec<Vec<String>>) {
+    let rows = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.subject_name(),
+                r.subject.kind.clone(),
+                r.namespace.clone(),
+                match r.access {
+                    "indirect" => format!("indirect: {}", r.verbs.join("; ")),
+                    _ => r.verbs.join(", "),
+                },
+                r.how(),
+            ]
+        })
+        .collect();
+    (vec!["SUBJECT", "KIND", "NAMESPACE", "VERBS", "HOW"], rows)
+}
+
+/// The `--who-can-read -o json` document.
+pub fn who_can_read_json<'a>(rows: &'a [AccessRow], namespace: Option<&'a str>) -> WhoCanRead<'a> {
+    WhoCanRead {
+        version: 1,
+        namespace,
+        subjects: rows,
+    }
+}
+
+/// The `--who-can-read -o json` document.
+#[derive(Debug, Serialize)]
+pub struct WhoCanRead<'a> {
+    pub version: u32,
+    /// The namespace asked about; `null` for all.
+    pub namespace: Option<&'a str>,
+    pub subjects: &'a [AccessRow],
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::finding::{Location, ObjectRef};
+
+    fn report(findings: Vec<Finding>, fail_on: Severity) -> Report {
+        Report {
+            findings,
+            suppressed: 0,
+            fail_on,
+            objects: 3,
+        }
+    }
+
+    #[test]
+    fn fail_on_threshold() {
+        let f = vec![Finding::new("KV-RBAC-004", "t", "e")];
+        assert!(report(f.clone(), Severity::Medium).failed());
+        assert!(report(f.clone(), Severity::Low).failed());
+        assert!(!report(f, Severity::High).failed());
+    }
+
+    #[test]
+    fn uris() {
+        assert_eq!(path_to_uri("examples/m a/x.yaml"), "examples/m%20a/x.yaml");
+        assert_eq!(path_to_uri("/tmp/x#1.yaml"), "file:///tmp/x%231.yaml");
+    }
+
+    #[test]
+    fn sarif_results_point_at_rules_and_files() {
+        let f = Finding::new("KV-WL-008", "Secret unused", "nothing refers to it")
+            .object(ObjectRef::namespaced("Secret", "a", "b"))
+            .location(Location {
+                file: "m/s.yaml".into(),
+                line: Some(4),
+            });
+        let doc = serde_json::to_value(sarif(&report(vec![f], Severity::High))).unwrap();
+        let run = &doc["runs"][0];
+        let result = &run["results"][0];
+        let index = result["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(run["tool"]["driver"]["rules"][index]["id"], "KV-WL-008");
+        assert_eq!(result["level"], "note");
+        let loc = &result["locations"][0];
+        assert_eq!(
+            loc["physicalLocation"]["artifactLocation"]["uri"],
+            "m/s.yaml"
+        );
+        assert_eq!(loc["physicalLocation"]["region"]["startLine"], 4);
+        assert_eq!(
+            loc["logicalLocations"][0]["fullyQualifiedName"],
+            "Secret/a/b"
+        );
+    }
+
+    #[test]
+    fn json_summary_counts() {
+        let f = vec![
+            Finding::new("KV-RBAC-001", "t", "e"),
+            Finding::new("KV-WL-008", "t", "e"),
+        ];
+        let doc = serde_json::to_value(json(&report(f, Severity::High))).unwrap();
+        assert_eq!(doc["version"], 1);
+        assert_eq!(doc["summary"]["total"], 2);
+        assert_eq!(doc["summary"]["critical"], 1);
+        assert_eq!(doc["summary"]["low"], 1);
+        assert_eq!(doc["summary"]["failed"], true);
+        assert_eq!(doc["findings"][0]["id"], "KV-RBAC-001");
+        assert!(doc["findings"][0].get("locations").is_none());
+    }
+}

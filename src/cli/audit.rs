@@ -1,0 +1,97 @@
+//! Arguments of `kvault audit`.
+
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+
+const AFTER_HELP: &str = "\
+Examples:
+  kvault audit --manifests examples/manifests
+  KINDS=secrets,sa,cm,pods,deploy,sts,ds,rs,jobs,cronjobs,ing
+  KINDS=$KINDS,roles,rolebindings,clusterroles,clusterrolebindings
+  kubectl get -A -o yaml $KINDS | kvault audit --manifests - -o sarif > audit.sarif
+  kvault audit --manifests k8s/ --encryption-config /etc/kubernetes/enc.yaml --fail-on medium
+  kvault audit --manifests k8s/ --ignore audit-ignore.yaml
+  kvault audit --manifests k8s/ --who-can-read shop
+
+Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 error.
+Finding ids: KV-ENC-001..009 (encryption at rest), KV-RBAC-001..009 (RBAC),
+KV-WL-001..009 (workloads, unused/stale Secrets), KV-IGN-001 (expired ignore entry).
+The JSON and SARIF outputs name each id's severity, title and fix.";
+
+#[derive(Debug, Args)]
+#[command(after_help = AFTER_HELP)]
+pub struct AuditArgs {
+    /// Audit manifests offline: a file, a folder (recursive: *.yaml, *.yml, *.json) or - for stdin. Repeatable.
+    #[arg(long = "manifests", value_name = "DIR|FILE|-")]
+    pub manifests: Vec<PathBuf>,
+
+    /// Kubeconfig context to audit (live mode).
+    #[arg(long, value_name = "CONTEXT", conflicts_with = "manifests")]
+    pub context: Option<String>,
+
+    /// The EncryptionConfiguration kube-apiserver uses (its --encryption-provider-config).
+    #[arg(long, value_name = "FILE")]
+    pub encryption_config: Option<PathBuf>,
+
+    /// Read Secrets straight from etcd to see how they are stored (live mode).
+    #[arg(long, value_name = "URL")]
+    pub etcd_endpoint: Option<String>,
+
+    /// CA certificate for --etcd-endpoint.
+    #[arg(long, value_name = "FILE", requires = "etcd_endpoint")]
+    pub etcd_ca: Option<PathBuf>,
+
+    /// Client certificate for --etcd-endpoint.
+    #[arg(long, value_name = "FILE", requires = "etcd_endpoint")]
+    pub etcd_cert: Option<PathBuf>,
+
+    /// Client key for --etcd-endpoint.
+    #[arg(long, value_name = "FILE", requires = "etcd_endpoint")]
+    pub etcd_key: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t)]
+    pub output: AuditFormat,
+
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::High)]
+    pub fail_on: FailOn,
+
+    /// YAML list of accepted findings: {id, object, reason, expires}.
+    #[arg(long, value_name = "FILE")]
+    pub ignore: Option<PathBuf>,
+
+    /// List who can read Secrets (directly or indirectly) instead of the findings; all namespaces without a value.
+    #[arg(long, value_name = "NAMESPACE", num_args = 0..=1, default_missing_value = "")]
+    pub who_can_read: Option<String>,
+}
+
+/// How audit results are printed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    #[default]
+    Table,
+    Json,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+}
+
+/// The lowest severity that fails the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+}
+
+impl From<FailOn> for crate::audit::Severity {
+    fn from(f: FailOn) -> Self {
+        match f {
+            FailOn::Critical => Self::Critical,
+            FailOn::High => Self::High,
+            FailOn::Medium => Self::Medium,
+            FailOn::Low => Self::Low,
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! Arguments of `kvault sync`.
+
+use super::exec::parse_duration;
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+use std::time::Duration;
+
+const AFTER_HELP: &str = "\
+Plan (YAML; unknown fields are errors):
+  secrets:
+    - source: vault:secret/app/db            # the whole secret
+      target: k8s:prod/app-db
+      rollout: [deployment/api]              # or `auto`; rolloutOnCreate: true to roll on creation too
+    - source: vault:secret/app/api#token     # one key, renamed
+      target: k8s:prod/app-api#API_TOKEN
+    - sources: [vault:secret/a, vault:secret/b]   # merged into one target
+      target: k8s:prod/merged
+
+Any store to any store (vault:, k8s:, local:). Only changed targets are written; each
+written target records kvault.dev/source, kvault.dev/source-version, kvault.dev/data-hash
+and kvault.dev/synced-at (Kubernetes annotations, KV v2 custom metadata). A target whose
+data no longer matches its recorded hash was edited by hand: that is reported as drift.
+Rollouts set the pod-template annotation kvault.dev/secret-hash, only when a Secret's data
+changed. --prune deletes only Secrets labelled app.kubernetes.io/managed-by=kvault that
+carry kvault.dev/source, in the plan's namespaces, that the plan no longer names.
+
+Examples:
+  kvault sync -f examples/sync-plan.yaml --dry-run
+  kvault sync -f plan.yaml --prune -o json
+  kvault sync -f plan.yaml --watch 1m --jitter 20
+
+Exit codes: 0 every target, rollout and prune succeeded (drift left alone by
+--no-overwrite-drift is reported, not a failure); 2 an invalid plan, or anything failed
+(with --watch: the last run).";
+
+#[derive(Debug, Args)]
+#[command(after_help = AFTER_HELP)]
+pub struct SyncArgs {
+    /// The sync plan (YAML).
+    #[arg(short = 'f', long = "file", value_name = "PLAN.yaml")]
+    pub file: PathBuf,
+
+    /// Keep running: sync again this often (e.g. 30s, 5m), until SIGINT/SIGTERM.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub watch: Option<Duration>,
+
+    /// Vary each --watch interval randomly by up to this percentage.
+    #[arg(long, value_name = "PCT", default_value_t = 10, requires = "watch",
+          value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub jitter: u8,
+
+    /// Show what would change (key names only, never values) and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Delete kvault-synced Kubernetes Secrets of the plan's namespaces that the plan no longer names.
+    #[arg(long)]
+    pub prune: bool,
+
+    /// Leave targets that were edited by hand as they are (report the drift only).
+    #[arg(long)]
+    pub no_overwrite_drift: bool,
+
+    /// Targets worked on at once.
+    #[arg(long, value_name = "N", default_value_t = 8,
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+
+    /// Output format of the summary.
+    #[arg(short, long, value_enum, default_value_t)]
+    pub output: SyncFormat,
+}
+
+/// How the summary is printed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum SyncFormat {
+    /// Changed targets as a table on stdout, a summary line on stderr.
+    #[default]
+    Table,
+    /// One JSON object (per run; with --watch one line per run).
+    Json,
+}

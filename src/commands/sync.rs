@@ -1,0 +1,173 @@
+//! `kvault sync -f PLAN`: load the plan, run the sync engine once or every
+//! `--watch` interval, print the summary; exit 0 when everything succeeded,
+//! 2 when the plan is invalid or anything failed.
+
+use crate::cli::sync::{SyncArgs, SyncFormat};
+use crate::cli::GlobalArgs;
+use crate::exit::{Code, Failure, Result};
+use crate::output;
+use crate::store::{Scheme, Stores};
+use crate::sync::kube_cluster::KubeCluster;
+use crate::sync::{self as engine, Cluster, Plan, Report};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::Path;
+use std::time::Duration;
+
+pub async fn run(global: &GlobalArgs, args: SyncArgs) -> Result<i32> {
+    let mut plan = load(&args.file)?;
+    let config = super::store_config(global);
+    let stores = Stores::new(config.clone());
+    let options = engine::Options {
+        dry_run: args.dry_run,
+        prune: args.prune,
+        overwrite_drift: !args.no_overwrite_drift,
+        concurrency: usize::from(args.concurrency),
+    };
+    let mut cluster: Option<KubeCluster> = None;
+    let Some(every) = args.watch else {
+        ensure_cluster(&mut cluster, &plan, &options, &config.kube).await?;
+        let report = once(&plan, &stores, cluster.as_ref(), &options, global).await;
+        print(&report, args.output, global, false)?;
+        return Ok(code_of(&report) as i32);
+    };
+
+    let mut last = Code::Success;
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| Failure::error(format!("cannot handle SIGTERM: {e}")))?;
+    loop {
+        // The plan is read again each round (it may be a mounted ConfigMap);
+        // a broken edit keeps the last good plan running.
+        match load(&args.file) {
+            Ok(fresh) => plan = fresh,
+            Err(e) => tracing::error!("{}; keeping the previous plan", e.message),
+        }
+        if let Err(e) = ensure_cluster(&mut cluster, &plan, &options, &config.kube).await {
+            tracing::error!("{}", e.message);
+        }
+        tokio::select! {
+            report = once(&plan, &stores, cluster.as_ref(), &options, global) => {
+                print(&report, args.output, global, true)?;
+                last = code_of(&report);
+            }
+            _ = tokio::signal::ctrl_c() => return Ok(last as i32),
+            _ = terminate.recv() => return Ok(last as i32),
+        }
+        let pause = jittered(every, args.jitter);
+        tracing::debug!(?pause, "next sync");
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = tokio::signal::ctrl_c() => return Ok(last as i32),
+            _ = terminate.recv() => return Ok(last as i32),
+        }
+    }
+}
+
+fn load(file: &Path) -> Result<Plan> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| Failure::error(format!("cannot read sync plan `{}`: {e}", file.display())))?;
+    engine::plan::parse(&file.display().to_string(), &text)
+        .map_err(|e| Failure::error(e.to_string()))
+}
+
+/// Connect to Kubernetes for rollouts and pruning, once, if the plan needs it.
+async fn ensure_cluster(
+    cluster: &mut Option<KubeCluster>,
+    plan: &Plan,
+    options: &engine::Options,
+    kube: &crate::store::kube::KubeConfig,
+) -> Result<()> {
+    let kube_targets = plan
+        .targets
+        .iter()
+        .filter(|t| t.reference.scheme == Scheme::K8s);
+    let needed = kube_targets.clone().any(|t| !t.rollout.is_empty())
+        || (options.prune && kube_targets.count() > 0);
+    if needed && cluster.is_none() {
+        *cluster = Some(KubeCluster::connect(kube).await.map_err(|e| {
+            Failure::from(e).context("cannot connect to Kubernetes for rollouts and --prune")
+        })?);
+    }
+    Ok(())
+}
+
+async fn once(
+    plan: &Plan,
+    stores: &Stores,
+    cluster: Option<&KubeCluster>,
+    options: &engine::Options,
+    global: &GlobalArgs,
+) -> Report {
+    let bar = progress_bar(plan.targets.len(), global.quiet);
+    let cluster = cluster.map(|c| c as &dyn Cluster);
+    let report = engine::run(plan, stores, cluster, options, &|| bar.inc(1)).await;
+    bar.finish_and_clear();
+    report
+}
+
+/// A bar on stderr, only when stderr is a terminal and not `-q`.
+fn progress_bar(len: usize, quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} syncing {pos}/{len} {wide_bar} {elapsed}")
+    {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn code_of(report: &Report) -> Code {
+    if report.failed() {
+        Code::Error
+    } else {
+        Code::Success
+    }
+}
+
+fn print(report: &Report, format: SyncFormat, global: &GlobalArgs, watch: bool) -> Result<()> {
+    match format {
+        SyncFormat::Json if watch => {
+            let mut line =
+                serde_json::to_string(report).map_err(|e| Failure::error(e.to_string()))?;
+            line.push('\n');
+            output::stdout_bytes(line.as_bytes())
+        }
+        SyncFormat::Json => output::structured(output::Format::Json, report),
+        SyncFormat::Table => {
+            let rows = report.rows();
+            if !rows.is_empty() {
+                output::table(&["TARGET", "ACTION", "KEYS", "NOTE"], rows)?;
+            }
+            output::status(global.quiet, report.summary_line());
+            Ok(())
+        }
+    }
+}
+
+/// `every`, longer or shorter by a random amount of up to `pct` percent.
+fn jittered(every: Duration, pct: u8) -> Duration {
+    let spread = f64::from(pct) / 100.0;
+    let factor = 1.0 + rand::random_range(-spread..=spread);
+    every.mul_f64(factor.max(0.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jitter_stays_within_its_percentage() {
+        let every = Duration::from_secs(100);
+        for _ in 0..200 {
+            let d = jittered(every, 20);
+            assert!(
+                d >= Duration::from_secs(80) && d <= Duration::from_secs(120),
+                "{d:?}"
+            );
+        }
+        assert_eq!(jittered(every, 0), every);
+    }
+}

@@ -1,0 +1,531 @@
+//! One sync run: the I/O around the pure parts. Talks to stores only through
+//! [`Stores`] / `dyn SecretStore`, and to Kubernetes workloads only through
+//! [`Cluster`]. Does no printing: it returns a [`Report`] and calls
+//! `progress` once per target done.
+//!
+//! Order: every target concurrently (at most `concurrency` at once; each
+//! reads its sources, through a cache that makes one read per distinct
+//! secret, and its target at the same time, decides, writes), then rollouts
+//! of the workloads linked to changed Secrets, then `--prune`. Transient
+//! store errors are retried inside the stores; a failed target is reported
+//! and the others go on.
+
+use super::decide::{decide, Action, Desired, KeyDiff};
+use super::hash::data_hash;
+use super::plan::{Part, Plan, Target};
+use super::report::{self, Report, TargetOutcome};
+use super::rollout::{plan_rollouts, Cluster, Link, Workload, WorkloadState};
+use super::SYNCED_AT;
+use crate::store::history::now_rfc3339;
+use crate::store::{Cas, Reference, Scheme, Secret, SecretData, Stores};
+use futures::stream::{self, StreamExt};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+use tokio::sync::OnceCell;
+
+/// Switches of a run.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Decide and report, write nothing.
+    pub dry_run: bool,
+    /// Delete kvault-synced Kubernetes Secrets the plan no longer names.
+    pub prune: bool,
+    /// Overwrite targets edited by hand (drift); otherwise leave them.
+    pub overwrite_drift: bool,
+    /// Targets (and rollouts) worked on at once.
+    pub concurrency: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            dry_run: false,
+            prune: false,
+            overwrite_drift: true,
+            concurrency: 8,
+        }
+    }
+}
+
+/// KV v2 custom metadata values hold at most 512 bytes; a long list of
+/// sources is cut the same way on every run, so it still compares equal.
+const MAX_METADATA_VALUE: usize = 512;
+
+/// Run `plan` once. `cluster` is needed for rollouts and `--prune`; without
+/// it they are reported as errors when the plan asks for them.
+pub async fn run(
+    plan: &Plan,
+    stores: &Stores,
+    cluster: Option<&dyn Cluster>,
+    options: &Options,
+    progress: &(dyn Fn() + Sync),
+) -> Report {
+    let sources = SourceCache::new(stores);
+    let width = options.concurrency.max(1);
+    let mut outcomes: Vec<(usize, TargetOutcome)> = stream::iter(plan.targets.iter().enumerate())
+        .map(|(i, target)| {
+            let sources = &sources;
+            async move {
+                let outcome = sync_target(target, stores, sources, options).await;
+                progress();
+                (i, outcome)
+            }
+        })
+        .buffer_unordered(width)
+        .collect()
+        .await;
+    outcomes.sort_by_key(|(i, _)| *i);
+    let mut report = Report {
+        dry_run: options.dry_run,
+        targets: outcomes.into_iter().map(|(_, o)| o).collect(),
+        ..Report::default()
+    };
+    for (t, o) in plan.targets.iter().zip(&report.targets) {
+        if let Some(drift) = drift_of(o) {
+            tracing::warn!(target = %t.reference, "drift: the target was changed since kvault wrote it");
+            report.drift.push(drift);
+        }
+    }
+    report.tally();
+    rollouts(plan, cluster, options, &mut report).await;
+    if options.prune {
+        prune(plan, cluster, options, &mut report).await;
+    }
+    report
+}
+
+fn drift_of(o: &TargetOutcome) -> Option<report::Drift> {
+    o.drift.then(|| report::Drift {
+        target: o.target.clone(),
+        overwritten: o.action == Action::Updated,
+    })
+}
+
+impl TargetOutcome {
+    fn new(target: &Target) -> Self {
+        TargetOutcome {
+            target: target.reference.to_string(),
+            sources: target.sources(),
+            action: Action::Failed,
+            diff: KeyDiff::default(),
+            error: None,
+            data_hash: None,
+            drift: false,
+        }
+    }
+}
+
+async fn sync_target(
+    target: &Target,
+    stores: &Stores,
+    sources: &SourceCache<'_>,
+    options: &Options,
+) -> TargetOutcome {
+    let mut tried = 0;
+    loop {
+        tried += 1;
+        let mut outcome = TargetOutcome::new(target);
+        match sync_one(target, stores, sources, options, &mut outcome).await {
+            Ok(()) => return outcome,
+            // The target store failed transiently: decide again from a fresh
+            // read (the write may have half happened), after a pause.
+            Err(Failed::Target(_, e)) if e.is_retryable() && tried < TARGET_ATTEMPTS => {
+                let pause = RETRY_PAUSE * 2u32.pow(tried - 1);
+                tracing::debug!(target = %target.reference, error = %e, ?pause, "retrying the target");
+                tokio::time::sleep(pause).await;
+            }
+            Err(failed) => {
+                let error = failed.to_string();
+                tracing::info!(target = %target.reference, %error, "sync failed");
+                outcome.action = Action::Failed;
+                outcome.error = Some(error);
+                return outcome;
+            }
+        }
+    }
+}
+
+/// Tries of one target in all when its store is unavailable. Sources are
+/// not tried again within a run (their store retries its own calls, and one
+/// failed read is shared by every target using the source).
+const TARGET_ATTEMPTS: u32 = 3;
+const RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Why a target failed.
+#[derive(Debug, thiserror::Error)]
+enum Failed {
+    /// Reading or writing the target itself.
+    #[error("cannot {0} the target: {1}")]
+    Target(&'static str, crate::store::StoreError),
+    /// Anything else: a source, the plan's keys.
+    #[error("{0}")]
+    Other(String),
+}
+
+impl From<String> for Failed {
+    fn from(message: String) -> Self {
+        Failed::Other(message)
+    }
+}
+
+async fn sync_one(
+    target: &Target,
+    stores: &Stores,
+    sources: &SourceCache<'_>,
+    options: &Options,
+    outcome: &mut TargetOutcome,
+) -> Result<(), Failed> {
+    let reference = &target.reference;
+    let path = reference.path.as_str();
+    let store = stores
+        .get(reference.scheme)
+        .await
+        .map_err(|e| e.to_string())?;
+    let read_target = async {
+        let keeps = store.keeps_metadata(path).await?;
+        match store.read(path, None).await {
+            Ok(secret) => Ok((keeps, Some(secret))),
+            Err(e) if e.is_not_found() => Ok((keeps, None)),
+            Err(e) => Err(e),
+        }
+    };
+    let (read, current) = tokio::join!(sources.read_all(&target.parts), read_target);
+    let read = read?;
+    let (keeps_metadata, current) = current.map_err(|e| Failed::Target("read", e))?;
+    let data = assemble(&target.parts, &read)?;
+    let desired = Desired {
+        hash: data_hash(reference, &data),
+        source: bounded(target.sources().join(",")),
+        source_version: bounded(
+            read.iter()
+                .map(|s| s.version.map_or_else(|| "-".to_string(), |v| v.to_string()))
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+        data,
+    };
+    let current_hash = current.as_ref().map(|s| data_hash(reference, &s.data));
+    let decision = decide(
+        &desired,
+        current.as_ref().zip(current_hash.as_deref()),
+        keeps_metadata,
+        options.overwrite_drift,
+    );
+    outcome.action = decision.action;
+    outcome.diff = decision.diff;
+    outcome.drift = decision.drift;
+    outcome.data_hash = Some(match decision.action {
+        Action::DriftLeft => current_hash.unwrap_or_default(),
+        _ => desired.hash.clone(),
+    });
+    tracing::info!(
+        target = %reference,
+        action = ?decision.action,
+        keys = %outcome.diff.short(),
+        dry_run = options.dry_run,
+        "target decided"
+    );
+    if options.dry_run || !decision.action.writes() {
+        return Ok(());
+    }
+    let mut metadata = desired.provenance();
+    metadata.insert(SYNCED_AT.to_string(), now_rfc3339());
+    let written = match decision.action {
+        Action::Metadata => store.write_metadata(path, &desired.data, &metadata).await,
+        _ => {
+            let cas = current
+                .as_ref()
+                .and_then(|c| c.version)
+                .map_or(Cas::Any, Cas::Version);
+            store
+                .write_with_metadata(path, &desired.data, cas, &metadata)
+                .await
+                .map(|_| ())
+        }
+    };
+    written.map_err(|e| Failed::Target("write", e))
+}
+
+/// Cut a metadata value to [`MAX_METADATA_VALUE`] bytes on a char boundary.
+fn bounded(mut text: String) -> String {
+    if text.len() > MAX_METADATA_VALUE {
+        let mut end = MAX_METADATA_VALUE - 3;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push_str("...");
+    }
+    text
+}
+
+/// The data a target should hold, from its parts and their sources (same
+/// order). A key written by two parts is an error. Pure.
+pub fn assemble(parts: &[Part], read: &[Arc<Secret>]) -> Result<SecretData, String> {
+    let mut data = SecretData::new();
+    let mut from: BTreeMap<String, &Reference> = BTreeMap::new();
+    for (part, secret) in parts.iter().zip(read) {
+        let pairs: Vec<(String, _)> = match &part.source.key {
+            Some(key) => {
+                let value = secret.data.get(key).ok_or_else(|| {
+                    format!("key `{key}` not found in source `{}`", part.source.secret())
+                })?;
+                vec![(part.target_key().unwrap_or(key).to_string(), value.clone())]
+            }
+            None => secret
+                .data
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        };
+        for (key, value) in pairs {
+            if let Some(other) = from.insert(key.clone(), &part.source) {
+                return Err(format!(
+                    "key `{key}` comes from both `{other}` and `{}`\nhelp: write one of them to another target, or name single keys (`SOURCE#KEY` -> `TARGET#NEW_NAME`)",
+                    part.source
+                ));
+            }
+            data.insert(key, value);
+        }
+    }
+    Ok(data)
+}
+
+/// One read per distinct source secret (path + version) in a run, shared by
+/// every target that uses it, however many read it at once.
+struct SourceCache<'a> {
+    stores: &'a Stores,
+    cells: Mutex<HashMap<SourceKey, Arc<SourceCell>>>,
+}
+
+type SourceKey = (Scheme, String, Option<u64>);
+type SourceCell = OnceCell<Result<Arc<Secret>, String>>;
+
+impl<'a> SourceCache<'a> {
+    fn new(stores: &'a Stores) -> Self {
+        SourceCache {
+            stores,
+            cells: Mutex::new(HashMap::new()),
+        }
+    }
+
+    async fn read(&self, reference: &Reference) -> Result<Arc<Secret>, String> {
+        let key = (reference.scheme, reference.path.clone(), reference.version);
+        let cell = self
+            .cells
+            .lock()
+            .expect("source cache lock")
+            .entry(key)
+            .or_default()
+            .clone();
+        cell.get_or_init(|| async {
+            let store = self
+                .stores
+                .get(reference.scheme)
+                .await
+                .map_err(|e| e.to_string())?;
+            store
+                .read(&reference.path, reference.version)
+                .await
+                .map(Arc::new)
+                .map_err(|e| format!("cannot read source `{}`: {e}", reference.secret()))
+        })
+        .await
+        .clone()
+    }
+
+    async fn read_all(&self, parts: &[Part]) -> Result<Vec<Arc<Secret>>, String> {
+        futures::future::try_join_all(parts.iter().map(|p| self.read(&p.source))).await
+    }
+}
+
+/// Patch the workloads linked to targets whose data changed.
+async fn rollouts(
+    plan: &Plan,
+    cluster: Option<&dyn Cluster>,
+    options: &Options,
+    report: &mut Report,
+) {
+    let linked: Vec<(&Target, &TargetOutcome)> = plan
+        .targets
+        .iter()
+        .zip(&report.targets)
+        .filter(|(t, o)| !t.rollout.is_empty() && o.error.is_none() && o.data_hash.is_some())
+        .collect();
+    let triggered = |t: &Target, o: &TargetOutcome| {
+        o.action == Action::Updated || (o.action == Action::Created && t.rollout_on_create)
+    };
+    if !linked.iter().any(|(t, o)| triggered(t, o)) {
+        return;
+    }
+    let Some(cluster) = cluster else {
+        report.errors.push(report::Error {
+            target: "rollout".into(),
+            error: "rollouts need a Kubernetes cluster, and none is configured".into(),
+        });
+        return;
+    };
+    // Namespaces to look into for `rollout: auto`: those with a triggered
+    // auto target (one list per namespace and kind).
+    let auto_namespaces: BTreeSet<&str> = linked
+        .iter()
+        .filter(|(t, o)| t.rollout.auto && triggered(t, o))
+        .filter_map(|(t, _)| t.kube_name().map(|(ns, _)| ns))
+        .collect();
+    let mut known: BTreeMap<Workload, WorkloadState> = BTreeMap::new();
+    for ns in auto_namespaces {
+        match cluster.workloads(ns).await {
+            Ok(list) => known.extend(list.into_iter().map(|w| (w.workload.clone(), w))),
+            Err(e) => report.errors.push(report::Error {
+                target: format!("rollout: auto in namespace `{ns}`"),
+                error: format!("cannot list workloads: {e}"),
+            }),
+        }
+    }
+    let mut links: BTreeMap<Workload, Vec<Link>> = BTreeMap::new();
+    for (t, o) in &linked {
+        let Some((ns, name)) = t.kube_name() else {
+            continue;
+        };
+        let link = Link {
+            target: o.target.clone(),
+            hash: o.data_hash.clone().unwrap_or_default(),
+            triggered: triggered(t, o),
+        };
+        for (kind, workload) in &t.rollout.workloads {
+            let w = Workload {
+                namespace: ns.to_string(),
+                kind: *kind,
+                name: workload.clone(),
+            };
+            links.entry(w).or_default().push(link.clone());
+        }
+        if t.rollout.auto {
+            for state in known.values() {
+                if state.workload.namespace == ns && state.secrets.contains(name) {
+                    links
+                        .entry(state.workload.clone())
+                        .or_default()
+                        .push(link.clone());
+                }
+            }
+        }
+    }
+    // Named workloads that were not listed: read each one that may roll.
+    let wanted: Vec<Workload> = links
+        .iter()
+        .filter(|(w, l)| !known.contains_key(*w) && l.iter().any(|l| l.triggered))
+        .map(|(w, _)| w.clone())
+        .collect();
+    for w in wanted {
+        match cluster.workload(&w).await {
+            Ok(Some(state)) => {
+                known.insert(w, state);
+            }
+            Ok(None) => {
+                report.errors.push(report::Error {
+                    target: w.to_string(),
+                    error: format!(
+                        "{} `{}` not found in namespace `{}`",
+                        w.kind.as_str(),
+                        w.name,
+                        w.namespace
+                    ),
+                });
+                links.remove(&w);
+            }
+            Err(e) => {
+                report.errors.push(report::Error {
+                    target: w.to_string(),
+                    error: format!("cannot read the workload: {e}"),
+                });
+                links.remove(&w);
+            }
+        }
+    }
+    let plans = plan_rollouts(&links, |w| {
+        known.get(w).and_then(|s| s.secret_hash.as_deref())
+    });
+    let width = options.concurrency.max(1);
+    let results: Vec<_> = stream::iter(plans)
+        .map(|p| async move {
+            let result = if options.dry_run {
+                Ok(())
+            } else {
+                cluster.set_secret_hash(&p.workload, &p.hash).await
+            };
+            (p, result)
+        })
+        .buffer_unordered(width)
+        .collect()
+        .await;
+    for (p, result) in results {
+        match result {
+            Ok(()) => {
+                tracing::info!(workload = %p.workload, dry_run = options.dry_run, "rolled out");
+                report.rollouts.push(report::Rollout {
+                    workload: p.workload.to_string(),
+                    secrets: p.because,
+                });
+            }
+            Err(e) => report.errors.push(report::Error {
+                target: p.workload.to_string(),
+                error: format!("cannot roll out: {e}"),
+            }),
+        }
+    }
+    report.rollouts.sort_by(|a, b| a.workload.cmp(&b.workload));
+}
+
+/// Delete kvault-synced Secrets (label and source annotation) of the
+/// plan's Kubernetes namespaces that the plan no longer names.
+async fn prune(plan: &Plan, cluster: Option<&dyn Cluster>, options: &Options, report: &mut Report) {
+    let named: BTreeSet<(&str, &str)> = plan.targets.iter().filter_map(Target::kube_name).collect();
+    let namespaces: BTreeSet<&str> = named.iter().map(|(ns, _)| *ns).collect();
+    if namespaces.is_empty() {
+        return;
+    }
+    let Some(cluster) = cluster else {
+        report.errors.push(report::Error {
+            target: "prune".into(),
+            error: "--prune needs a Kubernetes cluster, and none is configured".into(),
+        });
+        return;
+    };
+    for ns in namespaces {
+        let managed = match cluster.managed_secrets(ns).await {
+            Ok(m) => m,
+            Err(e) => {
+                report.errors.push(report::Error {
+                    target: format!("prune in namespace `{ns}`"),
+                    error: format!("cannot list managed Secrets: {e}"),
+                });
+                continue;
+            }
+        };
+        for secret in managed {
+            if secret.source.is_none() || named.contains(&(ns, secret.name.as_str())) {
+                continue;
+            }
+            let what = format!("k8s:{ns}/{}", secret.name);
+            let result = if options.dry_run {
+                Ok(())
+            } else {
+                cluster.delete_secret(ns, &secret).await
+            };
+            match result {
+                Ok(()) => {
+                    tracing::info!(secret = %what, dry_run = options.dry_run, "pruned");
+                    report.pruned.push(what);
+                }
+                Err(e) => report.errors.push(report::Error {
+                    target: what,
+                    error: format!("cannot prune: {e}"),
+                }),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

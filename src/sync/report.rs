@@ -1,0 +1,171 @@
+//! The outcome of one sync run: counts, drift, prunes, rollouts, errors and
+//! one line per target. Serialized as is for `-o json`; names and key names
+//! only, never a value.
+
+use super::decide::{Action, KeyDiff};
+use serde::Serialize;
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Report {
+    /// Nothing was written: actions say what would have been done.
+    pub dry_run: bool,
+    pub created: usize,
+    /// Targets whose data was written again.
+    pub updated: usize,
+    /// Targets whose provenance only was recorded again (no data change, no rollout).
+    pub metadata_updated: usize,
+    pub unchanged: usize,
+    pub drift: Vec<Drift>,
+    /// Kubernetes Secrets deleted by `--prune`, as `k8s:NS/NAME`.
+    pub pruned: Vec<String>,
+    pub rollouts: Vec<Rollout>,
+    pub errors: Vec<Error>,
+    pub targets: Vec<TargetOutcome>,
+}
+
+/// A target whose data no longer matched what kvault had written.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Drift {
+    pub target: String,
+    pub overwritten: bool,
+}
+
+/// A workload patched (or, in a dry run, to be patched).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Rollout {
+    /// `NAMESPACE/KIND/NAME`.
+    pub workload: String,
+    /// The changed Secrets that caused it.
+    pub secrets: Vec<String>,
+}
+
+/// Something that failed: a target, a workload or a prune.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Error {
+    pub target: String,
+    pub error: String,
+}
+
+/// What happened to one target.
+#[derive(Clone, Debug, Serialize)]
+pub struct TargetOutcome {
+    pub target: String,
+    pub sources: Vec<String>,
+    pub action: Action,
+    #[serde(flatten)]
+    pub diff: KeyDiff,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The data hash the target holds after the run (for rollouts).
+    #[serde(skip)]
+    pub data_hash: Option<String>,
+    /// The target's data no longer matched the hash kvault recorded.
+    #[serde(skip)]
+    pub drift: bool,
+}
+
+impl Report {
+    /// Whether anything failed (exit 2).
+    pub fn failed(&self) -> bool {
+        !self.errors.is_empty()
+    }
+
+    /// Fill the counts, drift and errors from `targets`.
+    pub fn tally(&mut self) {
+        for t in &self.targets {
+            match t.action {
+                Action::Created => self.created += 1,
+                Action::Updated => self.updated += 1,
+                Action::Metadata => self.metadata_updated += 1,
+                Action::Unchanged => self.unchanged += 1,
+                Action::DriftLeft | Action::Failed => {}
+            }
+            if let Some(error) = &t.error {
+                self.errors.push(Error {
+                    target: t.target.clone(),
+                    error: error.clone(),
+                });
+            }
+        }
+    }
+
+    /// One line for humans: `3 created, 1 updated, ...`.
+    pub fn summary_line(&self) -> String {
+        let would = if self.dry_run {
+            " (dry run: nothing written)"
+        } else {
+            ""
+        };
+        format!(
+            "{} targets: {} created, {} updated, {} metadata only, {} unchanged, {} drifted, {} pruned, {} rolled out, {} failed{would}",
+            self.targets.len(),
+            self.created,
+            self.updated,
+            self.metadata_updated,
+            self.unchanged,
+            self.drift.len(),
+            self.pruned.len(),
+            self.rollouts.len(),
+            self.errors.len(),
+        )
+    }
+
+    /// Table rows for everything but unchanged targets: TARGET, ACTION, KEYS, NOTE.
+    pub fn rows(&self) -> Vec<Vec<String>> {
+        let mut rows: Vec<Vec<String>> = self
+            .targets
+            .iter()
+            .filter(|t| t.action != Action::Unchanged)
+            .map(|t| {
+                let action = match (self.dry_run, t.action) {
+                    (true, Action::Created) => "would create".to_string(),
+                    (true, Action::Updated) => "would update".to_string(),
+                    (true, Action::Metadata) => "would record metadata".to_string(),
+                    (_, action) => serde_json::to_value(action)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default(),
+                };
+                let drift = self.drift.iter().any(|d| d.target == t.target);
+                let note = match (&t.error, drift) {
+                    (Some(e), _) => e.clone(),
+                    (None, true) => "drift: changed by hand since the last sync".into(),
+                    (None, false) => String::new(),
+                };
+                vec![t.target.clone(), action, t.diff.short(), note]
+            })
+            .collect();
+        for p in &self.pruned {
+            let action = if self.dry_run {
+                "would prune"
+            } else {
+                "pruned"
+            };
+            rows.push(vec![p.clone(), action.into(), String::new(), String::new()]);
+        }
+        for r in &self.rollouts {
+            rows.push(vec![
+                r.workload.clone(),
+                if self.dry_run {
+                    "would roll out"
+                } else {
+                    "rolled out"
+                }
+                .into(),
+                String::new(),
+                format!("because of {}", r.secrets.join(", ")),
+            ]);
+        }
+        for e in &self.errors {
+            if !self.targets.iter().any(|t| t.target == e.target) {
+                rows.push(vec![
+                    e.target.clone(),
+                    "failed".into(),
+                    String::new(),
+                    e.error.clone(),
+                ]);
+            }
+        }
+        rows
+    }
+}
