@@ -40,6 +40,15 @@ pub fn table(header: &[&str], rows: Vec<Vec<String>>) -> crate::exit::Result<()>
     if !color_enabled() {
         t.force_no_tty();
     }
+    // Off a terminal comfy-table cannot know the width; honour COLUMNS so
+    // `COLUMNS=100 kvault audit ... | less` still wraps long findings.
+    if let Some(width) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse::<u16>().ok())
+        .filter(|w| *w >= 40)
+    {
+        t.set_width(width);
+    }
     for row in rows {
         t.add_row(row);
     }

@@ -143,8 +143,9 @@ pub async fn put(stores: &Stores, global: &GlobalArgs, args: PutArgs) -> Result<
         Format::Table => output::status(
             global.quiet,
             format!(
-                "wrote {reference} ({} keys: {}){}",
+                "wrote {reference} ({} {}: {}){}",
                 keys.len(),
+                if keys.len() == 1 { "key" } else { "keys" },
                 keys.join(", "),
                 if version > 0 {
                     format!(", version {version}")

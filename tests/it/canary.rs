@@ -113,3 +113,73 @@ fn a_canary_delivered_to_kubernetes_is_seen_through_a_watch() {
     // kvault once for the delivery (plus at most a couple of watch events).
     assert!(report["target_reads"].as_u64().unwrap() <= 4, "{report}");
 }
+
+/// The pipeline as deployed: `kvault sync --watch` is the syncer, and
+/// `canary create` / `canary check` prove that it delivers a change.
+#[test]
+fn a_canary_is_delivered_by_kvault_sync_watch() {
+    let bao = OpenBao::start();
+    let cluster = KubeCluster::start("none");
+    let home = tempfile::tempdir().unwrap();
+    let plan = home.path().join("plan.yaml");
+    std::fs::write(
+        &plan,
+        "secrets:\n  - source: vault:secret/canary\n    target: k8s:default/canary\n",
+    )
+    .unwrap();
+    let kv = || {
+        let mut c = bao.kvault();
+        c.env("KUBECONFIG", cluster.kubeconfig("admin"));
+        c
+    };
+    kv().args(["canary", "create", "--source", "vault:secret/canary"])
+        .assert()
+        .success();
+    let mut syncer = std::process::Command::new(assert_cmd::cargo::cargo_bin("kvault"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap())
+        .env("HOME", home.path())
+        .env("VAULT_ADDR", &bao.addr)
+        .env("VAULT_TOKEN", &bao.token)
+        .env("KUBECONFIG", cluster.kubeconfig("admin"))
+        .args(["sync", "-f"])
+        .arg(&plan)
+        .args(["--watch", "1s", "-q"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let check = |what: &str| {
+        let out = kv()
+            .args([
+                "canary",
+                "check",
+                "--source",
+                "vault:secret/canary",
+                "--target",
+                "k8s:default/canary",
+                "--timeout",
+                "30s",
+                "-o",
+                "json",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{what}: {}", text(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let first = check("first canary");
+    assert_eq!(first["delivered"], true);
+    // A second, fresh canary: the syncer must deliver the change, not just
+    // the first creation.
+    kv().args(["canary", "create", "--source", "vault:secret/canary"])
+        .assert()
+        .success();
+    let second = check("second canary");
+    assert_eq!(second["delivered"], true);
+    assert_ne!(first["nonce"], second["nonce"], "{first} {second}");
+    let latency = second["latency_seconds"].as_f64().unwrap();
+    assert!(latency < 15.0, "latency {latency}");
+    syncer.kill().unwrap();
+    syncer.wait().unwrap();
+}
