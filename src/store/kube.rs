@@ -220,9 +220,14 @@ impl SecretStore for KubeStore {
     ) -> Result<u64, StoreError> {
         let (ns, name) = self.split(path)?;
         let api = self.api(ns);
-        let existing = match api.get_opt(name).await {
-            Ok(s) => s,
-            Err(e) => return Err(self.map_error(e, path)),
+        // Must-not-exist needs no read first: the create itself answers 409
+        // (a CAS conflict) when the Secret exists. One call per new Secret.
+        let existing = match cas {
+            Cas::MustNotExist => None,
+            _ => api
+                .get_opt(name)
+                .await
+                .map_err(|e| self.map_error(e, path))?,
         };
         let current = existing.as_ref().map(|s| kvault_version(s).unwrap_or(0));
         let conflict = |detail: String| StoreError::CasConflict {
