@@ -339,7 +339,8 @@ impl<'a> SourceCache<'a> {
     }
 }
 
-/// Patch the workloads linked to targets whose data changed.
+/// Patch the workloads linked to targets whose data changed, or whose
+/// annotation an earlier, interrupted run left behind.
 async fn rollouts(
     plan: &Plan,
     cluster: Option<&dyn Cluster>,
@@ -355,7 +356,9 @@ async fn rollouts(
     let triggered = |t: &Target, o: &TargetOutcome| {
         o.action == Action::Updated || (o.action == Action::Created && t.rollout_on_create)
     };
-    if !linked.iter().any(|(t, o)| triggered(t, o)) {
+    // Even with nothing triggered, the linked workloads are read: one that
+    // a killed run left unrolled is rolled now (see `plan_rollouts`).
+    if linked.is_empty() {
         return;
     }
     let Some(cluster) = cluster else {
@@ -365,11 +368,11 @@ async fn rollouts(
         });
         return;
     };
-    // Namespaces to look into for `rollout: auto`: those with a triggered
-    // auto target (one list per namespace and kind).
+    // Namespaces to look into for `rollout: auto` (one list per namespace
+    // and kind).
     let auto_namespaces: BTreeSet<&str> = linked
         .iter()
-        .filter(|(t, o)| t.rollout.auto && triggered(t, o))
+        .filter(|(t, _)| t.rollout.auto)
         .filter_map(|(t, _)| t.kube_name().map(|(ns, _)| ns))
         .collect();
     let mut known: BTreeMap<Workload, WorkloadState> = BTreeMap::new();
@@ -391,6 +394,7 @@ async fn rollouts(
             target: o.target.clone(),
             hash: o.data_hash.clone().unwrap_or_default(),
             triggered: triggered(t, o),
+            drift_left: o.action == Action::DriftLeft,
         };
         for (kind, workload) in &t.rollout.workloads {
             let w = Workload {
@@ -411,11 +415,11 @@ async fn rollouts(
             }
         }
     }
-    // Named workloads that were not listed: read each one that may roll.
+    // Named workloads that were not listed: read each one.
     let wanted: Vec<Workload> = links
-        .iter()
-        .filter(|(w, l)| !known.contains_key(*w) && l.iter().any(|l| l.triggered))
-        .map(|(w, _)| w.clone())
+        .keys()
+        .filter(|w| !known.contains_key(*w))
+        .cloned()
         .collect();
     for w in wanted {
         match cluster.workload(&w).await {

@@ -20,8 +20,8 @@
 //!
 //! Limits: one run is a snapshot; a target that is also a source of
 //! another entry converges on the next run. A crash between a Secret update
-//! and its rollout is not repaired by the next run (the data no longer
-//! changes then); `kubectl rollout restart` does it by hand.
+//! and its rollout is repaired by the next run: a workload kvault annotated
+//! before is rolled whenever its annotation no longer matches its Secrets.
 
 pub mod decide;
 pub mod engine;

@@ -118,6 +118,9 @@ pub struct Link {
     pub hash: String,
     /// Whether its data changed in this run in a way that asks for a rollout.
     pub triggered: bool,
+    /// Whether it keeps a hand edit (`--no-overwrite-drift`): its data is not
+    /// the plan's, so it must not cause a catch-up rollout.
+    pub drift_left: bool,
 }
 
 /// A patch to make.
@@ -129,23 +132,32 @@ pub struct RolloutPlan {
     pub because: Vec<String>,
 }
 
-/// The rollouts to make: one per workload with a triggered link whose
-/// annotation (`current`) differs from the hash over all its links. Pure.
+/// The rollouts to make: one per workload whose annotation (`current`)
+/// differs from the hash over all its links, when a link was triggered in
+/// this run or kvault rolled the workload out before. The second half makes
+/// rollouts converge: a run killed between a Secret update and its rollout
+/// leaves an annotation that no longer matches, and the next run (which sees
+/// no data change) still rolls the workload. A workload kvault never
+/// annotated, or one with a Secret whose hand edit was kept, is left alone
+/// until its data changes. Pure.
 pub fn plan_rollouts<'a>(
     links: &BTreeMap<Workload, Vec<Link>>,
     current: impl Fn(&Workload) -> Option<&'a str>,
 ) -> Vec<RolloutPlan> {
     links
         .iter()
-        .filter(|(_, links)| links.iter().any(|l| l.triggered))
         .filter_map(|(workload, links)| {
             let hash = secret_set_hash(links.iter().map(|l| (l.target.as_str(), l.hash.as_str())));
-            if current(workload) == Some(hash.as_str()) {
+            let annotated = current(workload);
+            let triggered = links.iter().any(|l| l.triggered);
+            let catch_up = annotated.is_some() && !links.iter().any(|l| l.drift_left);
+            if annotated == Some(hash.as_str()) || !(triggered || catch_up) {
                 return None;
             }
+            // An unfinished earlier rollout names all its links.
             let mut because: Vec<String> = links
                 .iter()
-                .filter(|l| l.triggered)
+                .filter(|l| l.triggered || !triggered)
                 .map(|l| l.target.clone())
                 .collect();
             because.sort();
@@ -176,6 +188,7 @@ mod tests {
             target: target.into(),
             hash: hash.into(),
             triggered,
+            drift_left: false,
         }
     }
 
@@ -216,5 +229,26 @@ mod tests {
         let hash = secret_set_hash([("k8s:prod/a", "v1:1")]);
         assert!(plan_rollouts(&changed, |_| Some(hash.as_str())).is_empty());
         assert_eq!(plan_rollouts(&changed, |_| Some("v1:old")).len(), 1);
+    }
+
+    #[test]
+    fn a_rollout_lost_to_a_crash_is_made_by_the_next_run() {
+        // The Secret was updated (v1:2) but the run died before patching the
+        // workload, whose annotation still hashes the old data (v1:1).
+        let quiet = BTreeMap::from([(w("api"), vec![link("k8s:prod/a", "v1:2", false)])]);
+        let stale = secret_set_hash([("k8s:prod/a", "v1:1")]);
+        let plans = plan_rollouts(&quiet, |_| Some(stale.as_str()));
+        assert_eq!(plans.len(), 1);
+        assert_eq!(plans[0].because, vec!["k8s:prod/a"]);
+        assert_eq!(plans[0].hash, secret_set_hash([("k8s:prod/a", "v1:2")]));
+    }
+
+    #[test]
+    fn a_kept_hand_edit_causes_no_catch_up_rollout() {
+        let mut kept = link("k8s:prod/a", "v1:by-hand", false);
+        kept.drift_left = true;
+        let links = BTreeMap::from([(w("api"), vec![kept])]);
+        let before = secret_set_hash([("k8s:prod/a", "v1:1")]);
+        assert!(plan_rollouts(&links, |_| Some(before.as_str())).is_empty());
     }
 }

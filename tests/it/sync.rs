@@ -413,6 +413,25 @@ fn vault_to_kubernetes_with_provenance_rollouts_drift_and_prune() {
     assert!(fixed["rollouts"].as_array().unwrap().is_empty());
     assert_eq!(w.generation("api"), 3);
 
+    // A run killed after updating a Secret but before patching its workload
+    // leaves a stale annotation; the next run, with no data change, rolls it.
+    let path = "/apis/apps/v1/namespaces/prod/deployments/api";
+    let (code, body) = w.cluster.api("admin", "GET", path, None);
+    assert_eq!(code, 200, "{body}");
+    let mut api: serde_json::Value = serde_json::from_str(&body).unwrap();
+    api["spec"]["template"]["metadata"]["annotations"]["kvault.dev/secret-hash"] =
+        json!("v1:left-by-a-killed-run");
+    let (code, body) = w.cluster.api("admin", "PUT", path, Some(&api.to_string()));
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(w.generation("api"), 4);
+    let caught_up = w.sync(&plan, &[], 0);
+    assert_eq!(caught_up["updated"], 0);
+    assert_eq!(names(&caught_up["rollouts"]), vec!["prod/deployment/api"]);
+    assert_eq!(w.generation("api"), 5);
+    let settled = w.sync(&plan, &[], 0);
+    assert!(settled["rollouts"].as_array().unwrap().is_empty());
+    assert_eq!(w.generation("api"), 5);
+
     // Prune: only the managed, synced Secret the plan dropped.
     let smaller = w.plan(
         "smaller.yaml",
