@@ -630,6 +630,10 @@ impl SecretStore for VaultStore {
         Ok(self.locate(path).await?.mount.kind == MountKind::Kv2)
     }
 
+    async fn keeps_versions(&self, path: &str) -> Result<bool, StoreError> {
+        Ok(self.locate(path).await?.mount.kind == MountKind::Kv2)
+    }
+
     /// On KV v2, `metadata` is merged into the custom metadata after the
     /// data is written (a second and third call: read, then set the map).
     async fn write_with_metadata(

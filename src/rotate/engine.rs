@@ -1,0 +1,623 @@
+//! One rotation, step by step (create, propagate, verify, finish), with its
+//! state in the secret's metadata so that `--resume` can pick it up after a
+//! crash. Talks to stores only through [`Stores`]; does no printing: each
+//! step done is one human line handed to `Hooks::progress`.
+
+use super::propagate::{self, Check};
+use super::state::{is_due, Pending, State, Step};
+use crate::store::history::now_rfc3339;
+use crate::store::{Cas, Reference, SecretData, SecretStore, SecretValue, StoreError, Stores};
+use crate::sync::hash::data_hash;
+use crate::sync::{Cluster, Plan};
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+/// What to rotate and how.
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// The secret and the key whose value is replaced (`vault:secret/app#password`).
+    pub reference: Reference,
+    /// The new value; not needed with `resume`.
+    pub value: Option<SecretValue>,
+    /// The sync plan whose entries that read the secret are run after the write.
+    pub plan: Option<Plan>,
+    /// Let those entries roll out their workloads.
+    pub rollout: bool,
+    /// Rotate only when the last rotation (or write) is at least this old.
+    pub if_older_than: Option<Duration>,
+    pub dry_run: bool,
+    /// Finish (or roll back) a rotation that was interrupted.
+    pub resume: bool,
+    /// Test hook: sleep this long after this point, so that a test can kill
+    /// the process there (`KVAULT_ROTATE_TEST_PAUSE_AFTER`).
+    pub pause_after: Option<(Pause, Duration)>,
+}
+
+/// Where the test hook may pause.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pause {
+    /// After reading the current version, before anything is written.
+    Read,
+    Create,
+    Propagate,
+    Verify,
+}
+
+impl Pause {
+    pub fn parse(text: &str) -> Option<Pause> {
+        match text {
+            "read" => Some(Pause::Read),
+            "create" => Some(Pause::Create),
+            "propagate" => Some(Pause::Propagate),
+            "verify" => Some(Pause::Verify),
+            _ => None,
+        }
+    }
+}
+
+/// Calls out to the command: one line per step done, and the question
+/// whether to go ahead (asked once, before the first write).
+pub struct Hooks<'a> {
+    pub progress: &'a (dyn Fn(&str) + Sync),
+    pub confirm: &'a (dyn Fn(&str) -> bool + Sync),
+}
+
+/// How a run ended, when it did not fail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Rotated,
+    /// `--if-older-than`: the secret is younger.
+    NotDue,
+    DryRun,
+    /// The rotation did not hold: the data of the version it started from
+    /// is current again (as a new version), and the reason says why.
+    RolledBack,
+    /// `--resume` found nothing to resume.
+    NothingPending,
+    /// The user said no at the prompt.
+    Declined,
+}
+
+/// The summary of a run: versions and hashes, never a value.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub reference: String,
+    pub outcome: Outcome,
+    pub resumed: bool,
+    /// The version current before the rotation.
+    pub previous_version: Option<u64>,
+    /// The version current after it (or that would be written, in a dry run).
+    pub version: Option<u64>,
+    /// The data hash of the rotated secret's new data.
+    pub data_hash: Option<String>,
+    pub targets: Vec<Check>,
+    pub rollouts: Vec<String>,
+    pub errors: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Why a rotation could not run. None carries a value.
+#[derive(Debug, thiserror::Error)]
+pub enum RotateError {
+    /// Another writer changed the secret; one line naming path and versions.
+    #[error("{0}")]
+    Conflict(String),
+    /// A rotation is unfinished and `--resume` was not given.
+    #[error("a rotation of `{reference}` is pending (step `{step}`{version})\nhelp: run `kvault rotate {reference} --resume` (with the same --plan) to finish it or roll it back")]
+    Pending {
+        reference: String,
+        step: &'static str,
+        version: String,
+    },
+    /// The store cannot hold versions and metadata side by side.
+    #[error("`{reference}` is in {store}, which does not keep versions with metadata: rotate needs a versioned store with metadata (Vault/OpenBao KV v2)")]
+    Unsupported { reference: String, store: String },
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+pub async fn run(
+    request: &Request,
+    stores: &Stores,
+    cluster: Option<&dyn Cluster>,
+    hooks: &Hooks<'_>,
+) -> Result<Report, RotateError> {
+    let reference = request.reference.clone();
+    let key = reference.key.clone().ok_or_else(|| {
+        RotateError::Invalid(format!(
+            "`{reference}` names no key\nhelp: name the key whose value is replaced: `{reference}#KEY`"
+        ))
+    })?;
+    if reference.version.is_some() {
+        return Err(RotateError::Invalid(format!(
+            "`{reference}` pins a version, but a rotation writes a new one\nhelp: drop the trailing `#N`"
+        )));
+    }
+    let secret = Reference {
+        key: None,
+        version: None,
+        ..reference.clone()
+    };
+    let store = stores.get(reference.scheme).await?;
+    let path = reference.path.clone();
+    if !(store.keeps_versions(&path).await? && store.keeps_metadata(&path).await?) {
+        return Err(RotateError::Unsupported {
+            reference: reference.to_string(),
+            store: store.describe(),
+        });
+    }
+    let targets = match &request.plan {
+        Some(plan) => {
+            let cut = propagate::targets_of(plan, &secret, request.rollout);
+            if cut.targets.is_empty() {
+                return Err(RotateError::Invalid(format!(
+                    "no entry of the sync plan reads `{secret}`\nhelp: check the plan, or leave out --plan"
+                )));
+            }
+            Some(cut)
+        }
+        None => None,
+    };
+    let current = store.read(&path, None).await?;
+    let state = State::from_metadata(&current.metadata).map_err(|e| {
+        RotateError::Invalid(format!("cannot read the rotation state of `{secret}`: {e}"))
+    })?;
+    let mut rotation = Rotation {
+        request,
+        stores,
+        cluster,
+        hooks,
+        store,
+        path,
+        secret,
+        targets,
+        data: current.data.clone(),
+        state,
+        report: Report {
+            reference: reference.to_string(),
+            outcome: Outcome::Rotated,
+            resumed: false,
+            previous_version: current.version,
+            version: None,
+            data_hash: None,
+            targets: vec![],
+            rollouts: vec![],
+            errors: vec![],
+            reason: None,
+        },
+    };
+    if let Some(pending) = rotation.state.pending.clone() {
+        if !request.resume {
+            return Err(RotateError::Pending {
+                reference: reference.to_string(),
+                step: pending.step.as_str(),
+                version: pending
+                    .version
+                    .map(|v| format!(", version {v}"))
+                    .unwrap_or_default(),
+            });
+        }
+        rotation.report.resumed = true;
+        return rotation.resume(pending).await;
+    }
+    if request.resume {
+        (hooks.progress)(&format!(
+            "nothing to resume: no rotation of `{reference}` is pending"
+        ));
+        return Ok(rotation.finish_as(Outcome::NothingPending, None));
+    }
+    if let Some(age) = request.if_older_than {
+        let last = match &rotation.state.rotated_at {
+            Some(at) => Some(at.clone()),
+            None => rotation.created_time(current.version).await?,
+        };
+        if !is_due(last.as_deref(), age, SystemTime::now()) {
+            let reason = format!(
+                "not due: `{reference}` last changed at {}, less than {} ago",
+                last.as_deref().unwrap_or("?"),
+                humantime::format_duration(age)
+            );
+            (hooks.progress)(&reason);
+            return Ok(rotation.finish_as(Outcome::NotDue, Some(reason)));
+        }
+    }
+    let value = request
+        .value
+        .as_ref()
+        .ok_or_else(|| RotateError::Invalid("no new value was given".into()))?;
+    let base = current.version.ok_or_else(|| RotateError::Unsupported {
+        reference: reference.to_string(),
+        store: rotation.store.describe(),
+    })?;
+    rotation.create(&key, value, base).await
+}
+
+/// The state of one run.
+struct Rotation<'a> {
+    request: &'a Request,
+    stores: &'a Stores,
+    cluster: Option<&'a dyn Cluster>,
+    hooks: &'a Hooks<'a>,
+    store: Arc<dyn SecretStore>,
+    path: String,
+    /// The rotated secret without key or version.
+    secret: Reference,
+    /// The plan's targets that read the secret.
+    targets: Option<Plan>,
+    /// The secret's data as last read or written (stores that write data and
+    /// metadata together need it).
+    data: SecretData,
+    state: State,
+    report: Report,
+}
+
+impl Rotation<'_> {
+    fn progress(&self, line: &str) {
+        (self.hooks.progress)(line);
+    }
+
+    fn finish_as(mut self, outcome: Outcome, reason: Option<String>) -> Report {
+        self.report.outcome = outcome;
+        self.report.reason = reason;
+        self.report
+    }
+
+    async fn pause(&self, at: Pause) {
+        if let Some((point, pause)) = self.request.pause_after {
+            if point == at {
+                self.progress(&format!("test hook: pausing {pause:?} after {at:?}"));
+                tokio::time::sleep(pause).await;
+            }
+        }
+    }
+
+    async fn save(&self) -> Result<(), RotateError> {
+        self.store
+            .write_metadata(&self.path, &self.data, &self.state.to_metadata())
+            .await
+            .map_err(RotateError::from)
+    }
+
+    async fn latest_version(&self) -> Result<u64, RotateError> {
+        let versions = self.store.versions(&self.path).await?;
+        Ok(versions.last().map_or(0, |v| v.version))
+    }
+
+    async fn created_time(&self, version: Option<u64>) -> Result<Option<String>, RotateError> {
+        let versions = self.store.versions(&self.path).await?;
+        Ok(versions
+            .into_iter()
+            .find(|v| Some(v.version) == version)
+            .and_then(|v| v.created))
+    }
+
+    /// Step 1: record the intent, then write the new version with
+    /// check-and-set on `base`.
+    async fn create(
+        mut self,
+        key: &str,
+        value: &SecretValue,
+        base: u64,
+    ) -> Result<Report, RotateError> {
+        let mut data = self.data.clone();
+        match data.get(key) {
+            None => {
+                return Err(StoreError::KeyNotFound {
+                    store: self.store.describe(),
+                    path: self.path.clone(),
+                    key: key.to_string(),
+                }
+                .into())
+            }
+            Some(old) if old == value => {
+                return Err(RotateError::Invalid(format!(
+                    "the new value of key `{key}` equals its current value in `{}`",
+                    self.secret
+                )))
+            }
+            Some(_) => data.insert(key, value.clone()),
+        }
+        let hash = data_hash(&self.secret, &data);
+        self.report.data_hash = Some(hash.clone());
+        let targets = self.targets.as_ref().map_or(0, |p| p.targets.len());
+        let then = match targets {
+            0 => String::new(),
+            n => format!(
+                ", then sync {n} target{}{}",
+                if n == 1 { "" } else { "s" },
+                if self.request.rollout {
+                    " and roll out their workloads"
+                } else {
+                    ""
+                }
+            ),
+        };
+        let what = format!(
+            "replace key `{key}` of `{}` (version {base}) with a new version{then}",
+            self.secret
+        );
+        if self.request.dry_run {
+            self.progress(&format!("dry run: would {what}; nothing written"));
+            self.report.version = Some(base + 1);
+            if let Some(plan) = &self.targets {
+                self.report.targets = plan
+                    .targets
+                    .iter()
+                    .map(|t| Check {
+                        target: t.reference.to_string(),
+                        data_hash: String::new(),
+                        verified: false,
+                        error: None,
+                    })
+                    .collect();
+            }
+            return Ok(self.finish_as(Outcome::DryRun, None));
+        }
+        if !(self.hooks.confirm)(&what) {
+            self.progress("declined: nothing written");
+            return Ok(self.finish_as(Outcome::Declined, None));
+        }
+        self.pause(Pause::Read).await;
+        let latest = self.latest_version().await?;
+        if latest != base {
+            return Err(self.conflict_on_create(base, latest));
+        }
+        let before = self.state.clone();
+        self.state.current = Some(base);
+        self.state.pending = Some(Pending {
+            version: None,
+            hash: hash.clone(),
+            step: Step::Creating,
+        });
+        self.save().await?;
+        let version = match self
+            .store
+            .write(&self.path, &data, Cas::Version(base))
+            .await
+        {
+            Ok(v) => v,
+            Err(StoreError::CasConflict { .. }) => {
+                // Nothing of ours was written: put the bookkeeping back.
+                self.state = before;
+                self.save().await?;
+                let latest = self.latest_version().await.unwrap_or(0);
+                return Err(self.conflict_on_create(base, latest));
+            }
+            // The write may or may not have happened: the intent stays, and
+            // `--resume` finds out by the hash.
+            Err(e) => return Err(e.into()),
+        };
+        self.data = data;
+        self.state.pending = Some(Pending {
+            version: Some(version),
+            hash: hash.clone(),
+            step: Step::Created,
+        });
+        self.save().await?;
+        self.progress(&format!(
+            "created: version {version} of `{}` (was {base}), data hash {hash}",
+            self.secret
+        ));
+        self.pause(Pause::Create).await;
+        self.carry_on(version, Step::Created).await
+    }
+
+    fn conflict_on_create(&self, base: u64, latest: u64) -> RotateError {
+        RotateError::Conflict(format!(
+            "check-and-set conflict on `{}`: kvault read version {base}, but version {latest} is current now (another writer); nothing was changed",
+            self.secret
+        ))
+    }
+
+    /// Steps 2 to 4, from the one after `done`.
+    async fn carry_on(mut self, version: u64, done: Step) -> Result<Report, RotateError> {
+        self.report.version = Some(version);
+        if let Some(plan) = self.targets.clone() {
+            if done < Step::Propagated {
+                let out = propagate::propagate(&plan, self.stores, self.cluster).await;
+                self.report.rollouts = out.rollouts;
+                self.report.errors.extend(out.errors);
+                self.set_step(version, Step::Propagated).await?;
+                self.progress(&format!(
+                    "propagated: synced {} target{}, rolled out {} workload{}{}",
+                    plan.targets.len(),
+                    if plan.targets.len() == 1 { "" } else { "s" },
+                    self.report.rollouts.len(),
+                    if self.report.rollouts.len() == 1 {
+                        ""
+                    } else {
+                        "s"
+                    },
+                    match self.report.errors.len() {
+                        0 => String::new(),
+                        n => format!(", {n} failed"),
+                    }
+                ));
+                self.pause(Pause::Propagate).await;
+            }
+            if done < Step::Verified {
+                let checks = propagate::verify(&plan, self.stores, &self.secret, version).await;
+                let failed: Vec<String> = checks
+                    .iter()
+                    .filter(|c| !c.verified)
+                    .map(|c| format!("`{}`: {}", c.target, c.error.as_deref().unwrap_or("?")))
+                    .collect();
+                self.report.targets = checks;
+                if !failed.is_empty() {
+                    let reason = format!("verification failed: {}", failed.join("; "));
+                    return self.roll_back(version, reason).await;
+                }
+                self.set_step(version, Step::Verified).await?;
+                self.progress(&format!(
+                    "verified: {} target{} show the new data hash",
+                    plan.targets.len(),
+                    if plan.targets.len() == 1 { "" } else { "s" }
+                ));
+                self.pause(Pause::Verify).await;
+            }
+        }
+        self.finish(version).await
+    }
+
+    async fn set_step(&mut self, version: u64, step: Step) -> Result<(), RotateError> {
+        if let Some(p) = self.state.pending.as_mut() {
+            p.step = step;
+            p.version = Some(version);
+        }
+        self.save().await
+    }
+
+    /// Step 4: the pending version becomes current, the old current previous.
+    async fn finish(mut self, version: u64) -> Result<Report, RotateError> {
+        self.superseded_check(version).await?;
+        let base = self.state.current;
+        self.state.previous = base;
+        self.state.current = Some(version);
+        self.state.pending = None;
+        self.state.rotated_at = Some(now_rfc3339());
+        self.save().await?;
+        self.report.previous_version = base;
+        self.progress(&format!(
+            "finished: version {version} of `{}` is current, version {} is previous",
+            self.secret,
+            base.map_or("-".to_string(), |b| b.to_string())
+        ));
+        Ok(self.finish_as(Outcome::Rotated, None))
+    }
+
+    /// When someone wrote after the rotation's version, that write wins:
+    /// kvault drops its pending state (its version stays in the history)
+    /// and reports a conflict.
+    async fn superseded_check(&mut self, version: u64) -> Result<(), RotateError> {
+        let latest = self.latest_version().await?;
+        if latest == version {
+            return Ok(());
+        }
+        self.state.pending = None;
+        self.save().await?;
+        Err(RotateError::Conflict(format!(
+            "check-and-set conflict on `{}`: the rotation wrote version {version}, but version {latest} is current now (another writer); kvault left version {latest} current and dropped its pending rotation",
+            self.secret
+        )))
+    }
+
+    /// Write the data of the version the rotation started from back as a
+    /// new version (check-and-set on the rotation's own), clear the pending
+    /// state, and sync the targets back.
+    async fn roll_back(mut self, version: u64, reason: String) -> Result<Report, RotateError> {
+        self.superseded_check(version).await?;
+        let base = self.state.current.ok_or_else(|| {
+            RotateError::Invalid(format!(
+                "cannot roll back `{}`: the metadata names no version to return to",
+                self.secret
+            ))
+        })?;
+        let old = self.store.read(&self.path, Some(base)).await.map_err(|e| {
+            RotateError::Invalid(format!(
+                "cannot roll back `{}` to version {base}: {e}",
+                self.secret
+            ))
+        })?;
+        let restored = match self
+            .store
+            .write(&self.path, &old.data, Cas::Version(version))
+            .await
+        {
+            Ok(v) => v,
+            Err(StoreError::CasConflict { .. }) => {
+                let latest = self.latest_version().await.unwrap_or(0);
+                return Err(RotateError::Conflict(format!(
+                    "check-and-set conflict on `{}`: rolling back expected version {version}, but version {latest} is current now (another writer); the rotation is still pending",
+                    self.secret
+                )));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        self.data = old.data;
+        self.state.current = Some(restored);
+        self.state.pending = None;
+        self.save().await?;
+        self.report.version = Some(restored);
+        self.report.data_hash = Some(data_hash(&self.secret, &self.data));
+        self.progress(&format!(
+            "rolled back: version {restored} of `{}` holds version {base}'s data again ({reason})",
+            self.secret
+        ));
+        if let Some(plan) = self.targets.clone() {
+            let out = propagate::propagate(&plan, self.stores, self.cluster).await;
+            self.report.errors.extend(out.errors);
+            self.report.rollouts.extend(out.rollouts);
+        }
+        Ok(self.finish_as(Outcome::RolledBack, Some(reason)))
+    }
+
+    /// `--resume`: find where the interrupted run stopped and carry on, or
+    /// roll back when its version is lost.
+    async fn resume(mut self, pending: Pending) -> Result<Report, RotateError> {
+        let latest = self.latest_version().await?;
+        let Some(version) = pending.version else {
+            // Interrupted around the write: look for a version with our hash.
+            let base = self.state.current.unwrap_or(0);
+            let mut found = None;
+            for v in base + 1..=latest {
+                match self.store.read(&self.path, Some(v)).await {
+                    Ok(s) if data_hash(&self.secret, &s.data) == pending.hash => {
+                        found = Some((v, s.data));
+                        break;
+                    }
+                    Ok(_) => {}
+                    Err(e) if e.is_not_found() => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            let Some((version, data)) = found else {
+                self.state.pending = None;
+                self.save().await?;
+                let reason =
+                    "the interrupted rotation never wrote its new version: nothing to roll back"
+                        .to_string();
+                self.progress(&format!("rolled back: {reason}"));
+                self.report.version = Some(latest);
+                return Ok(self.finish_as(Outcome::RolledBack, Some(reason)));
+            };
+            self.superseded_check(version).await?;
+            self.data = data;
+            self.report.data_hash = Some(pending.hash);
+            self.set_step(version, Step::Created).await?;
+            self.progress(&format!(
+                "resumed: version {version} of `{}` was written before the interruption",
+                self.secret
+            ));
+            return self.carry_on(version, Step::Created).await;
+        };
+        self.report.data_hash = Some(pending.hash.clone());
+        let ours = match self.store.read(&self.path, Some(version)).await {
+            Ok(s) if data_hash(&self.secret, &s.data) == pending.hash => Some(s.data),
+            Ok(_) => None,
+            Err(e) if e.is_not_found() => None,
+            Err(e) => return Err(e.into()),
+        };
+        let Some(data) = ours else {
+            let reason = format!(
+                "version {version} of the rotation was lost (deleted, destroyed or replaced)"
+            );
+            return self.roll_back(version, reason).await;
+        };
+        self.superseded_check(version).await?;
+        self.data = data;
+        self.progress(&format!(
+            "resumed: version {version} of `{}` after step `{}`",
+            self.secret,
+            pending.step.as_str()
+        ));
+        self.carry_on(version, pending.step).await
+    }
+}
+
+#[cfg(test)]
+mod tests;
