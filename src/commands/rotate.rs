@@ -2,9 +2,9 @@
 //! server's password policy), ask for confirmation on a terminal, run the
 //! rotation engine, print its summary.
 //!
-//! Test hook: `KVAULT_ROTATE_TEST_PAUSE_AFTER=read|create|propagate|verify`
-//! makes the run sleep a minute after that point (after printing
-//! `test hook: pausing ...`), so that the integration tests can kill it
+//! Test hook: `KVAULT_ROTATE_TEST_PAUSE_AFTER=POINT[:SECONDS]`, POINT one of
+//! `read|create|propagate|verify`, makes the run sleep after that point
+//! (60 s unless given; after printing `test hook: pausing ...`), so that the integration tests can kill it
 //! there and check `--resume`. It changes no data and is documented here
 //! rather than in `--help` because it is for tests only.
 
@@ -156,14 +156,17 @@ async fn new_value(args: &RotateArgs, stores: &Stores) -> Result<SecretValue> {
 }
 
 fn test_pause() -> Result<Option<(Pause, Duration)>> {
-    match std::env::var(PAUSE_VAR) {
-        Ok(point) => Pause::parse(&point)
-            .map(|p| Some((p, TEST_PAUSE)))
-            .ok_or_else(|| {
-                Failure::error(format!(
-                    "{PAUSE_VAR}=`{point}`: expected read, create, propagate or verify"
-                ))
-            }),
-        Err(_) => Ok(None),
+    let Ok(text) = std::env::var(PAUSE_VAR) else {
+        return Ok(None);
+    };
+    let (point, seconds) = match text.split_once(':') {
+        Some((point, s)) => (point, s.parse().ok()),
+        None => (text.as_str(), Some(TEST_PAUSE.as_secs())),
+    };
+    match (Pause::parse(point), seconds) {
+        (Some(p), Some(s)) => Ok(Some((p, Duration::from_secs(s)))),
+        _ => Err(Failure::error(format!(
+            "{PAUSE_VAR}=`{text}`: expected read, create, propagate or verify, optionally :SECONDS"
+        ))),
     }
 }

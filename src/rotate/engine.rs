@@ -163,7 +163,7 @@ pub async fn run(
         }
         None => None,
     };
-    let current = store.read(&path, None).await?;
+    let (current, readable) = read_current(store.as_ref(), &path).await?;
     let state = State::from_metadata(&current.metadata).map_err(|e| {
         RotateError::Invalid(format!("cannot read the rotation state of `{secret}`: {e}"))
     })?;
@@ -205,6 +205,14 @@ pub async fn run(
         rotation.report.resumed = true;
         return rotation.resume(pending).await;
     }
+    if !readable {
+        // Deleted or destroyed, and no rotation of ours to finish.
+        return Err(StoreError::NotFound {
+            store: rotation.store.describe(),
+            path: rotation.path,
+        }
+        .into());
+    }
     if request.resume {
         (hooks.progress)(&format!(
             "nothing to resume: no rotation of `{reference}` is pending"
@@ -235,6 +243,32 @@ pub async fn run(
         store: rotation.store.describe(),
     })?;
     rotation.create(&key, value, base).await
+}
+
+/// The current version, or, when it is deleted or destroyed (a rotation's
+/// version may be), the newest readable one: its metadata is the same
+/// (KV v2 keeps it per secret), so a pending rotation can still be found.
+/// The flag says whether the current version itself was read.
+async fn read_current(
+    store: &dyn SecretStore,
+    path: &str,
+) -> Result<(crate::store::Secret, bool), RotateError> {
+    let not_found = match store.read(path, None).await {
+        Ok(secret) => return Ok((secret, true)),
+        Err(e) if e.is_not_found() => e,
+        Err(e) => return Err(e.into()),
+    };
+    let versions = store.versions(path).await.map_err(|_| not_found)?;
+    for info in versions.iter().rev() {
+        if let Ok(secret) = store.read(path, Some(info.version)).await {
+            return Ok((secret, false));
+        }
+    }
+    Err(StoreError::NotFound {
+        store: store.describe(),
+        path: path.to_string(),
+    }
+    .into())
 }
 
 /// The state of one run.

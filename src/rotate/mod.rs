@@ -14,15 +14,16 @@
 //!
 //! Kept in the secret's own metadata (KV v2 custom metadata), so that a run
 //! that dies anywhere can be finished by `kvault rotate REF --resume`.
-//! Metadata merges cannot delete keys: a cleared key is the empty string.
+//! Metadata merges cannot delete keys and KV v2 refuses empty values: a
+//! cleared key holds `-`.
 //!
 //! | key | value |
 //! |-----|-------|
 //! | `kvault.dev/rotation-current` | the version kvault last made current; during a rotation, the version it started from |
 //! | `kvault.dev/rotation-previous` | the version before that (always readable: rollback target of the next rotation) |
-//! | `kvault.dev/rotation-pending` | the version an unfinished rotation wrote (empty before its write) |
+//! | `kvault.dev/rotation-pending` | the version an unfinished rotation wrote (`-` before its write) |
 //! | `kvault.dev/rotation-pending-hash` | the data hash of the unfinished rotation's data: tells its version apart from anyone else's |
-//! | `kvault.dev/rotation-step` | the last step an unfinished rotation completed: `creating` (intent only), `created`, `propagated`, `verified`; empty when none is pending |
+//! | `kvault.dev/rotation-step` | the last step an unfinished rotation completed: `creating` (intent only), `created`, `propagated`, `verified`; `-` when none is pending |
 //! | `kvault.dev/rotated-at` | RFC 3339 time the last rotation finished (`--if-older-than` uses it, else the current version's creation time) |
 //!
 //! # Resume and rollback

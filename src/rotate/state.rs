@@ -71,10 +71,15 @@ pub struct State {
     pub rotated_at: Option<String>,
 }
 
-/// A metadata value that holds nothing: merges cannot delete keys, so
-/// cleared keys are set to the empty string.
+/// The value of a cleared key. Metadata merges cannot delete keys, and KV
+/// v2 refuses empty values, so a cleared key holds this.
+pub const CLEARED: &str = "-";
+
 fn present(metadata: &BTreeMap<String, String>, key: &str) -> Option<String> {
-    metadata.get(key).filter(|v| !v.is_empty()).cloned()
+    metadata
+        .get(key)
+        .filter(|v| !v.is_empty() && v.as_str() != CLEARED)
+        .cloned()
 }
 
 impl State {
@@ -116,9 +121,9 @@ impl State {
         })
     }
 
-    /// Every key, cleared ones as empty strings, for a metadata merge.
+    /// Every key, cleared ones as [`CLEARED`], for a metadata merge.
     pub fn to_metadata(&self) -> BTreeMap<String, String> {
-        let text = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
+        let text = |v: Option<u64>| v.map_or_else(|| CLEARED.to_string(), |v| v.to_string());
         let pending = self.pending.as_ref();
         [
             (CURRENT, text(self.current)),
@@ -126,15 +131,18 @@ impl State {
             (PENDING, text(pending.and_then(|p| p.version))),
             (
                 PENDING_HASH,
-                pending.map(|p| p.hash.clone()).unwrap_or_default(),
+                pending.map_or_else(|| CLEARED.to_string(), |p| p.hash.clone()),
             ),
             (
                 STEP,
-                pending
-                    .map(|p| p.step.as_str().to_string())
-                    .unwrap_or_default(),
+                pending.map_or_else(|| CLEARED.to_string(), |p| p.step.as_str().to_string()),
             ),
-            (ROTATED_AT, self.rotated_at.clone().unwrap_or_default()),
+            (
+                ROTATED_AT,
+                self.rotated_at
+                    .clone()
+                    .unwrap_or_else(|| CLEARED.to_string()),
+            ),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -175,7 +183,9 @@ mod tests {
     fn cleared_keys_read_as_absent_and_other_metadata_is_ignored() {
         let mut metadata = State::default().to_metadata();
         metadata.insert("owner".into(), "team-a".into());
-        assert!(metadata.values().filter(|v| v.is_empty()).count() >= 6);
+        // KV v2 refuses empty values: nothing is written empty.
+        assert!(metadata.values().all(|v| !v.is_empty()));
+        assert_eq!(metadata.values().filter(|v| *v == CLEARED).count(), 6);
         assert_eq!(State::from_metadata(&metadata), Ok(State::default()));
     }
 

@@ -230,8 +230,8 @@ async fn a_rotation_writes_a_new_version_and_records_current_and_previous() {
     assert_eq!(w.password(Some(1)).await, "old-password");
     assert_eq!(w.meta(CURRENT).await, "2");
     assert_eq!(w.meta(PREVIOUS).await, "1");
-    assert_eq!(w.meta(PENDING).await, "");
-    assert_eq!(w.meta(STEP).await, "");
+    assert_eq!(w.meta(PENDING).await, "-");
+    assert_eq!(w.meta(STEP).await, "-");
     assert!(!w.meta(ROTATED_AT).await.is_empty());
     // The other keys of the secret are kept.
     let s = w.secret().await;
@@ -355,7 +355,7 @@ async fn resume_after_a_crash_after_each_step_converges_without_losing_a_version
                 w.meta(PREVIOUS).await,
                 w.meta(STEP).await
             ),
-            ("2".into(), "1".into(), String::new()),
+            ("2".into(), "1".into(), "-".into()),
             "after {step}"
         );
     }
@@ -371,7 +371,7 @@ async fn resume_after_a_crash_before_the_write_clears_the_intent_and_writes_noth
     let report = w.rotate(&w.resume()).await.unwrap();
     assert_eq!(report.outcome, Outcome::RolledBack);
     assert_eq!(w.latest().await, 1);
-    assert_eq!(w.meta(STEP).await, "");
+    assert_eq!(w.meta(STEP).await, "-");
     // And the next rotation runs normally.
     assert_eq!(
         w.rotate(&w.request("new-password")).await.unwrap().outcome,
@@ -397,9 +397,9 @@ async fn a_failed_verification_rolls_back_to_the_old_data_as_a_new_version() {
     assert_eq!(w.password(Some(2)).await, "new-password");
     assert_eq!(
         (w.meta(CURRENT).await, w.meta(STEP).await),
-        ("3".into(), String::new())
+        ("3".into(), "-".into())
     );
-    assert_eq!(w.meta(ROTATED_AT).await, "");
+    assert_eq!(w.meta(ROTATED_AT).await, "-");
 }
 
 #[tokio::test]
@@ -419,7 +419,7 @@ async fn a_write_after_the_rotations_version_wins_over_resume() {
     let err = w.rotate(&w.resume()).await.unwrap_err();
     assert!(matches!(err, RotateError::Conflict(_)), "{err}");
     assert_eq!(w.password(None).await, "theirs");
-    assert_eq!(w.meta(STEP).await, "");
+    assert_eq!(w.meta(STEP).await, "-");
 }
 
 #[tokio::test]
