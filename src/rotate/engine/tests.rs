@@ -22,6 +22,10 @@ struct Faulty {
     fail_metadata_at: AtomicUsize,
     metadata_calls: AtomicUsize,
     refuse_writes: AtomicBool,
+    /// Another writer gets in just before the next data write.
+    sneak_in: AtomicBool,
+    /// Writes report success and change nothing (a target that drops them).
+    drop_writes: AtomicBool,
     unversioned: bool,
 }
 
@@ -43,6 +47,10 @@ impl SecretStore for Faulty {
     async fn write(&self, path: &str, data: &SecretData, cas: Cas) -> Result<u64, StoreError> {
         if self.refuse_writes.load(Ordering::SeqCst) {
             return Err(crash());
+        }
+        if self.sneak_in.swap(false, Ordering::SeqCst) {
+            let theirs = super::tests::data(&[("password", "theirs")]);
+            self.inner.write(path, &theirs, Cas::Any).await?;
         }
         self.inner.write(path, data, cas).await
     }
@@ -70,6 +78,9 @@ impl SecretStore for Faulty {
     ) -> Result<u64, StoreError> {
         if self.refuse_writes.load(Ordering::SeqCst) {
             return Err(crash());
+        }
+        if self.drop_writes.load(Ordering::SeqCst) {
+            return Ok(0);
         }
         self.inner
             .write_with_metadata(path, data, cas, metadata)
@@ -304,6 +315,30 @@ async fn a_write_by_someone_else_after_the_read_is_a_conflict_that_changes_nothi
 }
 
 #[tokio::test]
+async fn a_write_racing_the_check_and_set_loses_nothing_and_leaves_no_pending_state() {
+    let w = World::with(Faulty {
+        sneak_in: AtomicBool::new(true),
+        ..Faulty::default()
+    })
+    .await;
+    let err = w.rotate(&w.with_plan("mine")).await.unwrap_err();
+    assert!(matches!(err, RotateError::Conflict(_)), "{err}");
+    assert!(err.to_string().contains("version 1"), "{err}");
+    assert_eq!(w.latest().await, 2);
+    assert_eq!(w.password(None).await, "theirs");
+    assert_eq!(
+        (w.meta(STEP).await, w.meta(PENDING).await),
+        ("-".into(), "-".into())
+    );
+    assert!(w.kube.read("prod/app-db", None).await.is_err());
+    // Nothing is pending: the next rotation runs.
+    assert_eq!(
+        w.rotate(&w.request("mine")).await.unwrap().outcome,
+        Outcome::Rotated
+    );
+}
+
+#[tokio::test]
 async fn a_pending_rotation_must_be_resumed_and_is_named() {
     let w = World::with(Faulty {
         fail_metadata_at: AtomicUsize::new(3),
@@ -400,6 +435,31 @@ async fn a_failed_verification_rolls_back_to_the_old_data_as_a_new_version() {
         ("3".into(), "-".into())
     );
     assert_eq!(w.meta(ROTATED_AT).await, "-");
+}
+
+#[tokio::test]
+async fn a_target_that_does_not_hold_the_new_data_fails_verification_and_rolls_back() {
+    let w = World::new().await;
+    let plan = plan::parse("plan.yaml", PLAN).unwrap();
+    crate::sync::run(
+        &plan,
+        &w.stores,
+        None,
+        &crate::sync::Options::default(),
+        &|| {},
+    )
+    .await;
+    assert_eq!(w.target_password().await, "old-password");
+    w.kube.drop_writes.store(true, Ordering::SeqCst);
+    let report = w.rotate(&w.with_plan("new-password")).await.unwrap();
+    assert_eq!(report.outcome, Outcome::RolledBack);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert!(!report.targets[0].verified);
+    assert_eq!(
+        report.targets[0].error.as_deref(),
+        Some("the target does not hold the new data")
+    );
+    assert_eq!(w.password(None).await, "old-password");
 }
 
 #[tokio::test]
