@@ -1,7 +1,8 @@
 //! One rotation, step by step (create, propagate, verify, finish), with its
 //! state in the secret's metadata so that `--resume` can pick it up after a
-//! crash. Talks to stores only through [`Stores`]; does no printing: each
-//! step done is one human line handed to `Hooks::progress`.
+//! crash (`super::recover` holds resume and rollback). Talks to stores only
+//! through [`Stores`]; does no printing: each step done is one human line
+//! handed to `Hooks::progress`.
 
 use super::propagate::{self, Check};
 use super::state::{is_due, Pending, State, Step};
@@ -272,36 +273,36 @@ async fn read_current(
 }
 
 /// The state of one run.
-struct Rotation<'a> {
-    request: &'a Request,
-    stores: &'a Stores,
-    cluster: Option<&'a dyn Cluster>,
-    hooks: &'a Hooks<'a>,
-    store: Arc<dyn SecretStore>,
-    path: String,
+pub(super) struct Rotation<'a> {
+    pub(super) request: &'a Request,
+    pub(super) stores: &'a Stores,
+    pub(super) cluster: Option<&'a dyn Cluster>,
+    pub(super) hooks: &'a Hooks<'a>,
+    pub(super) store: Arc<dyn SecretStore>,
+    pub(super) path: String,
     /// The rotated secret without key or version.
-    secret: Reference,
+    pub(super) secret: Reference,
     /// The plan's targets that read the secret.
-    targets: Option<Plan>,
+    pub(super) targets: Option<Plan>,
     /// The secret's data as last read or written (stores that write data and
     /// metadata together need it).
-    data: SecretData,
-    state: State,
-    report: Report,
+    pub(super) data: SecretData,
+    pub(super) state: State,
+    pub(super) report: Report,
 }
 
 impl Rotation<'_> {
-    fn progress(&self, line: &str) {
+    pub(super) fn progress(&self, line: &str) {
         (self.hooks.progress)(line);
     }
 
-    fn finish_as(mut self, outcome: Outcome, reason: Option<String>) -> Report {
+    pub(super) fn finish_as(mut self, outcome: Outcome, reason: Option<String>) -> Report {
         self.report.outcome = outcome;
         self.report.reason = reason;
         self.report
     }
 
-    async fn pause(&self, at: Pause) {
+    pub(super) async fn pause(&self, at: Pause) {
         if let Some((point, pause)) = self.request.pause_after {
             if point == at {
                 self.progress(&format!("test hook: pausing {pause:?} after {at:?}"));
@@ -310,14 +311,14 @@ impl Rotation<'_> {
         }
     }
 
-    async fn save(&self) -> Result<(), RotateError> {
+    pub(super) async fn save(&self) -> Result<(), RotateError> {
         self.store
             .write_metadata(&self.path, &self.data, &self.state.to_metadata())
             .await
             .map_err(RotateError::from)
     }
 
-    async fn latest_version(&self) -> Result<u64, RotateError> {
+    pub(super) async fn latest_version(&self) -> Result<u64, RotateError> {
         let versions = self.store.versions(&self.path).await?;
         Ok(versions.last().map_or(0, |v| v.version))
     }
@@ -449,7 +450,11 @@ impl Rotation<'_> {
     }
 
     /// Steps 2 to 4, from the one after `done`.
-    async fn carry_on(mut self, version: u64, done: Step) -> Result<Report, RotateError> {
+    pub(super) async fn carry_on(
+        mut self,
+        version: u64,
+        done: Step,
+    ) -> Result<Report, RotateError> {
         self.report.version = Some(version);
         if let Some(plan) = self.targets.clone() {
             if done < Step::Propagated {
@@ -498,7 +503,7 @@ impl Rotation<'_> {
         self.finish(version).await
     }
 
-    async fn set_step(&mut self, version: u64, step: Step) -> Result<(), RotateError> {
+    pub(super) async fn set_step(&mut self, version: u64, step: Step) -> Result<(), RotateError> {
         if let Some(p) = self.state.pending.as_mut() {
             p.step = step;
             p.version = Some(version);
@@ -522,134 +527,6 @@ impl Rotation<'_> {
             base.map_or("-".to_string(), |b| b.to_string())
         ));
         Ok(self.finish_as(Outcome::Rotated, None))
-    }
-
-    /// When someone wrote after the rotation's version, that write wins:
-    /// kvault drops its pending state (its version stays in the history)
-    /// and reports a conflict.
-    async fn superseded_check(&mut self, version: u64) -> Result<(), RotateError> {
-        let latest = self.latest_version().await?;
-        if latest == version {
-            return Ok(());
-        }
-        self.state.pending = None;
-        self.save().await?;
-        Err(RotateError::Conflict(format!(
-            "check-and-set conflict on `{}`: the rotation wrote version {version}, but version {latest} is current now (another writer); kvault left version {latest} current and dropped its pending rotation",
-            self.secret
-        )))
-    }
-
-    /// Write the data of the version the rotation started from back as a
-    /// new version (check-and-set on the rotation's own), clear the pending
-    /// state, and sync the targets back.
-    async fn roll_back(mut self, version: u64, reason: String) -> Result<Report, RotateError> {
-        self.superseded_check(version).await?;
-        let base = self.state.current.ok_or_else(|| {
-            RotateError::Invalid(format!(
-                "cannot roll back `{}`: the metadata names no version to return to",
-                self.secret
-            ))
-        })?;
-        let old = self.store.read(&self.path, Some(base)).await.map_err(|e| {
-            RotateError::Invalid(format!(
-                "cannot roll back `{}` to version {base}: {e}",
-                self.secret
-            ))
-        })?;
-        let restored = match self
-            .store
-            .write(&self.path, &old.data, Cas::Version(version))
-            .await
-        {
-            Ok(v) => v,
-            Err(StoreError::CasConflict { .. }) => {
-                let latest = self.latest_version().await.unwrap_or(0);
-                return Err(RotateError::Conflict(format!(
-                    "check-and-set conflict on `{}`: rolling back expected version {version}, but version {latest} is current now (another writer); the rotation is still pending",
-                    self.secret
-                )));
-            }
-            Err(e) => return Err(e.into()),
-        };
-        self.data = old.data;
-        self.state.current = Some(restored);
-        self.state.pending = None;
-        self.save().await?;
-        self.report.version = Some(restored);
-        self.report.data_hash = Some(data_hash(&self.secret, &self.data));
-        self.progress(&format!(
-            "rolled back: version {restored} of `{}` holds version {base}'s data again ({reason})",
-            self.secret
-        ));
-        if let Some(plan) = self.targets.clone() {
-            let out = propagate::propagate(&plan, self.stores, self.cluster).await;
-            self.report.errors.extend(out.errors);
-            self.report.rollouts.extend(out.rollouts);
-        }
-        Ok(self.finish_as(Outcome::RolledBack, Some(reason)))
-    }
-
-    /// `--resume`: find where the interrupted run stopped and carry on, or
-    /// roll back when its version is lost.
-    async fn resume(mut self, pending: Pending) -> Result<Report, RotateError> {
-        let latest = self.latest_version().await?;
-        let Some(version) = pending.version else {
-            // Interrupted around the write: look for a version with our hash.
-            let base = self.state.current.unwrap_or(0);
-            let mut found = None;
-            for v in base + 1..=latest {
-                match self.store.read(&self.path, Some(v)).await {
-                    Ok(s) if data_hash(&self.secret, &s.data) == pending.hash => {
-                        found = Some((v, s.data));
-                        break;
-                    }
-                    Ok(_) => {}
-                    Err(e) if e.is_not_found() => {}
-                    Err(e) => return Err(e.into()),
-                }
-            }
-            let Some((version, data)) = found else {
-                self.state.pending = None;
-                self.save().await?;
-                let reason =
-                    "the interrupted rotation never wrote its new version: nothing to roll back"
-                        .to_string();
-                self.progress(&format!("rolled back: {reason}"));
-                self.report.version = Some(latest);
-                return Ok(self.finish_as(Outcome::RolledBack, Some(reason)));
-            };
-            self.superseded_check(version).await?;
-            self.data = data;
-            self.report.data_hash = Some(pending.hash);
-            self.set_step(version, Step::Created).await?;
-            self.progress(&format!(
-                "resumed: version {version} of `{}` was written before the interruption",
-                self.secret
-            ));
-            return self.carry_on(version, Step::Created).await;
-        };
-        self.report.data_hash = Some(pending.hash.clone());
-        let ours = match self.store.read(&self.path, Some(version)).await {
-            Ok(s) if data_hash(&self.secret, &s.data) == pending.hash => Some(s.data),
-            Ok(_) => None,
-            Err(e) if e.is_not_found() => None,
-            Err(e) => return Err(e.into()),
-        };
-        let Some(data) = ours else {
-            let reason = format!(
-                "version {version} of the rotation was lost (deleted, destroyed or replaced)"
-            );
-            return self.roll_back(version, reason).await;
-        };
-        self.superseded_check(version).await?;
-        self.data = data;
-        self.progress(&format!(
-            "resumed: version {version} of `{}` after step `{}`",
-            self.secret,
-            pending.step.as_str()
-        ));
-        self.carry_on(version, pending.step).await
     }
 }
 

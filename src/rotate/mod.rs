@@ -50,6 +50,7 @@
 pub mod engine;
 pub mod generate;
 pub mod propagate;
+mod recover;
 pub mod state;
 
 pub use engine::{run, Hooks, Outcome, Pause, Report, Request, RotateError};
