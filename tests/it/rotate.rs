@@ -670,3 +670,54 @@ fn a_plan_propagates_to_a_kubernetes_secret_verified_by_data_hash_and_rolls_out(
     assert_eq!(current_version(&bao, "secret/app/db"), 2);
     outputs.assert_never_shows(&[OLD.into(), new]);
 }
+
+/// `kvault rotate REF ARGS` on a pseudo-terminal (util-linux `script`),
+/// typing `answer`; the exit code and what the terminal showed.
+fn on_a_terminal(bao: &OpenBao, args: &str, answer: &str) -> (Option<i32>, String) {
+    let kvault = assert_cmd::cargo::cargo_bin("kvault");
+    let mut child = std::process::Command::new("script")
+        .args([
+            "-qec",
+            &format!("{} rotate {args}", kvault.display()),
+            "/dev/null",
+        ])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", bao.home.path())
+        .env("VAULT_ADDR", &bao.addr)
+        .env("VAULT_TOKEN", &bao.token)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("util-linux `script` runs the command on a pseudo-terminal");
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), answer.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (out.status.code(), text(&out.stdout))
+}
+
+#[test]
+fn on_a_terminal_it_asks_first_unless_yes() {
+    let bao = OpenBao::start();
+    put(&bao, "secret/app/db", &[&format!("password={OLD}")]);
+    let (code, shown) = on_a_terminal(&bao, "vault:secret/app/db#password", "n\n");
+    assert_eq!(code, Some(1), "{shown}");
+    assert!(shown.contains("with a new version? [y/N]"), "{shown}");
+    assert!(shown.contains("declined: nothing written"), "{shown}");
+    assert_eq!(current_version(&bao, "secret/app/db"), 1);
+    assert_eq!(
+        custom(&bao, "secret/app/db", "kvault.dev/rotation-step"),
+        ""
+    );
+
+    let (code, shown) = on_a_terminal(&bao, "vault:secret/app/db#password", "y\n");
+    assert_eq!(code, Some(0), "{shown}");
+    assert_eq!(current_version(&bao, "secret/app/db"), 2);
+
+    let (code, shown) = on_a_terminal(&bao, "vault:secret/app/db#password --yes", "");
+    assert_eq!(code, Some(0), "{shown}");
+    assert!(!shown.contains("[y/N]"), "{shown}");
+    assert_eq!(current_version(&bao, "secret/app/db"), 3);
+    let value = value(&bao, "secret/app/db", "password", None);
+    assert!(!shown.contains(&value), "{shown}");
+}
