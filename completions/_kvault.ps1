@@ -42,6 +42,7 @@ Register-ArgumentCompleter -Native -CommandName 'kvault' -ScriptBlock {
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Audit a cluster''s Secret hygiene: encryption at rest, RBAC, workloads')
             [CompletionResult]::new('canary', 'canary', [CompletionResultType]::ParameterValue, 'Prove a sync pipeline delivers: write a canary at the source, time its arrival at the target')
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Sync secrets from any store to any store as a plan says; roll out workloads that use them')
+            [CompletionResult]::new('rotate', 'rotate', [CompletionResultType]::ParameterValue, 'Rotate one key of a secret safely: new version (check-and-set), sync, verify, finish')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script, or write one for every shell (--dir)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages: kvault.1 and one per subcommand')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -297,6 +298,33 @@ Register-ArgumentCompleter -Native -CommandName 'kvault' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'kvault;rotate' {
+            [CompletionResult]::new('--generate', '--generate', [CompletionResultType]::ParameterName, 'How to make the new value (see below) [default: password]')
+            [CompletionResult]::new('--value', '--value', [CompletionResultType]::ParameterName, 'Read the new value from stdin: only `-` is accepted, never a value in argv')
+            [CompletionResult]::new('--plan', '--plan', [CompletionResultType]::ParameterName, 'A sync plan: its entries that read the secret are synced and verified')
+            [CompletionResult]::new('--if-older-than', '--if-older-than', [CompletionResultType]::ParameterName, 'Rotate only when the last rotation (or, never rotated, the current version) is older (e.g. 30d)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of the summary')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of the summary')
+            [CompletionResult]::new('--vault-addr', '--vault-addr', [CompletionResultType]::ParameterName, 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]')
+            [CompletionResult]::new('--vault-namespace', '--vault-namespace', [CompletionResultType]::ParameterName, 'Vault namespace [env: VAULT_NAMESPACE]')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file [env: KUBECONFIG; default: ~/.kube/config, then in-cluster]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubernetes context to use from the kubeconfig')
+            [CompletionResult]::new('--local-store', '--local-store', [CompletionResultType]::ParameterName, 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]')
+            [CompletionResult]::new('--rollout', '--rollout', [CompletionResultType]::ParameterName, 'Let the sync roll out the workloads the plan names for those entries')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Say what would happen and write nothing')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation on a terminal')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation on a terminal')
+            [CompletionResult]::new('--resume', '--resume', [CompletionResultType]::ParameterName, 'Finish, or roll back, a rotation that was interrupted (pass the same --plan)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'kvault;completions' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Write a script for every shell into DIR instead: kvault.bash, _kvault, kvault.fish, _kvault.ps1, kvault.elv')
             [CompletionResult]::new('--vault-addr', '--vault-addr', [CompletionResultType]::ParameterName, 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]')
@@ -340,6 +368,7 @@ Register-ArgumentCompleter -Native -CommandName 'kvault' -ScriptBlock {
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Audit a cluster''s Secret hygiene: encryption at rest, RBAC, workloads')
             [CompletionResult]::new('canary', 'canary', [CompletionResultType]::ParameterValue, 'Prove a sync pipeline delivers: write a canary at the source, time its arrival at the target')
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Sync secrets from any store to any store as a plan says; roll out workloads that use them')
+            [CompletionResult]::new('rotate', 'rotate', [CompletionResultType]::ParameterValue, 'Rotate one key of a secret safely: new version (check-and-set), sync, verify, finish')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script, or write one for every shell (--dir)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages: kvault.1 and one per subcommand')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -379,6 +408,9 @@ Register-ArgumentCompleter -Native -CommandName 'kvault' -ScriptBlock {
             break
         }
         'kvault;help;sync' {
+            break
+        }
+        'kvault;help;rotate' {
             break
         }
         'kvault;help;completions' {

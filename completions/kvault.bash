@@ -46,6 +46,9 @@ _kvault() {
             kvault,put)
                 cmd="kvault__subcmd__put"
                 ;;
+            kvault,rotate)
+                cmd="kvault__subcmd__rotate"
+                ;;
             kvault,sync)
                 cmd="kvault__subcmd__sync"
                 ;;
@@ -103,6 +106,9 @@ _kvault() {
             kvault__subcmd__help,put)
                 cmd="kvault__subcmd__help__subcmd__put"
                 ;;
+            kvault__subcmd__help,rotate)
+                cmd="kvault__subcmd__help__subcmd__rotate"
+                ;;
             kvault__subcmd__help,sync)
                 cmd="kvault__subcmd__help__subcmd__sync"
                 ;;
@@ -122,7 +128,7 @@ _kvault() {
 
     case "${cmd}" in
         kvault)
-            opts="-v -q -h -V --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --local-store --help --version get put ls history exec audit canary sync completions man help"
+            opts="-v -q -h -V --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --local-store --help --version get put ls history exec audit canary sync rotate completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -622,7 +628,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__help)
-            opts="get put ls history exec audit canary sync completions man help"
+            opts="get put ls history exec audit canary sync rotate completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -817,6 +823,20 @@ _kvault() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        kvault__subcmd__help__subcmd__rotate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         kvault__subcmd__help__subcmd__sync)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -970,6 +990,64 @@ _kvault() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --vault-addr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault-namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --local-store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kvault__subcmd__rotate)
+            opts="-y -o -v -q -h -V --generate --value --plan --rollout --if-older-than --dry-run --yes --resume --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --local-store --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --generate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --value)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plan)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --if-older-than)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 --vault-addr)

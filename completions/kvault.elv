@@ -39,6 +39,7 @@ set edit:completion:arg-completer[kvault] = {|@words|
             cand audit 'Audit a cluster''s Secret hygiene: encryption at rest, RBAC, workloads'
             cand canary 'Prove a sync pipeline delivers: write a canary at the source, time its arrival at the target'
             cand sync 'Sync secrets from any store to any store as a plan says; roll out workloads that use them'
+            cand rotate 'Rotate one key of a secret safely: new version (check-and-set), sync, verify, finish'
             cand completions 'Print a shell completion script, or write one for every shell (--dir)'
             cand man 'Write the man pages: kvault.1 and one per subcommand'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -277,6 +278,32 @@ set edit:completion:arg-completer[kvault] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'kvault;rotate'= {
+            cand --generate 'How to make the new value (see below) [default: password]'
+            cand --value 'Read the new value from stdin: only `-` is accepted, never a value in argv'
+            cand --plan 'A sync plan: its entries that read the secret are synced and verified'
+            cand --if-older-than 'Rotate only when the last rotation (or, never rotated, the current version) is older (e.g. 30d)'
+            cand -o 'Output format of the summary'
+            cand --output 'Output format of the summary'
+            cand --vault-addr 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]'
+            cand --vault-namespace 'Vault namespace [env: VAULT_NAMESPACE]'
+            cand --kubeconfig 'Kubeconfig file [env: KUBECONFIG; default: ~/.kube/config, then in-cluster]'
+            cand --context 'Kubernetes context to use from the kubeconfig'
+            cand --local-store 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]'
+            cand --rollout 'Let the sync roll out the workloads the plan names for those entries'
+            cand --dry-run 'Say what would happen and write nothing'
+            cand -y 'Do not ask for confirmation on a terminal'
+            cand --yes 'Do not ask for confirmation on a terminal'
+            cand --resume 'Finish, or roll back, a rotation that was interrupted (pass the same --plan)'
+            cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+            cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'kvault;completions'= {
             cand --dir 'Write a script for every shell into DIR instead: kvault.bash, _kvault, kvault.fish, _kvault.ps1, kvault.elv'
             cand --vault-addr 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]'
@@ -318,6 +345,7 @@ set edit:completion:arg-completer[kvault] = {|@words|
             cand audit 'Audit a cluster''s Secret hygiene: encryption at rest, RBAC, workloads'
             cand canary 'Prove a sync pipeline delivers: write a canary at the source, time its arrival at the target'
             cand sync 'Sync secrets from any store to any store as a plan says; roll out workloads that use them'
+            cand rotate 'Rotate one key of a secret safely: new version (check-and-set), sync, verify, finish'
             cand completions 'Print a shell completion script, or write one for every shell (--dir)'
             cand man 'Write the man pages: kvault.1 and one per subcommand'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -346,6 +374,8 @@ set edit:completion:arg-completer[kvault] = {|@words|
         &'kvault;help;canary;check'= {
         }
         &'kvault;help;sync'= {
+        }
+        &'kvault;help;rotate'= {
         }
         &'kvault;help;completions'= {
         }

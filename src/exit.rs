@@ -6,6 +6,7 @@
 //! | 0 | success |
 //! | 1 | the answer is "no": a reference or secret that does not exist, audit findings at or above `--fail-on` |
 //! | 2 | error: usage, configuration, unreachable or sealed store, permission denied, CAS conflict, corrupt data |
+//! | 3 | `kvault rotate`: check-and-set conflict, another writer changed the secret; nothing was changed, run again |
 //! | 126/127 | `kvault exec`: the command cannot be run / was not found |
 //!
 //! `kvault exec` passes the child's own exit code through once it runs.
@@ -18,6 +19,8 @@ pub enum Code {
     Success = 0,
     No = 1,
     Error = 2,
+    /// `kvault rotate`: a concurrent writer won the check-and-set.
+    Conflict = 3,
     CannotExecute = 126,
     CommandNotFound = 127,
 }

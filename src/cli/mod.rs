@@ -5,6 +5,7 @@ pub mod audit;
 pub mod canary;
 pub mod exec;
 pub mod kv;
+pub mod rotate;
 pub mod sync;
 
 use clap::{Args, Parser, Subcommand};
@@ -15,6 +16,7 @@ Exit codes:
   0    success
   1    the answer is \"no\": a secret or key that does not exist, audit findings at or above --fail-on
   2    error: usage, configuration, unreachable or sealed store, permission denied, CAS conflict
+  3    rotate: check-and-set conflict, another writer changed the secret (nothing was changed)
   126  exec: the command cannot be run     127  exec: the command was not found
   `kvault exec` passes the child's exit code through once the child runs.";
 
@@ -83,6 +85,8 @@ pub enum Command {
     Canary(canary::CanaryArgs),
     /// Sync secrets from any store to any store as a plan says; roll out workloads that use them.
     Sync(sync::SyncArgs),
+    /// Rotate one key of a secret safely: new version (check-and-set), sync, verify, finish.
+    Rotate(rotate::RotateArgs),
     /// Print a shell completion script, or write one for every shell (--dir).
     Completions(CompletionsArgs),
     /// Write the man pages: kvault.1 and one per subcommand.

@@ -7,6 +7,7 @@ pub mod completions;
 pub mod exec;
 pub mod kv;
 pub mod man;
+pub mod rotate;
 pub mod sync;
 
 use crate::cli::{Cli, Command, GlobalArgs};
@@ -52,6 +53,7 @@ pub async fn dispatch(cli: Cli) -> Result<i32> {
         Command::Audit(args) => return audit::run(&global, args).await,
         Command::Canary(args) => return canary::run(&stores(), &global, args).await,
         Command::Sync(args) => return sync::run(&global, args).await,
+        Command::Rotate(args) => return rotate::run(&global, args).await,
     }
     .map(|()| Code::Success as i32)
 }

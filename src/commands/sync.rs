@@ -63,7 +63,8 @@ pub async fn run(global: &GlobalArgs, args: SyncArgs) -> Result<i32> {
     }
 }
 
-fn load(file: &Path) -> Result<Plan> {
+/// Read and validate a sync plan file (also used by `kvault rotate --plan`).
+pub(crate) fn load(file: &Path) -> Result<Plan> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| Failure::error(format!("cannot read sync plan `{}`: {e}", file.display())))?;
     engine::plan::parse(&file.display().to_string(), &text)

@@ -325,6 +325,10 @@ impl SecretStore for LocalStore {
         Ok(children(names.iter().map(String::as_str), ""))
     }
 
+    async fn keeps_versions(&self, _path: &str) -> Result<bool, StoreError> {
+        Ok(true)
+    }
+
     async fn versions(&self, path: &str) -> Result<Vec<VersionInfo>, StoreError> {
         let history = self.load(path)?.ok_or_else(|| self.not_found(path))?;
         Ok(history.infos())

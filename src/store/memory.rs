@@ -72,6 +72,10 @@ impl SecretStore for MemoryStore {
         Ok(true)
     }
 
+    async fn keeps_versions(&self, _path: &str) -> Result<bool, StoreError> {
+        Ok(true)
+    }
+
     async fn write_with_metadata(
         &self,
         path: &str,

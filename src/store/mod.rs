@@ -56,6 +56,13 @@ pub trait SecretStore: Send + Sync {
         Ok(false)
     }
 
+    /// Whether `path` keeps its older versions readable (`read` with a
+    /// version), as KV v2 and the local store do. `kvault rotate` needs it
+    /// to roll back.
+    async fn keeps_versions(&self, _path: &str) -> Result<bool, StoreError> {
+        Ok(false)
+    }
+
     /// `write`, and record `metadata` with the secret: the given keys are set,
     /// other metadata keys are kept. Stores that keep no metadata ignore it.
     async fn write_with_metadata(

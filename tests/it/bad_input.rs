@@ -187,3 +187,48 @@ fn command_line_misuse_is_a_usage_error() {
         );
     }
 }
+
+#[test]
+fn rotate_refuses_bad_references_generators_and_values_in_argv_before_any_store() {
+    let home = tempfile::tempdir().unwrap();
+    let mut cases: Vec<(String, Vec<&str>)> = BAD_REFERENCES
+        .iter()
+        .map(|(case, reference)| (format!("reference: {case}"), vec![*reference]))
+        .collect();
+    cases.extend([
+        (
+            "generator: unknown".to_string(),
+            vec!["local:app#k", "--generate", "pass"],
+        ),
+        (
+            "generator: short password".into(),
+            vec!["local:app#k", "--generate", "password:len=4"],
+        ),
+        (
+            "generator: zero bytes".into(),
+            vec!["local:app#k", "--generate", "hex:0"],
+        ),
+        (
+            "value in argv".into(),
+            vec!["local:app#k", "--value", "BadInput-argv-3391"],
+        ),
+    ]);
+    for (case, args) in &cases {
+        let out = kvault_clean(home.path())
+            .arg("rotate")
+            .args(args)
+            .env("VAULT_ADDR", "http://127.0.0.1:9")
+            .output()
+            .unwrap();
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{case}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{case}: one line: {err}");
+        assert!(err.starts_with("error: "), "{case}: {err}");
+        assert!(!err.contains("BadInput-argv-3391"), "{case}: {err}");
+        record(
+            "bad input",
+            &format!("rotate {case}"),
+            "exit 2, one-line error",
+        );
+    }
+}

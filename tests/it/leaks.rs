@@ -95,12 +95,25 @@ fn no_command_prints_a_value_at_trace_level() {
             run(v(&["exec", "--", "true"]).env("X", format!("{}${{vault:secret/app#a", VALUES[0]))),
             false,
         ),
+        (
+            "rotate from stdin",
+            run(
+                v(&["rotate", "vault:secret/app#b", "--value", "-", "-o", "json"])
+                    .write_stdin(VALUES[0]),
+            ),
+            false,
+        ),
     ];
     for (what, out, allow_stdout) in &cases {
         assert_no_leak(what, out, *allow_stdout);
     }
     // The deliberate output of `get` is the value itself.
     assert_eq!(text(&cases[3].1.stdout), VALUES[0]);
+    assert!(
+        cases[10].1.status.success(),
+        "{}",
+        text(&cases[10].1.stderr)
+    );
 
     // The same with the server gone.
     let mut bao = bao;

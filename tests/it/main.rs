@@ -11,5 +11,6 @@ mod faults;
 mod kube;
 mod leaks;
 mod local;
+mod rotate;
 mod sync;
 mod vault;

@@ -377,6 +377,34 @@ impl VaultStore {
 }
 
 impl VaultStore {
+    /// A password made by the server's password policy `policy`
+    /// (`GET sys/policies/password/:policy/generate`), for `kvault rotate
+    /// --generate policy:NAME`.
+    pub async fn generate_password(&self, policy: &str) -> Result<SecretValue, StoreError> {
+        if policy.is_empty() || policy.contains(['/', '?', '#']) || policy.contains("..") {
+            return Err(StoreError::BadInput(format!(
+                "`{policy}` is not a password policy name"
+            )));
+        }
+        let path = format!("sys/policies/password/{policy}/generate");
+        let data = self
+            .call(&path, || async {
+                vaultrs::api::exec_with_result(
+                    &self.client,
+                    endpoints::LogicalRead { path: path.clone() },
+                )
+                .await
+            })
+            .await?;
+        match data.get("password") {
+            Some(Value::String(p)) if !p.is_empty() => Ok(SecretValue::from_str_value(p)),
+            _ => Err(StoreError::Corrupt(format!(
+                "{}: `{path}` returned no password",
+                self.describe()
+            ))),
+        }
+    }
+
     /// Set `metadata` keys in the KV v2 custom metadata of `path`, keeping
     /// the others (Vault's POST replaces the whole map, so read it first).
     async fn merge_custom_metadata(
@@ -627,6 +655,10 @@ impl SecretStore for VaultStore {
     }
 
     async fn keeps_metadata(&self, path: &str) -> Result<bool, StoreError> {
+        Ok(self.locate(path).await?.mount.kind == MountKind::Kv2)
+    }
+
+    async fn keeps_versions(&self, path: &str) -> Result<bool, StoreError> {
         Ok(self.locate(path).await?.mount.kind == MountKind::Kv2)
     }
 

@@ -1,0 +1,172 @@
+//! `kvault rotate REF`: make the new value (generator, stdin or the
+//! server's password policy), ask for confirmation on a terminal, run the
+//! rotation engine, print its summary.
+//!
+//! Test hook: `KVAULT_ROTATE_TEST_PAUSE_AFTER=POINT[:SECONDS]`, POINT one of
+//! `read|create|propagate|verify`, makes the run sleep after that point
+//! (60 s unless given; after printing `test hook: pausing ...`), so that the integration tests can kill it
+//! there and check `--resume`. It changes no data and is documented here
+//! rather than in `--help` because it is for tests only.
+
+use crate::cli::rotate::{RotateArgs, RotateFormat};
+use crate::cli::GlobalArgs;
+use crate::exit::{Code, Failure, Result};
+use crate::output;
+use crate::rotate::generate::{self, Spec};
+use crate::rotate::{self as engine, Hooks, Outcome, Pause, Report, Request, RotateError};
+use crate::store::{Reference, Scheme, SecretValue, Stores};
+use crate::sync::kube_cluster::KubeCluster;
+use crate::sync::{Cluster, Plan};
+use std::io::{IsTerminal, Read};
+use std::time::Duration;
+
+/// The test hook's variable (see the module doc).
+pub const PAUSE_VAR: &str = "KVAULT_ROTATE_TEST_PAUSE_AFTER";
+const TEST_PAUSE: Duration = Duration::from_secs(60);
+
+pub async fn run(global: &GlobalArgs, args: RotateArgs) -> Result<i32> {
+    let reference = Reference::parse(&args.reference)?;
+    let plan = args.plan.as_deref().map(super::sync::load).transpose()?;
+    let config = super::store_config(global);
+    let stores = Stores::new(config.clone());
+    let value = if args.resume {
+        None
+    } else {
+        Some(new_value(&args, &stores).await?)
+    };
+    let cluster = match &plan {
+        Some(plan) if args.rollout && needs_cluster(plan) => {
+            Some(KubeCluster::connect(&config.kube).await.map_err(|e| {
+                Failure::from(e).context("cannot connect to Kubernetes for rollouts")
+            })?)
+        }
+        _ => None,
+    };
+    let request = Request {
+        reference,
+        value,
+        plan,
+        rollout: args.rollout,
+        if_older_than: args.if_older_than,
+        dry_run: args.dry_run,
+        resume: args.resume,
+        pause_after: test_pause()?,
+    };
+    let quiet = global.quiet;
+    let interactive =
+        !args.yes && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let progress = |line: &str| output::status(quiet, line);
+    let confirm = |what: &str| {
+        if !interactive {
+            tracing::info!("no terminal or --yes: proceeding without confirmation");
+            return true;
+        }
+        dialoguer::Confirm::new()
+            .with_prompt(format!("{what}?"))
+            .default(false)
+            .interact()
+            .unwrap_or(false)
+    };
+    let hooks = Hooks {
+        progress: &progress,
+        confirm: &confirm,
+    };
+    let report = engine::run(
+        &request,
+        &stores,
+        cluster.as_ref().map(|c| c as &dyn Cluster),
+        &hooks,
+    )
+    .await
+    .map_err(failure)?;
+    if args.output == RotateFormat::Json {
+        output::structured(output::Format::Json, &report)?;
+    }
+    code_of(&report)
+}
+
+fn failure(e: RotateError) -> Failure {
+    match e {
+        RotateError::Conflict(message) => Failure::new(Code::Conflict, message),
+        RotateError::Store(e) => Failure::from(e),
+        other => Failure::error(other.to_string()),
+    }
+}
+
+fn code_of(report: &Report) -> Result<i32> {
+    match report.outcome {
+        Outcome::RolledBack => Err(Failure::error(format!(
+            "the rotation of `{}` was rolled back: {}",
+            report.reference,
+            report.reason.as_deref().unwrap_or("?")
+        ))),
+        Outcome::Declined => Ok(Code::No as i32),
+        Outcome::Rotated if !report.errors.is_empty() => Err(Failure::error(format!(
+            "`{}` was rotated, but: {}",
+            report.reference,
+            report.errors.join("; ")
+        ))),
+        _ => Ok(Code::Success as i32),
+    }
+}
+
+/// Rollouts need the cluster only for Kubernetes targets that name some.
+fn needs_cluster(plan: &Plan) -> bool {
+    plan.targets
+        .iter()
+        .any(|t| t.reference.scheme == Scheme::K8s && !t.rollout.is_empty())
+}
+
+async fn new_value(args: &RotateArgs, stores: &Stores) -> Result<SecretValue> {
+    if let Some(from) = &args.value {
+        // Checked here, not by clap, whose message would echo what was typed:
+        // it may be the value itself.
+        if from != "-" {
+            return Err(Failure::error(
+                "--value accepts only `-` (read the value from stdin); values never go on the command line",
+            ));
+        }
+        let mut bytes = zeroize::Zeroizing::new(Vec::new());
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|e| Failure::error(format!("cannot read the new value from stdin: {e}")))?;
+        // `echo VALUE |` adds a newline that is not part of the value.
+        let mut end = bytes.len();
+        if bytes[..end].ends_with(b"\n") {
+            end -= 1;
+            if bytes[..end].ends_with(b"\r") {
+                end -= 1;
+            }
+        }
+        if end == 0 {
+            return Err(Failure::error("the new value read from stdin is empty"));
+        }
+        return Ok(SecretValue::new(bytes[..end].to_vec()));
+    }
+    let text = args.generate.as_deref().unwrap_or("password");
+    let spec = generate::parse(text).map_err(|e| Failure::error(format!("--generate: {e}")))?;
+    if let Spec::Policy(name) = &spec {
+        let vault = stores.vault().await?;
+        return Ok(vault.generate_password(name).await?);
+    }
+    let value = generate::generate(&spec)
+        .map_err(|e| Failure::error(format!("--generate: {e}")))?
+        .ok_or_else(|| Failure::error("--generate: no value was made"))?;
+    Ok(SecretValue::from_str_value(&value))
+}
+
+fn test_pause() -> Result<Option<(Pause, Duration)>> {
+    let Ok(text) = std::env::var(PAUSE_VAR) else {
+        return Ok(None);
+    };
+    let (point, seconds) = match text.split_once(':') {
+        Some((point, s)) => (point, s.parse().ok()),
+        None => (text.as_str(), Some(TEST_PAUSE.as_secs())),
+    };
+    match (Pause::parse(point), seconds) {
+        (Some(p), Some(s)) => Ok(Some((p, Duration::from_secs(s)))),
+        _ => Err(Failure::error(format!(
+            "{PAUSE_VAR}=`{text}`: expected read, create, propagate or verify, optionally :SECONDS"
+        ))),
+    }
+}

@@ -1,0 +1,155 @@
+//! Steps 2 and 3 of a rotation: run the sync plan for the targets that use
+//! the rotated secret, then check that each of them holds the new data.
+
+use crate::store::{Reference, Stores};
+use crate::sync::engine::assemble;
+use crate::sync::hash::data_hash;
+use crate::sync::plan::{Plan, Rollout, Target};
+use crate::sync::{self, Cluster, DATA_HASH};
+use serde::Serialize;
+use std::sync::Arc;
+
+/// The plan cut down to the targets with `rotated` among their sources
+/// (not pinned to a version: those do not follow a rotation). Without
+/// `rollout` their rollouts are dropped.
+pub fn targets_of(plan: &Plan, rotated: &Reference, rollout: bool) -> Plan {
+    let targets = plan
+        .targets
+        .iter()
+        .filter(|t| t.parts.iter().any(|p| follows(&p.source, rotated)))
+        .map(|t| Target {
+            rollout: if rollout {
+                t.rollout.clone()
+            } else {
+                Rollout::default()
+            },
+            ..t.clone()
+        })
+        .collect();
+    Plan { targets }
+}
+
+fn follows(source: &Reference, rotated: &Reference) -> bool {
+    source.scheme == rotated.scheme && source.path == rotated.path && source.version.is_none()
+}
+
+/// What `propagate` did: workloads rolled out, and what failed.
+#[derive(Debug, Default)]
+pub struct Propagated {
+    pub rollouts: Vec<String>,
+    pub errors: Vec<String>,
+}
+
+pub async fn propagate(plan: &Plan, stores: &Stores, cluster: Option<&dyn Cluster>) -> Propagated {
+    let options = sync::Options {
+        dry_run: false,
+        prune: false,
+        overwrite_drift: true,
+        concurrency: 8,
+    };
+    let report = sync::run(plan, stores, cluster, &options, &|| {}).await;
+    Propagated {
+        rollouts: report.rollouts.iter().map(|r| r.workload.clone()).collect(),
+        errors: report
+            .errors
+            .iter()
+            .map(|e| format!("{}: {}", e.target, e.error))
+            .collect(),
+    }
+}
+
+/// One target after verification.
+#[derive(Clone, Debug, Serialize)]
+pub struct Check {
+    pub target: String,
+    /// The data hash the target should show.
+    pub data_hash: String,
+    pub verified: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Check each target against the data it should hold when `rotated` is at
+/// `version`: its data must hash to that, and where it keeps metadata its
+/// recorded `kvault.dev/data-hash` must say so too (sync wrote it).
+pub async fn verify(plan: &Plan, stores: &Stores, rotated: &Reference, version: u64) -> Vec<Check> {
+    let mut checks = Vec::new();
+    for target in &plan.targets {
+        let check = match expected_hash(target, stores, rotated, version).await {
+            Ok(hash) => match shows(target, stores, &hash).await {
+                Ok(()) => Check {
+                    target: target.reference.to_string(),
+                    data_hash: hash,
+                    verified: true,
+                    error: None,
+                },
+                Err(e) => Check {
+                    target: target.reference.to_string(),
+                    data_hash: hash,
+                    verified: false,
+                    error: Some(e),
+                },
+            },
+            Err(e) => Check {
+                target: target.reference.to_string(),
+                data_hash: String::new(),
+                verified: false,
+                error: Some(e),
+            },
+        };
+        checks.push(check);
+    }
+    checks
+}
+
+async fn expected_hash(
+    target: &Target,
+    stores: &Stores,
+    rotated: &Reference,
+    version: u64,
+) -> Result<String, String> {
+    let mut read = Vec::new();
+    for part in &target.parts {
+        let source = &part.source;
+        let pinned = if follows(source, rotated) {
+            Some(version)
+        } else {
+            source.version
+        };
+        let store = stores.get(source.scheme).await.map_err(|e| e.to_string())?;
+        let secret = store
+            .read(&source.path, pinned)
+            .await
+            .map_err(|e| format!("cannot read source `{}`: {e}", source.secret()))?;
+        read.push(Arc::new(secret));
+    }
+    let data = assemble(&target.parts, &read)?;
+    Ok(data_hash(&target.reference, &data))
+}
+
+async fn shows(target: &Target, stores: &Stores, hash: &str) -> Result<(), String> {
+    let reference = &target.reference;
+    let store = stores
+        .get(reference.scheme)
+        .await
+        .map_err(|e| e.to_string())?;
+    let secret = store
+        .read(&reference.path, None)
+        .await
+        .map_err(|e| format!("cannot read the target: {e}"))?;
+    if data_hash(reference, &secret.data) != hash {
+        return Err("the target does not hold the new data".into());
+    }
+    let keeps = store
+        .keeps_metadata(&reference.path)
+        .await
+        .map_err(|e| e.to_string())?;
+    match secret.metadata.get(DATA_HASH) {
+        Some(recorded) if recorded == hash => Ok(()),
+        _ if !keeps => Ok(()),
+        recorded => Err(format!(
+            "the target records {DATA_HASH} `{}`, not the new `{hash}`",
+            recorded.map_or("(none)", String::as_str)
+        )),
+    }
+}
