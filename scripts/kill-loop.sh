@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# kill-loop.sh — SIGKILL `kvault sync` at seeded random points, many times,
-# and prove that every run ends in a state the next run converges from.
+# kill-loop.sh — SIGKILL `kvault sync` and `kvault rotate` at seeded random
+# points, many times, and prove that every run ends in a state the next run
+# (or `rotate --resume`) converges from, with no version lost.
 #
 #   scripts/kill-loop.sh [RUNS] [SEED] [RESULTS_FILE]
-#       defaults: 50 runs, seed 1, reliability/kill-sync.md
+#       defaults: 50 runs of each, seed 1, reliability/kill-loops.md
 #
 # Set-up: an OpenBao dev server and the test cluster (etcd + kube-apiserver),
 # 100 KV v2 secrets synced to 100 Kubernetes Secrets, all linked to one
@@ -15,12 +16,16 @@
 #   2. a rerun of `kvault sync` exits 0 with no errors;
 #   3. after it, `kvault sync --dry-run` wants no write and no rollout, and
 #      the Deployment's annotation matches (the rollout converged too).
+# Then `kvault rotate vault:secret/kl/s000#pass --plan --rollout`, killed the
+# same way, 50 times; after each: `rotate --resume` exits 0, no rotation is
+# left pending, every version written so far is readable, the current data
+# is the newest version's, and a dry-run sync wants nothing.
 # Exit 1 if any run fails; the results file lists every run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-50}
 seed=${2:-1}
-out=${3:-reliability/kill-sync.md}
+out=${3:-reliability/kill-loops.md}
 mkdir -p "$(dirname "$out")"
 eval "$(scripts/install-test-deps.sh 2>/dev/null | sed 's/^/export /')"
 cargo build --release --locked -q
@@ -141,6 +146,57 @@ for run in range(1, runs + 1):
     print(rows[-1], flush=True)
 
 killed = sum("| killed |" in r for r in rows)
+
+# Rotate: kill at random points, then --resume.
+REF = "vault:secret/kl/s000#pass"
+def rotate(*args):
+    return subprocess.run([kvault, "rotate", REF, "--plan", f"{work}/plan.yaml", "--rollout", "--yes", *args],
+                          capture_output=True, text=True)
+def meta0():
+    s, m = vcall("GET", "/v1/secret/metadata/kl/s000")
+    assert s == 200, s
+    return m["data"]
+t0 = time.monotonic(); r = rotate(); rot_full = time.monotonic() - t0
+assert r.returncode == 0, r.stderr
+rot_rows, rot_failures = [], 0
+for run in range(1, runs + 1):
+    rng = random.Random(seed * 200_003 + run)
+    before = meta0()["current_version"]
+    delay = rng.uniform(0, 1.2 * rot_full)
+    p = subprocess.Popen([kvault, "rotate", REF, "--plan", f"{work}/plan.yaml", "--rollout", "--yes"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(delay)
+    alive = p.poll() is None
+    if alive:
+        p.send_signal(signal.SIGKILL)
+    p.wait()
+    problems = []
+    resume = rotate("--resume", "-o", "json")
+    outcome = (json.loads(resume.stdout).get("outcome") if resume.stdout.strip() else None)
+    if resume.returncode != 0:
+        problems.append(f"resume exit {resume.returncode}: {resume.stderr.strip()[-200:]}")
+    m = meta0()
+    custom = m.get("custom_metadata") or {}
+    if custom.get("kvault.dev/rotation-pending", "-") != "-":
+        problems.append(f"still pending: {custom.get('kvault.dev/rotation-pending')}")
+    now = m["current_version"]
+    for v in range(1, now + 1):
+        if vcall("GET", f"/v1/secret/data/kl/s000?version={v}")[0] != 200:
+            problems.append(f"v{v} unreadable")
+    if now < before:
+        problems.append(f"version went back from {before} to {now}")
+    check = sync("--dry-run")
+    after = json.loads(check.stdout) if check.stdout.strip() else {}
+    left = {k: after.get(k) for k in ("created", "updated", "metadata_updated")}
+    if check.returncode != 0 or any(left.values()) or after.get("rollouts"):
+        problems.append(f"targets not converged: {left} rollouts {after.get('rollouts')}")
+    ok = not problems
+    rot_failures += not ok
+    rot_rows.append(f"| {run} | {delay * 1000:.0f} | {'killed' if alive else 'had finished'} | {outcome} | "
+                    f"{before} → {now} | {'converged' if ok else 'FAILED: ' + '; '.join(problems)} |")
+    print(rot_rows[-1], flush=True)
+rot_killed = sum("| killed |" in r for r in rot_rows)
+
 with open(out, "w") as f:
     f.write("## Kill loop: `kvault sync` (SIGKILL at random points)\n\n")
     f.write(f"Command: `scripts/kill-loop.sh {runs} {seed}`; run {time.strftime('%Y-%m-%dT%H:%MZ', time.gmtime())}; "
@@ -151,6 +207,15 @@ with open(out, "w") as f:
             "a dry run after it wants no write and no rollout.\n\n")
     f.write("| run | kill after (ms) | kvault was | rerun updated | rerun rollouts | outcome |\n|---:|---:|---|---:|---:|---|\n")
     f.write("\n".join(rows) + "\n")
-print(f"{runs} runs, {killed} killed mid-run, {failures} failed; see {out}")
-sys.exit(1 if failures else 0)
+    f.write("\n## Kill loop: `kvault rotate` (SIGKILL at random points, then `--resume`)\n\n")
+    f.write(f"`kvault rotate {REF} --plan PLAN --rollout --yes` (one Kubernetes target, one Deployment); "
+            f"uninterrupted rotation: {rot_full * 1000:.0f} ms; kill delay uniform in [0, {1.2 * rot_full * 1000:.0f}] ms.\n\n")
+    f.write(f"**{runs} runs, {rot_killed} killed mid-run, {runs - rot_failures} converged, {rot_failures} failed.** "
+            "Each run checks: `--resume` exits 0; no rotation left pending; every version readable; "
+            "no version number went back; a dry-run sync wants no write and no rollout.\n\n")
+    f.write("| run | kill after (ms) | kvault was | resume outcome | versions | outcome |\n|---:|---:|---|---|---|---|\n")
+    f.write("\n".join(rot_rows) + "\n")
+print(f"sync: {runs} runs, {killed} killed mid-run, {failures} failed; "
+      f"rotate: {runs} runs, {rot_killed} killed mid-run, {rot_failures} failed; see {out}")
+sys.exit(1 if failures or rot_failures else 0)
 PY

@@ -493,9 +493,11 @@ impl Rotation<'_> {
                 }
                 self.set_step(version, Step::Verified).await?;
                 self.progress(&format!(
-                    "verified: {} target{} show the new data hash",
-                    plan.targets.len(),
-                    if plan.targets.len() == 1 { "" } else { "s" }
+                    "verified: the new data hash is on {}",
+                    match plan.targets.len() {
+                        1 => "1 target".to_string(),
+                        n => format!("{n} targets"),
+                    }
                 ));
                 self.pause(Pause::Verify).await;
             }
