@@ -44,8 +44,10 @@ trap cleanup EXIT
 export VAULT_ADDR="http://127.0.0.1:$port" VAULT_TOKEN=kill-loop HOME=$work
 for _ in $(seq 100); do "$KVAULT_TEST_BAO" status >/dev/null 2>&1 && break; sleep 0.1; done
 scripts/kube-test-cluster.sh start "$work/kube" --encryption none >/dev/null
+set -a
 # shellcheck disable=SC1091
 . "$work/kube/env"
+set +a
 export KUBECONFIG=$KVAULT_TEST_KUBECONFIG_ADMIN
 
 python3 - "$kvault" "$work" "$runs" "$seed" "$out" <<'PY'

@@ -39,8 +39,17 @@ with open(out, "w") as f:
     f.write("\n| category | case | outcome (asserted) | runs |\n|---|---|---|---:|\n")
     for (c, case, outcome), n in by.items():
         f.write(f"| {c} | {case} | {outcome} | {n} |\n")
-    f.write("\nLeaks: `tests/it/leaks.rs` runs get/put/ls/history/exec at `-vvv`, in success and failure\n")
-    f.write("(missing key, CAS conflict, stopped server), and greps stdout/stderr for the test values\n")
-    f.write("and their base64 and URL-encoded forms; `Debug` of every secret type is unit-tested.\n")
+    f.write("\nLeaks: `tests/it/leaks.rs` runs put/get/ls/history/exec/rotate/sync/audit at `-vvv`, in\n")
+    f.write("success and failure (missing key, CAS conflict, bad template, stopped server), and greps\n")
+    f.write("stdout/stderr for the test values and their base64 and URL-encoded forms (audit reads\n")
+    f.write("manifests holding them as Secret data, ConfigMap values and literal env values); `Debug` of\n")
+    f.write("every secret type is unit-tested.\n")
+    # Kill loops and fuzzing run outside `cargo test` (minutes each); their
+    # scripts leave results files that are quoted here as they are.
+    for extra in ("reliability/kill-loops.md", "reliability/fuzz.md"):
+        try:
+            f.write("\n" + open(extra).read().replace("## ", "### ").replace("\n# ", "\n## "))
+        except FileNotFoundError:
+            f.write(f"\n({extra} not produced yet: see scripts/kill-loop.sh, scripts/fuzz.sh)\n")
 print(open(out).read())
 PY

@@ -218,8 +218,11 @@ fn parse_stream(text: &str) -> Result<Vec<Value>, serde_yaml::Error> {
 /// same documents as the whole.
 fn split_point(text: &str) -> Option<usize> {
     let bytes = text.as_bytes();
+    // Bytes, not `&text[from..]`: the middle may fall inside a multi-byte
+    // character (found by the property test below). A match starts at the
+    // ASCII `\n`, so the cut is always a char boundary.
     let mut from = text.len() / 2;
-    while let Some(found) = text[from..].find("\n---") {
+    while let Some(found) = bytes[from..].windows(4).position(|w| w == b"\n---") {
         let line = from + found + 1;
         match bytes.get(line + 3) {
             None | Some(b'\n' | b'\r' | b' ' | b'\t') => return Some(line),
@@ -775,5 +778,87 @@ spec:
             Observation::ProviderConfigFlag(None)
         );
         assert!(inv.apiserver.is_some());
+    }
+
+    const WORDS: &[&str] = &[
+        "apiVersion",
+        "kind",
+        "metadata",
+        "name",
+        "namespace",
+        "v1",
+        "apps/v1",
+        "rbac.authorization.k8s.io/v1",
+        "Secret",
+        "ConfigMap",
+        "Role",
+        "ClusterRole",
+        "RoleBinding",
+        "ClusterRoleBinding",
+        "Deployment",
+        "Pod",
+        "List",
+        "items",
+        "rules",
+        "verbs",
+        "resources",
+        "secrets",
+        "subjects",
+        "roleRef",
+        "data",
+        "stringData",
+        "spec",
+        "template",
+        "containers",
+        "env",
+        "valueFrom",
+        "secretKeyRef",
+        "EncryptionConfiguration",
+        "providers",
+        "identity",
+        "aggregationRule",
+        "*",
+        "~",
+        "1",
+    ];
+
+    /// YAML-shaped noise: real keys, values and structure mixed with
+    /// arbitrary text, so the generator reaches past the first syntax error.
+    fn yamlish() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let token = prop_oneof![
+            Just("\n".to_string()),
+            Just("\n  ".to_string()),
+            Just("\n- ".to_string()),
+            Just("---\n".to_string()),
+            Just(": ".to_string()),
+            Just("{".to_string()),
+            Just("}".to_string()),
+            Just("[".to_string()),
+            Just("]".to_string()),
+            Just(", ".to_string()),
+            Just("&a ".to_string()),
+            Just("*a".to_string()),
+            Just("!!binary ".to_string()),
+            Just("\"".to_string()),
+            Just("|\n  ".to_string()),
+            prop::sample::select(WORDS.to_vec()).prop_map(str::to_string),
+            "\\PC{0,8}",
+        ];
+        prop::collection::vec(token, 0..60).prop_map(|t| t.concat())
+    }
+
+    proptest::proptest! {
+        /// Whatever the text, loading adds objects or fails with one error
+        /// line naming the input, never a panic.
+        #[test]
+        fn any_text_loads_or_fails_in_one_line(text in yamlish()) {
+            let mut inv = Inventory::default();
+            if let Err(e) = add_text(&mut inv, "fuzz.yaml", &text, false) {
+                let line = e.to_string();
+                proptest::prop_assert!(line.contains("fuzz.yaml"), "{}", line);
+                proptest::prop_assert!(!line.contains('\n'), "{}", line);
+            }
+        }
     }
 }

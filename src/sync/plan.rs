@@ -98,13 +98,23 @@ pub struct PlanError {
 
 impl fmt::Display for PlanError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The message may quote the plan (an unknown field's name), and the
+        // plan may hold newlines there: escape them to keep one line.
+        let mut message = String::with_capacity(self.message.len());
+        for c in self.message.chars() {
+            if c.is_control() {
+                message.extend(c.escape_default());
+            } else {
+                message.push(c);
+            }
+        }
         match self.location {
             Some((line, column)) => write!(
                 f,
-                "sync plan `{}`, line {line} column {column}: {}",
-                self.file, self.message
+                "sync plan `{}`, line {line} column {column}: {message}",
+                self.file
             ),
-            None => write!(f, "sync plan `{}`: {}", self.file, self.message),
+            None => write!(f, "sync plan `{}`: {message}", self.file),
         }
     }
 }
@@ -434,5 +444,61 @@ secrets:
         assert_eq!(part.rename, None);
         assert_eq!(part.target_key(), Some("token"));
         assert_eq!(part.source.version, Some(3));
+    }
+
+    const WORDS: &[&str] = &[
+        "secrets",
+        "source",
+        "sources",
+        "target",
+        "rollout",
+        "auto",
+        "rolloutOnCreate",
+        "deployment/api",
+        "vault:secret/a",
+        "k8s:ns/b#K",
+        "local:c",
+        "true",
+        "1",
+        "~",
+    ];
+
+    /// YAML-shaped noise: real keys, values and structure mixed with
+    /// arbitrary text, so the generator reaches past the first syntax error.
+    fn yamlish() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let token = prop_oneof![
+            Just("\n".to_string()),
+            Just("\n  ".to_string()),
+            Just("\n- ".to_string()),
+            Just("---\n".to_string()),
+            Just(": ".to_string()),
+            Just("{".to_string()),
+            Just("}".to_string()),
+            Just("[".to_string()),
+            Just("]".to_string()),
+            Just(", ".to_string()),
+            Just("&a ".to_string()),
+            Just("*a".to_string()),
+            Just("!!binary ".to_string()),
+            Just("\"".to_string()),
+            Just("|\n  ".to_string()),
+            prop::sample::select(WORDS.to_vec()).prop_map(str::to_string),
+            "\\PC{0,8}",
+        ];
+        prop::collection::vec(token, 0..60).prop_map(|t| t.concat())
+    }
+
+    proptest::proptest! {
+        /// Whatever the text, parsing ends in a plan or one error line
+        /// naming the file, never a panic.
+        #[test]
+        fn any_text_parses_or_fails_in_one_line(text in yamlish()) {
+            if let Err(e) = parse("plan.yaml", &text) {
+                let line = e.to_string();
+                proptest::prop_assert!(line.starts_with("sync plan `plan.yaml`"), "{}", line);
+                proptest::prop_assert!(!line.contains('\n'), "{}", line);
+            }
+        }
     }
 }

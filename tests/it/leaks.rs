@@ -42,6 +42,26 @@ fn no_command_prints_a_value_at_trace_level() {
         c.arg("-vvv").args(args);
         c
     };
+    let plan = bao.home.path().join("plan.yaml");
+    std::fs::write(
+        &plan,
+        "secrets:\n  - source: vault:secret/app\n    target: local:copy\n",
+    )
+    .unwrap();
+    let manifests = bao.home.path().join("manifests.yaml");
+    std::fs::write(
+        &manifests,
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata: {{name: db, namespace: shop}}\ndata: {{password: {}}}\nstringData: {{token: {}}}\n---\n\
+             apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cfg, namespace: shop}}\ndata: {{DB_PASSWORD: {}}}\n---\n\
+             apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: api, namespace: shop}}\nspec:\n  template:\n    spec:\n      containers:\n      - name: api\n        env: [{{name: ADMIN_PASSWORD, value: {}}}]\n",
+            base64::engine::general_purpose::STANDARD.encode(VALUES[0]),
+            VALUES[1],
+            VALUES[0],
+            VALUES[1],
+        ),
+    )
+    .unwrap();
     let cases: Vec<(&str, std::process::Output, bool)> = vec![
         (
             "put vault",
@@ -103,6 +123,28 @@ fn no_command_prints_a_value_at_trace_level() {
             ),
             false,
         ),
+        (
+            "sync dry run",
+            run(v(&["sync", "-f"]).arg(&plan).arg("--dry-run")),
+            false,
+        ),
+        (
+            "sync json",
+            run(v(&["sync", "-f"]).arg(&plan).args(["-o", "json"])),
+            false,
+        ),
+        (
+            "audit table",
+            run(v(&["audit", "--manifests"]).arg(&manifests)),
+            false,
+        ),
+        (
+            "audit sarif",
+            run(v(&["audit", "--manifests"])
+                .arg(&manifests)
+                .args(["-o", "sarif"])),
+            false,
+        ),
     ];
     for (what, out, allow_stdout) in &cases {
         assert_no_leak(what, out, *allow_stdout);
@@ -113,6 +155,19 @@ fn no_command_prints_a_value_at_trace_level() {
         cases[10].1.status.success(),
         "{}",
         text(&cases[10].1.stderr)
+    );
+
+    // The cases above did what they say: sync wrote, audit found the
+    // literal credentials (without showing them).
+    assert!(
+        cases[12].1.status.success(),
+        "{}",
+        text(&cases[12].1.stderr)
+    );
+    let sarif = text(&cases[14].1.stdout);
+    assert!(
+        sarif.contains("KV-WL-002") && sarif.contains("KV-WL-003"),
+        "{sarif}"
     );
 
     // The same with the server gone.
