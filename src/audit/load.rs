@@ -625,6 +625,13 @@ mod tests {
     }
 
     #[test]
+    fn the_split_point_never_cuts_a_character() {
+        assert_eq!(split_point("ᴀຌ𐬹"), None);
+        let text = format!("{}\n---\nb: 1\n", "é".repeat(11));
+        assert_eq!(split_point(&text), Some(23));
+    }
+
+    #[test]
     fn large_inputs_parse_in_halves_like_the_whole() {
         let mut text = String::from("# header\n");
         for i in 0..6000 {

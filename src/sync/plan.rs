@@ -339,6 +339,12 @@ mod tests {
     }
 
     #[test]
+    fn an_error_quoting_a_newline_stays_on_one_line() {
+        let line = err("{\"\n\n\"").to_string();
+        assert!(!line.contains('\n') && line.contains("\\n"), "{line}");
+    }
+
+    #[test]
     fn the_documented_example_parses() {
         let plan = ok("
 secrets:
