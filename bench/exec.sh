@@ -4,9 +4,11 @@
 #
 #   bench/exec.sh [RESULTS_FILE]     (default: bench/results/exec.md)
 #
-# Cases: 50 references over 10 secret paths (5 keys each):
-#   kvault      `kvault exec -- true` with 50 `vault:` references in the env
-#   shell       a POSIX sh entrypoint calling `bao kv get -field=K P` once per reference
+# Cases: N references over P secret paths, for (N, P) = (50, 10), (10, 5), (1, 1):
+#   kvault-N    `kvault exec -- true` with N `vault:` references in the env
+#   shell-N     a POSIX sh entrypoint calling `bao kv get -field=K P` once per reference
+#               (Bank-Vaults' vault-env, the intended Go peer, is not on the Go
+#               module proxy from here: 403 for every bank-vaults module)
 #   raw-read    one `curl` of one KV v2 secret (the floor: one HTTP round trip + process start)
 #   kvault-1    `kvault exec -- true` with 1 reference
 #   kvault-0    `kvault exec -- true` with no reference (process start + exec)
@@ -40,16 +42,32 @@ for p in $(seq 0 9); do
         echo "S_${p}_${k}=\$(bao kv get -field=k$k secret/bench/p$p)" >> "$shellscript"
     done
 done
-echo 'export S_${p}_${k}' >> "$shellscript"
 echo 'exec true' >> "$shellscript"
 chmod +x "$shellscript"
+# 10 references over 5 paths (2 keys each), and 1 reference.
+env10=$work/env10.sh
+shell10=$work/entrypoint10.sh
+printf '#!/bin/sh\n' > "$shell10"
+for p in $(seq 0 4); do
+    for k in 0 1; do
+        echo "export S_${p}_${k}=vault:secret/bench/p$p#k$k" >> "$env10"
+        echo "S_${p}_${k}=\$(bao kv get -field=k$k secret/bench/p$p)" >> "$shell10"
+    done
+done
+echo 'exec true' >> "$shell10"
+shell1=$work/entrypoint1.sh
+printf '#!/bin/sh\nS_0_0=$(bao kv get -field=k0 secret/bench/p0)\nexec true\n' > "$shell1"
+chmod +x "$shell10" "$shell1"
 ln -sf "$KVAULT_TEST_BAO" "$work/bao"
 export PATH="$work:$PATH"
 
 hyperfine --warmup 3 --min-runs 20 --export-markdown "$work/table.md" --export-json "$work/results.json" \
     -n kvault-50 "sh -c '. $envfile; exec $kvault exec -- true'" \
     -n shell-50 "sh -c '. $envfile; exec $shellscript'" \
+    -n kvault-10 "sh -c '. $env10; exec $kvault exec -- true'" \
+    -n shell-10 "sh -c '. $env10; exec $shell10'" \
     -n kvault-1 "env S_0_0=vault:secret/bench/p0#k0 $kvault exec -- true" \
+    -n shell-1 "env S_0_0=vault:secret/bench/p0#k0 $shell1" \
     -n kvault-0 "$kvault exec -- true" \
     -n raw-read "curl -sf -H 'X-Vault-Token: bench' $VAULT_ADDR/v1/secret/data/bench/p0 -o /dev/null" \
     -n curl-21 "curl -sf -H 'X-Vault-Token: bench' $(for _ in $(seq 21); do printf '%s ' "$VAULT_ADDR/v1/secret/data/bench/p0 -o /dev/null"; done)"
@@ -68,14 +86,14 @@ PY
 }
 
 {
-    echo "## kvault exec vs a shell entrypoint (50 references over 10 paths)"
+    echo "## kvault exec vs a shell entrypoint (1, 10, 50 references over 1, 5, 10 paths)"
     echo
     echo "Run: $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $(uname -sr); $("$kvault" --version); $("$KVAULT_TEST_BAO" version | head -n1); $(hyperfine --version)."
     echo "Command: \`bench/exec.sh\`"
     echo
     cat "$work/table.md"
     echo
-    echo "- kvault-50 / shell-50 = **$(ratio kvault-50 shell-50)** (target ≤ 0.1)"
+    echo "- kvault / shell: 50 refs **$(ratio kvault-50 shell-50)**, 10 refs **$(ratio kvault-10 shell-10)**, 1 ref **$(ratio kvault-1 shell-1)**"
     rtt=$(python3 -c "print(f'{($(mean_ms curl-21) - $(mean_ms raw-read)) / 20:.2f}')")
     overhead=$(python3 -c "print(f'{$(mean_ms kvault-50) - $(mean_ms kvault-0):.1f}')")
     echo "- one HTTP round trip on a warm connection ≈ (curl-21 − raw-read) / 20 = **$rtt ms**"

@@ -23,6 +23,7 @@ pub async fn run(global: &GlobalArgs, args: SyncArgs) -> Result<i32> {
         prune: args.prune,
         overwrite_drift: !args.no_overwrite_drift,
         concurrency: usize::from(args.concurrency),
+        only: None,
     };
     let mut cluster: Option<KubeCluster> = None;
     let Some(every) = args.watch else {

@@ -154,7 +154,7 @@ pub async fn run(
     }
     let targets = match &request.plan {
         Some(plan) => {
-            let cut = propagate::targets_of(plan, &secret, request.rollout);
+            let cut = propagate::targets_of(plan, &secret);
             if cut.targets.is_empty() {
                 return Err(RotateError::Invalid(format!(
                     "no entry of the sync plan reads `{secret}`\nhelp: check the plan, or leave out --plan"
@@ -449,6 +449,12 @@ impl Rotation<'_> {
         ))
     }
 
+    /// Sync `cut` (the targets that read the secret) within the whole plan.
+    pub(super) async fn propagate(&self, cut: &Plan) -> propagate::Propagated {
+        let whole = self.request.plan.as_ref().unwrap_or(cut);
+        propagate::propagate(whole, cut, self.request.rollout, self.stores, self.cluster).await
+    }
+
     /// Steps 2 to 4, from the one after `done`.
     pub(super) async fn carry_on(
         mut self,
@@ -458,7 +464,7 @@ impl Rotation<'_> {
         self.report.version = Some(version);
         if let Some(plan) = self.targets.clone() {
             if done < Step::Propagated {
-                let out = propagate::propagate(&plan, self.stores, self.cluster).await;
+                let out = self.propagate(&plan).await;
                 self.report.rollouts = out.rollouts;
                 self.report.errors.extend(out.errors);
                 self.set_step(version, Step::Propagated).await?;

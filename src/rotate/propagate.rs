@@ -10,21 +10,14 @@ use serde::Serialize;
 use std::sync::Arc;
 
 /// The plan cut down to the targets with `rotated` among their sources
-/// (not pinned to a version: those do not follow a rotation). Without
-/// `rollout` their rollouts are dropped.
-pub fn targets_of(plan: &Plan, rotated: &Reference, rollout: bool) -> Plan {
+/// (not pinned to a version: those do not follow a rotation): the ones a
+/// rotation syncs and verifies.
+pub fn targets_of(plan: &Plan, rotated: &Reference) -> Plan {
     let targets = plan
         .targets
         .iter()
         .filter(|t| t.parts.iter().any(|p| follows(&p.source, rotated)))
-        .map(|t| Target {
-            rollout: if rollout {
-                t.rollout.clone()
-            } else {
-                Rollout::default()
-            },
-            ..t.clone()
-        })
+        .cloned()
         .collect();
     Plan { targets }
 }
@@ -40,14 +33,44 @@ pub struct Propagated {
     pub errors: Vec<String>,
 }
 
-pub async fn propagate(plan: &Plan, stores: &Stores, cluster: Option<&dyn Cluster>) -> Propagated {
+/// Sync the targets of `cut` (from [`targets_of`]) as entries of the
+/// `whole` plan: its other targets are only read, so that a workload they
+/// share gets the rollout hash a full `kvault sync` would give it (else the
+/// next full run would roll it again).
+pub async fn propagate(
+    whole: &Plan,
+    cut: &Plan,
+    rollout: bool,
+    stores: &Stores,
+    cluster: Option<&dyn Cluster>,
+) -> Propagated {
+    let plan = Plan {
+        targets: whole
+            .targets
+            .iter()
+            .map(|t| Target {
+                rollout: if rollout {
+                    t.rollout.clone()
+                } else {
+                    Rollout::default()
+                },
+                ..t.clone()
+            })
+            .collect(),
+    };
     let options = sync::Options {
         dry_run: false,
         prune: false,
         overwrite_drift: true,
         concurrency: 8,
+        only: Some(
+            cut.targets
+                .iter()
+                .map(|t| t.reference.to_string())
+                .collect(),
+        ),
     };
-    let report = sync::run(plan, stores, cluster, &options, &|| {}).await;
+    let report = sync::run(&plan, stores, cluster, &options, &|| {}).await;
     Propagated {
         rollouts: report.rollouts.iter().map(|r| r.workload.clone()).collect(),
         errors: report

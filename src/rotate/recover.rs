@@ -2,7 +2,6 @@
 //! and giving way to a writer who came after the rotation's version.
 
 use super::engine::{Outcome, Report, RotateError, Rotation};
-use super::propagate;
 use super::state::{Pending, Step};
 use crate::store::{Cas, StoreError};
 use crate::sync::hash::data_hash;
@@ -71,7 +70,7 @@ impl Rotation<'_> {
             self.secret
         ));
         if let Some(plan) = self.targets.clone() {
-            let out = propagate::propagate(&plan, self.stores, self.cluster).await;
+            let out = self.propagate(&plan).await;
             self.report.errors.extend(out.errors);
             self.report.rollouts.extend(out.rollouts);
         }

@@ -34,6 +34,12 @@ pub struct Options {
     pub overwrite_drift: bool,
     /// Targets (and rollouts) worked on at once.
     pub concurrency: usize,
+    /// Sync only these targets (references as written in the plan); the
+    /// others are only read, for their data hash. A workload's rollout hash
+    /// covers all of its Secrets in the plan, so a partial run (`kvault
+    /// rotate`) must see them all or it would set a hash that the next full
+    /// run takes for a change. `None`: every target.
+    pub only: Option<BTreeSet<String>>,
 }
 
 impl Default for Options {
@@ -43,6 +49,7 @@ impl Default for Options {
             prune: false,
             overwrite_drift: true,
             concurrency: 8,
+            only: None,
         }
     }
 }
@@ -66,7 +73,15 @@ pub async fn run(
         .map(|(i, target)| {
             let sources = &sources;
             async move {
-                let outcome = sync_target(target, stores, sources, options).await;
+                let selected = options
+                    .only
+                    .as_ref()
+                    .is_none_or(|only| only.contains(&target.reference.to_string()));
+                let outcome = if selected {
+                    sync_target(target, stores, sources, options).await
+                } else {
+                    observe_target(target, stores).await
+                };
                 progress();
                 (i, outcome)
             }
@@ -143,6 +158,28 @@ async fn sync_target(
             }
         }
     }
+}
+
+/// A target outside [`Options::only`]: read, never written; it reports its
+/// current data hash as unchanged, so that its workloads' rollout hashes
+/// come out as in a full run.
+async fn observe_target(target: &Target, stores: &Stores) -> TargetOutcome {
+    let mut outcome = TargetOutcome::new(target);
+    let reference = &target.reference;
+    let read = async {
+        let store = stores.get(reference.scheme).await?;
+        store.read(&reference.path, None).await
+    };
+    match read.await {
+        Ok(secret) => {
+            outcome.action = Action::Unchanged;
+            outcome.data_hash = Some(data_hash(reference, &secret.data));
+        }
+        // Not there yet: nothing to hash, as a full run would create it.
+        Err(e) if e.is_not_found() => outcome.action = Action::Unchanged,
+        Err(e) => outcome.error = Some(format!("cannot read the target: {e}")),
+    }
+    outcome
 }
 
 /// Tries of one target in all when its store is unavailable. Sources are

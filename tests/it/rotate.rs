@@ -585,7 +585,8 @@ fn a_plan_propagates_to_a_kubernetes_secret_verified_by_data_hash_and_rolls_out(
                 "template": {
                     "metadata": {"labels": {"app": "api"}},
                     "spec": {"containers": [{"name": "app", "image": "app:1",
-                        "envFrom": [{"secretRef": {"name": "app-db"}}]}]}
+                        "envFrom": [{"secretRef": {"name": "app-db"}},
+                                    {"secretRef": {"name": "app-cache"}}]}]}
                 }
             }
         })),
@@ -600,10 +601,11 @@ fn a_plan_propagates_to_a_kubernetes_secret_verified_by_data_hash_and_rolls_out(
         "secret/app/db",
         &["user=app", &format!("password={OLD}")],
     );
+    put(&bao, "secret/app/cache", &["url=redis://cache"]);
     let plan = home.path().join("plan.yaml");
     std::fs::write(
         &plan,
-        "secrets:\n  - source: vault:secret/app/db\n    target: k8s:prod/app-db\n    rollout: [deployment/api]\n  - source: vault:secret/other\n    target: k8s:prod/other\n",
+        "secrets:\n  - source: vault:secret/app/db\n    target: k8s:prod/app-db\n    rollout: [deployment/api]\n  - source: vault:secret/app/cache\n    target: k8s:prod/app-cache\n    rollout: [deployment/api]\n  - source: vault:secret/other\n    target: k8s:prod/other\n",
     )
     .unwrap();
     let plan = plan.display().to_string();
@@ -648,6 +650,17 @@ fn a_plan_propagates_to_a_kubernetes_secret_verified_by_data_hash_and_rolls_out(
     );
     assert_eq!(summary["rollouts"], json!(["prod/deployment/api"]));
     assert!(generation() > before, "the deployment was not rolled out");
+    // The rotation synced one target but hashed all of the Deployment's
+    // Secrets, as a full sync does: the next full sync rolls nothing.
+    let full = run(
+        kvault().args(["sync", "-f", &plan, "--dry-run", "-o", "json"]),
+        2,
+        "full sync after the rotation (secret/other is missing)",
+        &mut outputs,
+    );
+    let full = json_of(&full);
+    assert_eq!(full["rollouts"], json!([]), "{full}");
+    assert_eq!(full["updated"], 0, "{full}");
     let stderr = text(&out.stderr);
     for step in ["created:", "propagated:", "verified:", "finished:"] {
         assert!(stderr.contains(step), "{step} missing:\n{stderr}");
