@@ -92,8 +92,9 @@ pub fn parse(text: &str) -> StorageTransforms {
             Some("from_storage") => &mut out.from_storage,
             _ => continue,
         };
-        let format =
-            StoredFormat::from_prefix(label("transformer_prefix").unwrap_or("").as_bytes());
+        let Some(format) = metric_format(label("transformer_prefix").unwrap_or("")) else {
+            continue;
+        };
         match list.iter_mut().find(|(f, _)| *f == format) {
             Some((_, n)) => *n += count as u64,
             None => list.push((format, count as u64)),
@@ -102,6 +103,19 @@ pub fn parse(text: &str) -> StorageTransforms {
     out.to_storage.sort();
     out.from_storage.sort();
     out
+}
+
+/// The stored format a `transformer_prefix` stands for. Providers with
+/// several keys count again per key with the key's own prefix (`key1:`):
+/// `None` for those, they are not a format.
+fn metric_format(prefix: &str) -> Option<StoredFormat> {
+    match prefix {
+        "" | "identity" => Some(StoredFormat::Plaintext),
+        p if p.starts_with(crate::audit::inventory::ENCRYPTED_PREFIX) => {
+            Some(StoredFormat::from_prefix(p.as_bytes()))
+        }
+        _ => None,
+    }
 }
 
 /// `a="x",b="y\"z"} 3` → the labels and what follows the closing brace.
@@ -144,6 +158,7 @@ mod tests {
 apiserver_storage_transformation_operations_total{resource="secrets",status="OK",transformation_type="from_storage",transformer_prefix="identity"} 2
 apiserver_storage_transformation_operations_total{resource="secrets",status="OK",transformation_type="from_storage",transformer_prefix="k8s:enc:secretbox:v1:"} 5
 apiserver_storage_transformation_operations_total{resource="secrets",status="OK",transformation_type="to_storage",transformer_prefix="k8s:enc:secretbox:v1:"} 1
+apiserver_storage_transformation_operations_total{resource="secrets",status="OK",transformation_type="to_storage",transformer_prefix="key1:"} 1
 apiserver_storage_transformation_operations_total{resource="secrets",status="Internal",transformation_type="to_storage",transformer_prefix="k8s:enc:secretbox:v1:"} 1
 apiserver_storage_transformation_operations_total{resource="configmaps",status="OK",transformation_type="to_storage",transformer_prefix=""} 9
 apiserver_storage_transformation_operations_total{resource="secrets",status="OK",transformation_type="to_storage",transformer_prefix=""} 0
