@@ -59,6 +59,12 @@ pub async fn scrape(client: &Client, server: &str, probed: bool) -> EncryptionEv
     }
 }
 
+/// True when `evidence` holds transformation counters for secrets.
+pub fn has_transforms(evidence: &EncryptionEvidence) -> bool {
+    matches!(&evidence.observation, Observation::Transforms(t)
+        if !t.to_storage.is_empty() || !t.from_storage.is_empty())
+}
+
 /// The transformation counters for secrets in a Prometheus text exposition,
 /// summed by direction and stored format; zero counters are left out.
 pub fn parse(text: &str) -> StorageTransforms {
