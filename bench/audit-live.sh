@@ -9,6 +9,7 @@
 #     the apiserver's own cost of serving the lists).
 #
 #   bench/audit-live.sh [RESULTS_FILE]     (default: bench/results/audit-live.md)
+#   KVAULT=target/release/kvault bench/audit-live.sh    (no build)
 #
 # Target: kvault within 1.5x of the list calls alone.
 set -euo pipefail
@@ -17,8 +18,13 @@ out=${1:-bench/results/audit-live.md}
 mkdir -p "$(dirname "$out")"
 command -v hyperfine >/dev/null || { echo "hyperfine is needed" >&2; exit 1; }
 command -v kubectl >/dev/null || { echo "kubectl is needed" >&2; exit 1; }
-CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-1} cargo build --release --locked -q
-kvault=$PWD/target/release/kvault
+# KVAULT=path/to/kvault skips the release build (which a worktree always redoes).
+if [ -n "${KVAULT:-}" ]; then
+    kvault=$KVAULT
+else
+    CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-1} cargo build --release --locked -q
+    kvault=$PWD/target/release/kvault
+fi
 
 work=$(mktemp -d)
 cleanup() {
