@@ -13,6 +13,7 @@
 //! | `KV-ENC-007` | low | Secrets are encrypted with `aesgcm` (needs key rotation every 200k writes) |
 //! | `KV-ENC-008` | info | `identity` is a fallback provider: Secrets written before encryption may still be plaintext |
 //! | `KV-ENC-009` | info | encryption is configured but the provider list was not available to check |
+//! | `KV-ENC-010` | high | Secrets are stored in etcd in plaintext (seen in etcd, or read through identity per the apiserver's metrics) |
 //! | `KV-RBAC-001` | critical | anonymous users, all authenticated users or all service accounts can reach Secrets |
 //! | `KV-RBAC-002` | high | `cluster-admin` (or `*` on `*`) granted cluster-wide |
 //! | `KV-RBAC-003` | high | a subject can read (get/list/watch) Secrets in all namespaces |
@@ -31,6 +32,7 @@
 //! | `KV-WL-007` | medium | a reference to a Secret that does not exist |
 //! | `KV-WL-008` | low | a Secret that no audited object uses |
 //! | `KV-WL-009` | low | a Secret created more than 90 days ago |
+//! | `KV-AUD-001` | medium | the live audit could not list a kind: findings that depend on it are left out |
 //! | `KV-IGN-001` | info | an ignore-file entry has expired and no longer suppresses anything |
 
 use super::finding::Severity;
@@ -117,6 +119,12 @@ pub const RULES: &[Rule] = &[
         Info,
         "Encryption at rest is configured but its providers were not checked",
         "Pass --encryption-config with the file named by kube-apiserver's --encryption-provider-config to check its providers.",
+    ),
+    entry(
+        "KV-ENC-010",
+        High,
+        "Secrets are stored in etcd in plaintext",
+        "Rewrite every Secret so the first provider encrypts it (kubectl get secrets -A -o json | kubectl replace -f -), then check again with --etcd-endpoint.",
     ),
     entry(
         "KV-RBAC-001",
@@ -225,6 +233,12 @@ pub const RULES: &[Rule] = &[
         Low,
         "Secret older than 90 days",
         "Rotate the Secret (kvault rotate) so its credentials are renewed.",
+    ),
+    entry(
+        "KV-AUD-001",
+        Medium,
+        "Audit incomplete: a kind could not be listed",
+        "Run the audit as a user who may list every audited kind (a read-only ClusterRole with get/list on them), or accept the gap.",
     ),
     entry(
         "KV-IGN-001",

@@ -117,6 +117,14 @@ pub fn sanitize_secret(secret: &mut Secret) {
     }
 }
 
+/// A kind that could not be listed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unlisted {
+    /// `Secret`, `ClusterRole`, ...
+    pub kind: &'static str,
+    pub reason: String,
+}
+
 /// Everything the checks see.
 #[derive(Clone, Debug, Default)]
 pub struct Inventory {
@@ -141,6 +149,9 @@ pub struct Inventory {
     pub apiserver: Option<ApiserverFlags>,
     /// What is known about encryption at rest, from every source.
     pub encryption: Vec<EncryptionEvidence>,
+    /// Kinds the live loader could not list (forbidden, not served), and
+    /// why: checks that conclude from an object's absence skip them.
+    pub unlisted: Vec<Unlisted>,
     /// Where each object was read from (offline only).
     pub sources: HashMap<ObjectRef, Location>,
     /// Documents skipped because their kind is not audited.
@@ -344,9 +355,10 @@ pub enum EvidenceSource {
     Manifest { object: ObjectRef },
     /// kube-apiserver's command line (its static Pod manifest).
     ApiserverFlags { object: ObjectRef },
-    // Later, from a live cluster: `ApiserverMetrics` (the
-    // apiserver_storage_transformation_operations_total counters by
-    // transformer) and `Etcd` (the prefix of a Secret's stored bytes).
+    /// The API server's `/metrics` (live).
+    ApiserverMetrics { server: String },
+    /// etcd's key space under `/registry/secrets/` (live, `--etcd-endpoint`).
+    Etcd { endpoint: String },
 }
 
 impl EvidenceSource {
@@ -356,6 +368,8 @@ impl EvidenceSource {
             EvidenceSource::ConfigFile { path } => format!("--encryption-config `{path}`"),
             EvidenceSource::Manifest { object } => format!("manifest {object}"),
             EvidenceSource::ApiserverFlags { object } => format!("kube-apiserver flags ({object})"),
+            EvidenceSource::ApiserverMetrics { server } => format!("apiserver metrics ({server})"),
+            EvidenceSource::Etcd { endpoint } => format!("etcd ({endpoint})"),
         }
     }
 
@@ -364,7 +378,9 @@ impl EvidenceSource {
             EvidenceSource::Manifest { object } | EvidenceSource::ApiserverFlags { object } => {
                 Some(object)
             }
-            EvidenceSource::ConfigFile { .. } => None,
+            EvidenceSource::ConfigFile { .. }
+            | EvidenceSource::ApiserverMetrics { .. }
+            | EvidenceSource::Etcd { .. } => None,
         }
     }
 }
@@ -376,8 +392,21 @@ pub enum Confidence {
     Low,
     /// A file the user says is the one in use.
     Medium,
-    /// The apiserver's own flags (later: its metrics, or etcd's content).
+    /// The apiserver's own flags, or its metrics about what it wrote.
     High,
+    /// What etcd holds: how each Secret is actually stored.
+    Definitive,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+            Confidence::Definitive => "definitive",
+        }
+    }
 }
 
 /// What a piece of evidence says.
@@ -388,6 +417,80 @@ pub enum Observation {
     /// kube-apiserver's `--encryption-provider-config`: the path, or `None`
     /// when the flag is absent.
     ProviderConfigFlag(Option<String>),
+    /// The apiserver's storage transformation counters for `secrets`.
+    Transforms(StorageTransforms),
+    /// How the Secrets in etcd are stored.
+    Stored(StoredSecrets),
+    /// A source that was asked but could not answer (forbidden, down).
+    Unavailable(String),
+}
+
+/// How stored bytes are encoded, from a transformer prefix (`""` or
+/// `identity` for plaintext, `k8s:enc:<provider>:<version>:[key:]`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum StoredFormat {
+    Plaintext,
+    Encrypted {
+        /// `aescbc`, `aesgcm`, `secretbox`, `kms`, ...
+        provider: String,
+        /// `v1`, `v2`.
+        version: String,
+    },
+}
+
+/// The prefix every encrypted value starts with.
+pub const ENCRYPTED_PREFIX: &str = "k8s:enc:";
+
+impl StoredFormat {
+    /// From a metrics `transformer_prefix` or the first bytes of a stored
+    /// value. Anything without `k8s:enc:` is plaintext.
+    pub fn from_prefix(prefix: &[u8]) -> Self {
+        let Some(rest) = prefix.strip_prefix(ENCRYPTED_PREFIX.as_bytes()) else {
+            return StoredFormat::Plaintext;
+        };
+        let mut parts = rest.splitn(3, |&b| b == b':');
+        let mut part = || {
+            parts
+                .next()
+                .map(|p| String::from_utf8_lossy(p).into_owned())
+                .unwrap_or_default()
+        };
+        StoredFormat::Encrypted {
+            provider: part(),
+            version: part(),
+        }
+    }
+
+    /// `plaintext`, `secretbox v1`, `kms v2`.
+    pub fn describe(&self) -> String {
+        match self {
+            StoredFormat::Plaintext => "plaintext".into(),
+            StoredFormat::Encrypted { provider, version } => format!("{provider} {version}"),
+        }
+    }
+}
+
+/// `apiserver_storage_transformation_operations_total{resource="secrets"}`,
+/// summed by direction and format. Counters run since the apiserver started.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StorageTransforms {
+    /// Writes: how the apiserver encodes Secrets it stores.
+    pub to_storage: Vec<(StoredFormat, u64)>,
+    /// Reads: how the Secrets it read were stored.
+    pub from_storage: Vec<(StoredFormat, u64)>,
+    /// Whether the audit read a Secret from storage before scraping, so that
+    /// an encrypting transformer would have shown up.
+    pub probed: bool,
+}
+
+/// What etcd holds under `/registry/secrets/`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StoredSecrets {
+    pub total: usize,
+    /// Secrets stored without the `k8s:enc:` prefix, `namespace/name`.
+    pub plaintext: Vec<String>,
+    /// Counts of encrypted Secrets by format.
+    pub encrypted: Vec<(StoredFormat, usize)>,
 }
 
 /// An `apiserver.config.k8s.io/v1` EncryptionConfiguration without its keys.

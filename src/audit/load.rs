@@ -379,22 +379,7 @@ fn add_document(inventory: &mut Inventory, mut doc: Value, ctx: &Doc) -> Result<
         }
         ("", "Pod") => {
             let pod: core::Pod = typed(inventory, doc, ctx, &api_version, true)?;
-            if let Some(flags) = apiserver_flags(&pod) {
-                inventory.encryption.push(EncryptionEvidence {
-                    source: EvidenceSource::ApiserverFlags {
-                        object: flags.object.clone(),
-                    },
-                    confidence: Confidence::High,
-                    observation: Observation::ProviderConfigFlag(
-                        flags
-                            .get("encryption-provider-config")
-                            .filter(|p| !p.is_empty())
-                            .map(str::to_string),
-                    ),
-                });
-                inventory.apiserver = Some(flags);
-            }
-            inventory.pods.insert(pod);
+            add_pod(inventory, pod);
         }
         ("", "ReplicationController") => {
             let o = typed(inventory, doc, ctx, &api_version, true)?;
@@ -473,6 +458,27 @@ fn add_document(inventory: &mut Inventory, mut doc: Value, ctx: &Doc) -> Result<
         }
     }
     Ok(())
+}
+
+/// Insert a Pod; kube-apiserver's static (or mirror) Pod in kube-system
+/// also gives its flags as encryption evidence. Shared with the live loader.
+pub(crate) fn add_pod(inventory: &mut Inventory, pod: k8s_openapi::api::core::v1::Pod) {
+    if let Some(flags) = apiserver_flags(&pod) {
+        inventory.encryption.push(EncryptionEvidence {
+            source: EvidenceSource::ApiserverFlags {
+                object: flags.object.clone(),
+            },
+            confidence: Confidence::High,
+            observation: Observation::ProviderConfigFlag(
+                flags
+                    .get("encryption-provider-config")
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_string),
+            ),
+        });
+        inventory.apiserver = Some(flags);
+    }
+    inventory.pods.insert(pod);
 }
 
 fn file_name(origin: &str) -> String {

@@ -11,14 +11,13 @@
 //! Secret values never reach a finding: loaders blank them before the
 //! inventory sees them.
 //!
-//! Live mode (not in this build) plugs in as a second loader: list the
-//! kinds [`Inventory`] holds from the API server, pass every Secret through
-//! [`inventory::sanitize_secret`] as it arrives, treat the kube-apiserver
+//! Live mode is a second loader, [`live`]: it lists the kinds
+//! [`Inventory`] holds from the API server, passes every Secret through
+//! [`inventory::sanitize_secret`] as it arrives, treats the kube-apiserver
 //! mirror Pod in kube-system as the offline loader treats its static Pod
-//! manifest, and push [`inventory::EncryptionEvidence`] from new sources
-//! (apiserver metrics, etcd) next to the existing ones. Stored aggregated
-//! ClusterRoles already hold the controller's union, which
-//! [`rbac::Aggregation::Controller`] recomputes identically.
+//! manifest, and adds [`inventory::EncryptionEvidence`] from the
+//! apiserver's storage metrics and, when asked, etcd. It evaluates RBAC on
+//! the rules as stored ([`live::live_rbac_options`]), as the authorizer does.
 
 pub mod bootstrap;
 pub mod catalogue;
@@ -26,6 +25,7 @@ pub mod checks;
 pub mod finding;
 pub mod ignore;
 pub mod inventory;
+pub mod live;
 pub mod load;
 pub mod rbac;
 pub mod report;
@@ -38,6 +38,8 @@ pub use report::Report;
 #[derive(Clone, Debug)]
 pub struct Options {
     pub checks: checks::Options,
+    /// How RBAC is evaluated (live audits use the stored rules).
+    pub rbac: rbac::Options,
     /// Findings at or above this fail the run.
     pub fail_on: Severity,
     pub ignore: Option<ignore::IgnoreFile>,
@@ -50,6 +52,7 @@ impl Options {
     pub fn now() -> Self {
         Options {
             checks: checks::Options::now(),
+            rbac: rbac::Options::default(),
             fail_on: Severity::High,
             ignore: None,
             today: ignore::Date::today(),
@@ -59,7 +62,7 @@ impl Options {
 
 /// Run every check over `inventory` and apply the ignore file.
 pub fn audit(inventory: &Inventory, options: &Options) -> Report {
-    let rbac = rbac::Rbac::new(inventory);
+    let rbac = rbac::Rbac::with_options(inventory, options.rbac);
     let mut findings = checks::run(inventory, &rbac, &options.checks);
     let suppressed = options
         .ignore

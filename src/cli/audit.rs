@@ -5,6 +5,9 @@ use std::path::PathBuf;
 
 const AFTER_HELP: &str = "\
 Examples:
+  kvault audit                        # live: the cluster of the current kubeconfig context
+  kvault audit --context prod --etcd-endpoint https://10.0.0.5:2379 \
+    --etcd-ca ca.crt --etcd-cert client.crt --etcd-key client.key
   kvault audit --manifests examples/manifests
   KINDS=secrets,sa,cm,pods,deploy,sts,ds,rs,jobs,cronjobs,ing
   KINDS=$KINDS,roles,rolebindings,clusterroles,clusterrolebindings
@@ -14,8 +17,9 @@ Examples:
   kvault audit --manifests k8s/ --who-can-read shop
 
 Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 error.
-Finding ids: KV-ENC-001..009 (encryption at rest), KV-RBAC-001..009 (RBAC),
-KV-WL-001..009 (workloads, unused/stale Secrets), KV-IGN-001 (expired ignore entry).
+Finding ids: KV-ENC-001..010 (encryption at rest), KV-RBAC-001..009 (RBAC),
+KV-WL-001..009 (workloads, unused/stale Secrets), KV-AUD-001 (live: a kind could
+not be listed), KV-IGN-001 (expired ignore entry).
 The JSON and SARIF outputs name each id's severity, title and fix.";
 
 #[derive(Debug, Args)]

@@ -1,38 +1,45 @@
-//! `kvault audit`: load the inventory, run the audit, print the report,
-//! exit 1 when findings reach `--fail-on`.
+//! `kvault audit`: load the inventory (from manifests, or live from the
+//! cluster of the kubeconfig), run the audit, print the report, exit 1 when
+//! findings reach `--fail-on`.
 
-use crate::audit::{self, checks, ignore::IgnoreFile, load, report};
+use crate::audit::{self, checks, ignore::IgnoreFile, live, load, report, Inventory};
 use crate::cli::audit::{AuditArgs, AuditFormat};
 use crate::cli::GlobalArgs;
 use crate::exit::{Code, Failure, Result};
 use crate::output;
 
 pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<i32> {
-    if args.manifests.is_empty() {
+    let is_live = args.manifests.is_empty();
+    if !is_live && args.etcd_endpoint.is_some() {
         return Err(Failure::error(
-            "auditing a live cluster needs the Kubernetes backend, which is not in this build yet: audit exported manifests with --manifests DIR|FILE|-",
+            "--etcd-endpoint reads a live cluster's etcd and cannot be combined with --manifests",
         ));
     }
-    if args.etcd_endpoint.is_some() {
-        return Err(Failure::error(
-            "--etcd-endpoint needs the live mode, which is not in this build yet",
-        ));
-    }
-    let mut inventory = load::load(&args.manifests, &mut std::io::stdin().lock())
-        .map_err(|e| Failure::error(e.to_string()))?;
+    let mut inventory = if is_live {
+        live_inventory(global, &args).await?
+    } else {
+        load::load(&args.manifests, &mut std::io::stdin().lock())
+            .map_err(|e| Failure::error(e.to_string()))?
+    };
     if let Some(path) = &args.encryption_config {
         load::load_encryption_config(&mut inventory, path)
             .map_err(|e| Failure::error(e.to_string()))?;
     }
+    let rbac_options = if is_live {
+        live::live_rbac_options()
+    } else {
+        audit::rbac::Options::default()
+    };
     tracing::info!(
         objects = inventory.object_count(),
         skipped = inventory.skipped,
-        "manifests loaded"
+        unlisted = inventory.unlisted.len(),
+        "inventory loaded"
     );
 
     if let Some(namespace) = &args.who_can_read {
         let namespace = Some(namespace.as_str()).filter(|ns| !ns.is_empty());
-        let rbac = audit::rbac::Rbac::new(&inventory);
+        let rbac = audit::rbac::Rbac::with_options(&inventory, rbac_options);
         let rows = checks::rbac::who_can_read(&rbac, namespace);
         match args.output {
             AuditFormat::Table => {
@@ -67,6 +74,7 @@ pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<i32> {
     let options = audit::Options {
         fail_on: args.fail_on.into(),
         ignore,
+        rbac: rbac_options,
         ..audit::Options::now()
     };
     let report = audit::audit(&inventory, &options);
@@ -91,4 +99,35 @@ pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<i32> {
     std::mem::forget(report);
     std::mem::forget(inventory);
     Ok(code)
+}
+
+/// The inventory of the cluster of the kubeconfig (or in-cluster config),
+/// `--context` of `audit` or the global one choosing the context.
+async fn live_inventory(global: &GlobalArgs, args: &AuditArgs) -> Result<Inventory> {
+    let mut kube = super::store_config(global).kube;
+    if let Some(context) = &args.context {
+        kube.context = Some(context.clone());
+    }
+    let config = kube.config().await?;
+    let server = config
+        .cluster_url
+        .to_string()
+        .trim_end_matches('/')
+        .to_string();
+    let client = kube::Client::try_from(config)
+        .map_err(|e| Failure::error(format!("cannot set up a client for {server}: {e}")))?;
+    let etcd = args.etcd_endpoint.as_ref().map(|url| live::etcd::Endpoint {
+        url: url.clone(),
+        ca: args.etcd_ca.clone(),
+        cert: args.etcd_cert.clone(),
+        key: args.etcd_key.clone(),
+    });
+    let target = live::Target {
+        client: &client,
+        server: &server,
+        etcd: etcd.as_ref(),
+    };
+    live::load(&target)
+        .await
+        .map_err(|e| Failure::error(e.to_string()))
 }

@@ -43,6 +43,19 @@ impl KubeConfig {
 
     /// A client for the configured cluster.
     pub async fn client(&self) -> Result<(Client, String), StoreError> {
+        let config = self.config().await?;
+        let default_ns = self
+            .namespace
+            .clone()
+            .unwrap_or_else(|| config.default_namespace.clone());
+        let url = config.cluster_url.to_string();
+        let client = Client::try_from(config)
+            .map_err(|e| StoreError::Config(format!("cannot set up a client for {url}: {e}")))?;
+        Ok((client, default_ns))
+    }
+
+    /// The client configuration: kubeconfig file, context, or in-cluster.
+    pub async fn config(&self) -> Result<Config, StoreError> {
         let options = KubeConfigOptions {
             context: self.context.clone(),
             ..Default::default()
@@ -66,14 +79,7 @@ impl KubeConfig {
                 Err(e) => return Err(StoreError::Config(format!("kubeconfig: {e}"))),
             },
         };
-        let default_ns = self
-            .namespace
-            .clone()
-            .unwrap_or_else(|| config.default_namespace.clone());
-        let url = config.cluster_url.to_string();
-        let client = Client::try_from(config)
-            .map_err(|e| StoreError::Config(format!("cannot set up a client for {url}: {e}")))?;
-        Ok((client, default_ns))
+        Ok(config)
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod harness;
 
+mod audit_live;
 mod bad_input;
 mod canary;
 mod exec;

@@ -5,26 +5,58 @@
 //! nothing is encrypted, whatever configuration file lies around. Otherwise
 //! the configurations of the highest confidence are checked: the entry that
 //! covers `secrets` and its first provider (the one that encrypts writes).
+//!
+//! Observations of a live cluster (metrics, etcd) are checked by
+//! [`super::storage`]; findings of the same id from both are merged into
+//! one whose evidence lists every source.
 
+use super::storage;
 use crate::audit::finding::Finding;
 use crate::audit::inventory::{
-    EncryptionConfig, EncryptionEvidence, Inventory, Observation, Provider,
+    EncryptionConfig, EncryptionEvidence, EvidenceSource, Inventory, Observation, Provider,
 };
 
 pub fn check(inventory: &Inventory) -> Vec<Finding> {
+    let observed = storage::check(&inventory.encryption);
+    let mut findings = configured(inventory, &observed);
+    findings.extend(observed.findings);
+    merge_by_id(findings)
+}
+
+/// One finding per id: evidence joined, objects united, the first title.
+fn merge_by_id(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut merged: Vec<Finding> = Vec::new();
+    for f in findings {
+        match merged.iter_mut().find(|m| m.id == f.id) {
+            Some(m) => {
+                m.evidence = format!("{}; {}", m.evidence, f.evidence);
+                for o in f.objects {
+                    if !m.objects.contains(&o) {
+                        m.objects.push(o);
+                    }
+                }
+            }
+            None => merged.push(f),
+        }
+    }
+    merged
+}
+
+/// The checks on configuration evidence: files, manifests, apiserver flags.
+fn configured(inventory: &Inventory, observed: &storage::Observed) -> Vec<Finding> {
     let evidence = &inventory.encryption;
     let configs: Vec<(&EncryptionEvidence, &EncryptionConfig)> = evidence
         .iter()
         .filter_map(|e| match &e.observation {
             Observation::Config(c) => Some((e, c)),
-            Observation::ProviderConfigFlag(_) => None,
+            _ => None,
         })
         .collect();
     let flags: Vec<(&EncryptionEvidence, Option<&str>)> = evidence
         .iter()
         .filter_map(|e| match &e.observation {
             Observation::ProviderConfigFlag(path) => Some((e, path.as_deref())),
-            Observation::Config(_) => None,
+            _ => None,
         })
         .collect();
 
@@ -55,11 +87,27 @@ pub fn check(inventory: &Inventory) -> Vec<Finding> {
                 ),
             )
             .objects(e.source.object().cloned())],
-            _ => vec![Finding::new(
-                "KV-ENC-002",
-                "Encryption at rest could not be verified",
-                "no EncryptionConfiguration and no kube-apiserver manifest among the inputs",
-            )],
+            // What was observed stands on its own.
+            _ if observed.verified => Vec::new(),
+            _ => {
+                let live = evidence
+                    .iter()
+                    .any(|e| matches!(e.source, EvidenceSource::ApiserverMetrics { .. }));
+                let mut text = String::from(if live {
+                    "no --encryption-config given and no kube-apiserver Pod in kube-system"
+                } else {
+                    "no EncryptionConfiguration and no kube-apiserver manifest among the inputs"
+                });
+                for why in &observed.unavailable {
+                    text.push_str("; ");
+                    text.push_str(why);
+                }
+                vec![Finding::new(
+                    "KV-ENC-002",
+                    "Encryption at rest could not be verified",
+                    text,
+                )]
+            }
         };
     };
     // What the apiserver says it loads, to go with the configuration.

@@ -3,6 +3,7 @@
 
 pub mod encryption;
 pub mod rbac;
+pub mod storage;
 pub mod workloads;
 
 use super::finding::Finding;
@@ -37,5 +38,96 @@ pub fn run(inventory: &Inventory, rbac: &Rbac, options: &Options) -> Vec<Finding
     let mut findings = encryption::check(inventory);
     findings.extend(rbac::check(inventory, rbac));
     findings.extend(workloads::check(inventory, options));
+    incomplete(inventory, &mut findings);
     findings
+}
+
+/// Findings that conclude from an object's absence, and the kinds whose
+/// listing they need: without the list, absence proves nothing.
+const ABSENCE: &[(&str, &[&str])] = &[
+    ("KV-WL-007", &["Secret"]),
+    (
+        "KV-WL-008",
+        &[
+            "Pod",
+            "Deployment",
+            "StatefulSet",
+            "DaemonSet",
+            "ReplicaSet",
+            "ReplicationController",
+            "Job",
+            "CronJob",
+            "ServiceAccount",
+            "Ingress",
+        ],
+    ),
+    ("KV-RBAC-009", &["Role", "ClusterRole"]),
+];
+
+/// When the live loader could not list some kinds: drop the findings that
+/// would rest on their absence, and say what is missing (one `KV-AUD-001`).
+fn incomplete(inventory: &Inventory, findings: &mut Vec<Finding>) {
+    let unlisted = &inventory.unlisted;
+    if unlisted.is_empty() {
+        return;
+    }
+    let is_unlisted = |kind: &str| unlisted.iter().any(|u| u.kind == kind);
+    let dropped: Vec<&str> = ABSENCE
+        .iter()
+        .filter(|(_, kinds)| kinds.iter().any(|k| is_unlisted(k)))
+        .map(|(id, _)| *id)
+        .collect();
+    findings.retain(|f| !dropped.contains(&f.id));
+    let reasons: Vec<String> = unlisted
+        .iter()
+        .map(|u| format!("{} ({})", u.kind, u.reason))
+        .collect();
+    let mut evidence = format!(
+        "not listed: {}; findings that need these kinds are missing or rest on partial data (lower confidence)",
+        reasons.join(", ")
+    );
+    if !dropped.is_empty() {
+        evidence.push_str(&format!("; {} left out", dropped.join(", ")));
+    }
+    findings.push(Finding::new(
+        "KV-AUD-001",
+        format!(
+            "{} of the audited kinds could not be listed: the audit is incomplete",
+            unlisted.len()
+        ),
+        evidence,
+    ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::inventory::Unlisted;
+
+    #[test]
+    fn an_unlisted_kind_drops_absence_findings_and_says_so() {
+        let mut inventory = Inventory::default();
+        crate::audit::load::add_text(
+            &mut inventory,
+            "t.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: c\n      env: [{name: P, valueFrom: {secretKeyRef: {name: gone, key: k}}}]\n",
+            false,
+        )
+        .unwrap();
+        let ids = |inv: &Inventory| {
+            let rbac = Rbac::new(inv);
+            run(inv, &rbac, &Options::now())
+                .into_iter()
+                .map(|f| f.id)
+                .collect::<Vec<_>>()
+        };
+        assert!(ids(&inventory).contains(&"KV-WL-007"));
+        inventory.unlisted.push(Unlisted {
+            kind: "Secret",
+            reason: "HTTP 403 Forbidden".into(),
+        });
+        let after = ids(&inventory);
+        assert!(!after.contains(&"KV-WL-007"), "{after:?}");
+        assert!(after.contains(&"KV-AUD-001"), "{after:?}");
+    }
 }
