@@ -29,7 +29,7 @@ hyperfine -N --warmup 5 --runs 50 --export-markdown "$work/start.md" \
     -n "kvault exec -- true" "$kvault exec -- true" \
     -n "true (baseline)" "true" >/dev/null
 
-rss() { { /usr/bin/time -f '%M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1; }
+rss() { /usr/bin/time -f '%M' -o "$work/rss" "$@" >/dev/null 2>&1 || true; tail -n 1 "$work/rss"; }
 mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
 {
     echo "# Footprint: cold start, size, memory"
