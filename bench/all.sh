@@ -27,8 +27,13 @@ fi
     for f in exec sync audit audit-live footprint; do
         [ -f "bench/results/$f.md" ] || continue
         echo
-        # Results files start at heading level 1 or 2; nest them under ours.
-        sed -e 's/^## /### /' -e 's/^# /## /' "bench/results/$f.md"
+        # Results files start at heading level 1 or 2; each becomes a level-2
+        # section of this file.
+        if head -n 1 "bench/results/$f.md" | grep -q '^# '; then
+            sed -e 's/^## /### /' -e 's/^# /## /' "bench/results/$f.md"
+        else
+            cat "bench/results/$f.md"
+        fi
     done
 } > BENCHMARKS.md
 echo "wrote BENCHMARKS.md"
