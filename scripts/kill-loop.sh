@@ -96,6 +96,16 @@ def lost(path, expected_current=None):
             problems.append(f"{path} v{v} unreadable")
     return problems
 
+def unconverged():
+    """What a dry-run sync of the whole plan would still do (nothing, once
+    everything converged)."""
+    check = sync("--dry-run")
+    after = json.loads(check.stdout) if check.stdout.strip() else {}
+    left = {k: after.get(k) for k in ("created", "updated", "metadata_updated")}
+    if check.returncode != 0 or any(left.values()) or after.get("rollouts"):
+        return [f"not converged: {left} rollouts {after.get('rollouts')}"]
+    return []
+
 def put(i, value):
     s, _ = vcall("POST", f"/v1/secret/data/kl/s{i:03d}", {"data": {"user": f"u{i}", "pass": value}})
     assert s == 200, s
@@ -153,11 +163,7 @@ for run in range(1, runs + 1):
     if rerun.returncode != 0 or report.get("errors"):
         problems.append(f"rerun exit {rerun.returncode}: {rerun.stderr.strip()[:200]}")
     # 3. ... and converged: nothing left to write or roll out.
-    check = sync("--dry-run")
-    after = json.loads(check.stdout) if check.stdout.strip() else {}
-    left = {k: after.get(k) for k in ("created", "updated", "metadata_updated")}
-    if check.returncode != 0 or any(left.values()) or after.get("rollouts"):
-        problems.append(f"not converged: {left} rollouts {after.get('rollouts')}")
+    problems += unconverged()
     ok = not problems
     failures += not ok
     rows.append(f"| {run} | {delay * 1000:.0f} | {'killed' if alive else 'had finished'} | "
@@ -203,11 +209,7 @@ for run in range(1, runs + 1):
     problems += lost("kl/s000")
     if now < before:
         problems.append(f"version went back from {before} to {now}")
-    check = sync("--dry-run")
-    after = json.loads(check.stdout) if check.stdout.strip() else {}
-    left = {k: after.get(k) for k in ("created", "updated", "metadata_updated")}
-    if check.returncode != 0 or any(left.values()) or after.get("rollouts"):
-        problems.append(f"targets not converged: {left} rollouts {after.get('rollouts')}")
+    problems += unconverged()
     ok = not problems
     rot_failures += not ok
     rot_rows.append(f"| {run} | {delay * 1000:.0f} | {'killed' if alive else 'had finished'} | {outcome} | "

@@ -18,6 +18,8 @@ pub mod output;
 pub mod rotate;
 pub mod store;
 pub mod sync;
+#[cfg(test)]
+mod yaml_noise;
 
 /// `--version`: the crate version and, when built from git, the commit.
 pub const VERSION: &str = concat!(

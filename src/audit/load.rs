@@ -835,37 +835,11 @@ spec:
         "1",
     ];
 
-    /// YAML-shaped noise: real keys, values and structure mixed with
-    /// arbitrary text, so the generator reaches past the first syntax error.
-    fn yamlish() -> impl proptest::strategy::Strategy<Value = String> {
-        use proptest::prelude::*;
-        let token = prop_oneof![
-            Just("\n".to_string()),
-            Just("\n  ".to_string()),
-            Just("\n- ".to_string()),
-            Just("---\n".to_string()),
-            Just(": ".to_string()),
-            Just("{".to_string()),
-            Just("}".to_string()),
-            Just("[".to_string()),
-            Just("]".to_string()),
-            Just(", ".to_string()),
-            Just("&a ".to_string()),
-            Just("*a".to_string()),
-            Just("!!binary ".to_string()),
-            Just("\"".to_string()),
-            Just("|\n  ".to_string()),
-            prop::sample::select(WORDS.to_vec()).prop_map(str::to_string),
-            "\\PC{0,8}",
-        ];
-        prop::collection::vec(token, 0..60).prop_map(|t| t.concat())
-    }
-
     proptest::proptest! {
         /// Whatever the text, loading adds objects or fails with one error
         /// line naming the input, never a panic.
         #[test]
-        fn any_text_loads_or_fails_in_one_line(text in yamlish()) {
+        fn any_text_loads_or_fails_in_one_line(text in crate::yaml_noise::yaml_noise(WORDS)) {
             let mut inv = Inventory::default();
             if let Err(e) = add_text(&mut inv, "fuzz.yaml", &text, false) {
                 let line = e.to_string();

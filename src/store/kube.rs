@@ -117,34 +117,39 @@ impl KubeStore {
     }
 
     fn map_error(&self, e: kube::Error, path: &str) -> StoreError {
-        let store = self.describe();
-        match e {
-            kube::Error::Api(status) => {
-                let detail = format!("HTTP {} {}: {}", status.code, status.reason, status.message);
-                match status.code {
-                    404 => StoreError::NotFound {
-                        store,
-                        path: path.into(),
-                    },
-                    401 | 403 => StoreError::PermissionDenied {
-                        store,
-                        path: path.into(),
-                        detail,
-                    },
-                    409 => StoreError::CasConflict {
-                        store,
-                        path: path.into(),
-                        detail,
-                    },
-                    429 | 500..=599 => StoreError::Unavailable { store, detail },
-                    _ => StoreError::BadInput(format!("{store} refused `{path}`: {detail}")),
-                }
+        api_error(e, self.describe(), path)
+    }
+}
+
+/// A Kubernetes API error as a store error, for `what` (a path or an
+/// object) of `store`; shared with the rollout side of sync.
+pub(crate) fn api_error(e: kube::Error, store: String, what: &str) -> StoreError {
+    match e {
+        kube::Error::Api(status) => {
+            let detail = format!("HTTP {} {}: {}", status.code, status.reason, status.message);
+            match status.code {
+                404 => StoreError::NotFound {
+                    store,
+                    path: what.into(),
+                },
+                401 | 403 => StoreError::PermissionDenied {
+                    store,
+                    path: what.into(),
+                    detail,
+                },
+                409 => StoreError::CasConflict {
+                    store,
+                    path: what.into(),
+                    detail,
+                },
+                429 | 500..=599 => StoreError::Unavailable { store, detail },
+                _ => StoreError::BadInput(format!("{store} refused `{what}`: {detail}")),
             }
-            other => StoreError::Unavailable {
-                store,
-                detail: format!("cannot reach the API server: {other}"),
-            },
         }
+        other => StoreError::Unavailable {
+            store,
+            detail: format!("cannot reach the API server: {other}"),
+        },
     }
 }
 

@@ -161,34 +161,7 @@ pub fn secrets_used(spec: &PodSpec) -> BTreeSet<String> {
 }
 
 fn map_error(e: kube::Error, what: &str) -> StoreError {
-    let store = "kubernetes".to_string();
-    match e {
-        kube::Error::Api(status) => {
-            let detail = format!("HTTP {} {}: {}", status.code, status.reason, status.message);
-            match status.code {
-                404 => StoreError::NotFound {
-                    store,
-                    path: what.into(),
-                },
-                401 | 403 => StoreError::PermissionDenied {
-                    store,
-                    path: what.into(),
-                    detail,
-                },
-                409 => StoreError::CasConflict {
-                    store,
-                    path: what.into(),
-                    detail,
-                },
-                429 | 500..=599 => StoreError::Unavailable { store, detail },
-                _ => StoreError::BadInput(format!("{store} refused `{what}`: {detail}")),
-            }
-        }
-        other => StoreError::Unavailable {
-            store,
-            detail: format!("cannot reach the API server: {other}"),
-        },
-    }
+    crate::store::kube::api_error(e, "kubernetes".to_string(), what)
 }
 
 #[async_trait]

@@ -469,37 +469,11 @@ secrets:
         "~",
     ];
 
-    /// YAML-shaped noise: real keys, values and structure mixed with
-    /// arbitrary text, so the generator reaches past the first syntax error.
-    fn yamlish() -> impl proptest::strategy::Strategy<Value = String> {
-        use proptest::prelude::*;
-        let token = prop_oneof![
-            Just("\n".to_string()),
-            Just("\n  ".to_string()),
-            Just("\n- ".to_string()),
-            Just("---\n".to_string()),
-            Just(": ".to_string()),
-            Just("{".to_string()),
-            Just("}".to_string()),
-            Just("[".to_string()),
-            Just("]".to_string()),
-            Just(", ".to_string()),
-            Just("&a ".to_string()),
-            Just("*a".to_string()),
-            Just("!!binary ".to_string()),
-            Just("\"".to_string()),
-            Just("|\n  ".to_string()),
-            prop::sample::select(WORDS.to_vec()).prop_map(str::to_string),
-            "\\PC{0,8}",
-        ];
-        prop::collection::vec(token, 0..60).prop_map(|t| t.concat())
-    }
-
     proptest::proptest! {
         /// Whatever the text, parsing ends in a plan or one error line
         /// naming the file, never a panic.
         #[test]
-        fn any_text_parses_or_fails_in_one_line(text in yamlish()) {
+        fn any_text_parses_or_fails_in_one_line(text in crate::yaml_noise::yaml_noise(WORDS)) {
             if let Err(e) = parse("plan.yaml", &text) {
                 let line = e.to_string();
                 proptest::prop_assert!(line.starts_with("sync plan `plan.yaml`"), "{}", line);
