@@ -15,7 +15,7 @@ use super::hash::data_hash;
 use super::plan::{Part, Plan, Target};
 use super::report::{self, Report, TargetOutcome};
 use super::rollout::{plan_rollouts, Cluster, Link, Workload, WorkloadState};
-use super::SYNCED_AT;
+use super::{SOURCE_VERSION, SYNCED_AT};
 use crate::store::history::now_rfc3339;
 use crate::store::{Cas, Reference, Scheme, Secret, SecretData, Stores};
 use futures::stream::{self, StreamExt};
@@ -124,6 +124,8 @@ impl TargetOutcome {
             action: Action::Failed,
             diff: KeyDiff::default(),
             error: None,
+            source_version: None,
+            synced_version: None,
             data_hash: None,
             drift: false,
         }
@@ -248,6 +250,10 @@ async fn sync_one(
         keeps_metadata,
         options.overwrite_drift,
     );
+    outcome.source_version = Some(desired.source_version.clone());
+    outcome.synced_version = current
+        .as_ref()
+        .and_then(|c| c.metadata.get(SOURCE_VERSION).cloned());
     outcome.action = decision.action;
     outcome.diff = decision.diff;
     outcome.drift = decision.drift;

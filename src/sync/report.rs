@@ -56,6 +56,13 @@ pub struct TargetOutcome {
     pub diff: KeyDiff,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The version(s) of the source(s) read in this run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_version: Option<String>,
+    /// The source version(s) the target was last synced from, as its
+    /// provenance records them: "cluster has v7, store has v9".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub synced_version: Option<String>,
     /// The data hash the target holds after the run (for rollouts).
     #[serde(skip)]
     pub data_hash: Option<String>,
@@ -130,7 +137,12 @@ impl Report {
                 let note = match (&t.error, drift) {
                     (Some(e), _) => e.clone(),
                     (None, true) => "drift: changed by hand since the last sync".into(),
-                    (None, false) => String::new(),
+                    (None, false) => match (&t.synced_version, &t.source_version) {
+                        (Some(had), Some(has)) if had != has => {
+                            format!("target has v{had}, source has v{has}")
+                        }
+                        _ => String::new(),
+                    },
                 };
                 vec![t.target.clone(), action, t.diff.short(), note]
             })

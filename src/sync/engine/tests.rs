@@ -331,6 +331,12 @@ async fn a_dry_run_writes_nothing_and_names_keys() {
     );
     let json = serde_json::to_string(&report).unwrap();
     assert!(json.contains("\"host\"") && !json.contains("app2"));
+    // "cluster has v1, store has v2", in the table and the JSON.
+    assert_eq!(
+        (db.synced_version.as_deref(), db.source_version.as_deref()),
+        (Some("1"), Some("2"))
+    );
+    assert_eq!(report.rows()[0][3], "target has v1, source has v2");
 }
 
 #[tokio::test]
