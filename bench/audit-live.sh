@@ -16,15 +16,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-bench/results/audit-live.md}
 mkdir -p "$(dirname "$out")"
-command -v hyperfine >/dev/null || { echo "hyperfine is needed" >&2; exit 1; }
 command -v kubectl >/dev/null || { echo "kubectl is needed" >&2; exit 1; }
-# KVAULT=path/to/kvault skips the release build (which a worktree always redoes).
-if [ -n "${KVAULT:-}" ]; then
-    kvault=$KVAULT
-else
-    CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-1} cargo build --release --locked -q
-    kvault=$PWD/target/release/kvault
-fi
+# KVAULT=path/to/kvault skips the release build.
+# shellcheck source=bench/common.sh
+. bench/common.sh
 
 work=$(mktemp -d)
 cleanup() {

@@ -14,9 +14,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-bench/results/audit.md}
 mkdir -p "$(dirname "$out")"
-command -v hyperfine >/dev/null || { apt-get install -y hyperfine >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y hyperfine >/dev/null; }; }
-cargo build --release --locked -q
-kvault=$PWD/target/release/kvault
+# shellcheck source=bench/common.sh
+. bench/common.sh
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -19,10 +19,9 @@ cd "$(dirname "$0")/.."
 out=${1:-bench/results/exec.md}
 mkdir -p "$(dirname "$out")"
 
-command -v hyperfine >/dev/null || { apt-get install -y hyperfine >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y hyperfine >/dev/null; }; }
 eval "$(KVAULT_SKIP_KUBE=1 scripts/install-test-deps.sh | sed 's/^/export /')"
-cargo build --release --locked -q
-kvault=$PWD/target/release/kvault
+# shellcheck source=bench/common.sh
+. bench/common.sh
 
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

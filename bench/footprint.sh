@@ -13,10 +13,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-bench/results/footprint.md}
 mkdir -p "$(dirname "$out")"
-command -v hyperfine >/dev/null || { apt-get install -y hyperfine >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y hyperfine >/dev/null; }; }
 eval "$(scripts/install-test-deps.sh 2>/dev/null | sed 's/^/export /')"
-cargo build --release --locked -q
-kvault=$PWD/target/release/kvault
+# shellcheck source=bench/common.sh
+. bench/common.sh
 bao=$KVAULT_TEST_BAO
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
