@@ -162,7 +162,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__audit)
-            opts="-o -v -q -h -V --manifests --context --encryption-config --etcd-endpoint --etcd-ca --etcd-cert --etcd-key --output --fail-on --ignore --who-can-read --verbose --quiet --vault-addr --vault-namespace --kubeconfig --local-store --help --version"
+            opts="-o -v -q -h -V --manifests --context --encryption-config --etcd-endpoint --etcd-ca --etcd-cert --etcd-key --etcd-prefix --output --fail-on --ignore --who-can-read --verbose --quiet --vault-addr --vault-namespace --kubeconfig --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -193,6 +193,10 @@ _kvault() {
                     return 0
                     ;;
                 --etcd-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1078,7 +1082,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__sync)
-            opts="-f -o -v -q -h -V --file --watch --jitter --dry-run --prune --no-overwrite-drift --concurrency --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --local-store --help --version"
+            opts="-f -o -v -q -h -V --file --watch --jitter --dry-run --prune --no-overwrite-drift --concurrency --rate-limit --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1101,6 +1105,10 @@ _kvault() {
                     return 0
                     ;;
                 --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rate-limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -116,6 +116,7 @@ complete -c kvault -n "__fish_kvault_using_subcommand audit" -l etcd-endpoint -d
 complete -c kvault -n "__fish_kvault_using_subcommand audit" -l etcd-ca -d 'CA certificate for --etcd-endpoint' -r -F
 complete -c kvault -n "__fish_kvault_using_subcommand audit" -l etcd-cert -d 'Client certificate for --etcd-endpoint' -r -F
 complete -c kvault -n "__fish_kvault_using_subcommand audit" -l etcd-key -d 'Client key for --etcd-endpoint' -r -F
+complete -c kvault -n "__fish_kvault_using_subcommand audit" -l etcd-prefix -d 'kube-apiserver\'s --etcd-prefix: Secrets are read under PREFIX/secrets/' -r
 complete -c kvault -n "__fish_kvault_using_subcommand audit" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
 sarif\t'SARIF 2.1.0, for code scanning'"
@@ -199,6 +200,7 @@ complete -c kvault -n "__fish_kvault_using_subcommand sync" -s f -l file -d 'The
 complete -c kvault -n "__fish_kvault_using_subcommand sync" -l watch -d 'Keep running: sync again this often (e.g. 30s, 5m), until SIGINT/SIGTERM' -r
 complete -c kvault -n "__fish_kvault_using_subcommand sync" -l jitter -d 'Vary each --watch interval randomly by up to this percentage' -r
 complete -c kvault -n "__fish_kvault_using_subcommand sync" -l concurrency -d 'Targets worked on at once' -r
+complete -c kvault -n "__fish_kvault_using_subcommand sync" -l rate-limit -d 'At most N store operations a second: `N` for every store, `vault=N`, `k8s=N` or `local=N` for one (repeat the flag for several)' -r
 complete -c kvault -n "__fish_kvault_using_subcommand sync" -s o -l output -d 'Output format of the summary' -r -f -a "table\t'Changed targets as a table on stdout, a summary line on stderr'
 json\t'One JSON object (per run; with --watch one line per run)'"
 complete -c kvault -n "__fish_kvault_using_subcommand sync" -l vault-addr -d 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]' -r
@@ -227,7 +229,7 @@ complete -c kvault -n "__fish_kvault_using_subcommand rotate" -l local-store -d 
 complete -c kvault -n "__fish_kvault_using_subcommand rotate" -l rollout -d 'Let the sync roll out the workloads the plan names for those entries'
 complete -c kvault -n "__fish_kvault_using_subcommand rotate" -l dry-run -d 'Say what would happen and write nothing'
 complete -c kvault -n "__fish_kvault_using_subcommand rotate" -s y -l yes -d 'Do not ask for confirmation on a terminal'
-complete -c kvault -n "__fish_kvault_using_subcommand rotate" -l resume -d 'Finish, or roll back, a rotation that was interrupted (pass the same --plan)'
+complete -c kvault -n "__fish_kvault_using_subcommand rotate" -l resume -d 'Finish, or roll back, a rotation that was interrupted (with the --plan it started with)'
 complete -c kvault -n "__fish_kvault_using_subcommand rotate" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
 complete -c kvault -n "__fish_kvault_using_subcommand rotate" -s q -l quiet -d 'Print only data and errors'
 complete -c kvault -n "__fish_kvault_using_subcommand rotate" -s h -l help -d 'Print help (see more with \'--help\')'

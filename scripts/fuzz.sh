@@ -21,6 +21,9 @@
 #   KVAULT_FUZZ_TARGETS     space-separated subset of targets (default: all)
 #   KVAULT_FUZZ_MAX_LEN     libFuzzer -max_len (default: 4096)
 #   KVAULT_FUZZ_TIMEOUT     seconds one input may take (default: 10)
+#   KVAULT_FUZZ_REPORT      also write the results as a Markdown table to this
+#                           file (e.g. reliability/fuzz.md, which
+#                           scripts/reliability-report.sh quotes)
 #   KVAULT_FUZZ_FLAGS       extra `cargo fuzz build/run` flags, e.g.
 #                           "--codegen-units 16" (faster build, slower runs)
 #                           or "--sanitizer none" (kvault has no unsafe code)
@@ -65,6 +68,7 @@ stat() {
 
 failed=()
 summary=()
+rows=()
 for target in "${targets[@]}"; do
     echo "== $target: ${seconds} s"
     corpus_dirs=("$scratch/$target")
@@ -99,10 +103,28 @@ for target in "${targets[@]}"; do
         "$target" "$result" "${execs:-?}" "${rate:-?}" "${added:-?}")
     echo "$line"
     summary+=("$line")
+    rows+=("| \`$target\` | $result | ${execs:-?} | ${rate:-?} | ${added:-?} |")
 done
 
 echo "== summary (${seconds} s per target)"
 printf '%s\n' "${summary[@]}"
+if [ -n "${KVAULT_FUZZ_REPORT:-}" ]; then
+    report=$KVAULT_FUZZ_REPORT
+    case $report in /*) ;; *) report=$OLDPWD/$report ;; esac
+    {
+        echo "## Fuzzing (\`scripts/fuzz.sh $seconds\`)"
+        echo
+        echo "Run $(date -u +%FT%RZ) on $(nproc) cores; $(cargo "+$toolchain" --version); $(cargo "+$toolchain" fuzz --version);"
+        echo "flags: \`${KVAULT_FUZZ_FLAGS:-(none)}\`, -max_len=$max_len, -timeout=$timeout, ${seconds} s per target, seeded"
+        echo "from fuzz/corpus and fuzz/regressions with the dictionaries in fuzz/dicts. Bugs found"
+        echo "by earlier runs and their fixes are listed in fuzz/README.md."
+        echo
+        echo "| target | result | executions | exec/s | new units |"
+        echo "|---|---|---:|---:|---:|"
+        printf '%s\n' "${rows[@]}"
+    } >"$report"
+    echo "wrote $report"
+fi
 if [ "${#failed[@]}" -gt 0 ]; then
     echo "fuzz.sh: crashes in: ${failed[*]} (inputs under fuzz/artifacts/)" >&2
     exit 1

@@ -5,6 +5,7 @@
 #
 # Usage:
 #   scripts/kube-test-cluster.sh start DIR [--encryption none|identity|aescbc|secretbox|identity-then-secretbox]
+#                                          [--etcd-prefix PREFIX]   (default /registry)
 #   scripts/kube-test-cluster.sh stop DIR
 #   scripts/kube-test-cluster.sh status DIR      # exit 0 if both processes run
 #
@@ -18,6 +19,7 @@
 #   DIR/env                  shell-sourceable KEY=VALUE lines (values unquoted):
 #     KVAULT_TEST_KUBE_SERVER=https://127.0.0.1:<port>
 #     KVAULT_TEST_ETCD_ENDPOINT=http://127.0.0.1:<port>
+#     KVAULT_TEST_ETCD_PREFIX=<the apiserver's --etcd-prefix>
 #     KVAULT_TEST_KUBE_CA=DIR/pki/ca.crt
 #     KVAULT_TEST_KUBE_DIR=DIR
 #     KVAULT_TEST_KUBE_ENCRYPTION=<variant>
@@ -63,6 +65,8 @@ set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 USERS=(admin alice bob carol)
+# The apiserver's --etcd-prefix (start --etcd-prefix changes it).
+ETCD_PREFIX=/registry
 
 log() { printf '[kube-test-cluster] %s\n' "$*" >&2; }
 die() { printf '[kube-test-cluster] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -369,7 +373,7 @@ start_apiserver() {
       --secure-port="$APISERVER_PORT" \
       --endpoint-reconciler-type=none \
       --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
-      --etcd-prefix=/registry \
+      --etcd-prefix="$ETCD_PREFIX" \
       --service-cluster-ip-range=10.0.0.0/24 \
       --service-account-issuer=https://kubernetes.default.svc.cluster.local \
       --service-account-key-file="$dir/pki/sa.pub" \
@@ -437,6 +441,7 @@ write_env() {
   {
     echo "KVAULT_TEST_KUBE_SERVER=https://127.0.0.1:$APISERVER_PORT"
     echo "KVAULT_TEST_ETCD_ENDPOINT=http://127.0.0.1:$ETCD_PORT"
+    echo "KVAULT_TEST_ETCD_PREFIX=$ETCD_PREFIX"
     echo "KVAULT_TEST_KUBE_CA=$dir/pki/ca.crt"
     echo "KVAULT_TEST_KUBE_DIR=$dir"
     echo "KVAULT_TEST_KUBE_ENCRYPTION=$encryption"
@@ -462,6 +467,8 @@ cmd_start() {
     case "$1" in
       --encryption) [[ $# -ge 2 ]] || usage; encryption="$2"; shift 2 ;;
       --encryption=*) encryption="${1#--encryption=}"; shift ;;
+      --etcd-prefix) [[ $# -ge 2 ]] || usage; ETCD_PREFIX="$2"; shift 2 ;;
+      --etcd-prefix=*) ETCD_PREFIX="${1#--etcd-prefix=}"; shift ;;
       -h | --help) usage ;;
       -*) die "unknown option '$1'" ;;
       *) [[ -z "$dir" ]] || usage; dir="$1"; shift ;;
@@ -472,6 +479,7 @@ cmd_start() {
     none | identity | aescbc | secretbox | identity-then-secretbox) ;;
     *) die "--encryption must be none|identity|aescbc|secretbox|identity-then-secretbox, not '$encryption'" ;;
   esac
+  [[ "$ETCD_PREFIX" =~ ^/[A-Za-z0-9._/-]*$ ]] || die "--etcd-prefix must be an absolute key path like /registry, not '$ETCD_PREFIX'"
   command -v curl >/dev/null || die "curl is needed"
   command -v openssl >/dev/null || die "openssl is needed"
 

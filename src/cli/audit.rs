@@ -53,6 +53,15 @@ pub struct AuditArgs {
     #[arg(long, value_name = "FILE", requires = "etcd_endpoint")]
     pub etcd_key: Option<PathBuf>,
 
+    /// kube-apiserver's --etcd-prefix: Secrets are read under PREFIX/secrets/.
+    #[arg(
+        long,
+        value_name = "PREFIX",
+        default_value = "/registry",
+        requires = "etcd_endpoint"
+    )]
+    pub etcd_prefix: String,
+
     /// Output format.
     #[arg(short, long, value_enum, default_value_t)]
     pub output: AuditFormat,

@@ -12,8 +12,9 @@ out their workloads); verify that each of those targets holds the new data hash
 (kvault.dev/data-hash); finish: the new version becomes current, the old one previous.
 A verification that fails rolls back: the old data is written again as a new version and
 the targets are synced back. The state lives in the secret's KV v2 custom metadata
-(kvault.dev/rotation-current, -previous, -pending, -pending-hash, -step, kvault.dev/rotated-at),
-so a run that dies is finished or rolled back by --resume. Needs a versioned store with
+(kvault.dev/rotation-current, -previous, -pending, -pending-hash, -step, -plan,
+kvault.dev/rotated-at), so a run that dies is finished or rolled back by --resume, which
+reads the --plan file the rotation started with again unless given another. Needs a versioned store with
 metadata (Vault/OpenBao KV v2).
 
 Generators (--generate): password (default: 32 chars, every class),
@@ -28,7 +29,7 @@ Examples:
   kvault rotate vault:secret/app/db#password --plan sync-plan.yaml --rollout
   kvault rotate vault:secret/app/api#token --generate hex:32 --if-older-than 30d --yes
   printf %s \"$NEW\" | kvault rotate vault:secret/app/db#password --value -
-  kvault rotate vault:secret/app/db#password --resume --plan sync-plan.yaml
+  kvault rotate vault:secret/app/db#password --resume
 
 Exit codes: 0 rotated, not due, dry run, or nothing to resume; 1 declined at the prompt,
 or the secret or key does not exist; 2 error, a pending rotation without --resume, or a
@@ -70,7 +71,7 @@ pub struct RotateArgs {
     #[arg(short, long)]
     pub yes: bool,
 
-    /// Finish, or roll back, a rotation that was interrupted (pass the same --plan).
+    /// Finish, or roll back, a rotation that was interrupted (with the --plan it started with).
     #[arg(long, conflicts_with_all = ["if_older_than", "dry_run"])]
     pub resume: bool,
 

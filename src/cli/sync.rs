@@ -1,7 +1,10 @@
 //! Arguments of `kvault sync`.
 
 use super::exec::parse_duration;
+use crate::store::Scheme;
 use clap::{Args, ValueEnum};
+use std::collections::BTreeMap;
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -28,6 +31,7 @@ Examples:
   kvault sync -f examples/sync-plan.yaml --dry-run
   kvault sync -f plan.yaml --prune -o json
   kvault sync -f plan.yaml --watch 1m --jitter 20
+  kvault sync -f plan.yaml --concurrency 16 --rate-limit vault=100 --rate-limit k8s=50
 
 Exit codes: 0 every target, rollout and prune succeeded (drift left alone by
 --no-overwrite-drift is reported, not a failure); 2 an invalid plan, or anything failed
@@ -66,6 +70,11 @@ pub struct SyncArgs {
           value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
 
+    /// At most N store operations a second: `N` for every store, `vault=N`, `k8s=N`
+    /// or `local=N` for one (repeat the flag for several).
+    #[arg(long, value_name = "[STORE=]N", value_parser = parse_rate_limit)]
+    pub rate_limit: Vec<RateLimit>,
+
     /// Output format of the summary.
     #[arg(short, long, value_enum, default_value_t)]
     pub output: SyncFormat,
@@ -79,4 +88,68 @@ pub enum SyncFormat {
     Table,
     /// One JSON object (per run; with --watch one line per run).
     Json,
+}
+
+/// One `--rate-limit`: a store (all when `None`) and its operations a second.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimit {
+    pub store: Option<Scheme>,
+    pub per_second: NonZeroU32,
+}
+
+impl RateLimit {
+    /// The limits per store; a limit naming its store beats a bare `N`.
+    pub fn per_store(limits: &[RateLimit]) -> BTreeMap<Scheme, NonZeroU32> {
+        let mut map = BTreeMap::new();
+        for limit in limits.iter().filter(|l| l.store.is_none()) {
+            map.extend(Scheme::ALL.map(|s| (s, limit.per_second)));
+        }
+        for limit in limits {
+            if let Some(store) = limit.store {
+                map.insert(store, limit.per_second);
+            }
+        }
+        map
+    }
+}
+
+fn parse_rate_limit(text: &str) -> Result<RateLimit, String> {
+    let (store, n) = match text.split_once('=') {
+        Some((name, n)) => {
+            let store = Scheme::ALL
+                .into_iter()
+                .find(|s| s.as_str() == name)
+                .ok_or_else(|| format!("`{name}` is not a store (vault, k8s or local)"))?;
+            (Some(store), n)
+        }
+        None => (None, text),
+    };
+    let per_second = n
+        .parse::<NonZeroU32>()
+        .map_err(|_| format!("`{n}` is not a number of operations a second (1 or more)"))?;
+    Ok(RateLimit { store, per_second })
+}
+
+#[cfg(test)]
+mod rate_limit_tests {
+    use super::*;
+
+    #[test]
+    fn a_rate_limit_names_a_store_or_applies_to_all() {
+        let n = |v| NonZeroU32::new(v).unwrap();
+        let limits = [
+            parse_rate_limit("vault=5").unwrap(),
+            parse_rate_limit("50").unwrap(),
+        ];
+        let map = RateLimit::per_store(&limits);
+        assert_eq!(map[&Scheme::Vault], n(5));
+        assert_eq!(map[&Scheme::K8s], n(50));
+        assert_eq!(map[&Scheme::Local], n(50));
+        assert!(RateLimit::per_store(&[]).is_empty());
+        assert!(parse_rate_limit("0").unwrap_err().contains("1 or more"));
+        assert!(parse_rate_limit("consul=3")
+            .unwrap_err()
+            .contains("not a store"));
+        assert!(parse_rate_limit("vault=x").is_err());
+    }
 }

@@ -118,6 +118,7 @@ async fn live_inventory(global: &GlobalArgs, args: &AuditArgs) -> Result<Invento
         .map_err(|e| Failure::error(format!("cannot set up a client for {server}: {e}")))?;
     let etcd = args.etcd_endpoint.as_ref().map(|url| live::etcd::Endpoint {
         url: url.clone(),
+        prefix: args.etcd_prefix.clone(),
         ca: args.etcd_ca.clone(),
         cert: args.etcd_cert.clone(),
         key: args.etcd_key.clone(),

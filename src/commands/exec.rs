@@ -5,6 +5,7 @@
 use crate::cli::exec::ExecArgs;
 use crate::cli::GlobalArgs;
 use crate::exit::{Code, Failure, Result};
+use crate::inject::token::{TokenAction, TokenKeeper};
 use crate::inject::{resolve_env, InjectOptions, Leases};
 use crate::store::{StoreConfig, Stores};
 use nix::sys::signal::{kill, Signal};
@@ -13,7 +14,7 @@ use sha2::{Digest, Sha256};
 use std::ffi::OsString;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::str::FromStr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// What `--on-change` asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,7 +69,7 @@ pub async fn run(config: StoreConfig, _global: &GlobalArgs, args: ExecArgs) -> R
     let mut opts = InjectOptions::from_env(&env);
     opts.ignore_missing |= args.ignore_missing;
     opts.pass_credentials = args.pass_credentials;
-    let stores = Stores::new(config);
+    let stores = Stores::new(config.clone());
     let leases = Leases::default();
     let resolved = resolve(&stores, &env, &opts, &leases).await?;
     let (program, rest) = args.command.split_first().expect("clap requires a command");
@@ -83,7 +84,8 @@ pub async fn run(config: StoreConfig, _global: &GlobalArgs, args: ExecArgs) -> R
         }
         Some(interval) => {
             let watch = Watch {
-                stores: &stores,
+                stores,
+                config: &config,
                 env: &env,
                 opts: &opts,
                 leases: &leases,
@@ -143,9 +145,78 @@ fn exit_code(status: std::process::ExitStatus) -> i32 {
         .unwrap_or_else(|| 128 + status.signal().unwrap_or(0))
 }
 
+/// The keeper of kvault's Vault token, once Vault is open (logged in).
+async fn token_keeper(stores: &Stores) -> Option<TokenKeeper> {
+    let vault = stores.vault_if_open()?;
+    match vault.token_life().await {
+        Ok(life) => {
+            tracing::debug!(ttl = ?life.ttl, renewable = life.renewable, "vault token");
+            Some(TokenKeeper::new(life, Instant::now()))
+        }
+        Err(e) => {
+            tracing::warn!("cannot look up the Vault token's TTL, so it will not be renewed: {e}");
+            None
+        }
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Relogin {
+    Needed,
+    No,
+}
+
+/// Renew kvault's token when due; say when a new login is needed.
+async fn keep_token(
+    stores: &Stores,
+    keeper: &mut Option<TokenKeeper>,
+    interval: Duration,
+    can_login: bool,
+) -> Relogin {
+    let (Some(vault), Some(k)) = (stores.vault_if_open(), keeper.as_mut()) else {
+        return Relogin::No;
+    };
+    let now = Instant::now();
+    match k.due(now, interval, can_login) {
+        TokenAction::Nothing => Relogin::No,
+        TokenAction::Renew => {
+            let asked = k.increment();
+            match vault.renew_token(asked).await {
+                Ok(life) => {
+                    tracing::debug!(ttl = ?life.ttl, "renewed the vault token");
+                    k.renewed(life, asked, Instant::now());
+                    Relogin::No
+                }
+                Err(e) if can_login => {
+                    tracing::warn!("cannot renew the Vault token: {e}");
+                    *keeper = None;
+                    Relogin::Needed
+                }
+                Err(e) => {
+                    tracing::warn!("cannot renew the Vault token: {e}");
+                    Relogin::No
+                }
+            }
+        }
+        TokenAction::Login => {
+            *keeper = None;
+            Relogin::Needed
+        }
+        TokenAction::Warn => {
+            tracing::warn!(
+                "the Vault token kvault was given expires in {} and cannot be renewed; give kvault credentials to log in with (AppRole, Kubernetes, JWT) to keep --watch reading",
+                humantime::format_duration(k.left(now).unwrap_or_default())
+            );
+            Relogin::No
+        }
+    }
+}
+
 /// What `--watch` needs to look after the child.
 struct Watch<'a> {
-    stores: &'a Stores,
+    /// Replaced by a fresh set (a new login) when the token runs out.
+    stores: Stores,
+    config: &'a StoreConfig,
     env: &'a [(OsString, OsString)],
     opts: &'a InjectOptions,
     leases: &'a Leases,
@@ -161,7 +232,8 @@ impl Watch<'_> {
     /// Returns the child's exit code once it exits on its own or by a forwarded signal.
     async fn supervise(self, mut current: Vec<(OsString, OsString)>) -> Result<i32> {
         let Watch {
-            stores,
+            mut stores,
+            config,
             env,
             opts,
             leases,
@@ -185,6 +257,11 @@ impl Watch<'_> {
                 signal(kind).map_err(|e| Failure::error(format!("cannot watch signals: {e}")))?;
             streams.push((kind, stream));
         }
+        let can_login = !matches!(
+            config.vault.effective_auth(),
+            None | Some(crate::store::vault::config::AuthMethod::Token)
+        );
+        let mut keeper = token_keeper(&stores).await;
         let mut child = spawn(program, rest, &current)?;
         let mut last = digest(&current);
         let mut ticker = tokio::time::interval(interval);
@@ -209,12 +286,22 @@ impl Watch<'_> {
                     }
                 }
                 _ = ticker.tick() => {
+                    if keep_token(&stores, &mut keeper, interval, can_login).await == Relogin::Needed {
+                        tracing::info!("logging in to Vault again: the token reached its max TTL or cannot be renewed");
+                        stores = Stores::new(config.clone());
+                        // The old token's leases die with it: issue anew.
+                        leases.clear();
+                    }
                     if leases.any() {
                         if let Ok(vault) = stores.vault().await {
                             leases.renew_due(&vault).await;
                         }
                     }
-                    match resolve(stores, env, opts, leases).await {
+                    let resolved = resolve(&stores, env, opts, leases).await;
+                    if keeper.is_none() {
+                        keeper = token_keeper(&stores).await;
+                    }
+                    match resolved {
                         Ok(fresh) => {
                             let d = digest(&fresh);
                             if d != last {

@@ -20,6 +20,7 @@ pub fn store_config(global: &GlobalArgs) -> StoreConfig {
         vault: VaultConfig::from_env(),
         local: LocalConfig::from_env(),
         kube: KubeConfig::from_env(),
+        rate_limits: Default::default(),
     };
     if let Some(path) = &global.kubeconfig {
         config.kube.kubeconfig = Some(path.clone());

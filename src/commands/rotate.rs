@@ -42,10 +42,18 @@ pub async fn run(global: &GlobalArgs, args: RotateArgs) -> Result<i32> {
         }
         _ => None,
     };
+    // Recorded with a pending rotation, for `--resume` without `--plan`.
+    let plan_file = args.plan.as_deref().map(|p| {
+        std::fs::canonicalize(p)
+            .unwrap_or_else(|_| p.to_path_buf())
+            .display()
+            .to_string()
+    });
     let request = Request {
         reference,
         value,
         plan,
+        plan_file,
         rollout: args.rollout,
         if_older_than: args.if_older_than,
         dry_run: args.dry_run,
@@ -71,14 +79,33 @@ pub async fn run(global: &GlobalArgs, args: RotateArgs) -> Result<i32> {
         progress: &progress,
         confirm: &confirm,
     };
-    let report = engine::run(
+    let ran = engine::run(
         &request,
         &stores,
         cluster.as_ref().map(|c| c as &dyn Cluster),
         &hooks,
     )
-    .await
-    .map_err(failure)?;
+    .await;
+    let report = match ran {
+        Ok(report) => report,
+        Err(e) => {
+            let failure = failure(e);
+            if args.output == RotateFormat::Json {
+                // A pipeline reading stdout gets an answer on failure too;
+                // the message (never a value) also goes to stderr.
+                output::structured(
+                    output::Format::Json,
+                    &serde_json::json!({
+                        "reference": request.reference.to_string(),
+                        "outcome": "failed",
+                        "error": failure.message,
+                        "exit_code": failure.code as i32,
+                    }),
+                )?;
+            }
+            return Err(failure);
+        }
+    };
     if args.output == RotateFormat::Json {
         output::structured(output::Format::Json, &report)?;
     }

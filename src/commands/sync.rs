@@ -2,7 +2,7 @@
 //! `--watch` interval, print the summary; exit 0 when everything succeeded,
 //! 2 when the plan is invalid or anything failed.
 
-use crate::cli::sync::{SyncArgs, SyncFormat};
+use crate::cli::sync::{RateLimit, SyncArgs, SyncFormat};
 use crate::cli::GlobalArgs;
 use crate::exit::{Code, Failure, Result};
 use crate::output;
@@ -16,7 +16,8 @@ use std::time::Duration;
 
 pub async fn run(global: &GlobalArgs, args: SyncArgs) -> Result<i32> {
     let mut plan = load(&args.file)?;
-    let config = super::store_config(global);
+    let mut config = super::store_config(global);
+    config.rate_limits = RateLimit::per_store(&args.rate_limit);
     let stores = Stores::new(config.clone());
     let options = engine::Options {
         dry_run: args.dry_run,

@@ -4,6 +4,7 @@
 //! reference; transit ciphertexts decrypted in one batch.
 
 pub mod plan;
+pub mod token;
 
 use crate::exit::Code;
 use crate::store::reference::Segment;
@@ -165,6 +166,12 @@ impl Leases {
                 }
             }
         }
+    }
+
+    /// Forget every issued secret: after logging in again, the old token's
+    /// leases die with it, so the next resolve issues fresh credentials.
+    pub fn clear(&self) {
+        self.issued.lock().expect("leases").clear();
     }
 
     /// Whether any issued secret has a lease to look after.

@@ -23,6 +23,9 @@ pub struct Request {
     pub value: Option<SecretValue>,
     /// The sync plan whose entries that read the secret are run after the write.
     pub plan: Option<Plan>,
+    /// The file `plan` was read from (absolute), recorded with a pending
+    /// rotation so that `--resume` without `--plan` uses it again.
+    pub plan_file: Option<String>,
     /// Let those entries roll out their workloads.
     pub rollout: bool,
     /// Rotate only when the last rotation (or write) is at least this old.
@@ -107,7 +110,7 @@ pub enum RotateError {
     #[error("{0}")]
     Conflict(String),
     /// A rotation is unfinished and `--resume` was not given.
-    #[error("a rotation of `{reference}` is pending (step `{step}`{version})\nhelp: run `kvault rotate {reference} --resume` (with the same --plan) to finish it or roll it back")]
+    #[error("a rotation of `{reference}` is pending (step `{step}`{version})\nhelp: run `kvault rotate {reference} --resume` to finish it or roll it back")]
     Pending {
         reference: String,
         step: &'static str,
@@ -152,7 +155,12 @@ pub async fn run(
             store: store.describe(),
         });
     }
-    let targets = match &request.plan {
+    let (current, readable) = read_current(store.as_ref(), &path).await?;
+    let state = State::from_metadata(&current.metadata).map_err(|e| {
+        RotateError::Invalid(format!("cannot read the rotation state of `{secret}`: {e}"))
+    })?;
+    let plan = plan_of_run(request, state.pending.as_ref(), hooks)?;
+    let targets = match &plan {
         Some(plan) => {
             let cut = propagate::targets_of(plan, &secret);
             if cut.targets.is_empty() {
@@ -164,12 +172,9 @@ pub async fn run(
         }
         None => None,
     };
-    let (current, readable) = read_current(store.as_ref(), &path).await?;
-    let state = State::from_metadata(&current.metadata).map_err(|e| {
-        RotateError::Invalid(format!("cannot read the rotation state of `{secret}`: {e}"))
-    })?;
     let mut rotation = Rotation {
         request,
+        plan,
         stores,
         cluster,
         hooks,
@@ -246,6 +251,44 @@ pub async fn run(
     rotation.create(&key, value, base).await
 }
 
+/// The plan a run propagates through: `--plan`, or on `--resume` without
+/// it, the plan file the pending rotation recorded (read again now).
+fn plan_of_run(
+    request: &Request,
+    pending: Option<&Pending>,
+    hooks: &Hooks<'_>,
+) -> Result<Option<Plan>, RotateError> {
+    let recorded = pending
+        .filter(|_| request.resume)
+        .and_then(|p| p.plan.as_deref());
+    match (&request.plan, recorded) {
+        (Some(plan), Some(file)) if request.plan_file.as_deref() != Some(file) => {
+            (hooks.progress)(&format!(
+                "note: the rotation started with the sync plan `{file}`; resuming with the one given"
+            ));
+            Ok(Some(plan.clone()))
+        }
+        (Some(plan), _) => Ok(Some(plan.clone())),
+        (None, Some(file)) => {
+            let unusable = |why: String| {
+                RotateError::Invalid(format!(
+                    "the rotation of `{}` started with the sync plan `{file}`, which {why}\nhelp: resume with --plan PLAN.yaml",
+                    request.reference
+                ))
+            };
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| unusable(format!("cannot be read now: {e}")))?;
+            let plan = crate::sync::plan::parse(file, &text)
+                .map_err(|e| unusable(format!("is not valid now: {e}")))?;
+            (hooks.progress)(&format!(
+                "resuming with the sync plan `{file}` the rotation started with"
+            ));
+            Ok(Some(plan))
+        }
+        (None, None) => Ok(None),
+    }
+}
+
 /// The current version, or, when it is deleted or destroyed (a rotation's
 /// version may be), the newest readable one: its metadata is the same
 /// (KV v2 keeps it per secret), so a pending rotation can still be found.
@@ -275,6 +318,8 @@ async fn read_current(
 /// The state of one run.
 pub(super) struct Rotation<'a> {
     pub(super) request: &'a Request,
+    /// The whole sync plan of this run (see [`plan_of_run`]).
+    pub(super) plan: Option<Plan>,
     pub(super) stores: &'a Stores,
     pub(super) cluster: Option<&'a dyn Cluster>,
     pub(super) hooks: &'a Hooks<'a>,
@@ -408,6 +453,7 @@ impl Rotation<'_> {
             version: None,
             hash: hash.clone(),
             step: Step::Creating,
+            plan: self.request.plan_file.clone(),
         });
         self.save().await?;
         let version = match self
@@ -432,6 +478,7 @@ impl Rotation<'_> {
             version: Some(version),
             hash: hash.clone(),
             step: Step::Created,
+            plan: self.request.plan_file.clone(),
         });
         self.save().await?;
         self.progress(&format!(
@@ -451,7 +498,7 @@ impl Rotation<'_> {
 
     /// Sync `cut` (the targets that read the secret) within the whole plan.
     pub(super) async fn propagate(&self, cut: &Plan) -> propagate::Propagated {
-        let whole = self.request.plan.as_ref().unwrap_or(cut);
+        let whole = self.plan.as_ref().unwrap_or(cut);
         propagate::propagate(whole, cut, self.request.rollout, self.stores, self.cluster).await
     }
 

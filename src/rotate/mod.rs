@@ -24,6 +24,7 @@
 //! | `kvault.dev/rotation-pending` | the version an unfinished rotation wrote (`-` before its write) |
 //! | `kvault.dev/rotation-pending-hash` | the data hash of the unfinished rotation's data: tells its version apart from anyone else's |
 //! | `kvault.dev/rotation-step` | the last step an unfinished rotation completed: `creating` (intent only), `created`, `propagated`, `verified`; `-` when none is pending |
+//! | `kvault.dev/rotation-plan` | the sync plan file (absolute path) an unfinished rotation started with: `--resume` without `--plan` reads it again; `-` when none |
 //! | `kvault.dev/rotated-at` | RFC 3339 time the last rotation finished (`--if-older-than` uses it, else the current version's creation time) |
 //!
 //! # Resume and rollback

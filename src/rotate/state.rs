@@ -11,6 +11,10 @@ pub const PENDING: &str = "kvault.dev/rotation-pending";
 pub const PENDING_HASH: &str = "kvault.dev/rotation-pending-hash";
 pub const STEP: &str = "kvault.dev/rotation-step";
 pub const ROTATED_AT: &str = "kvault.dev/rotated-at";
+pub const PLAN: &str = "kvault.dev/rotation-plan";
+
+/// KV v2 custom metadata values hold at most 512 bytes.
+const MAX_VALUE: usize = 512;
 
 /// The steps of one rotation, in order. The state records the last one done.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -57,6 +61,9 @@ pub struct Pending {
     /// from anyone else's after a crash.
     pub hash: String,
     pub step: Step,
+    /// The sync plan file (absolute path) the rotation started with, so
+    /// that `--resume` propagates through the same plan without being told.
+    pub plan: Option<String>,
 }
 
 /// What the metadata says about rotations of one secret.
@@ -110,6 +117,7 @@ impl State {
                     hash: present(metadata, PENDING_HASH)
                         .ok_or_else(|| format!("metadata `{PENDING_HASH}` is empty"))?,
                     step,
+                    plan: present(metadata, PLAN),
                 })
             }
         };
@@ -136,6 +144,15 @@ impl State {
             (
                 STEP,
                 pending.map_or_else(|| CLEARED.to_string(), |p| p.step.as_str().to_string()),
+            ),
+            (
+                PLAN,
+                // A path too long for the metadata is not recorded: resume
+                // then needs --plan again.
+                pending
+                    .and_then(|p| p.plan.clone())
+                    .filter(|p| p.len() <= MAX_VALUE)
+                    .unwrap_or_else(|| CLEARED.to_string()),
             ),
             (
                 ROTATED_AT,
@@ -173,6 +190,7 @@ mod tests {
                 version: Some(4),
                 hash: "v1:ab".into(),
                 step: Step::Propagated,
+                plan: Some("/etc/kvault/plan.yaml".into()),
             }),
             rotated_at: Some("2026-01-01T00:00:00Z".into()),
         };
@@ -185,7 +203,7 @@ mod tests {
         metadata.insert("owner".into(), "team-a".into());
         // KV v2 refuses empty values: nothing is written empty.
         assert!(metadata.values().all(|v| !v.is_empty()));
-        assert_eq!(metadata.values().filter(|v| *v == CLEARED).count(), 6);
+        assert_eq!(metadata.values().filter(|v| *v == CLEARED).count(), 7);
         assert_eq!(State::from_metadata(&metadata), Ok(State::default()));
     }
 

@@ -7,6 +7,7 @@ pub mod history;
 pub mod kube;
 pub mod local;
 pub mod memory;
+pub mod rate_limit;
 pub mod reference;
 pub mod retry;
 pub mod secret;
@@ -159,6 +160,8 @@ pub struct Stores {
     kube: OnceCell<Arc<kube::KubeStore>>,
     /// Fixed backends, for tests of engines; they win over `config`.
     fixed: HashMap<Scheme, Arc<dyn SecretStore>>,
+    /// One limiter per rate-limited store, shared by all its users.
+    limiters: HashMap<Scheme, Arc<governor::DefaultDirectRateLimiter>>,
 }
 
 /// Settings for opening stores, from flags and environment.
@@ -167,16 +170,24 @@ pub struct StoreConfig {
     pub vault: vault::VaultConfig,
     pub local: local::LocalConfig,
     pub kube: kube::KubeConfig,
+    /// Operations a second, per store (`--rate-limit`); absent: unlimited.
+    pub rate_limits: BTreeMap<Scheme, std::num::NonZeroU32>,
 }
 
 impl Stores {
     pub fn new(config: StoreConfig) -> Self {
+        let limiters = config
+            .rate_limits
+            .iter()
+            .map(|(scheme, n)| (*scheme, rate_limit::limiter(*n)))
+            .collect();
         Stores {
             config,
             vault: OnceCell::new(),
             local: OnceCell::new(),
             kube: OnceCell::new(),
             fixed: HashMap::new(),
+            limiters,
         }
     }
 
@@ -189,6 +200,14 @@ impl Stores {
     }
 
     pub async fn get(&self, scheme: Scheme) -> Result<Arc<dyn SecretStore>, StoreError> {
+        let store = self.unlimited(scheme).await?;
+        Ok(match self.limiters.get(&scheme) {
+            Some(limiter) => Arc::new(rate_limit::RateLimited::new(store, limiter.clone())),
+            None => store,
+        })
+    }
+
+    async fn unlimited(&self, scheme: Scheme) -> Result<Arc<dyn SecretStore>, StoreError> {
         if let Some(store) = self.fixed.get(&scheme) {
             return Ok(store.clone());
         }
@@ -228,6 +247,11 @@ impl Stores {
             })
             .await
             .cloned()
+    }
+
+    /// The Vault backend when something already opened it (logged in).
+    pub fn vault_if_open(&self) -> Option<Arc<vault::VaultStore>> {
+        self.vault.get().cloned()
     }
 
     /// Read what `reference` names: the whole secret, or the one key.

@@ -276,10 +276,15 @@ async fn sync_one(
     let written = match decision.action {
         Action::Metadata => store.write_metadata(path, &desired.data, &metadata).await,
         _ => {
-            let cas = current
-                .as_ref()
-                .and_then(|c| c.version)
-                .map_or(Cas::Any, Cas::Version);
+            let cas = match &current {
+                Some(c) => c.version.map_or(Cas::Any, Cas::Version),
+                // A Kubernetes Secret that was not there is created, one call
+                // (a Secret made meanwhile is a conflict, not overwritten).
+                // Not for Vault: a soft-deleted KV v2 secret reads as absent
+                // but is not new to check-and-set.
+                None if reference.scheme == Scheme::K8s => Cas::MustNotExist,
+                None => Cas::Any,
+            };
             store
                 .write_with_metadata(path, &desired.data, cas, &metadata)
                 .await

@@ -280,6 +280,77 @@ fn live_stale_plaintext_under_secretbox() {
     assert!(!run.stdout.contains("kv-live-canary"), "{}", run.stdout);
 }
 
+/// An apiserver that keeps its data under another `--etcd-prefix`: with
+/// the same `--etcd-prefix` kvault reads the Secrets from etcd; with the
+/// default one it finds none of the Secrets the API lists and says so
+/// (exit 2) instead of reporting "nothing stored in plaintext".
+#[test]
+fn live_etcd_scan_follows_the_etcd_prefix() {
+    let cluster = KubeCluster::start_with("none", &["--etcd-prefix", "/kvault-it"]);
+    assert_eq!(cluster.var("KVAULT_TEST_ETCD_PREFIX"), "/kvault-it");
+    block_on(Admin::new(&cluster).create_all(&[secret("default", "db", "kv-live-canary-prefix")]));
+    let etcd = cluster.var("KVAULT_TEST_ETCD_ENDPOINT");
+
+    let (run, doc) = audit_json(
+        &cluster,
+        "admin",
+        &["--etcd-endpoint", etcd, "--etcd-prefix", "/kvault-it"],
+    );
+    let stored = findings(&doc, "KV-ENC-010").next().expect(&run.stdout);
+    assert!(stored["evidence"].as_str().unwrap().contains("definitive"));
+    assert_eq!(stored["objects"][0]["name"], "db", "{stored}");
+
+    let run = audit(&cluster, "admin", &["--etcd-endpoint", etcd]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("no Secrets under `/registry/secrets/`")
+            && run.stderr.contains("--etcd-prefix"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stdout.contains("kv-live-canary") && !run.stderr.contains("kv-live-canary"));
+}
+
+/// The kube-apiserver's mirror Pod in kube-system (what the kubelet posts
+/// for a static pod; created here by hand, as no kubelet runs) is read
+/// through the API: its flags are evidence next to the metrics, and as a
+/// control-plane Pod it draws no workload findings.
+#[test]
+fn live_audit_reads_the_apiserver_static_pod_flags() {
+    let cluster = KubeCluster::start("none");
+    block_on(Admin::new(&cluster).create_all(&[json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "kube-apiserver-cp1", "namespace": "kube-system",
+                     "labels": {"component": "kube-apiserver", "tier": "control-plane"},
+                     "annotations": {"kubernetes.io/config.mirror": "0123456789abcdef"}},
+        "spec": {"nodeName": "cp1", "hostNetwork": true, "containers": [{
+            "name": "kube-apiserver", "image": "registry.k8s.io/kube-apiserver:v1.34.1",
+            "command": ["kube-apiserver", "--authorization-mode=Node,RBAC",
+                        "--etcd-servers=https://127.0.0.1:2379", "--secure-port=6443"]}]}
+    })]));
+
+    let (run, doc) = audit_json(&cluster, "admin", &[]);
+    let plaintext = findings(&doc, "KV-ENC-001").next().expect(&run.stdout);
+    let evidence = plaintext["evidence"].as_str().unwrap();
+    assert!(
+        evidence.contains("kube-apiserver flags (Pod/kube-system/kube-apiserver-cp1)"),
+        "{evidence}"
+    );
+    assert!(
+        evidence.contains("no --encryption-provider-config"),
+        "{evidence}"
+    );
+    let on_the_pod: Vec<&Value> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| !f["id"].as_str().unwrap().starts_with("KV-ENC-"))
+        .filter(|f| f.to_string().contains("kube-apiserver-cp1"))
+        .collect();
+    assert!(on_the_pod.is_empty(), "{on_the_pod:?}");
+}
+
 /// Problems planted in a cluster are found live, in every output format,
 /// with --fail-on, --ignore and --who-can-read; no value is ever printed.
 #[test]

@@ -363,3 +363,135 @@ fn watch_keeps_a_dynamic_credential_instead_of_reissuing_it() {
     );
     assert!(!starts.trim().is_empty());
 }
+
+/// A `reader` policy for `secret/app/*` and the secret `secret/app/db`.
+fn reader_setup(bao: &OpenBao) {
+    let policy = bao.home.path().join("reader.hcl");
+    std::fs::write(
+        &policy,
+        "path \"secret/data/app/*\" { capabilities = [\"read\"] }\n",
+    )
+    .unwrap();
+    bao.must(&["policy", "write", "reader", policy.to_str().unwrap()]);
+    bao.must(&["kv", "put", "secret/app/db", "pass=token-life-1"]);
+}
+
+/// `kvault exec --watch` with `PASS=vault:secret/app/db#pass` and `env`,
+/// its child appending `$PASS` to `log` at each start. HOME is `log`'s
+/// folder, which holds no ~/.vault-token.
+fn watch_pass(bao: &OpenBao, log: &std::path::Path, env: &[(&str, &str)]) -> std::process::Child {
+    let script = format!("echo \"$PASS\" >> {}; exec sleep 60", log.display());
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("kvault"));
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap())
+        .env("HOME", log.parent().unwrap())
+        .env("VAULT_ADDR", &bao.addr)
+        .env("PASS", "vault:secret/app/db#pass")
+        .envs(env.iter().copied())
+        .args(["exec", "-vv", "--watch", "300ms", "--", "sh", "-c", &script])
+        .stderr(Stdio::piped());
+    cmd.spawn().unwrap()
+}
+
+fn stop(child: &mut std::process::Child) -> String {
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    child.wait().unwrap();
+    let mut stderr = String::new();
+    use std::io::Read as _;
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    stderr
+}
+
+/// A token given to kvault with a 4 s TTL outlives it several times over
+/// under --watch: kvault renews it at half-life.
+#[test]
+fn watch_renews_the_token_it_was_given() {
+    let bao = OpenBao::start();
+    reader_setup(&bao);
+    let token = bao.must(&[
+        "token",
+        "create",
+        "-policy=reader",
+        "-ttl=4s",
+        "-field=token",
+    ]);
+    let token = token.trim();
+    let home = tempfile::tempdir().unwrap();
+    let log = home.path().join("starts");
+    let mut child = watch_pass(&bao, &log, &[("VAULT_TOKEN", token)]);
+    std::thread::sleep(Duration::from_secs(10));
+    let alive = bao.bao(&["token", "lookup", token]);
+    let stderr = stop(&mut child);
+    assert!(
+        alive.status.success(),
+        "the token expired: {}\n{stderr}",
+        text(&alive.stderr)
+    );
+    assert!(stderr.contains("renewed the vault token"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), "token-life-1\n");
+    assert!(
+        !stderr.contains(token) && !stderr.contains("token-life-1"),
+        "{stderr}"
+    );
+}
+
+/// An AppRole token capped at a 4 s max TTL cannot be renewed past it:
+/// kvault logs in again and keeps reading, so a change made long after the
+/// first token died still reaches the command.
+#[test]
+fn watch_logs_in_again_when_its_token_reaches_the_max_ttl() {
+    let bao = OpenBao::start();
+    reader_setup(&bao);
+    bao.must(&["auth", "enable", "approle"]);
+    bao.must(&[
+        "write",
+        "auth/approle/role/app",
+        "token_policies=reader",
+        "token_ttl=3s",
+        "token_max_ttl=4s",
+    ]);
+    let role_id = bao.must(&["read", "-field=role_id", "auth/approle/role/app/role-id"]);
+    let secret_id = bao.must(&[
+        "write",
+        "-f",
+        "-field=secret_id",
+        "auth/approle/role/app/secret-id",
+    ]);
+    let home = tempfile::tempdir().unwrap();
+    let log = home.path().join("starts");
+    let mut child = watch_pass(
+        &bao,
+        &log,
+        &[
+            ("VAULT_ROLE_ID", role_id.trim()),
+            ("VAULT_SECRET_ID", secret_id.trim()),
+        ],
+    );
+    std::thread::sleep(Duration::from_secs(8));
+    bao.must(&["kv", "put", "secret/app/db", "pass=token-life-2"]);
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(15)
+        && !std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .contains("token-life-2")
+    {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let stderr = stop(&mut child);
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        "token-life-1\ntoken-life-2\n",
+        "{stderr}"
+    );
+    assert!(stderr.contains("logging in to Vault again"), "{stderr}");
+    assert!(!stderr.contains(secret_id.trim()), "{stderr}");
+}

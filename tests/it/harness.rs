@@ -191,6 +191,12 @@ pub struct KubeCluster {
 
 impl KubeCluster {
     pub fn start(encryption: &str) -> KubeCluster {
+        Self::start_with(encryption, &[])
+    }
+
+    /// Start with more `kube-test-cluster.sh start` options, e.g.
+    /// `["--etcd-prefix", "/other"]`.
+    pub fn start_with(encryption: &str, options: &[&str]) -> KubeCluster {
         let dir = tempfile::Builder::new()
             .prefix("kvault-kube-")
             .tempdir()
@@ -204,6 +210,7 @@ impl KubeCluster {
                 "--encryption",
                 encryption,
             ])
+            .args(options)
             .output()
             .expect("run kube-test-cluster.sh");
         assert!(

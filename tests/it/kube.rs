@@ -134,6 +134,48 @@ fn a_stopped_apiserver_is_an_unavailable_error() {
     );
 }
 
+/// The apiserver answering 409 (here: a create over an existing Secret,
+/// which `--create-only` sends without reading first, so the conflict comes
+/// from the server itself): one line naming the Secret and the 409, exit 2,
+/// and the Secret as it was.
+#[test]
+fn an_apiserver_conflict_is_one_line_and_changes_nothing() {
+    let cluster = KubeCluster::start("none");
+    let home = tempfile::tempdir().unwrap();
+    let kv = || cluster.kvault(home.path(), "admin");
+    kv().args(["put", "k8s:default/app", "pass=kube-409-first"])
+        .assert()
+        .success();
+    let out = kv()
+        .args([
+            "put",
+            "k8s:default/app",
+            "pass=kube-409-second",
+            "--create-only",
+            "-vvv",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let error: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(error.len(), 1, "{stderr}");
+    assert!(
+        error[0].contains("default/app") && error[0].contains("409"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("kube-409-"), "{stderr}");
+    kv().args(["get", "k8s:default/app#pass"])
+        .assert()
+        .success()
+        .stdout("kube-409-first");
+    record(
+        "fault",
+        "kube-apiserver answers 409 Conflict",
+        "exit 2, one line naming the Secret, nothing changed",
+    );
+}
+
 /// OpenBao's kubernetes auth method checks a service-account token with the
 /// test apiserver's TokenReview; kvault logs in with a token from the
 /// TokenRequest API and resolves references, as a pod's entrypoint would.

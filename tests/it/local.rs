@@ -1,8 +1,10 @@
 //! The embedded local store through the CLI: files on disk, keys, faults.
 
-use crate::harness::{kvault_clean, record};
+use crate::harness::{kvault_clean, record, text};
 use predicates::prelude::*;
 use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
 
 #[test]
 fn first_use_creates_a_private_key_and_encrypted_files() {
@@ -92,29 +94,64 @@ fn a_wrong_key_is_an_error_and_loses_nothing() {
     record("fault", "local store: wrong key", "exit 2, file untouched");
 }
 
+/// `kvault` as an unprivileged user: directory modes do not bind root, so
+/// as root the command runs as `nobody`, and `home` is handed over to it.
+fn unprivileged(home: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("kvault"));
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("KVAULT_LOCAL_STORE", home.join("kvault-store"));
+    if nix::unistd::geteuid().is_root() {
+        const NOBODY: u32 = 65534;
+        chown_tree(home, NOBODY);
+        cmd.uid(NOBODY).gid(NOBODY);
+    }
+    cmd
+}
+
+fn chown_tree(path: &Path, id: u32) {
+    std::os::unix::fs::chown(path, Some(id), Some(id)).unwrap();
+    if path.is_dir() {
+        for entry in std::fs::read_dir(path).unwrap() {
+            chown_tree(&entry.unwrap().path(), id);
+        }
+    }
+}
+
+/// A store whose directory cannot be written: a one-line error naming it,
+/// exit 2, and the secrets already there still read back.
 #[test]
-fn a_read_only_store_is_a_clear_error() {
+fn a_read_only_store_is_a_clear_error_and_loses_nothing() {
     let home = tempfile::tempdir().unwrap();
-    kvault_clean(home.path())
-        .args(["put", "local:a", "k=v"])
-        .assert()
-        .success();
+    let run = |args: &[&str]| unprivileged(home.path()).args(args).output().unwrap();
+    let out = run(&["put", "local:a", "k=v"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
     let secrets = home.path().join("kvault-store/secrets");
     std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o500)).unwrap();
-    // Root ignores directory modes; only assert the failure where it applies.
-    let is_root = nix::unistd::geteuid().is_root();
-    let assert = kvault_clean(home.path())
-        .args(["put", "local:b", "k=v"])
-        .assert();
-    if !is_root {
-        assert.code(2).stderr(predicate::str::contains("secrets"));
-    }
+
+    let out = run(&["put", "local:b", "k=v"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains(&secrets.display().to_string()), "{stderr}");
+    let out = run(&["put", "local:a", "k=changed"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+
+    let out = run(&["get", "local:a#k"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "v");
+    let left: Vec<_> = std::fs::read_dir(&secrets)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left.len(), 1, "no temporary file is left behind: {left:?}");
     std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o700)).unwrap();
-    kvault_clean(home.path())
-        .args(["get", "local:a#k"])
-        .assert()
-        .success()
-        .stdout("v");
+    record(
+        "fault",
+        "local store: read-only directory (as an unprivileged user)",
+        "exit 2, one line naming the directory, existing secret intact",
+    );
 }
 
 #[test]

@@ -293,6 +293,35 @@ fn if_older_than_rotates_only_a_secret_that_is_due() {
     outputs.assert_never_shows(&[OLD.into(), value(&bao, "secret/api", "token", None)]);
 }
 
+/// A rotation that cannot run still answers `-o json` on stdout (outcome
+/// `failed`, the one-line error, the exit code), so a pipeline reading
+/// stdout never gets an empty document; the error goes to stderr as well.
+#[test]
+fn a_failed_rotation_answers_in_json_too() {
+    let bao = OpenBao::start();
+    let mut outputs = Outputs::default();
+    // Not found is exit 1 ("no"), as for `kvault get`.
+    let out = run(
+        bao.kvault().args([
+            "rotate",
+            "vault:secret/app/missing#password",
+            "--yes",
+            "-o",
+            "json",
+        ]),
+        1,
+        "missing secret",
+        &mut outputs,
+    );
+    let doc = json_of(&out);
+    assert_eq!(doc["outcome"], "failed", "{doc}");
+    assert_eq!(doc["reference"], "vault:secret/app/missing#password");
+    assert_eq!(doc["exit_code"], 1);
+    let error = doc["error"].as_str().unwrap();
+    assert!(error.contains("secret/app/missing"), "{error}");
+    assert!(text(&out.stderr).contains(error), "{}", text(&out.stderr));
+}
+
 /// A `kvault rotate` child paused by the test hook; killed when dropped.
 struct Paused {
     child: Child,
@@ -412,6 +441,11 @@ fn sigkill_after_each_step_then_resume_converges_without_losing_a_version() {
             "killed after {point}"
         );
         assert_eq!(custom(&bao, &path, "kvault.dev/rotation-pending"), "2");
+        let recorded = std::fs::canonicalize(&plan).unwrap();
+        assert_eq!(
+            custom(&bao, &path, "kvault.dev/rotation-plan"),
+            recorded.display().to_string()
+        );
         let new = value(&bao, &path, "password", None);
         values.push(new.clone());
 
@@ -429,13 +463,18 @@ fn sigkill_after_each_step_then_resume_converges_without_losing_a_version() {
             "{stderr}"
         );
 
+        // --resume without --plan: the recorded plan is read again.
         let out = run(
-            bao.kvault().args([
-                "rotate", &reference, "--plan", &plan, "--resume", "-o", "json",
-            ]),
+            bao.kvault()
+                .args(["rotate", &reference, "--resume", "-o", "json"]),
             0,
             "resume",
             &mut outputs,
+        );
+        assert!(
+            text(&out.stderr).contains("resuming with the sync plan"),
+            "{}",
+            text(&out.stderr)
         );
         let summary = json_of(&out);
         assert_eq!(summary["outcome"], "rotated", "after {point}");
@@ -460,6 +499,7 @@ fn sigkill_after_each_step_then_resume_converges_without_losing_a_version() {
             );
         }
         assert_eq!(custom(&bao, &path, "kvault.dev/rotation-step"), "-");
+        assert_eq!(custom(&bao, &path, "kvault.dev/rotation-plan"), "-");
         assert_eq!(custom(&bao, &path, "kvault.dev/rotation-current"), "2");
         assert_eq!(custom(&bao, &path, "kvault.dev/rotation-previous"), "1");
     }

@@ -1,6 +1,7 @@
 //! Encryption evidence from etcd itself: how every Secret is stored.
 //!
-//! Reads `/registry/secrets/` through etcd's v3 JSON gateway
+//! Reads `PREFIX/secrets/` (kube-apiserver's `--etcd-prefix`, `/registry`
+//! unless told otherwise) through etcd's v3 JSON gateway
 //! (`POST /v3/kv/range`, keys and values base64) with reqwest, page by page.
 //! Only the first bytes of each value are decoded, to see whether it starts
 //! with `k8s:enc:<provider>:<version>:`; the rest is never decoded, and
@@ -13,17 +14,19 @@ use serde::Deserialize;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Where kube-apiserver keeps Secrets (its default `--etcd-prefix`).
-pub const SECRETS_PREFIX: &str = "/registry/secrets/";
+/// kube-apiserver's default `--etcd-prefix`.
+pub const DEFAULT_PREFIX: &str = "/registry";
 /// Keys per range request.
 pub const PAGE_SIZE: u64 = 500;
 /// Base64 characters decoded per value: 66 bytes, more than any prefix.
 const HEAD_CHARS: usize = 88;
 
-/// `--etcd-endpoint` and its TLS files.
+/// `--etcd-endpoint`, its TLS files and `--etcd-prefix`.
 #[derive(Clone, Debug, Default)]
 pub struct Endpoint {
     pub url: String,
+    /// kube-apiserver's `--etcd-prefix`, e.g. `/registry`.
+    pub prefix: String,
     pub ca: Option<PathBuf>,
     pub cert: Option<PathBuf>,
     pub key: Option<PathBuf>,
@@ -38,6 +41,15 @@ pub enum EtcdError {
     /// The request failed or etcd answered with an error.
     #[error("cannot read Secrets from etcd at {url}: {detail}")]
     Request { url: String, detail: String },
+    /// etcd holds no Secret where the apiserver keeps them, though the API
+    /// lists some: another etcd, or another `--etcd-prefix`.
+    #[error("etcd at {url} holds no Secrets under `{keys}` but the API lists {listed}: is this the cluster's etcd, and is its kube-apiserver --etcd-prefix `{prefix}`? (set --etcd-prefix)")]
+    NoSecrets {
+        url: String,
+        prefix: String,
+        keys: String,
+        listed: usize,
+    },
 }
 
 #[derive(Deserialize)]
@@ -96,6 +108,32 @@ fn http_client(endpoint: &Endpoint) -> Result<reqwest::Client, EtcdError> {
     })
 }
 
+impl Endpoint {
+    /// Where the apiserver keeps Secrets: `PREFIX/secrets/`.
+    pub fn secrets_prefix(&self) -> String {
+        let prefix = if self.prefix.is_empty() {
+            DEFAULT_PREFIX
+        } else {
+            &self.prefix
+        };
+        format!("{}/secrets/", prefix.trim_end_matches('/'))
+    }
+
+    /// Refuse an etcd that holds none of the `listed` Secrets the API
+    /// lists: "0 stored in plaintext" would be a false all-clear.
+    pub fn check_found(&self, stored: &StoredSecrets, listed: usize) -> Result<(), EtcdError> {
+        if stored.total == 0 && listed > 0 {
+            return Err(EtcdError::NoSecrets {
+                url: self.url.clone(),
+                prefix: self.prefix.clone(),
+                keys: self.secrets_prefix(),
+                listed,
+            });
+        }
+        Ok(())
+    }
+}
+
 /// Count the Secrets in etcd by how they are stored.
 pub async fn scan(endpoint: &Endpoint) -> Result<StoredSecrets, EtcdError> {
     let client = http_client(endpoint)?;
@@ -104,8 +142,9 @@ pub async fn scan(endpoint: &Endpoint) -> Result<StoredSecrets, EtcdError> {
         url: endpoint.url.clone(),
         detail,
     };
-    let range_end = prefix_end(SECRETS_PREFIX.as_bytes());
-    let mut from = SECRETS_PREFIX.as_bytes().to_vec();
+    let secrets_prefix = endpoint.secrets_prefix();
+    let range_end = prefix_end(secrets_prefix.as_bytes());
+    let mut from = secrets_prefix.as_bytes().to_vec();
     let mut stored = StoredSecrets::default();
     loop {
         let body = serde_json::json!({
@@ -134,7 +173,7 @@ pub async fn scan(endpoint: &Endpoint) -> Result<StoredSecrets, EtcdError> {
             let key = B64
                 .decode(&kv.key)
                 .map_err(|e| failed(format!("a key is not base64: {e}")))?;
-            add(&mut stored, &key, &kv.value);
+            add(&mut stored, &secrets_prefix, &key, &kv.value);
             last = Some(key);
         }
         match (page.more, last) {
@@ -151,12 +190,12 @@ pub async fn scan(endpoint: &Endpoint) -> Result<StoredSecrets, EtcdError> {
 }
 
 /// Count one stored Secret: its format from the first bytes of its value.
-fn add(stored: &mut StoredSecrets, key: &[u8], value_b64: &str) {
+fn add(stored: &mut StoredSecrets, prefix: &str, key: &[u8], value_b64: &str) {
     let head = value_b64.get(..HEAD_CHARS).unwrap_or(value_b64);
     let format = StoredFormat::from_prefix(&B64.decode(head).unwrap_or_default());
     stored.total += 1;
     match format {
-        StoredFormat::Plaintext => stored.plaintext.push(secret_name(key)),
+        StoredFormat::Plaintext => stored.plaintext.push(secret_name(prefix, key)),
         encrypted => match stored.encrypted.iter_mut().find(|(f, _)| *f == encrypted) {
             Some((_, n)) => *n += 1,
             None => stored.encrypted.push((encrypted, 1)),
@@ -164,10 +203,10 @@ fn add(stored: &mut StoredSecrets, key: &[u8], value_b64: &str) {
     }
 }
 
-/// `/registry/secrets/ns/name` → `ns/name`.
-fn secret_name(key: &[u8]) -> String {
+/// `/registry/secrets/ns/name` → `ns/name` (with `prefix` `/registry/secrets/`).
+fn secret_name(prefix: &str, key: &[u8]) -> String {
     let key = String::from_utf8_lossy(key);
-    key.strip_prefix(SECRETS_PREFIX).unwrap_or(&key).to_string()
+    key.strip_prefix(prefix).unwrap_or(&key).to_string()
 }
 
 /// The end of the key range that holds every key starting with `prefix`.
@@ -198,12 +237,41 @@ mod tests {
         let plain = B64.encode(b"k8s\0\n\x0c\n\x02v1\x12\x06Secret hunter2-canary");
         let sealed = B64.encode(b"k8s:enc:secretbox:v1:key1:\x01\x02\x03");
         let long = B64.encode([b"k8s:enc:aescbc:v1:key1:".as_slice(), &[7u8; 3000]].concat());
-        add(&mut stored, b"/registry/secrets/shop/old", &plain);
-        add(&mut stored, b"/registry/secrets/shop/new", &sealed);
-        add(&mut stored, b"/registry/secrets/shop/big", &long);
+        let prefix = "/registry/secrets/";
+        add(&mut stored, prefix, b"/registry/secrets/shop/old", &plain);
+        add(&mut stored, prefix, b"/registry/secrets/shop/new", &sealed);
+        add(&mut stored, prefix, b"/registry/secrets/shop/big", &long);
         assert_eq!(stored.total, 3);
         assert_eq!(stored.plaintext, ["shop/old"]);
         assert_eq!(stored.encrypted.len(), 2);
         assert!(!format!("{stored:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn secrets_live_under_the_apiserver_etcd_prefix() {
+        let at = |prefix: &str| Endpoint {
+            prefix: prefix.into(),
+            ..Endpoint::default()
+        };
+        assert_eq!(at("").secrets_prefix(), "/registry/secrets/");
+        assert_eq!(at("/registry").secrets_prefix(), "/registry/secrets/");
+        assert_eq!(at("/cluster-a/").secrets_prefix(), "/cluster-a/secrets/");
+    }
+
+    #[test]
+    fn an_etcd_without_the_listed_secrets_is_refused_not_reported_clean() {
+        let endpoint = Endpoint {
+            url: "http://127.0.0.1:2379".into(),
+            prefix: "/registry".into(),
+            ..Endpoint::default()
+        };
+        let empty = StoredSecrets::default();
+        let message = endpoint.check_found(&empty, 3).unwrap_err().to_string();
+        assert!(
+            message.contains("no Secrets under `/registry/secrets/`"),
+            "{message}"
+        );
+        assert!(message.contains("--etcd-prefix"), "{message}");
+        assert!(endpoint.check_found(&empty, 0).is_ok());
     }
 }

@@ -157,12 +157,14 @@ pub async fn load(target: &Target<'_>) -> Result<Inventory, LiveError> {
     };
     inv.encryption.push(metrics);
     if let (Some(stored), Some(endpoint)) = (stored, target.etcd) {
+        let stored = stored?;
+        endpoint.check_found(&stored, inv.secrets.len())?;
         inv.encryption.push(EncryptionEvidence {
             source: super::inventory::EvidenceSource::Etcd {
                 endpoint: endpoint.url.clone(),
             },
             confidence: super::inventory::Confidence::Definitive,
-            observation: super::inventory::Observation::Stored(stored?),
+            observation: super::inventory::Observation::Stored(stored),
         });
     }
     Ok(inv)
@@ -176,7 +178,11 @@ where
     K::DynamicType: Default,
 {
     let api: Api<K> = Api::all(client.clone());
-    let mut params = ListParams::default().limit(PAGE_SIZE);
+    // The first page at resourceVersion 0 ("any"): the apiserver may serve
+    // it from its watch cache instead of etcd, which an audit's snapshot
+    // can afford (the cache trails etcd by milliseconds). Later pages go by
+    // the continue token alone (a resourceVersion is not allowed with it).
+    let mut params = ListParams::default().limit(PAGE_SIZE).match_any();
     let mut items = Vec::new();
     loop {
         let page = api.list(&params).await?;
@@ -186,7 +192,11 @@ where
             items.push(object);
         }
         match next {
-            Some(token) if !token.is_empty() => params = params.continue_token(&token),
+            Some(token) if !token.is_empty() => {
+                params = ListParams::default()
+                    .limit(PAGE_SIZE)
+                    .continue_token(&token)
+            }
             _ => return Ok(items),
         }
     }

@@ -146,6 +146,7 @@ impl World {
             reference: Reference::parse("vault:secret/app/db#password").unwrap(),
             value: Some(SecretValue::from_str_value(value)),
             plan: None,
+            plan_file: None,
             rollout: false,
             if_older_than: None,
             dry_run: false,

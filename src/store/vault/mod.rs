@@ -41,6 +41,14 @@ pub struct Lease {
     pub renewable: bool,
 }
 
+/// The lifetime of kvault's own Vault token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TokenLife {
+    /// Time to live; `None` for a token that never expires (root tokens).
+    pub ttl: Option<Duration>,
+    pub renewable: bool,
+}
+
 pub struct VaultStore {
     client: VaultClient,
     addr: String,
@@ -309,6 +317,34 @@ impl VaultStore {
             .data
             .ok_or_else(|| StoreError::BadInput(format!("`{path}` returned no data")))?;
         Ok((json_to_data(data), lease))
+    }
+
+    /// How long kvault's own token lives (`auth/token/lookup-self`).
+    pub async fn token_life(&self) -> Result<TokenLife, StoreError> {
+        let found = self
+            .call("auth/token/lookup-self", || async {
+                vaultrs::token::lookup_self(&self.client).await
+            })
+            .await?;
+        Ok(TokenLife {
+            ttl: (found.ttl > 0).then(|| Duration::from_secs(found.ttl)),
+            renewable: found.renewable.unwrap_or(false),
+        })
+    }
+
+    /// Renew kvault's own token by `increment` (`auth/token/renew-self`);
+    /// the server may grant less (the token's max TTL).
+    pub async fn renew_token(&self, increment: Duration) -> Result<TokenLife, StoreError> {
+        let increment = format!("{}s", increment.as_secs());
+        let auth = self
+            .call("auth/token/renew-self", || async {
+                vaultrs::token::renew_self(&self.client, Some(&increment)).await
+            })
+            .await?;
+        Ok(TokenLife {
+            ttl: (auth.lease_duration > 0).then(|| Duration::from_secs(auth.lease_duration)),
+            renewable: auth.renewable,
+        })
     }
 
     /// Renew a lease; returns its new duration.
