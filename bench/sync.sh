@@ -156,7 +156,7 @@ noop_writes=$(awk -F'|' '{gsub(/ /, "", $4); print $4}' <<<"$calls_noop")
     echo "- first sync: **${first} s** (target < 20 s)"
     echo "- no-op rerun: **${noop} s** with **${noop_writes}** write calls (target < 3 s, 0 writes)"
     echo "- kvault's own CPU (user + system): first sync $(cpu "$work/results.json" first-sync) s, no-op $(cpu "$work/results-noop.json" noop-rerun) s; the rest of the wall time is kube-apiserver, etcd and OpenBao sharing the same $(nproc) cores."
-    echo "- per target, first sync: 1 OpenBao read, 1 GET of the target (404), then the store's write: 1 GET (for its CAS version) + 1 server-side apply PATCH."
+    echo "- per target, first sync: 1 OpenBao read, 1 GET of the target (404), then 1 create (POST: a Secret made meanwhile is a conflict, not overwritten); an existing target that changed: 1 GET for the store's CAS version + 1 server-side apply PATCH."
     echo "- per target, no-op: 1 OpenBao read + 1 GET; the keyed data hash and the recorded provenance match, so nothing is written."
 } > "$out"
 cat "$out"

@@ -42,6 +42,7 @@ Register-ArgumentCompleter -Native -CommandName 'kvault' -ScriptBlock {
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Audit a cluster''s Secret hygiene: encryption at rest, RBAC, workloads')
             [CompletionResult]::new('canary', 'canary', [CompletionResultType]::ParameterValue, 'Prove a sync pipeline delivers: write a canary at the source, time its arrival at the target')
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Sync secrets from any store to any store as a plan says; roll out workloads that use them')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show where each target of a sync plan stands: in sync, missing, out of date, drift')
             [CompletionResult]::new('rotate', 'rotate', [CompletionResultType]::ParameterValue, 'Rotate one key of a secret safely: new version (check-and-set), sync, verify, finish')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script, or write one for every shell (--dir)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages: kvault.1 and one per subcommand')
@@ -300,6 +301,27 @@ Register-ArgumentCompleter -Native -CommandName 'kvault' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'kvault;status' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The sync plan (YAML)')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The sync plan (YAML)')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Targets read at once')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--vault-addr', '--vault-addr', [CompletionResultType]::ParameterName, 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]')
+            [CompletionResult]::new('--vault-namespace', '--vault-namespace', [CompletionResultType]::ParameterName, 'Vault namespace [env: VAULT_NAMESPACE]')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file [env: KUBECONFIG; default: ~/.kube/config, then in-cluster]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubernetes context to use from the kubeconfig')
+            [CompletionResult]::new('--local-store', '--local-store', [CompletionResultType]::ParameterName, 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'kvault;rotate' {
             [CompletionResult]::new('--generate', '--generate', [CompletionResultType]::ParameterName, 'How to make the new value (see below) [default: password]')
             [CompletionResult]::new('--value', '--value', [CompletionResultType]::ParameterName, 'Read the new value from stdin: only `-` is accepted, never a value in argv')
@@ -370,6 +392,7 @@ Register-ArgumentCompleter -Native -CommandName 'kvault' -ScriptBlock {
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Audit a cluster''s Secret hygiene: encryption at rest, RBAC, workloads')
             [CompletionResult]::new('canary', 'canary', [CompletionResultType]::ParameterValue, 'Prove a sync pipeline delivers: write a canary at the source, time its arrival at the target')
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Sync secrets from any store to any store as a plan says; roll out workloads that use them')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show where each target of a sync plan stands: in sync, missing, out of date, drift')
             [CompletionResult]::new('rotate', 'rotate', [CompletionResultType]::ParameterValue, 'Rotate one key of a secret safely: new version (check-and-set), sync, verify, finish')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script, or write one for every shell (--dir)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages: kvault.1 and one per subcommand')
@@ -410,6 +433,9 @@ Register-ArgumentCompleter -Native -CommandName 'kvault' -ScriptBlock {
             break
         }
         'kvault;help;sync' {
+            break
+        }
+        'kvault;help;status' {
             break
         }
         'kvault;help;rotate' {

@@ -49,6 +49,9 @@ _kvault() {
             kvault,rotate)
                 cmd="kvault__subcmd__rotate"
                 ;;
+            kvault,status)
+                cmd="kvault__subcmd__status"
+                ;;
             kvault,sync)
                 cmd="kvault__subcmd__sync"
                 ;;
@@ -109,6 +112,9 @@ _kvault() {
             kvault__subcmd__help,rotate)
                 cmd="kvault__subcmd__help__subcmd__rotate"
                 ;;
+            kvault__subcmd__help,status)
+                cmd="kvault__subcmd__help__subcmd__status"
+                ;;
             kvault__subcmd__help,sync)
                 cmd="kvault__subcmd__help__subcmd__sync"
                 ;;
@@ -128,7 +134,7 @@ _kvault() {
 
     case "${cmd}" in
         kvault)
-            opts="-v -q -h -V --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --local-store --help --version get put ls history exec audit canary sync rotate completions man help"
+            opts="-v -q -h -V --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --local-store --help --version get put ls history exec audit canary sync status rotate completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -632,7 +638,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__help)
-            opts="get put ls history exec audit canary sync rotate completions man help"
+            opts="get put ls history exec audit canary sync status rotate completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -828,6 +834,20 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__help__subcmd__rotate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kvault__subcmd__help__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1052,6 +1072,60 @@ _kvault() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --vault-addr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault-namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --local-store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kvault__subcmd__status)
+            opts="-f -o -v -q -h -V --file --concurrency --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --local-store --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
                 --vault-addr)

@@ -39,6 +39,7 @@ set edit:completion:arg-completer[kvault] = {|@words|
             cand audit 'Audit a cluster''s Secret hygiene: encryption at rest, RBAC, workloads'
             cand canary 'Prove a sync pipeline delivers: write a canary at the source, time its arrival at the target'
             cand sync 'Sync secrets from any store to any store as a plan says; roll out workloads that use them'
+            cand status 'Show where each target of a sync plan stands: in sync, missing, out of date, drift'
             cand rotate 'Rotate one key of a secret safely: new version (check-and-set), sync, verify, finish'
             cand completions 'Print a shell completion script, or write one for every shell (--dir)'
             cand man 'Write the man pages: kvault.1 and one per subcommand'
@@ -280,6 +281,26 @@ set edit:completion:arg-completer[kvault] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'kvault;status'= {
+            cand -f 'The sync plan (YAML)'
+            cand --file 'The sync plan (YAML)'
+            cand --concurrency 'Targets read at once'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --vault-addr 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]'
+            cand --vault-namespace 'Vault namespace [env: VAULT_NAMESPACE]'
+            cand --kubeconfig 'Kubeconfig file [env: KUBECONFIG; default: ~/.kube/config, then in-cluster]'
+            cand --context 'Kubernetes context to use from the kubeconfig'
+            cand --local-store 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]'
+            cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+            cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'kvault;rotate'= {
             cand --generate 'How to make the new value (see below) [default: password]'
             cand --value 'Read the new value from stdin: only `-` is accepted, never a value in argv'
@@ -347,6 +368,7 @@ set edit:completion:arg-completer[kvault] = {|@words|
             cand audit 'Audit a cluster''s Secret hygiene: encryption at rest, RBAC, workloads'
             cand canary 'Prove a sync pipeline delivers: write a canary at the source, time its arrival at the target'
             cand sync 'Sync secrets from any store to any store as a plan says; roll out workloads that use them'
+            cand status 'Show where each target of a sync plan stands: in sync, missing, out of date, drift'
             cand rotate 'Rotate one key of a secret safely: new version (check-and-set), sync, verify, finish'
             cand completions 'Print a shell completion script, or write one for every shell (--dir)'
             cand man 'Write the man pages: kvault.1 and one per subcommand'
@@ -376,6 +398,8 @@ set edit:completion:arg-completer[kvault] = {|@words|
         &'kvault;help;canary;check'= {
         }
         &'kvault;help;sync'= {
+        }
+        &'kvault;help;status'= {
         }
         &'kvault;help;rotate'= {
         }

@@ -41,6 +41,7 @@ complete -c kvault -n "__fish_kvault_needs_command" -f -a "exec" -d 'Resolve ref
 complete -c kvault -n "__fish_kvault_needs_command" -f -a "audit" -d 'Audit a cluster\'s Secret hygiene: encryption at rest, RBAC, workloads'
 complete -c kvault -n "__fish_kvault_needs_command" -f -a "canary" -d 'Prove a sync pipeline delivers: write a canary at the source, time its arrival at the target'
 complete -c kvault -n "__fish_kvault_needs_command" -f -a "sync" -d 'Sync secrets from any store to any store as a plan says; roll out workloads that use them'
+complete -c kvault -n "__fish_kvault_needs_command" -f -a "status" -d 'Show where each target of a sync plan stands: in sync, missing, out of date, drift'
 complete -c kvault -n "__fish_kvault_needs_command" -f -a "rotate" -d 'Rotate one key of a secret safely: new version (check-and-set), sync, verify, finish'
 complete -c kvault -n "__fish_kvault_needs_command" -f -a "completions" -d 'Print a shell completion script, or write one for every shell (--dir)'
 complete -c kvault -n "__fish_kvault_needs_command" -f -a "man" -d 'Write the man pages: kvault.1 and one per subcommand'
@@ -215,6 +216,19 @@ complete -c kvault -n "__fish_kvault_using_subcommand sync" -s v -l verbose -d '
 complete -c kvault -n "__fish_kvault_using_subcommand sync" -s q -l quiet -d 'Print only data and errors'
 complete -c kvault -n "__fish_kvault_using_subcommand sync" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kvault -n "__fish_kvault_using_subcommand sync" -s V -l version -d 'Print version'
+complete -c kvault -n "__fish_kvault_using_subcommand status" -s f -l file -d 'The sync plan (YAML)' -r -F
+complete -c kvault -n "__fish_kvault_using_subcommand status" -l concurrency -d 'Targets read at once' -r
+complete -c kvault -n "__fish_kvault_using_subcommand status" -s o -l output -d 'Output format' -r -f -a "table\t'A table on stdout, a summary line on stderr'
+json\t''"
+complete -c kvault -n "__fish_kvault_using_subcommand status" -l vault-addr -d 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]' -r
+complete -c kvault -n "__fish_kvault_using_subcommand status" -l vault-namespace -d 'Vault namespace [env: VAULT_NAMESPACE]' -r
+complete -c kvault -n "__fish_kvault_using_subcommand status" -l kubeconfig -d 'Kubeconfig file [env: KUBECONFIG; default: ~/.kube/config, then in-cluster]' -r -F
+complete -c kvault -n "__fish_kvault_using_subcommand status" -l context -d 'Kubernetes context to use from the kubeconfig' -r
+complete -c kvault -n "__fish_kvault_using_subcommand status" -l local-store -d 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]' -r -F
+complete -c kvault -n "__fish_kvault_using_subcommand status" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+complete -c kvault -n "__fish_kvault_using_subcommand status" -s q -l quiet -d 'Print only data and errors'
+complete -c kvault -n "__fish_kvault_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kvault -n "__fish_kvault_using_subcommand status" -s V -l version -d 'Print version'
 complete -c kvault -n "__fish_kvault_using_subcommand rotate" -l generate -d 'How to make the new value (see below) [default: password]' -r
 complete -c kvault -n "__fish_kvault_using_subcommand rotate" -l value -d 'Read the new value from stdin: only `-` is accepted, never a value in argv' -r
 complete -c kvault -n "__fish_kvault_using_subcommand rotate" -l plan -d 'A sync plan: its entries that read the secret are synced and verified' -r -F
@@ -254,18 +268,19 @@ complete -c kvault -n "__fish_kvault_using_subcommand man" -s v -l verbose -d 'M
 complete -c kvault -n "__fish_kvault_using_subcommand man" -s q -l quiet -d 'Print only data and errors'
 complete -c kvault -n "__fish_kvault_using_subcommand man" -s h -l help -d 'Print help'
 complete -c kvault -n "__fish_kvault_using_subcommand man" -s V -l version -d 'Print version'
-complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history exec audit canary sync rotate completions man help" -f -a "get" -d 'Print a secret, or one key of it'
-complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history exec audit canary sync rotate completions man help" -f -a "put" -d 'Write a secret from key=value, key=@file or key=- (stdin) pairs'
-complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history exec audit canary sync rotate completions man help" -f -a "ls" -d 'List the secrets under a prefix'
-complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history exec audit canary sync rotate completions man help" -f -a "history" -d 'Show the versions of a secret'
-complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history exec audit canary sync rotate completions man help" -f -a "exec" -d 'Resolve references in the environment, then run a command with the values'
-complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history exec audit canary sync rotate completions man help" -f -a "audit" -d 'Audit a cluster\'s Secret hygiene: encryption at rest, RBAC, workloads'
-complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history exec audit canary sync rotate completions man help" -f -a "canary" -d 'Prove a sync pipeline delivers: write a canary at the source, time its arrival at the target'
-complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history exec audit canary sync rotate completions man help" -f -a "sync" -d 'Sync secrets from any store to any store as a plan says; roll out workloads that use them'
-complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history exec audit canary sync rotate completions man help" -f -a "rotate" -d 'Rotate one key of a secret safely: new version (check-and-set), sync, verify, finish'
-complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history exec audit canary sync rotate completions man help" -f -a "completions" -d 'Print a shell completion script, or write one for every shell (--dir)'
-complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history exec audit canary sync rotate completions man help" -f -a "man" -d 'Write the man pages: kvault.1 and one per subcommand'
-complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history exec audit canary sync rotate completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history exec audit canary sync status rotate completions man help" -f -a "get" -d 'Print a secret, or one key of it'
+complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history exec audit canary sync status rotate completions man help" -f -a "put" -d 'Write a secret from key=value, key=@file or key=- (stdin) pairs'
+complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history exec audit canary sync status rotate completions man help" -f -a "ls" -d 'List the secrets under a prefix'
+complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history exec audit canary sync status rotate completions man help" -f -a "history" -d 'Show the versions of a secret'
+complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history exec audit canary sync status rotate completions man help" -f -a "exec" -d 'Resolve references in the environment, then run a command with the values'
+complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history exec audit canary sync status rotate completions man help" -f -a "audit" -d 'Audit a cluster\'s Secret hygiene: encryption at rest, RBAC, workloads'
+complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history exec audit canary sync status rotate completions man help" -f -a "canary" -d 'Prove a sync pipeline delivers: write a canary at the source, time its arrival at the target'
+complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history exec audit canary sync status rotate completions man help" -f -a "sync" -d 'Sync secrets from any store to any store as a plan says; roll out workloads that use them'
+complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history exec audit canary sync status rotate completions man help" -f -a "status" -d 'Show where each target of a sync plan stands: in sync, missing, out of date, drift'
+complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history exec audit canary sync status rotate completions man help" -f -a "rotate" -d 'Rotate one key of a secret safely: new version (check-and-set), sync, verify, finish'
+complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history exec audit canary sync status rotate completions man help" -f -a "completions" -d 'Print a shell completion script, or write one for every shell (--dir)'
+complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history exec audit canary sync status rotate completions man help" -f -a "man" -d 'Write the man pages: kvault.1 and one per subcommand'
+complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history exec audit canary sync status rotate completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kvault -n "__fish_kvault_using_subcommand help; and __fish_seen_subcommand_from canary" -f -a "run" -d 'Write a fresh canary at the source, wait for it at the target, report the latency'
 complete -c kvault -n "__fish_kvault_using_subcommand help; and __fish_seen_subcommand_from canary" -f -a "create" -d 'Write a fresh canary at the source (for pipelines where another syncer delivers it)'
 complete -c kvault -n "__fish_kvault_using_subcommand help; and __fish_seen_subcommand_from canary" -f -a "check" -d 'Wait until the target shows the canary now at the source'

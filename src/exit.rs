@@ -4,7 +4,7 @@
 //! | code | meaning |
 //! |------|---------|
 //! | 0 | success |
-//! | 1 | the answer is "no": a reference or secret that does not exist, audit findings at or above `--fail-on` |
+//! | 1 | the answer is "no": a reference or secret that does not exist, audit findings at or above `--fail-on`, `kvault status` not in sync |
 //! | 2 | error: usage, configuration, unreachable or sealed store, permission denied, CAS conflict, corrupt data |
 //! | 3 | `kvault rotate`: check-and-set conflict, another writer changed the secret; nothing was changed, run again |
 //! | 126/127 | `kvault exec`: the command cannot be run / was not found |

@@ -6,6 +6,7 @@ pub mod canary;
 pub mod exec;
 pub mod kv;
 pub mod rotate;
+pub mod status;
 pub mod sync;
 
 use clap::{Args, Parser, Subcommand};
@@ -14,7 +15,8 @@ use std::path::PathBuf;
 const EXIT_CODES: &str = "\
 Exit codes:
   0    success
-  1    the answer is \"no\": a secret or key that does not exist, audit findings at or above --fail-on
+  1    the answer is \"no\": a secret or key that does not exist, audit findings at or above --fail-on,
+       kvault status: not everything in sync
   2    error: usage, configuration, unreachable or sealed store, permission denied, CAS conflict
   3    rotate: check-and-set conflict, another writer changed the secret (nothing was changed)
   126  exec: the command cannot be run     127  exec: the command was not found
@@ -85,6 +87,8 @@ pub enum Command {
     Canary(canary::CanaryArgs),
     /// Sync secrets from any store to any store as a plan says; roll out workloads that use them.
     Sync(sync::SyncArgs),
+    /// Show where each target of a sync plan stands: in sync, missing, out of date, drift.
+    Status(status::StatusArgs),
     /// Rotate one key of a secret safely: new version (check-and-set), sync, verify, finish.
     Rotate(rotate::RotateArgs),
     /// Print a shell completion script, or write one for every shell (--dir).

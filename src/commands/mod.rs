@@ -8,6 +8,7 @@ pub mod exec;
 pub mod kv;
 pub mod man;
 pub mod rotate;
+pub mod status;
 pub mod sync;
 
 use crate::cli::{Cli, Command, GlobalArgs};
@@ -54,6 +55,7 @@ pub async fn dispatch(cli: Cli) -> Result<i32> {
         Command::Audit(args) => return audit::run(&global, args).await,
         Command::Canary(args) => return canary::run(&stores(), &global, args).await,
         Command::Sync(args) => return sync::run(&global, args).await,
+        Command::Status(args) => return status::run(&global, args).await,
         Command::Rotate(args) => return rotate::run(&global, args).await,
     }
     .map(|()| Code::Success as i32)

@@ -73,8 +73,9 @@ pub(crate) fn load(file: &Path) -> Result<Plan> {
         .map_err(|e| Failure::error(e.to_string()))
 }
 
-/// Connect to Kubernetes for rollouts and pruning, once, if the plan needs it.
-async fn ensure_cluster(
+/// Connect to Kubernetes for rollouts and pruning, once, if the plan needs
+/// it (also used by `kvault status`).
+pub(crate) async fn ensure_cluster(
     cluster: &mut Option<KubeCluster>,
     plan: &Plan,
     options: &engine::Options,

@@ -30,6 +30,7 @@ pub mod kube_cluster;
 pub mod plan;
 pub mod report;
 pub mod rollout;
+pub mod status;
 
 pub use engine::{run, Options};
 pub use plan::{Plan, PlanError};

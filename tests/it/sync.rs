@@ -82,6 +82,36 @@ impl World {
         summary
     }
 
+    /// `kvault status -o json`, checking its exit code; the table view is
+    /// kept for the leak check too.
+    fn status(&self, plan: &Path, code: i32) -> Value {
+        let run = |format: &str| {
+            let out = self
+                .kvault()
+                .args(["-vvv", "status", "-f"])
+                .arg(plan)
+                .args(["-o", format])
+                .output()
+                .unwrap();
+            assert_eq!(
+                out.status.code(),
+                Some(code),
+                "status: stdout:\n{}\nstderr:\n{}",
+                text(&out.stdout),
+                text(&out.stderr)
+            );
+            out
+        };
+        let table = run("table");
+        let out = run("json");
+        let status = serde_json::from_slice(&out.stdout).unwrap();
+        self.outputs
+            .borrow_mut()
+            .push(("status table".into(), table));
+        self.outputs.borrow_mut().push(("status json".into(), out));
+        status
+    }
+
     fn get(&self, path: &str) -> Value {
         let (code, body) = self.cluster.api("admin", "GET", path, None);
         assert_eq!(code, 200, "GET {path}: {body}");
@@ -257,8 +287,9 @@ fn vault_to_kubernetes_with_provenance_rollouts_drift_and_prune() {
     assert!(text(&table.stdout).contains("+pass +user"));
     w.outputs.borrow_mut().push(("dry table".into(), table));
 
-    // First sync: created with provenance, nothing rolled out.
-    let first = w.sync(&plan, &[], 0);
+    // First sync: created with provenance, nothing rolled out (through
+    // per-store rate limiters, which only pace the calls).
+    let first = w.sync(&plan, &["--rate-limit", "50", "--rate-limit", "k8s=100"], 0);
     assert_eq!(
         (
             first["created"].as_i64(),
@@ -311,6 +342,10 @@ fn vault_to_kubernetes_with_provenance_rollouts_drift_and_prune() {
     );
     assert_eq!(versions(&w), before);
     assert_eq!((w.generation("api"), w.generation("worker")), (1, 1));
+    // `kvault status`: everything in sync, exit 0, nothing written.
+    let status = w.status(&plan, 0);
+    assert_eq!(status["in_sync"], true, "{status}");
+    assert_eq!(versions(&w), before);
 
     // A changed value: one update, one rollout of the Deployment using it.
     bao(&[
@@ -320,6 +355,33 @@ fn vault_to_kubernetes_with_provenance_rollouts_drift_and_prune() {
         "user=app",
         &format!("pass={DB_PASS_2}"),
     ]);
+    // Before the sync, status says which target is behind and by how much
+    // ("cluster has v1, store has v2"), and which workload will roll; exit 1.
+    let status = w.status(&plan, 1);
+    let db = status["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["target"] == "k8s:prod/app-db")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            &db["state"],
+            &db["synced_version"],
+            &db["source_version"],
+            &db["keys"]
+        ),
+        (
+            &json!("out_of_date"),
+            &json!("1"),
+            &json!("2"),
+            &json!("~pass")
+        ),
+        "{status}"
+    );
+    assert_eq!(status["rollouts_due"], json!(["prod/deployment/api"]));
+    assert_eq!(versions(&w), before, "status writes nothing");
     let changed = w.sync(&plan, &[], 0);
     assert_eq!(
         (changed["updated"].as_i64(), changed["unchanged"].as_i64()),
@@ -395,6 +457,15 @@ fn vault_to_kubernetes_with_provenance_rollouts_drift_and_prune() {
         Some(&edited.to_string()),
     );
     assert_eq!(code, 200, "{body}");
+    let status = w.status(&plan, 1);
+    assert!(
+        status["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["target"] == "k8s:prod/app-db" && t["state"] == "drift"),
+        "{status}"
+    );
     let left = w.sync(&plan, &["--no-overwrite-drift"], 0);
     assert_eq!(
         left["drift"],

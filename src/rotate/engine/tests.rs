@@ -576,3 +576,74 @@ async fn resume_with_nothing_pending_says_so_and_writes_nothing() {
     assert_eq!(report.outcome, Outcome::NothingPending);
     assert_eq!(w.latest().await, 1);
 }
+
+/// `--resume` without `--plan` reads the plan file the rotation recorded;
+/// a file that is gone is an error naming it; a different `--plan` is used
+/// with a note.
+#[test]
+fn resume_finds_the_plan_the_rotation_started_with() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plan.yaml");
+    std::fs::write(&file, PLAN).unwrap();
+    let file = file.display().to_string();
+    let pending = |plan: Option<&str>| crate::rotate::state::Pending {
+        version: Some(2),
+        hash: "v1:ab".into(),
+        step: crate::rotate::state::Step::Created,
+        plan: plan.map(String::from),
+    };
+    let lines = Mutex::new(Vec::<String>::new());
+    let progress = |line: &str| lines.lock().unwrap().push(line.to_string());
+    let confirm = |_: &str| true;
+    let hooks = Hooks {
+        progress: &progress,
+        confirm: &confirm,
+    };
+    let resume = Request {
+        reference: Reference::parse("vault:secret/app/db#password").unwrap(),
+        value: None,
+        plan: None,
+        plan_file: None,
+        rollout: false,
+        if_older_than: None,
+        dry_run: false,
+        resume: true,
+        pause_after: None,
+    };
+
+    let found = plan_of_run(&resume, Some(&pending(Some(&file))), &hooks).unwrap();
+    assert_eq!(found, Some(plan::parse(&file, PLAN).unwrap()));
+    assert!(lines.lock().unwrap()[0].contains("resuming with the sync plan"));
+
+    let gone = format!("{file}.gone");
+    let err = plan_of_run(&resume, Some(&pending(Some(&gone))), &hooks).unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains(&gone) && message.contains("--plan"),
+        "{message}"
+    );
+
+    let other = Request {
+        plan: Some(plan::parse("other.yaml", PLAN).unwrap()),
+        plan_file: Some("/elsewhere/other.yaml".into()),
+        ..resume.clone()
+    };
+    assert!(plan_of_run(&other, Some(&pending(Some(&file))), &hooks)
+        .unwrap()
+        .is_some());
+    assert!(lines.lock().unwrap()[1].contains("started with the sync plan"));
+
+    // Not resuming, or nothing recorded: only --plan counts.
+    assert_eq!(
+        plan_of_run(&resume, Some(&pending(None)), &hooks).unwrap(),
+        None
+    );
+    let fresh = Request {
+        resume: false,
+        ..resume.clone()
+    };
+    assert_eq!(
+        plan_of_run(&fresh, Some(&pending(Some(&file))), &hooks).unwrap(),
+        None
+    );
+}

@@ -1,0 +1,48 @@
+//! `kvault status -f PLAN`: a dry run of the sync engine, shown as where
+//! each target stands; exit 0 in sync, 1 not in sync, 2 on errors.
+
+use crate::cli::status::{StatusArgs, StatusFormat};
+use crate::cli::GlobalArgs;
+use crate::exit::{Code, Result};
+use crate::output;
+use crate::store::Stores;
+use crate::sync::kube_cluster::KubeCluster;
+use crate::sync::status::Status;
+use crate::sync::{self as engine, Cluster};
+
+pub async fn run(global: &GlobalArgs, args: StatusArgs) -> Result<i32> {
+    let plan = super::sync::load(&args.file)?;
+    let config = super::store_config(global);
+    let stores = Stores::new(config.clone());
+    let options = engine::Options {
+        dry_run: true,
+        prune: false,
+        // Drift shows only where the run would overwrite it.
+        overwrite_drift: true,
+        concurrency: usize::from(args.concurrency),
+        only: None,
+    };
+    let mut cluster: Option<KubeCluster> = None;
+    super::sync::ensure_cluster(&mut cluster, &plan, &options, &config.kube).await?;
+    let cluster = cluster.as_ref().map(|c| c as &dyn Cluster);
+    let report = engine::run(&plan, &stores, cluster, &options, &|| {}).await;
+    let status = Status::of(&report);
+    match args.output {
+        StatusFormat::Json => output::structured(output::Format::Json, &status)?,
+        StatusFormat::Table => {
+            output::table(
+                &["TARGET", "STATE", "SYNCED FROM", "SOURCE", "NOTE"],
+                status.rows(),
+            )?;
+            output::status(global.quiet, status.summary_line());
+        }
+    }
+    let code = if status.failed() {
+        Code::Error
+    } else if status.in_sync {
+        Code::Success
+    } else {
+        Code::No
+    };
+    Ok(code as i32)
+}
