@@ -145,6 +145,13 @@ fn no_command_prints_a_value_at_trace_level() {
                 .args(["-o", "sarif"])),
             false,
         ),
+        // After the sync above: in sync (exit 0), shown both ways.
+        ("status table", run(v(&["status", "-f"]).arg(&plan)), false),
+        (
+            "status json",
+            run(v(&["status", "-f"]).arg(&plan).args(["-o", "json"])),
+            false,
+        ),
     ];
     for (what, out, allow_stdout) in &cases {
         assert_no_leak(what, out, *allow_stdout);
@@ -163,6 +170,11 @@ fn no_command_prints_a_value_at_trace_level() {
         cases[12].1.status.success(),
         "{}",
         text(&cases[12].1.stderr)
+    );
+    assert!(
+        cases[15].1.status.success() && cases[16].1.status.success(),
+        "{}",
+        text(&cases[15].1.stderr)
     );
     let sarif = text(&cases[14].1.stdout);
     assert!(
