@@ -262,6 +262,9 @@ impl Watch<'_> {
             None | Some(crate::store::vault::config::AuthMethod::Token)
         );
         let mut keeper = token_keeper(&stores).await;
+        // Looked up once per login: a token that may not look itself up
+        // (no `default` policy) is warned about once, not at every tick.
+        let mut looked_up = stores.vault_if_open().is_some();
         let mut child = spawn(program, rest, &current)?;
         let mut last = digest(&current);
         let mut ticker = tokio::time::interval(interval);
@@ -289,6 +292,7 @@ impl Watch<'_> {
                     if keep_token(&stores, &mut keeper, interval, can_login).await == Relogin::Needed {
                         tracing::info!("logging in to Vault again: the token reached its max TTL or cannot be renewed");
                         stores = Stores::new(config.clone());
+                        looked_up = false;
                         // The old token's leases die with it: issue anew.
                         leases.clear();
                     }
@@ -298,8 +302,9 @@ impl Watch<'_> {
                         }
                     }
                     let resolved = resolve(&stores, env, opts, leases).await;
-                    if keeper.is_none() {
+                    if !looked_up && stores.vault_if_open().is_some() {
                         keeper = token_keeper(&stores).await;
+                        looked_up = true;
                     }
                     match resolved {
                         Ok(fresh) => {

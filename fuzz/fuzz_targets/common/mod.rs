@@ -48,4 +48,3 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .build()
         .expect("build a tokio runtime")
 }
-
