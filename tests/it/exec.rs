@@ -366,13 +366,7 @@ fn watch_keeps_a_dynamic_credential_instead_of_reissuing_it() {
 
 /// A `reader` policy for `secret/app/*` and the secret `secret/app/db`.
 fn reader_setup(bao: &OpenBao) {
-    let policy = bao.home.path().join("reader.hcl");
-    std::fs::write(
-        &policy,
-        "path \"secret/data/app/*\" { capabilities = [\"read\"] }\n",
-    )
-    .unwrap();
-    bao.must(&["policy", "write", "reader", policy.to_str().unwrap()]);
+    bao.policy("reader", "secret/data/app/*", &["read"]);
     bao.must(&["kv", "put", "secret/app/db", "pass=token-life-1"]);
 }
 

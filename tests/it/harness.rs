@@ -131,6 +131,15 @@ impl OpenBao {
         cmd.output().expect("run bao")
     }
 
+    /// Write the ACL policy `name` granting `capabilities` (e.g. `["read"]`)
+    /// on `path` (e.g. `secret/data/app/*`).
+    pub fn policy(&self, name: &str, path: &str, capabilities: &[&str]) {
+        let file = self.home.path().join(format!("{name}.hcl"));
+        let hcl = format!("path {path:?} {{ capabilities = {capabilities:?} }}\n");
+        std::fs::write(&file, hcl).unwrap();
+        self.must(&["policy", "write", name, file.to_str().unwrap()]);
+    }
+
     /// Like `bao` but panics on failure, returning stdout.
     pub fn must(&self, args: &[&str]) -> String {
         let out = self.bao(args);

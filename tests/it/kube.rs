@@ -184,13 +184,7 @@ fn kubernetes_auth_end_to_end() {
     let cluster = KubeCluster::start("none");
     let bao = OpenBao::start();
     bao.must(&["kv", "put", "secret/app", "pass=from-k8s-auth"]);
-    let policy = bao.home.path().join("p.hcl");
-    std::fs::write(
-        &policy,
-        "path \"secret/data/app\" { capabilities = [\"read\"] }\n",
-    )
-    .unwrap();
-    bao.must(&["policy", "write", "app-read", policy.to_str().unwrap()]);
+    bao.policy("app-read", "secret/data/app", &["read"]);
     bao.must(&["auth", "enable", "kubernetes"]);
     bao.must(&[
         "write",

@@ -115,13 +115,7 @@ fn a_missing_path_or_key_is_a_no_answer_naming_it() {
 fn a_token_whose_policy_denies_the_path_gets_permission_denied() {
     let bao = server();
     bao.must(&["kv", "put", "secret/other", "a=1"]);
-    let policy = bao.home.path().join("p.hcl");
-    std::fs::write(
-        &policy,
-        "path \"secret/data/allowed/*\" { capabilities = [\"read\"] }\n",
-    )
-    .unwrap();
-    bao.must(&["policy", "write", "narrow", policy.to_str().unwrap()]);
+    bao.policy("narrow", "secret/data/allowed/*", &["read"]);
     let token = bao.must(&["token", "create", "-policy=narrow", "-field=token"]);
     bao.kvault()
         .env("VAULT_TOKEN", token.trim())
@@ -214,13 +208,7 @@ fn approle_login_works_without_a_token() {
     let bao = server();
     bao.must(&["kv", "put", "secret/app", "a=approle-ok"]);
     bao.must(&["auth", "enable", "approle"]);
-    let policy = bao.home.path().join("p.hcl");
-    std::fs::write(
-        &policy,
-        "path \"secret/data/*\" { capabilities = [\"read\"] }\n",
-    )
-    .unwrap();
-    bao.must(&["policy", "write", "reader", policy.to_str().unwrap()]);
+    bao.policy("reader", "secret/data/*", &["read"]);
     bao.must(&["write", "auth/approle/role/app", "token_policies=reader"]);
     let role_id = bao.must(&["read", "-field=role_id", "auth/approle/role/app/role-id"]);
     let secret_id = bao.must(&[
