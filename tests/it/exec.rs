@@ -272,20 +272,12 @@ fn bank_vaults_vault_env_contract_on_openbao() {
     );
 
     // VAULT_TOKEN=vault:login: log in (AppRole) and hand the token to the child.
-    bao.must(&["auth", "enable", "approle"]);
-    bao.must(&["write", "auth/approle/role/app", "token_policies=default"]);
-    let role_id = bao.must(&["read", "-field=role_id", "auth/approle/role/app/role-id"]);
-    let secret_id = bao.must(&[
-        "write",
-        "-f",
-        "-field=secret_id",
-        "auth/approle/role/app/secret-id",
-    ]);
+    let (role_id, secret_id) = bao.approle(&["token_policies=default"]);
     let out = bao
         .kvault()
         .env("VAULT_TOKEN", "vault:login")
-        .env("VAULT_ROLE_ID", role_id.trim())
-        .env("VAULT_SECRET_ID", secret_id.trim())
+        .env("VAULT_ROLE_ID", &role_id)
+        .env("VAULT_SECRET_ID", &secret_id)
         .args([
             "exec",
             "--",
@@ -445,29 +437,16 @@ fn watch_renews_the_token_it_was_given() {
 fn watch_logs_in_again_when_its_token_reaches_the_max_ttl() {
     let bao = OpenBao::start();
     reader_setup(&bao);
-    bao.must(&["auth", "enable", "approle"]);
-    bao.must(&[
-        "write",
-        "auth/approle/role/app",
-        "token_policies=reader",
-        "token_ttl=3s",
-        "token_max_ttl=4s",
-    ]);
-    let role_id = bao.must(&["read", "-field=role_id", "auth/approle/role/app/role-id"]);
-    let secret_id = bao.must(&[
-        "write",
-        "-f",
-        "-field=secret_id",
-        "auth/approle/role/app/secret-id",
-    ]);
+    let (role_id, secret_id) =
+        bao.approle(&["token_policies=reader", "token_ttl=3s", "token_max_ttl=4s"]);
     let home = tempfile::tempdir().unwrap();
     let log = home.path().join("starts");
     let mut child = watch_pass(
         &bao,
         &log,
         &[
-            ("VAULT_ROLE_ID", role_id.trim()),
-            ("VAULT_SECRET_ID", secret_id.trim()),
+            ("VAULT_ROLE_ID", role_id.as_str()),
+            ("VAULT_SECRET_ID", secret_id.as_str()),
         ],
     );
     std::thread::sleep(Duration::from_secs(8));
@@ -487,5 +466,5 @@ fn watch_logs_in_again_when_its_token_reaches_the_max_ttl() {
         "{stderr}"
     );
     assert!(stderr.contains("logging in to Vault again"), "{stderr}");
-    assert!(!stderr.contains(secret_id.trim()), "{stderr}");
+    assert!(!stderr.contains(&secret_id), "{stderr}");
 }

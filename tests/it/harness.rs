@@ -140,6 +140,23 @@ impl OpenBao {
         self.must(&["policy", "write", name, file.to_str().unwrap()]);
     }
 
+    /// Enable AppRole and create the role `app` with `settings` (e.g.
+    /// `token_policies=reader`); returns its role id and a fresh secret id.
+    pub fn approle(&self, settings: &[&str]) -> (String, String) {
+        self.must(&["auth", "enable", "approle"]);
+        let mut write = vec!["write", "auth/approle/role/app"];
+        write.extend_from_slice(settings);
+        self.must(&write);
+        let role_id = self.must(&["read", "-field=role_id", "auth/approle/role/app/role-id"]);
+        let secret_id = self.must(&[
+            "write",
+            "-f",
+            "-field=secret_id",
+            "auth/approle/role/app/secret-id",
+        ]);
+        (role_id.trim().to_string(), secret_id.trim().to_string())
+    }
+
     /// Like `bao` but panics on failure, returning stdout.
     pub fn must(&self, args: &[&str]) -> String {
         let out = self.bao(args);

@@ -207,20 +207,12 @@ fn check_and_set_refuses_a_stale_version() {
 fn approle_login_works_without_a_token() {
     let bao = server();
     bao.must(&["kv", "put", "secret/app", "a=approle-ok"]);
-    bao.must(&["auth", "enable", "approle"]);
     bao.policy("reader", "secret/data/*", &["read"]);
-    bao.must(&["write", "auth/approle/role/app", "token_policies=reader"]);
-    let role_id = bao.must(&["read", "-field=role_id", "auth/approle/role/app/role-id"]);
-    let secret_id = bao.must(&[
-        "write",
-        "-f",
-        "-field=secret_id",
-        "auth/approle/role/app/secret-id",
-    ]);
+    let (role_id, secret_id) = bao.approle(&["token_policies=reader"]);
     bao.kvault()
         .env_remove("VAULT_TOKEN")
-        .env("VAULT_ROLE_ID", role_id.trim())
-        .env("VAULT_SECRET_ID", secret_id.trim())
+        .env("VAULT_ROLE_ID", &role_id)
+        .env("VAULT_SECRET_ID", &secret_id)
         .args(["get", "vault:secret/app#a"])
         .assert()
         .success()
