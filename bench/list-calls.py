@@ -11,21 +11,15 @@ the network's, without any client-side work on the objects.
 Server, CA and admin token come from the environment that
 scripts/kube-test-cluster.sh writes. Prints objects-pages per kind read.
 """
-import http.client
-import os
 import re
-import ssl
 import sys
 import threading
-from urllib.parse import quote, urlparse
+from urllib.parse import quote
+
+import kubeapi
 
 PAGE = 2000
-server = urlparse(os.environ["KVAULT_TEST_KUBE_SERVER"])
-ctx = ssl.create_default_context(cafile=os.environ["KVAULT_TEST_KUBE_CA"])
-headers = {
-    "Authorization": "Bearer " + os.environ["KVAULT_TEST_KUBE_TOKEN_ADMIN"],
-    "Accept": "application/json",
-}
+headers = kubeapi.headers(Accept="application/json")
 # The list's metadata comes first in the answer.
 CONTINUE = re.compile(rb'"continue":"([^"]*)"')
 pages = {}
@@ -33,7 +27,7 @@ errors = []
 
 
 def list_all(path):
-    conn = http.client.HTTPSConnection(server.hostname, server.port, context=ctx)
+    conn = kubeapi.connect()
     query = f"limit={PAGE}&resourceVersion=0&resourceVersionMatch=NotOlderThan"
     n = 0
     while True:

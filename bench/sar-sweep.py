@@ -10,22 +10,15 @@ thread on its own keep-alive connection. Server, CA and admin token come from
 the environment that scripts/kube-test-cluster.sh writes. Prints the number
 of SARs and how many were allowed, so a run that silently failed shows.
 """
-import http.client
 import json
-import os
-import ssl
 import sys
 import threading
-from urllib.parse import urlparse
+
+import kubeapi
 
 users, namespaces = int(sys.argv[1]), int(sys.argv[2])
 threads = int(sys.argv[3]) if len(sys.argv) > 3 else 8
-server = urlparse(os.environ["KVAULT_TEST_KUBE_SERVER"])
-ctx = ssl.create_default_context(cafile=os.environ["KVAULT_TEST_KUBE_CA"])
-headers = {
-    "Authorization": "Bearer " + os.environ["KVAULT_TEST_KUBE_TOKEN_ADMIN"],
-    "Content-Type": "application/json",
-}
+headers = kubeapi.headers(**{"Content-Type": "application/json"})
 work = [(f"u{u}", f"ns{n}", verb)
         for u in range(users) for n in range(namespaces) for verb in ("get", "list", "watch")]
 allowed = 0
@@ -35,7 +28,7 @@ lock = threading.Lock()
 
 def sweep(part):
     global allowed
-    conn = http.client.HTTPSConnection(server.hostname, server.port, context=ctx)
+    conn = kubeapi.connect()
     mine = 0
     for user, ns, verb in part:
         body = json.dumps({
