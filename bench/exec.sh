@@ -9,6 +9,11 @@
 #   shell-N     a POSIX sh entrypoint calling `bao kv get -field=K P` once per reference
 #               (Bank-Vaults' vault-env, the intended Go peer, is not on the Go
 #               module proxy from here: 403 for every bank-vaults module)
+#   agent-N     OpenBao Agent in process-supervisor mode, the HashiCorp-style
+#               answer: one `env_template` per reference, `exec { command = ["true"] }`,
+#               token from a file (auto_auth token_file). Its exec server waits a
+#               hard-coded 2 s debounce after the templates render before it starts
+#               the child (command/agent/exec/exec.go), so agent-N includes that 2 s.
 #   raw-read    one `curl` of one KV v2 secret (the floor: one HTTP round trip + process start)
 #   kvault-1    `kvault exec -- true` with 1 reference
 #   kvault-0    `kvault exec -- true` with no reference (process start + exec)
@@ -55,9 +60,37 @@ for p in $(seq 0 4); do
 done
 echo 'exec true' >> "$shell10"
 shell1=$work/entrypoint1.sh
+# shellcheck disable=SC2016 # the $(...) is for the entrypoint to run
 printf '#!/bin/sh\nS_0_0=$(bao kv get -field=k0 secret/bench/p0)\nexec true\n' > "$shell1"
 chmod +x "$shell10" "$shell1"
 ln -sf "$KVAULT_TEST_BAO" "$work/bao"
+# OpenBao Agent configs: the same references as env_template stanzas.
+echo bench > "$work/token"
+agent_config() { # FILE, then VAR=PATH#KEY...
+    local file=$1 ref var path key
+    shift
+    {
+        echo "vault { address = \"$VAULT_ADDR\" }"
+        echo "auto_auth { method \"token_file\" { config = { token_file_path = \"$work/token\" } } }"
+        echo 'template_config { exit_on_retry_failure = true }'
+        for ref in "$@"; do
+            var=${ref%%=*} path=${ref#*=} key=${path#*#} path=${path%#*}
+            echo "env_template \"$var\" {"
+            echo "  contents = \"{{ with secret \\\"secret/data/$path\\\" }}{{ .Data.data.$key }}{{ end }}\""
+            echo '  error_on_missing_key = true'
+            echo '}'
+        done
+        printf 'exec {\n  command = ["true"]\n  restart_on_secret_changes = "never"\n}\n'
+    } > "$file"
+}
+refs_of() { sed 's/^export //; s/vault:secret\///' "$1"; }
+# shellcheck disable=SC2046 # one argument per line of the env file
+agent_config "$work/agent50.hcl" $(refs_of "$envfile")
+# shellcheck disable=SC2046
+agent_config "$work/agent10.hcl" $(refs_of "$env10")
+agent_config "$work/agent1.hcl" "S_0_0=bench/p0#k0"
+"$KVAULT_TEST_BAO" agent -config="$work/agent1.hcl" -log-level=error >/dev/null \
+    || { echo "bench/exec.sh: bao agent did not run $work/agent1.hcl" >&2; exit 1; }
 export PATH="$work:$PATH"
 
 hyperfine --warmup 3 --min-runs 20 --export-markdown "$work/table.md" --export-json "$work/results.json" \
@@ -65,6 +98,9 @@ hyperfine --warmup 3 --min-runs 20 --export-markdown "$work/table.md" --export-j
     -n shell-50 "sh -c '. $envfile; exec $shellscript'" \
     -n kvault-10 "sh -c '. $env10; exec $kvault exec -- true'" \
     -n shell-10 "sh -c '. $env10; exec $shell10'" \
+    -n agent-50 "$KVAULT_TEST_BAO agent -config=$work/agent50.hcl -log-level=error" \
+    -n agent-10 "$KVAULT_TEST_BAO agent -config=$work/agent10.hcl -log-level=error" \
+    -n agent-1 "$KVAULT_TEST_BAO agent -config=$work/agent1.hcl -log-level=error" \
     -n kvault-1 "env S_0_0=vault:secret/bench/p0#k0 $kvault exec -- true" \
     -n shell-1 "env S_0_0=vault:secret/bench/p0#k0 $shell1" \
     -n kvault-0 "$kvault exec -- true" \
@@ -93,6 +129,8 @@ PY
     cat "$work/table.md"
     echo
     echo "- kvault / shell: 50 refs **$(ratio kvault-50 shell-50)**, 10 refs **$(ratio kvault-10 shell-10)**, 1 ref **$(ratio kvault-1 shell-1)**"
+    echo "- kvault / OpenBao Agent (exec mode): 50 refs **$(ratio kvault-50 agent-50)**, 10 refs **$(ratio kvault-10 agent-10)**, 1 ref **$(ratio kvault-1 agent-1)**"
+    echo "- OpenBao Agent without its fixed 2 s debounce: 50 refs $(python3 -c "print(f'{$(mean_ms agent-50) - 2000:.1f}')") ms, 10 refs $(python3 -c "print(f'{$(mean_ms agent-10) - 2000:.1f}')") ms, 1 ref $(python3 -c "print(f'{$(mean_ms agent-1) - 2000:.1f}')") ms (kvault: $(mean_ms kvault-50), $(mean_ms kvault-10), $(mean_ms kvault-1) ms)"
     rtt=$(python3 -c "print(f'{($(mean_ms curl-21) - $(mean_ms raw-read)) / 20:.2f}')")
     overhead=$(python3 -c "print(f'{$(mean_ms kvault-50) - $(mean_ms kvault-0):.1f}')")
     echo "- one HTTP round trip on a warm connection ≈ (curl-21 − raw-read) / 20 = **$rtt ms**"

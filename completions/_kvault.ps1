@@ -147,6 +147,7 @@ Register-ArgumentCompleter -Native -CommandName 'kvault' -ScriptBlock {
         'kvault;audit' {
             [CompletionResult]::new('--manifests', '--manifests', [CompletionResultType]::ParameterName, 'Audit manifests offline: a file, a folder (recursive: *.yaml, *.yml, *.json) or - for stdin. Repeatable')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context to audit (live mode)')
+            [CompletionResult]::new('--chunk-size', '--chunk-size', [CompletionResultType]::ParameterName, 'Objects per list page when the API server pages a list (live mode). It serves first pages from its watch cache, usually whole; kinds it does not cache (e.g. --watch-cache-sizes=secrets#0) come from etcd in pages')
             [CompletionResult]::new('--encryption-config', '--encryption-config', [CompletionResultType]::ParameterName, 'The EncryptionConfiguration kube-apiserver uses (its --encryption-provider-config)')
             [CompletionResult]::new('--etcd-endpoint', '--etcd-endpoint', [CompletionResultType]::ParameterName, 'Read Secrets straight from etcd to see how they are stored (live mode)')
             [CompletionResult]::new('--etcd-ca', '--etcd-ca', [CompletionResultType]::ParameterName, 'CA certificate for --etcd-endpoint')

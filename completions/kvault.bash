@@ -168,7 +168,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__audit)
-            opts="-o -v -q -h -V --manifests --context --encryption-config --etcd-endpoint --etcd-ca --etcd-cert --etcd-key --etcd-prefix --output --fail-on --ignore --who-can-read --verbose --quiet --vault-addr --vault-namespace --kubeconfig --local-store --help --version"
+            opts="-o -v -q -h -V --manifests --context --chunk-size --encryption-config --etcd-endpoint --etcd-ca --etcd-cert --etcd-key --etcd-prefix --output --fail-on --ignore --who-can-read --verbose --quiet --vault-addr --vault-namespace --kubeconfig --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -179,6 +179,10 @@ _kvault() {
                     return 0
                     ;;
                 --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --chunk-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -138,6 +138,7 @@ set edit:completion:arg-completer[kvault] = {|@words|
         &'kvault;audit'= {
             cand --manifests 'Audit manifests offline: a file, a folder (recursive: *.yaml, *.yml, *.json) or - for stdin. Repeatable'
             cand --context 'Kubeconfig context to audit (live mode)'
+            cand --chunk-size 'Objects per list page when the API server pages a list (live mode). It serves first pages from its watch cache, usually whole; kinds it does not cache (e.g. --watch-cache-sizes=secrets#0) come from etcd in pages'
             cand --encryption-config 'The EncryptionConfiguration kube-apiserver uses (its --encryption-provider-config)'
             cand --etcd-endpoint 'Read Secrets straight from etcd to see how they are stored (live mode)'
             cand --etcd-ca 'CA certificate for --etcd-endpoint'

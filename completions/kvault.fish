@@ -112,6 +112,7 @@ complete -c kvault -n "__fish_kvault_using_subcommand exec" -s h -l help -d 'Pri
 complete -c kvault -n "__fish_kvault_using_subcommand exec" -s V -l version -d 'Print version'
 complete -c kvault -n "__fish_kvault_using_subcommand audit" -l manifests -d 'Audit manifests offline: a file, a folder (recursive: *.yaml, *.yml, *.json) or - for stdin. Repeatable' -r -F
 complete -c kvault -n "__fish_kvault_using_subcommand audit" -l context -d 'Kubeconfig context to audit (live mode)' -r
+complete -c kvault -n "__fish_kvault_using_subcommand audit" -l chunk-size -d 'Objects per list page when the API server pages a list (live mode). It serves first pages from its watch cache, usually whole; kinds it does not cache (e.g. --watch-cache-sizes=secrets#0) come from etcd in pages' -r
 complete -c kvault -n "__fish_kvault_using_subcommand audit" -l encryption-config -d 'The EncryptionConfiguration kube-apiserver uses (its --encryption-provider-config)' -r -F
 complete -c kvault -n "__fish_kvault_using_subcommand audit" -l etcd-endpoint -d 'Read Secrets straight from etcd to see how they are stored (live mode)' -r
 complete -c kvault -n "__fish_kvault_using_subcommand audit" -l etcd-ca -d 'CA certificate for --etcd-endpoint' -r -F

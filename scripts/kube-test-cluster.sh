@@ -6,6 +6,8 @@
 # Usage:
 #   scripts/kube-test-cluster.sh start DIR [--encryption none|identity|aescbc|secretbox|identity-then-secretbox]
 #                                          [--etcd-prefix PREFIX]   (default /registry)
+#                                          [--apiserver-arg ARG]... (one more kube-apiserver flag,
+#                                          e.g. --watch-cache-sizes=secrets#0)
 #   scripts/kube-test-cluster.sh stop DIR
 #   scripts/kube-test-cluster.sh status DIR      # exit 0 if both processes run
 #
@@ -67,6 +69,8 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 USERS=(admin alice bob carol)
 # The apiserver's --etcd-prefix (start --etcd-prefix changes it).
 ETCD_PREFIX=/registry
+# More kube-apiserver flags (start --apiserver-arg adds one).
+APISERVER_EXTRA_ARGS=()
 
 log() { printf '[kube-test-cluster] %s\n' "$*" >&2; }
 die() { printf '[kube-test-cluster] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -386,7 +390,7 @@ start_apiserver() {
       --cert-dir="$dir/pki" \
       --allow-privileged=true \
       --profiling=false \
-      "${enc_args[@]}")
+      "${enc_args[@]}" "${APISERVER_EXTRA_ARGS[@]}")
     for ((i = 0; i < timeout * 5; i++)); do
       if ! kill -0 "$APISERVER_PID" 2>/dev/null; then
         break
@@ -469,6 +473,8 @@ cmd_start() {
       --encryption=*) encryption="${1#--encryption=}"; shift ;;
       --etcd-prefix) [[ $# -ge 2 ]] || usage; ETCD_PREFIX="$2"; shift 2 ;;
       --etcd-prefix=*) ETCD_PREFIX="${1#--etcd-prefix=}"; shift ;;
+      --apiserver-arg) [[ $# -ge 2 ]] || usage; APISERVER_EXTRA_ARGS+=("$2"); shift 2 ;;
+      --apiserver-arg=*) APISERVER_EXTRA_ARGS+=("${1#--apiserver-arg=}"); shift ;;
       -h | --help) usage ;;
       -*) die "unknown option '$1'" ;;
       *) [[ -z "$dir" ]] || usage; dir="$1"; shift ;;

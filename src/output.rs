@@ -16,19 +16,24 @@ pub enum Format {
 
 /// Write `value` as JSON or YAML to stdout.
 pub fn structured<T: Serialize>(format: Format, value: &T) -> crate::exit::Result<()> {
-    let text = match format {
-        Format::Json => serde_json::to_string_pretty(value)
-            .map(|mut s| {
-                s.push('\n');
-                s
-            })
-            .map_err(|e| crate::exit::Failure::error(e.to_string()))?,
+    match format {
+        // Streamed through a buffer: a large report (an audit's tens of
+        // thousands of findings) is never held twice in memory.
+        Format::Json => {
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            let written = serde_json::to_writer_pretty(&mut out, value)
+                .map_err(std::io::Error::from)
+                .and_then(|()| out.write_all(b"\n"))
+                .and_then(|()| out.flush());
+            stdout_result(written)
+        }
         Format::Yaml => {
-            serde_yaml::to_string(value).map_err(|e| crate::exit::Failure::error(e.to_string()))?
+            let text = serde_yaml::to_string(value)
+                .map_err(|e| crate::exit::Failure::error(e.to_string()))?;
+            stdout_bytes(text.as_bytes())
         }
         Format::Table => unreachable!("tables are printed with `table`"),
-    };
-    stdout_bytes(text.as_bytes())
+    }
 }
 
 /// A table with a header row, to stdout.
@@ -55,10 +60,15 @@ pub fn table(header: &[&str], rows: Vec<Vec<String>>) -> crate::exit::Result<()>
     stdout_bytes(format!("{t}\n").as_bytes())
 }
 
-/// Raw bytes to stdout. A closed pipe (`kvault ls | head`) is not an error.
+/// Raw bytes to stdout.
 pub fn stdout_bytes(bytes: &[u8]) -> crate::exit::Result<()> {
     let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|_| out.flush()) {
+    stdout_result(out.write_all(bytes).and_then(|_| out.flush()))
+}
+
+/// A closed pipe (`kvault ls | head`) is not an error; anything else is.
+fn stdout_result(written: std::io::Result<()>) -> crate::exit::Result<()> {
+    match written {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(crate::exit::Failure::error(format!(

@@ -33,6 +33,18 @@ pub struct AuditArgs {
     #[arg(long, value_name = "CONTEXT", conflicts_with = "manifests")]
     pub context: Option<String>,
 
+    /// Objects per list page when the API server pages a list (live mode). It
+    /// serves first pages from its watch cache, usually whole; kinds it does
+    /// not cache (e.g. --watch-cache-sizes=secrets#0) come from etcd in pages.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = crate::audit::live::PAGE_SIZE,
+        value_parser = clap::value_parser!(u32).range(1..),
+        conflicts_with = "manifests"
+    )]
+    pub chunk_size: u32,
+
     /// The EncryptionConfiguration kube-apiserver uses (its --encryption-provider-config).
     #[arg(long, value_name = "FILE")]
     pub encryption_config: Option<PathBuf>,

@@ -9,6 +9,7 @@ use crate::exit::{Code, Failure, Result};
 use crate::output;
 
 pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<i32> {
+    let started = std::time::Instant::now();
     let is_live = args.manifests.is_empty();
     if !is_live && args.etcd_endpoint.is_some() {
         return Err(Failure::error(
@@ -34,6 +35,7 @@ pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<i32> {
         objects = inventory.object_count(),
         skipped = inventory.skipped,
         unlisted = inventory.unlisted.len(),
+        ms = started.elapsed().as_millis(),
         "inventory loaded"
     );
 
@@ -78,6 +80,11 @@ pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<i32> {
         ..audit::Options::now()
     };
     let report = audit::audit(&inventory, &options);
+    tracing::debug!(
+        findings = report.findings.len(),
+        ms = started.elapsed().as_millis(),
+        "checks done"
+    );
     match args.output {
         AuditFormat::Table => {
             if !report.findings.is_empty() {
@@ -89,6 +96,7 @@ pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<i32> {
         AuditFormat::Json => output::structured(output::Format::Json, &report::json(&report))?,
         AuditFormat::Sarif => output::structured(output::Format::Json, &report::sarif(&report))?,
     }
+    tracing::debug!(ms = started.elapsed().as_millis(), "report written");
     let code = if report.failed() {
         Code::No as i32
     } else {
@@ -127,6 +135,7 @@ async fn live_inventory(global: &GlobalArgs, args: &AuditArgs) -> Result<Invento
         client: &client,
         server: &server,
         etcd: etcd.as_ref(),
+        chunk_size: args.chunk_size,
     };
     live::load(&target)
         .await

@@ -3,8 +3,10 @@
 //! has (the apiserver's storage metrics, and etcd when asked).
 //!
 //! One paginated list call per kind ([`PAGE_SIZE`] objects a page), all
-//! kinds at once. Every Secret goes through [`sanitize_secret`] as its page
-//! arrives, so no value outlives the page that carried it. A kind the
+//! kinds at once, each page parsed while the next is fetched. Objects are
+//! read through [`wire`] types: no managedFields, no status, and a Secret's
+//! values are skipped unread (its keys kept, as [`sanitize_secret`] leaves
+//! them), so no value outlives the page that carried it. A kind the
 //! caller may not list (403), or that the server does not serve (404), is
 //! recorded in [`Inventory::unlisted`] and the audit goes on without it;
 //! any other failure (unreachable server, bad credentials) ends the load.
@@ -15,23 +17,28 @@
 
 pub mod etcd;
 pub mod metrics;
+pub mod wire;
 
-use super::inventory::{sanitize_secret, EncryptionEvidence, Inventory, Unlisted};
+#[cfg(doc)]
+use super::inventory::sanitize_secret;
+use super::inventory::{EncryptionEvidence, Inventory, Unlisted};
 use super::rbac;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, ReplicationController, Secret, ServiceAccount};
 use k8s_openapi::api::networking::v1::Ingress;
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ListMeta;
 use kube::api::{Api, ListParams};
 use kube::Client;
 use serde::de::DeserializeOwned;
-use std::fmt::Debug;
+use wire::Listed;
 
-/// Objects per list page. Pages after the first are read from etcd one
-/// after the other; measured on 10,000 Secrets (bench/audit-live.sh), 500
-/// a page (kubectl's chunk size) took twice as long as one unpaginated
-/// list, 2,000 a page about as long, with pages still of bounded size.
+/// Objects per list page (`--chunk-size`), for lists the apiserver pages:
+/// those it reads from etcd rather than its watch cache. Measured on
+/// 10,000 Secrets read from etcd (bench/audit-live.sh), 500 a page
+/// (kubectl's chunk size) took twice as long as one unpaginated list,
+/// 2,000 a page about as long, with pages still of bounded size.
 pub const PAGE_SIZE: u32 = 2000;
 
 /// Why the live inventory could not be read.
@@ -65,6 +72,8 @@ pub struct Target<'a> {
     /// The API server URL, for messages and evidence.
     pub server: &'a str,
     pub etcd: Option<&'a etcd::Endpoint>,
+    /// Objects per list page, when the server pages.
+    pub chunk_size: u32,
 }
 
 /// Read everything the checks need from a live cluster.
@@ -85,33 +94,30 @@ pub async fn load(target: &Target<'_>) -> Result<Inventory, LiveError> {
     ) = tokio::join!(
         async {
             tokio::join!(
-                list_all::<Secret>(client, |s| {
-                    sanitize_secret(s);
-                    drop_managed_fields(s);
-                }),
-                list_all::<ServiceAccount>(client, drop_managed_fields),
-                list_all::<ConfigMap>(client, drop_managed_fields),
-                list_all::<Role>(client, drop_managed_fields),
-                list_all::<ClusterRole>(client, drop_managed_fields),
-                list_all::<RoleBinding>(client, drop_managed_fields),
+                list_all::<Secret>(client, target.chunk_size),
+                list_all::<ServiceAccount>(client, target.chunk_size),
+                list_all::<ConfigMap>(client, target.chunk_size),
+                list_all::<Role>(client, target.chunk_size),
+                list_all::<ClusterRole>(client, target.chunk_size),
+                list_all::<RoleBinding>(client, target.chunk_size),
             )
         },
         async {
             tokio::join!(
-                list_all::<ClusterRoleBinding>(client, drop_managed_fields),
-                list_all::<Pod>(client, drop_managed_fields),
-                list_all::<Deployment>(client, drop_managed_fields),
-                list_all::<StatefulSet>(client, drop_managed_fields),
-                list_all::<DaemonSet>(client, drop_managed_fields),
-                list_all::<ReplicaSet>(client, drop_managed_fields),
+                list_all::<ClusterRoleBinding>(client, target.chunk_size),
+                list_all::<Pod>(client, target.chunk_size),
+                list_all::<Deployment>(client, target.chunk_size),
+                list_all::<StatefulSet>(client, target.chunk_size),
+                list_all::<DaemonSet>(client, target.chunk_size),
+                list_all::<ReplicaSet>(client, target.chunk_size),
             )
         },
         async {
             tokio::join!(
-                list_all::<ReplicationController>(client, drop_managed_fields),
-                list_all::<Job>(client, drop_managed_fields),
-                list_all::<CronJob>(client, drop_managed_fields),
-                list_all::<Ingress>(client, drop_managed_fields),
+                list_all::<ReplicationController>(client, target.chunk_size),
+                list_all::<Job>(client, target.chunk_size),
+                list_all::<CronJob>(client, target.chunk_size),
+                list_all::<Ingress>(client, target.chunk_size),
             )
         },
         etcd_scan,
@@ -170,41 +176,99 @@ pub async fn load(target: &Target<'_>) -> Result<Inventory, LiveError> {
     Ok(inv)
 }
 
-/// Every object of kind `K` in all namespaces, page by page; `inspect`
-/// runs on each object as its page arrives.
-async fn list_all<K>(client: &Client, inspect: fn(&mut K)) -> Result<Vec<K>, kube::Error>
-where
-    K: kube::Resource + Clone + DeserializeOwned + Debug,
-    K::DynamicType: Default,
-{
-    let api: Api<K> = Api::all(client.clone());
-    // The first page at resourceVersion 0 ("any"): the apiserver may serve
-    // it from its watch cache instead of etcd, which an audit's snapshot
-    // can afford (the cache trails etcd by milliseconds). Later pages go by
-    // the continue token alone (a resourceVersion is not allowed with it).
-    let mut params = ListParams::default().limit(PAGE_SIZE).match_any();
-    let mut items = Vec::new();
+/// Every object of kind `K` in all namespaces, page by page, each read as
+/// its [`Listed::Wire`] type.
+///
+/// Pipelined: as soon as a page's bytes are in, its continue token is
+/// picked out (a scan of the list's metadata, no objects built) and the
+/// next page is requested while this one is parsed on the blocking pool,
+/// so the apiserver producing a page and kvault parsing the previous one
+/// overlap, and kinds are parsed on all cores at once.
+async fn list_all<K: Listed>(client: &Client, chunk_size: u32) -> Result<Vec<K>, kube::Error> {
+    let request = kube::core::Request::new(K::url_path(&(), None));
+    let mut continue_token: Option<String> = None;
+    let mut pages = Vec::new();
     loop {
-        let page = api.list(&params).await?;
-        let next = page.metadata.continue_.clone();
-        for mut object in page.items {
-            inspect(&mut object);
-            items.push(object);
+        let mut params = ListParams::default().limit(chunk_size);
+        if let Some(token) = &continue_token {
+            params = params.continue_token(token);
         }
+        let mut http_request = request.list(&params).map_err(kube::Error::BuildRequest)?;
+        if continue_token.is_none() {
+            at_any_version(&mut http_request);
+        }
+        http_request.extensions_mut().insert("list");
+        let asked = std::time::Instant::now();
+        let body = client.request_text(http_request).await?;
+        tracing::trace!(
+            kind = %K::kind(&()),
+            page = pages.len() + 1,
+            bytes = body.len(),
+            ms = asked.elapsed().as_millis(),
+            "list page read"
+        );
+        let next = serde_json::from_str::<ListHead>(&body)
+            .map_err(kube::Error::SerdeError)?
+            .metadata
+            .continue_;
+        pages.push(tokio::task::spawn_blocking(move || parse_page::<K>(&body)));
         match next {
-            Some(token) if !token.is_empty() => {
-                params = ListParams::default()
-                    .limit(PAGE_SIZE)
-                    .continue_token(&token)
-            }
-            _ => return Ok(items),
+            Some(token) if !token.is_empty() => continue_token = Some(token),
+            _ => break,
         }
     }
+    let page_count = pages.len();
+    let mut items = Vec::new();
+    for page in pages {
+        let page = page.await.expect("parsing a list page does not panic")?;
+        items.extend(page);
+    }
+    tracing::debug!(kind = %K::kind(&()), pages = page_count, objects = items.len(), "listed");
+    Ok(items)
 }
 
-/// managedFields are bulky and no check reads them.
-fn drop_managed_fields<K: kube::Resource>(object: &mut K) {
-    object.meta_mut().managed_fields = None;
+/// Ask for the first page at resourceVersion 0 ("any version"): the
+/// apiserver then serves the list from its watch cache instead of reading
+/// etcd, as informers' first lists do; an audit's snapshot can afford the
+/// cache trailing etcd by milliseconds. The cache may answer with every
+/// object at once (it did on 1.34), or with pages; later pages go by the
+/// continue token alone (a resourceVersion is not allowed with one).
+///
+/// Added by hand because kube's `ListParams` leaves `resourceVersion=0`
+/// out whenever a limit is set, which turned every page into an etcd read:
+/// 10,000 Secrets in 5 etcd pages took 400-550 ms next to the other lists,
+/// one answer from the cache 240-300 ms (bench/audit-live.sh).
+fn at_any_version(request: &mut http::Request<Vec<u8>>) {
+    let uri = format!(
+        "{}&resourceVersion=0&resourceVersionMatch=NotOlderThan",
+        request.uri()
+    );
+    *request.uri_mut() = uri
+        .parse()
+        .expect("a list URI with two more query parameters is a URI");
+}
+
+/// What a list answer says about itself; its items are skipped unparsed.
+#[derive(serde::Deserialize)]
+struct ListHead {
+    #[serde(default)]
+    metadata: ListMeta,
+}
+
+/// The items of one list answer, as their [`Listed::Wire`] type.
+#[derive(serde::Deserialize)]
+#[serde(bound = "W: DeserializeOwned")]
+struct ListItems<W> {
+    #[serde(default = "Option::default")]
+    items: Option<Vec<W>>,
+}
+
+fn parse_page<K: Listed>(body: &str) -> Result<Vec<K>, kube::Error> {
+    let items = serde_json::from_str::<ListItems<K::Wire>>(body)
+        .map_err(kube::Error::SerdeError)?
+        .items
+        .unwrap_or_default();
+    Ok(items.into_iter().map(Into::into).collect())
 }
 
 /// The objects of a list; a 403 or 404 becomes an [`Unlisted`] entry and no
