@@ -65,21 +65,35 @@ impl KubeConfig {
                 let kc = Kubeconfig::read_from(path).map_err(|e| {
                     StoreError::Config(format!("cannot read kubeconfig `{}`: {e}", path.display()))
                 })?;
-                Config::from_custom_kubeconfig(kc, &options).await.map_err(|e| {
-                    StoreError::Config(format!("kubeconfig `{}`: {e}", path.display()))
-                })?
+                Config::from_custom_kubeconfig(kc, &options)
+                    .await
+                    .map_err(|e| {
+                        StoreError::Config(format!("kubeconfig `{}`: {e}", path.display()))
+                    })?
             }
             None => match Config::from_kubeconfig(&options).await {
                 Ok(c) => c,
                 Err(file_err) if self.context.is_none() => Config::incluster().map_err(|e| {
                     StoreError::Config(format!(
-                        "no Kubernetes configuration: kubeconfig: {file_err}; in-cluster: {e}\nhelp: set KUBECONFIG"
+                        "no Kubernetes configuration: {}; in-cluster: {e}\nhelp: set KUBECONFIG",
+                        kubeconfig_error(&file_err)
                     ))
                 })?,
-                Err(e) => return Err(StoreError::Config(format!("kubeconfig: {e}"))),
+                Err(e) => return Err(StoreError::Config(kubeconfig_error(&e))),
             },
         };
         Ok(config)
+    }
+}
+
+/// kube's own words, except for an unreadable file, which it names as
+/// `'"/path"'` (a path's Debug form inside quotes).
+fn kubeconfig_error(error: &kube::config::KubeconfigError) -> String {
+    match error {
+        kube::config::KubeconfigError::ReadConfig(io, path) => {
+            format!("cannot read kubeconfig `{}`: {io}", path.display())
+        }
+        other => format!("kubeconfig: {other}"),
     }
 }
 

@@ -232,3 +232,24 @@ fn rotate_refuses_bad_references_generators_and_values_in_argv_before_any_store(
         );
     }
 }
+
+/// No kubeconfig and not in a pod: the error names the file it looked for
+/// (as written, without kube's Debug quoting) and how to point elsewhere.
+#[test]
+fn no_kubernetes_configuration_names_the_missing_file() {
+    let home = tempfile::tempdir().unwrap();
+    let out = kvault_clean(home.path()).arg("audit").output().unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    let expected = format!(
+        "error: no Kubernetes configuration: cannot read kubeconfig `{}`: ",
+        home.path().join(".kube/config").display()
+    );
+    assert!(err.starts_with(&expected), "{err}");
+    assert!(err.ends_with("help: set KUBECONFIG\n"), "{err}");
+    record(
+        "bad input",
+        "live audit without any kubeconfig",
+        "exit 2, names the file",
+    );
+}
