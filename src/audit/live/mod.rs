@@ -17,6 +17,7 @@
 
 pub mod etcd;
 pub mod metrics;
+pub mod page;
 pub mod wire;
 
 #[cfg(doc)]
@@ -28,10 +29,8 @@ use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, ReplicationController, Secret, ServiceAccount};
 use k8s_openapi::api::networking::v1::Ingress;
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ListMeta;
 use kube::api::{Api, ListParams};
 use kube::Client;
-use serde::de::DeserializeOwned;
 use wire::Listed;
 
 /// Objects per list page (`--chunk-size`), for lists the apiserver pages:
@@ -179,9 +178,8 @@ pub async fn load(target: &Target<'_>) -> Result<Inventory, LiveError> {
 /// Every object of kind `K` in all namespaces, page by page, each read as
 /// its [`Listed::Wire`] type.
 ///
-/// Pipelined: as soon as a page's bytes are in, its continue token is
-/// picked out (a scan of the list's metadata, no objects built) and the
-/// next page is requested while this one is parsed on the blocking pool,
+/// Pipelined ([`page::parse`]): a page is parsed on the blocking pool, and
+/// the next one is requested as soon as its continue token has been read,
 /// so the apiserver producing a page and kvault parsing the previous one
 /// overlap, and kinds are parsed on all cores at once.
 async fn list_all<K: Listed>(client: &Client, chunk_size: u32) -> Result<Vec<K>, kube::Error> {
@@ -207,14 +205,11 @@ async fn list_all<K: Listed>(client: &Client, chunk_size: u32) -> Result<Vec<K>,
             ms = asked.elapsed().as_millis(),
             "list page read"
         );
-        let next = serde_json::from_str::<ListHead>(&body)
-            .map_err(kube::Error::SerdeError)?
-            .metadata
-            .continue_;
-        pages.push(tokio::task::spawn_blocking(move || parse_page::<K>(&body)));
+        let (next, parsing) = page::parse::<K>(body).await;
+        pages.push(parsing);
         match next {
-            Some(token) if !token.is_empty() => continue_token = Some(token),
-            _ => break,
+            Some(token) => continue_token = Some(token),
+            None => break,
         }
     }
     let page_count = pages.len();
@@ -246,29 +241,6 @@ fn at_any_version(request: &mut http::Request<Vec<u8>>) {
     *request.uri_mut() = uri
         .parse()
         .expect("a list URI with two more query parameters is a URI");
-}
-
-/// What a list answer says about itself; its items are skipped unparsed.
-#[derive(serde::Deserialize)]
-struct ListHead {
-    #[serde(default)]
-    metadata: ListMeta,
-}
-
-/// The items of one list answer, as their [`Listed::Wire`] type.
-#[derive(serde::Deserialize)]
-#[serde(bound = "W: DeserializeOwned")]
-struct ListItems<W> {
-    #[serde(default = "Option::default")]
-    items: Option<Vec<W>>,
-}
-
-fn parse_page<K: Listed>(body: &str) -> Result<Vec<K>, kube::Error> {
-    let items = serde_json::from_str::<ListItems<K::Wire>>(body)
-        .map_err(kube::Error::SerdeError)?
-        .items
-        .unwrap_or_default();
-    Ok(items.into_iter().map(Into::into).collect())
 }
 
 /// The objects of a list; a 403 or 404 becomes an [`Unlisted`] entry and no
