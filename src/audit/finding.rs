@@ -3,6 +3,7 @@
 //! never a Secret's value: checks only ever see Secrets whose values the
 //! loader blanked out.
 
+use rayon::slice::ParallelSliceMut;
 use serde::Serialize;
 use std::fmt;
 
@@ -186,7 +187,8 @@ impl Finding {
 
 /// Sort findings into report order and drop exact duplicates.
 pub fn sort(findings: &mut Vec<Finding>) {
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    // Stable, on every core: 30,000 findings took 40 ms on one.
+    findings.par_sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();
 }
 

@@ -36,8 +36,12 @@ impl Options {
 /// Run every check.
 pub fn run(inventory: &Inventory, rbac: &Rbac, options: &Options) -> Vec<Finding> {
     let mut findings = encryption::check(inventory);
-    findings.extend(rbac::check(inventory, rbac));
-    findings.extend(workloads::check(inventory, options));
+    let (rbac_findings, workload_findings) = rayon::join(
+        || rbac::check(inventory, rbac),
+        || workloads::check(inventory, options),
+    );
+    findings.extend(rbac_findings);
+    findings.extend(workload_findings);
     incomplete(inventory, &mut findings);
     findings
 }

@@ -12,15 +12,22 @@ use crate::audit::rbac::{
     Access, Grant, Path, Rbac, Request, Rule, Scope, SubjectRef, ALL_SERVICE_ACCOUNTS, ANONYMOUS,
     AUTHENTICATED, MASTERS, UNAUTHENTICATED,
 };
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeSet;
 
 pub fn check(inventory: &Inventory, rbac: &Rbac) -> Vec<Finding> {
     let mut findings = wildcard_roles(inventory);
     findings.extend(dangling_bindings(rbac));
-    for access in rbac.accesses() {
-        findings.extend(access_findings(&access));
-    }
+    // One finding or two per binding and subject: tens of thousands on a
+    // large cluster, each a few formatted strings; built on every core, in
+    // the accesses' order.
+    let per_access: Vec<Finding> = rbac
+        .accesses()
+        .par_iter()
+        .flat_map_iter(access_findings)
+        .collect();
+    findings.extend(per_access);
     findings
 }
 
