@@ -62,8 +62,22 @@ impl Options {
 
 /// Run every check over `inventory` and apply the ignore file.
 pub fn audit(inventory: &Inventory, options: &Options) -> Report {
+    let findings = object_findings(inventory, options);
+    finish(inventory, options, findings)
+}
+
+/// The checks that look at objects alone (RBAC, workloads), not at
+/// encryption evidence: a live audit runs them while it still reads the
+/// apiserver's metrics.
+pub fn object_findings(inventory: &Inventory, options: &Options) -> Vec<Finding> {
     let rbac = rbac::Rbac::with_options(inventory, options.rbac);
-    let mut findings = checks::run(inventory, &rbac, &options.checks);
+    checks::objects(inventory, &rbac, &options.checks)
+}
+
+/// Add the encryption findings to `findings`, apply the ignore file, and
+/// put everything in report order.
+pub fn finish(inventory: &Inventory, options: &Options, mut findings: Vec<Finding>) -> Report {
+    checks::evidence(inventory, &mut findings);
     let suppressed = options
         .ignore
         .as_ref()

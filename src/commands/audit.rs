@@ -16,15 +16,19 @@ pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<i32> {
             "--etcd-endpoint reads a live cluster's etcd and cannot be combined with --manifests",
         ));
     }
-    let mut inventory = if is_live {
-        live_inventory(global, &args).await?
-    } else {
-        load::load(&args.manifests, &mut std::io::stdin().lock())
-            .map_err(|e| Failure::error(e.to_string()))?
-    };
-    if let Some(path) = &args.encryption_config {
-        load::load_encryption_config(&mut inventory, path)
+    let (mut inventory, cluster) = if is_live {
+        let cluster = Cluster::connect(global, &args).await?;
+        let inventory = live::list(&cluster.target())
+            .await
             .map_err(|e| Failure::error(e.to_string()))?;
+        (inventory, Some(cluster))
+    } else {
+        let inventory = load::load(&args.manifests, &mut std::io::stdin().lock())
+            .map_err(|e| Failure::error(e.to_string()))?;
+        (inventory, None)
+    };
+    if cluster.is_none() {
+        add_encryption_config(&mut inventory, &args)?;
     }
     let rbac_options = if is_live {
         live::live_rbac_options()
@@ -79,7 +83,28 @@ pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<i32> {
         rbac: rbac_options,
         ..audit::Options::now()
     };
-    let report = audit::audit(&inventory, &options);
+    let report = match &cluster {
+        None => audit::audit(&inventory, &options),
+        Some(cluster) => {
+            // The object checks run on the blocking pool while the
+            // apiserver renders its metrics; only the encryption checks
+            // wait for them.
+            let shared = std::sync::Arc::new(inventory);
+            let checks = {
+                let (inventory, options) = (shared.clone(), options.clone());
+                tokio::task::spawn_blocking(move || audit::object_findings(&inventory, &options))
+            };
+            let metrics = live::metrics_evidence(&cluster.target(), &shared).await;
+            let findings = checks
+                .await
+                .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+            inventory = std::sync::Arc::try_unwrap(shared)
+                .expect("the object checks are done with the inventory");
+            live::add_metrics(&mut inventory, metrics);
+            add_encryption_config(&mut inventory, &args)?;
+            audit::finish(&inventory, &options, findings)
+        }
+    };
     tracing::debug!(
         findings = report.findings.len(),
         ms = started.elapsed().as_millis(),
@@ -109,35 +134,58 @@ pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<i32> {
     Ok(code)
 }
 
-/// The inventory of the cluster of the kubeconfig (or in-cluster config),
-/// `--context` of `audit` or the global one choosing the context.
-async fn live_inventory(global: &GlobalArgs, args: &AuditArgs) -> Result<Inventory> {
-    let mut kube = super::store_config(global).kube;
-    if let Some(context) = &args.context {
-        kube.context = Some(context.clone());
+/// `--encryption-config`'s evidence, when given.
+fn add_encryption_config(inventory: &mut Inventory, args: &AuditArgs) -> Result<()> {
+    if let Some(path) = &args.encryption_config {
+        load::load_encryption_config(inventory, path).map_err(|e| Failure::error(e.to_string()))?;
     }
-    let config = kube.config().await?;
-    let server = config
-        .cluster_url
-        .to_string()
-        .trim_end_matches('/')
-        .to_string();
-    let client = kube::Client::try_from(config)
-        .map_err(|e| Failure::error(format!("cannot set up a client for {server}: {e}")))?;
-    let etcd = args.etcd_endpoint.as_ref().map(|url| live::etcd::Endpoint {
-        url: url.clone(),
-        prefix: args.etcd_prefix.clone(),
-        ca: args.etcd_ca.clone(),
-        cert: args.etcd_cert.clone(),
-        key: args.etcd_key.clone(),
-    });
-    let target = live::Target {
-        client: &client,
-        server: &server,
-        etcd: etcd.as_ref(),
-        chunk_size: args.chunk_size,
-    };
-    live::load(&target)
-        .await
-        .map_err(|e| Failure::error(e.to_string()))
+    Ok(())
+}
+
+/// The cluster of the kubeconfig (or in-cluster config), `--context` of
+/// `audit` or the global one choosing the context, and its etcd if given.
+struct Cluster {
+    client: kube::Client,
+    server: String,
+    etcd: Option<live::etcd::Endpoint>,
+    chunk_size: u32,
+}
+
+impl Cluster {
+    async fn connect(global: &GlobalArgs, args: &AuditArgs) -> Result<Cluster> {
+        let mut kube = super::store_config(global).kube;
+        if let Some(context) = &args.context {
+            kube.context = Some(context.clone());
+        }
+        let config = kube.config().await?;
+        let server = config
+            .cluster_url
+            .to_string()
+            .trim_end_matches('/')
+            .to_string();
+        let client = kube::Client::try_from(config)
+            .map_err(|e| Failure::error(format!("cannot set up a client for {server}: {e}")))?;
+        let etcd = args.etcd_endpoint.as_ref().map(|url| live::etcd::Endpoint {
+            url: url.clone(),
+            prefix: args.etcd_prefix.clone(),
+            ca: args.etcd_ca.clone(),
+            cert: args.etcd_cert.clone(),
+            key: args.etcd_key.clone(),
+        });
+        Ok(Cluster {
+            client,
+            server,
+            etcd,
+            chunk_size: args.chunk_size,
+        })
+    }
+
+    fn target(&self) -> live::Target<'_> {
+        live::Target {
+            client: &self.client,
+            server: &self.server,
+            etcd: self.etcd.as_ref(),
+            chunk_size: self.chunk_size,
+        }
+    }
 }

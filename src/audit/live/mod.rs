@@ -75,8 +75,20 @@ pub struct Target<'a> {
     pub chunk_size: u32,
 }
 
-/// Read everything the checks need from a live cluster.
+/// Read everything the checks need from a live cluster: [`list`], then
+/// [`add_metrics`] of [`metrics_evidence`].
 pub async fn load(target: &Target<'_>) -> Result<Inventory, LiveError> {
+    let mut inventory = list(target).await?;
+    let metrics = metrics_evidence(target, &inventory).await;
+    add_metrics(&mut inventory, metrics);
+    Ok(inventory)
+}
+
+/// Every kind the checks read, and etcd's evidence when asked; not the
+/// apiserver's metrics. Scraping those (2 MB of text the apiserver
+/// renders) while listing slowed the lists on a 2-core machine; a live
+/// audit reads them while its object checks run instead.
+pub async fn list(target: &Target<'_>) -> Result<Inventory, LiveError> {
     let client = target.client;
     let etcd_scan = async {
         match target.etcd {
@@ -89,7 +101,6 @@ pub async fn load(target: &Target<'_>) -> Result<Inventory, LiveError> {
         (cluster_role_bindings, pods, deployments, stateful_sets, daemon_sets, replica_sets),
         (replication_controllers, jobs, cron_jobs, ingresses),
         stored,
-        early_metrics,
     ) = tokio::join!(
         async {
             tokio::join!(
@@ -120,8 +131,6 @@ pub async fn load(target: &Target<'_>) -> Result<Inventory, LiveError> {
             )
         },
         etcd_scan,
-        // Usually the counters are there already: scrape while listing.
-        metrics::scrape(client, target.server, false),
     );
 
     let mut inv = Inventory::default();
@@ -153,14 +162,6 @@ pub async fn load(target: &Target<'_>) -> Result<Inventory, LiveError> {
     take!(cron_jobs, cron_jobs);
     take!(ingresses, ingresses);
 
-    let metrics = if metrics::has_transforms(&early_metrics) || inv.secrets.is_empty() {
-        early_metrics
-    } else {
-        // Silence: make the apiserver read a Secret, then look again.
-        let probed = probe_oldest_secret(client, &inv).await;
-        metrics::scrape(client, server, probed).await
-    };
-    inv.encryption.push(metrics);
     if let (Some(stored), Some(endpoint)) = (stored, target.etcd) {
         let stored = stored?;
         endpoint.check_found(&stored, inv.secrets.len())?;
@@ -173,6 +174,30 @@ pub async fn load(target: &Target<'_>) -> Result<Inventory, LiveError> {
         });
     }
     Ok(inv)
+}
+
+/// What the apiserver's storage metrics say about how Secrets are written.
+/// Usually the counters are there already; when they are silent (nothing
+/// written or read since the apiserver started), the oldest Secret is read
+/// once and the metrics looked at again.
+pub async fn metrics_evidence(target: &Target<'_>, inventory: &Inventory) -> EncryptionEvidence {
+    let metrics = metrics::scrape(target.client, target.server, false).await;
+    if metrics::has_transforms(&metrics) || inventory.secrets.is_empty() {
+        return metrics;
+    }
+    let probed = probe_oldest_secret(target.client, inventory).await;
+    metrics::scrape(target.client, target.server, probed).await
+}
+
+/// Add the metrics' evidence where [`load`] always put it: after the
+/// apiserver's flags, before etcd's definitive word.
+pub fn add_metrics(inventory: &mut Inventory, metrics: EncryptionEvidence) {
+    let at = inventory
+        .encryption
+        .iter()
+        .position(|e| matches!(e.source, super::inventory::EvidenceSource::Etcd { .. }))
+        .unwrap_or(inventory.encryption.len());
+    inventory.encryption.insert(at, metrics);
 }
 
 /// Every object of kind `K` in all namespaces, page by page, each read as
