@@ -89,7 +89,6 @@ pub async fn load(target: &Target<'_>) -> Result<Inventory, LiveError> {
 /// renders) while listing slowed the lists on a 2-core machine; a live
 /// audit reads them while its object checks run instead.
 pub async fn list(target: &Target<'_>) -> Result<Inventory, LiveError> {
-    let client = target.client;
     let etcd_scan = async {
         match target.etcd {
             Some(endpoint) => Some(etcd::scan(endpoint).await),
@@ -104,30 +103,30 @@ pub async fn list(target: &Target<'_>) -> Result<Inventory, LiveError> {
     ) = tokio::join!(
         async {
             tokio::join!(
-                list_all::<Secret>(client, target.chunk_size),
-                list_all::<ServiceAccount>(client, target.chunk_size),
-                list_all::<ConfigMap>(client, target.chunk_size),
-                list_all::<Role>(client, target.chunk_size),
-                list_all::<ClusterRole>(client, target.chunk_size),
-                list_all::<RoleBinding>(client, target.chunk_size),
+                list_all::<Secret>(target),
+                list_all::<ServiceAccount>(target),
+                list_all::<ConfigMap>(target),
+                list_all::<Role>(target),
+                list_all::<ClusterRole>(target),
+                list_all::<RoleBinding>(target),
             )
         },
         async {
             tokio::join!(
-                list_all::<ClusterRoleBinding>(client, target.chunk_size),
-                list_all::<Pod>(client, target.chunk_size),
-                list_all::<Deployment>(client, target.chunk_size),
-                list_all::<StatefulSet>(client, target.chunk_size),
-                list_all::<DaemonSet>(client, target.chunk_size),
-                list_all::<ReplicaSet>(client, target.chunk_size),
+                list_all::<ClusterRoleBinding>(target),
+                list_all::<Pod>(target),
+                list_all::<Deployment>(target),
+                list_all::<StatefulSet>(target),
+                list_all::<DaemonSet>(target),
+                list_all::<ReplicaSet>(target),
             )
         },
         async {
             tokio::join!(
-                list_all::<ReplicationController>(client, target.chunk_size),
-                list_all::<Job>(client, target.chunk_size),
-                list_all::<CronJob>(client, target.chunk_size),
-                list_all::<Ingress>(client, target.chunk_size),
+                list_all::<ReplicationController>(target),
+                list_all::<Job>(target),
+                list_all::<CronJob>(target),
+                list_all::<Ingress>(target),
             )
         },
         etcd_scan,
@@ -207,12 +206,13 @@ pub fn add_metrics(inventory: &mut Inventory, metrics: EncryptionEvidence) {
 /// the next one is requested as soon as its continue token has been read,
 /// so the apiserver producing a page and kvault parsing the previous one
 /// overlap, and kinds are parsed on all cores at once.
-async fn list_all<K: Listed>(client: &Client, chunk_size: u32) -> Result<Vec<K>, kube::Error> {
+async fn list_all<K: Listed>(target: &Target<'_>) -> Result<Vec<K>, kube::Error> {
+    let client = target.client;
     let request = kube::core::Request::new(K::url_path(&(), None));
     let mut continue_token: Option<String> = None;
     let mut pages = Vec::new();
     loop {
-        let mut params = ListParams::default().limit(chunk_size);
+        let mut params = ListParams::default().limit(target.chunk_size);
         if let Some(token) = &continue_token {
             params = params.continue_token(token);
         }
