@@ -16,12 +16,13 @@ while IFS='=' read -r key value; do
 done <<< "$settings"
 
 export KVAULT_RELIABILITY_LOG=$log
-summary=$(cargo test --locked --test it -- faults bad_input leaks vault:: local:: kube:: 2>&1 | grep -E '^test result:' | tail -n 1)
+summary=$(cargo test --locked --test it -- faults bad_input leaks hostile vault:: local:: kube:: exec:: canary:: 2>&1 | grep -E '^test result:' | tail -n 1)
 
 python3 - "$log" "$out" "$summary" <<'PY'
 import collections, json, sys, datetime
 log, out, summary = sys.argv[1:4]
 rows = [json.loads(l) for l in open(log) if l.strip()]
+HOSTILE = {"leak", "hang", "doubled write", "crash", "hostile input", "supervisor"}
 by = collections.OrderedDict()
 for r in rows:
     by.setdefault((r["category"], r["case"], r["outcome"]), 0)
@@ -39,6 +40,19 @@ with open(out, "w") as f:
     f.write("\n| category | case | outcome (asserted) | runs |\n|---|---|---|---:|\n")
     for (c, case, outcome), n in by.items():
         f.write(f"| {c} | {case} | {outcome} | {n} |\n")
+    hostile = [r for r in rows if r["category"] in HOSTILE]
+    f.write("\n## Hostile conditions\n\n")
+    f.write("Misbehaving servers (`tests/it/hostile.rs`: never answering, a byte at a time, error\n")
+    f.write("bodies echoing the request, JSON of the wrong shape, redirects elsewhere, a proxy holding\n")
+    f.write("answers past the deadline) and hostile local input; each row asserted by the named test.\n\n")
+    f.write("| hostile condition | what kvault does | test |\n|---|---|---|\n")
+    seen = set()
+    for r in hostile:
+        key = (r["case"], r["outcome"], r.get("test", ""))
+        if key in seen:
+            continue
+        seen.add(key)
+        f.write(f"| {r['case']} | {r['outcome']} | `{r.get('test', '')}` |\n")
     f.write("\nLeaks: `tests/it/leaks.rs` runs put/get/ls/history/exec/rotate/sync/audit at `-vvv`, in\n")
     f.write("success and failure (missing key, CAS conflict, bad template, stopped server), and greps\n")
     f.write("stdout/stderr for the test values and their base64 and URL-encoded forms (audit reads\n")

@@ -163,8 +163,7 @@ impl Cluster {
             .to_string()
             .trim_end_matches('/')
             .to_string();
-        let client = kube::Client::try_from(config)
-            .map_err(|e| Failure::error(format!("cannot set up a client for {server}: {e}")))?;
+        let client = kube.client_for(config)?;
         let etcd = args.etcd_endpoint.as_ref().map(|url| live::etcd::Endpoint {
             url: url.clone(),
             prefix: args.etcd_prefix.clone(),

@@ -16,6 +16,7 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::time::Duration;
 
 pub const FIELD_MANAGER: &str = "kvault";
 pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "kvault");
@@ -28,16 +29,37 @@ pub struct KubeConfig {
     pub kubeconfig: Option<PathBuf>,
     pub context: Option<String>,
     pub namespace: Option<String>,
+    /// Total deadline of one API request (watches excepted); `None`: the
+    /// default, [`DEFAULT_TIMEOUT`].
+    pub timeout: Option<Duration>,
+    /// Settings present but unusable; connecting fails with the first.
+    pub problems: Vec<String>,
 }
+
+/// Total deadline of one Kubernetes API request when none is configured.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Deadline for the TCP and TLS connection to the API server.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl KubeConfig {
     pub fn from_env() -> Self {
+        let mut problems = Vec::new();
+        let timeout = std::env::var("KVAULT_KUBE_TIMEOUT")
+            .ok()
+            .filter(|v| !v.is_empty())
+            .and_then(|t| {
+                crate::store::vault::config::parse_timeout("KVAULT_KUBE_TIMEOUT", &t)
+                    .map_err(|p| problems.push(p))
+                    .ok()
+            });
         KubeConfig {
             kubeconfig: std::env::var_os("KUBECONFIG")
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from),
             context: None,
             namespace: None,
+            timeout,
+            problems,
         }
     }
 
@@ -48,14 +70,32 @@ impl KubeConfig {
             .namespace
             .clone()
             .unwrap_or_else(|| config.default_namespace.clone());
-        let url = config.cluster_url.to_string();
-        let client = Client::try_from(config)
-            .map_err(|e| StoreError::Config(format!("cannot set up a client for {url}: {e}")))?;
+        let client = self.client_for(config)?;
         Ok((client, default_ns))
+    }
+
+    /// The one way kvault makes a Kubernetes client: a connect deadline, a
+    /// per-read deadline (a server that stalls after the handshake), and a
+    /// total deadline on every request but watches.
+    pub fn client_for(&self, mut config: Config) -> Result<Client, StoreError> {
+        let url = crate::store::redact::display_url(&config.cluster_url.to_string());
+        let total = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        config.connect_timeout = Some(CONNECT_TIMEOUT.min(total));
+        config.read_timeout = Some(total);
+        config.write_timeout = Some(total);
+        config.reset_reader_on_write = true;
+        let builder = kube::client::ClientBuilder::try_from(config)
+            .map_err(|e| StoreError::Config(format!("cannot set up a client for {url}: {e}")))?;
+        Ok(builder
+            .with_layer(&crate::store::deadline::DeadlineLayer { total })
+            .build())
     }
 
     /// The client configuration: kubeconfig file, context, or in-cluster.
     pub async fn config(&self) -> Result<Config, StoreError> {
+        if let Some(problem) = self.problems.first() {
+            return Err(StoreError::Config(problem.clone()));
+        }
         let options = KubeConfigOptions {
             context: self.context.clone(),
             ..Default::default()
@@ -100,14 +140,23 @@ fn kubeconfig_error(error: &kube::config::KubeconfigError) -> String {
 pub struct KubeStore {
     client: Client,
     default_namespace: String,
+    /// The API server, as messages name it (no userinfo).
+    server: String,
 }
 
 impl KubeStore {
     pub async fn connect(config: &KubeConfig) -> Result<Self, StoreError> {
-        let (client, default_namespace) = config.client().await?;
+        let kube = config.config().await?;
+        let server = crate::store::redact::display_url(&kube.cluster_url.to_string());
+        let default_namespace = config
+            .namespace
+            .clone()
+            .unwrap_or_else(|| kube.default_namespace.clone());
+        let client = config.client_for(kube)?;
         Ok(KubeStore {
             client,
             default_namespace,
+            server,
         })
     }
 
@@ -131,8 +180,25 @@ impl KubeStore {
     }
 
     fn map_error(&self, e: kube::Error, path: &str) -> StoreError {
-        api_error(e, self.describe(), path)
+        match api_error(e, self.describe(), path) {
+            StoreError::Unavailable { store, detail } => StoreError::Unavailable {
+                store,
+                detail: format!("{}: {detail}", self.server),
+            },
+            other => other,
+        }
     }
+}
+
+/// What kvault makes of a Kubernetes API answer that is an error (a
+/// `Status` body, or something else): public for the `http_answer` fuzz
+/// target and tests.
+pub fn error_from_answer(body: &[u8]) -> StoreError {
+    let error = match serde_json::from_slice::<kube::core::Status>(body) {
+        Ok(status) => kube::Error::Api(Box::new(status)),
+        Err(e) => kube::Error::SerdeError(e),
+    };
+    api_error(error, "kubernetes".into(), "path")
 }
 
 /// A Kubernetes API error as a store error, for `what` (a path or an
@@ -140,7 +206,15 @@ impl KubeStore {
 pub(crate) fn api_error(e: kube::Error, store: String, what: &str) -> StoreError {
     match e {
         kube::Error::Api(status) => {
-            let detail = format!("HTTP {} {}: {}", status.code, status.reason, status.message);
+            // The server's words, but as any remote text: bounded, one line,
+            // nothing shaped like a token.
+            let hide = crate::store::redact::Redactor::new();
+            let detail = format!(
+                "HTTP {} {}: {}",
+                status.code,
+                hide.remote(&status.reason),
+                hide.remote(&status.message)
+            );
             match status.code {
                 404 => StoreError::NotFound {
                     store,
@@ -160,9 +234,17 @@ pub(crate) fn api_error(e: kube::Error, store: String, what: &str) -> StoreError
                 _ => StoreError::BadInput(format!("{store} refused `{what}`: {detail}")),
             }
         }
+        // serde quotes the text it choked on, which may be a value.
+        kube::Error::SerdeError(e) => StoreError::Corrupt(format!(
+            "{store}: the answer for `{what}` {}",
+            crate::store::redact::json_error(&e)
+        )),
         other => StoreError::Unavailable {
             store,
-            detail: format!("cannot reach the API server: {other}"),
+            detail: format!(
+                "cannot reach the API server: {}",
+                crate::store::redact::Redactor::new().remote(&crate::store::redact::causes(&other))
+            ),
         },
     }
 }

@@ -3,11 +3,13 @@
 //! Engines (`inject`, `sync`, ...) only see `dyn SecretStore`; `vaultrs` and
 //! `kube` are imported only inside their backend module.
 
+pub mod deadline;
 pub mod history;
 pub mod kube;
 pub mod local;
 pub mod memory;
 pub mod rate_limit;
+pub mod redact;
 pub mod reference;
 pub mod retry;
 pub mod secret;

@@ -39,16 +39,35 @@ impl RetryPolicy {
     }
 
     /// Run `op` until it succeeds, fails for good, or the attempts run out.
-    pub async fn run<T, F, Fut>(&self, what: &str, mut op: F) -> Result<T, StoreError>
+    /// Only for idempotent operations: a retryable error may come after the
+    /// server applied the request.
+    pub async fn run<T, F, Fut>(&self, what: &str, op: F) -> Result<T, StoreError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, StoreError>>,
+    {
+        self.run_when(what, op, StoreError::is_retryable).await
+    }
+
+    /// Run `op`, trying again while `retryable` says so of its error (a
+    /// non-idempotent call retries only errors from before the request was
+    /// sent).
+    pub async fn run_when<T, E, F, Fut>(
+        &self,
+        what: &str,
+        mut op: F,
+        retryable: impl Fn(&E) -> bool,
+    ) -> Result<T, E>
+    where
+        E: std::fmt::Display,
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
     {
         let mut tried = 0;
         loop {
             tried += 1;
             match op().await {
-                Err(err) if err.is_retryable() && tried < self.attempts.max(1) => {
+                Err(err) if retryable(&err) && tried < self.attempts.max(1) => {
                     let delay = self.delay(tried - 1);
                     tracing::debug!(%err, attempt = tried, ?delay, "retrying {what}");
                     tokio::time::sleep(delay).await;
@@ -56,6 +75,12 @@ impl RetryPolicy {
                 other => return other,
             }
         }
+    }
+
+    /// The pause before retry number `retry` (0-based), for callers that
+    /// check the state of the server between tries themselves.
+    pub fn pause(&self, retry: u32) -> Duration {
+        self.delay(retry)
     }
 }
 

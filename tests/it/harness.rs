@@ -309,8 +309,12 @@ pub fn record(category: &str, case: &str, outcome: &str) {
     let Some(path) = std::env::var_os("KVAULT_RELIABILITY_LOG") else {
         return;
     };
-    let line =
-        serde_json::json!({ "category": category, "case": case, "outcome": outcome }).to_string();
+    // libtest names each test's thread after the test.
+    let test = std::thread::current().name().unwrap_or("").to_string();
+    let line = serde_json::json!({
+        "category": category, "case": case, "outcome": outcome, "test": test
+    })
+    .to_string();
     use std::io::Write as _;
     if let Ok(mut f) = std::fs::OpenOptions::new()
         .create(true)

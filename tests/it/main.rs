@@ -3,12 +3,14 @@
 //! local store on disk. One test binary, as ripgrep does, so it links once.
 
 mod harness;
+mod hostile;
 
 mod audit_live;
 mod bad_input;
 mod canary;
 mod exec;
 mod faults;
+mod hostile_stores;
 mod kube;
 mod leaks;
 mod local;

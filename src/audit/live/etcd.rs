@@ -80,6 +80,8 @@ fn http_client(endpoint: &Endpoint) -> Result<reqwest::Client, EtcdError> {
         detail: super::one_line(&e),
     };
     let mut builder = reqwest::Client::builder()
+        // etcd never redirects; one that does is not followed.
+        .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(60));
     if let Some(ca) = &endpoint.ca {

@@ -292,19 +292,12 @@ fn accept<K: k8s_openapi::Resource>(
     }
 }
 
-/// An error and its causes on one line: `a: b: c`.
-pub fn one_line(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text.replace('\n', " ")
+/// An error and its causes on one line: `a: b: c`, as any remote text is
+/// shown (bounded, no control characters, nothing shaped like a token, a
+/// JSON error without the text it quotes).
+pub fn one_line(error: &(dyn std::error::Error + 'static)) -> String {
+    let redact = crate::store::redact::Redactor::new();
+    redact.remote(&crate::store::redact::causes(error))
 }
 
 /// Read the oldest Secret's metadata straight from storage (a GET without

@@ -77,73 +77,202 @@ pub struct VaultConfig {
     pub jwt_file: Option<PathBuf>,
     pub timeout: Option<Duration>,
     pub retry: Option<RetryPolicy>,
+    /// Settings that were present but unusable, each a one-line message;
+    /// connecting fails with the first.
+    pub problems: Vec<String>,
 }
 
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-fn secret_var(name: &str) -> Option<SecretString> {
-    var(name).map(SecretString::from)
+/// The first of `names` that is set: `BAO_*` before `VAULT_*`, as the `bao`
+/// CLI reads them.
+fn first_var(names: &[&'static str]) -> Option<(&'static str, String)> {
+    names.iter().find_map(|n| var(n).map(|v| (*n, v)))
 }
 
-fn secret_file(path: PathBuf) -> Option<SecretString> {
-    std::fs::read_to_string(path)
-        .ok()
-        .map(|t| SecretString::from(t.trim().to_string()))
+/// The most retries a setting may ask for: each costs up to a timeout.
+pub const MAX_RETRIES: u32 = 20;
+
+/// A credential as read from env or a file: trailing newlines (`echo` and
+/// editors add them) are trimmed; any other control character would make
+/// an invalid HTTP header and is an error naming where it came from.
+pub fn clean_credential(raw: &str, source: &str) -> Result<SecretString, String> {
+    let trimmed = raw
+        .trim_end_matches(['\n', '\r'])
+        .trim_start_matches(['\n', '\r']);
+    let trimmed = trimmed.trim_matches([' ', '\t']);
+    if let Some(i) = trimmed.find(|c: char| c.is_control()) {
+        return Err(format!(
+            "{source} contains a control character (at byte {i}): a credential must be one line of text"
+        ));
+    }
+    if trimmed.is_empty() {
+        return Err(format!("{source} is empty"));
+    }
+    Ok(SecretString::from(trimmed.to_string()))
+}
+
+fn read_credential_file(path: &std::path::Path, what: &str) -> Result<SecretString, String> {
+    let raw =
+        std::fs::read(path).map_err(|e| format!("cannot read {what} `{}`: {e}", path.display()))?;
+    let text = String::from_utf8(raw)
+        .map_err(|_| format!("{what} `{}` is not UTF-8 text", path.display()))?;
+    clean_credential(&text, &format!("{what} `{}`", path.display()))
+}
+
+/// A duration setting: Go-style (`30s`, `1m30s`) or plain seconds (`30`),
+/// as `VAULT_CLIENT_TIMEOUT` is read by the `vault` CLI; zero is refused.
+pub fn parse_timeout(name: &str, text: &str) -> Result<Duration, String> {
+    let parsed = match text.parse::<u64>() {
+        Ok(secs) => Ok(Duration::from_secs(secs)),
+        Err(_) => humantime::parse_duration(text).map_err(|e| e.to_string()),
+    };
+    match parsed {
+        Ok(d) if d.is_zero() => Err(format!("{name}=`{text}`: a timeout must be more than 0")),
+        Ok(d) if d > Duration::from_secs(24 * 3600) => Err(format!(
+            "{name}=`{text}`: a timeout over 24h is not a deadline"
+        )),
+        Ok(d) => Ok(d),
+        Err(e) => Err(format!(
+            "{name}=`{text}` is not a duration ({e}); e.g. 30s, 2m or 30"
+        )),
+    }
+}
+
+fn parse_retries(name: &str, text: &str) -> Result<u32, String> {
+    match text.parse::<u32>() {
+        Ok(n) if n <= MAX_RETRIES => Ok(n),
+        _ => Err(format!(
+            "{name}=`{text}` is not a retry count from 0 to {MAX_RETRIES}"
+        )),
+    }
+}
+
+fn parse_bool(name: &str, text: &str) -> Result<bool, String> {
+    // Go's strconv.ParseBool, which the vault and bao CLIs use.
+    match text {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Ok(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Ok(false),
+        _ => Err(format!(
+            "{name}=`{text}` is not a boolean (true/false, 1/0)"
+        )),
+    }
 }
 
 impl VaultConfig {
-    /// Settings from the environment. `VAULT_*` wins over `BAO_*`.
+    /// Settings from the environment. `BAO_*` wins over `VAULT_*`, as in the
+    /// `bao` CLI. A setting that is present but unusable is recorded in
+    /// `problems` and fails the first use of Vault (not commands that never
+    /// reach it), instead of being silently ignored.
     pub fn from_env() -> Self {
+        let mut problems = Vec::new();
+        let mut note = |r: Result<Option<SecretString>, String>| match r {
+            Ok(v) => v,
+            Err(p) => {
+                problems.push(p);
+                None
+            }
+        };
         // `VAULT_TOKEN=vault:login` (vault-env) means "log in, then hand the
         // token to the child": it is not a token.
-        let token = ["VAULT_TOKEN", "BAO_TOKEN"]
-            .iter()
-            .filter_map(|n| var(n))
-            .find(|t| t != "vault:login")
-            .map(SecretString::from)
-            .or_else(|| {
-                var("VAULT_TOKEN_FILE")
-                    .map(PathBuf::from)
-                    .and_then(secret_file)
-            })
-            .or_else(|| {
-                let login = var("VAULT_TOKEN").is_some_and(|t| t == "vault:login");
-                (!login)
-                    .then(|| dirs::home_dir().map(|h| h.join(".vault-token")))
-                    .flatten()
-                    .and_then(secret_file)
-            });
-        let skip = |n: &str| {
-            var(n).is_some_and(|v| matches!(v.to_lowercase().as_str(), "1" | "t" | "true" | "yes"))
+        let login = var("VAULT_TOKEN").is_some_and(|t| t == "vault:login");
+        let token =
+            match first_var(&["BAO_TOKEN", "VAULT_TOKEN"]).filter(|(_, t)| t != "vault:login") {
+                Some((name, raw)) => note(clean_credential(&raw, name).map(Some)),
+                None => match var("VAULT_TOKEN_FILE") {
+                    // An explicit file that is missing is an error, never a
+                    // silent fall-back to ~/.vault-token.
+                    Some(file) => {
+                        note(read_credential_file(file.as_ref(), "VAULT_TOKEN_FILE").map(Some))
+                    }
+                    None if login => None,
+                    None => match dirs::home_dir().map(|h| h.join(".vault-token")) {
+                        Some(file) if file.exists() => {
+                            note(read_credential_file(&file, "the token file").map(Some))
+                        }
+                        _ => None,
+                    },
+                },
+            };
+        let secret_id = match var("VAULT_SECRET_ID") {
+            Some(raw) => note(clean_credential(&raw, "VAULT_SECRET_ID").map(Some)),
+            None => match var("VAULT_SECRET_ID_FILE") {
+                Some(file) => {
+                    note(read_credential_file(file.as_ref(), "VAULT_SECRET_ID_FILE").map(Some))
+                }
+                None => None,
+            },
         };
+        let role_id = match var("VAULT_ROLE_ID") {
+            Some(raw) => note(clean_credential(&raw, "VAULT_ROLE_ID").map(Some)),
+            None => None,
+        };
+        let jwt = match var("VAULT_JWT") {
+            Some(raw) => note(clean_credential(&raw, "VAULT_JWT").map(Some)),
+            None => None,
+        };
+        let namespace = first_var(&["BAO_NAMESPACE", "VAULT_NAMESPACE"]).and_then(|(name, ns)| {
+            match clean_credential(&ns, name) {
+                Ok(_) => Some(ns.trim_end_matches(['\n', '\r']).to_string()),
+                Err(p) => {
+                    problems.push(p);
+                    None
+                }
+            }
+        });
+        let mut skip_verify = false;
+        for name in ["BAO_SKIP_VERIFY", "VAULT_SKIP_VERIFY"] {
+            if let Some(v) = var(name) {
+                match parse_bool(name, &v) {
+                    Ok(b) => skip_verify = b,
+                    Err(p) => problems.push(p),
+                }
+                break;
+            }
+        }
+        let timeout = first_var(&[
+            "KVAULT_VAULT_TIMEOUT",
+            "BAO_CLIENT_TIMEOUT",
+            "VAULT_CLIENT_TIMEOUT",
+        ])
+        .and_then(|(name, t)| parse_timeout(name, &t).map_err(|p| problems.push(p)).ok());
+        let retry = first_var(&[
+            "KVAULT_VAULT_RETRIES",
+            "BAO_MAX_RETRIES",
+            "VAULT_MAX_RETRIES",
+        ])
+        .and_then(|(name, n)| parse_retries(name, &n).map_err(|p| problems.push(p)).ok())
+        .map(|n| RetryPolicy {
+            attempts: n + 1,
+            ..RetryPolicy::default()
+        });
+        let auth_method = var("VAULT_AUTH_METHOD").and_then(|m| {
+            let parsed = AuthMethod::parse(&m);
+            if parsed.is_none() {
+                problems.push(format!(
+                    "VAULT_AUTH_METHOD=`{m}` is not one of token, kubernetes, approle, jwt"
+                ));
+            }
+            parsed
+        });
         VaultConfig {
-            addr: var("VAULT_ADDR").or_else(|| var("BAO_ADDR")),
+            addr: first_var(&["BAO_ADDR", "VAULT_ADDR"]).map(|(_, a)| a),
             token,
-            namespace: var("VAULT_NAMESPACE").or_else(|| var("BAO_NAMESPACE")),
-            ca_cert: var("VAULT_CACERT")
-                .or_else(|| var("BAO_CACERT"))
-                .map(PathBuf::from),
-            skip_verify: skip("VAULT_SKIP_VERIFY") || skip("BAO_SKIP_VERIFY"),
-            auth_method: var("VAULT_AUTH_METHOD").and_then(|m| AuthMethod::parse(&m)),
+            namespace,
+            ca_cert: first_var(&["BAO_CACERT", "VAULT_CACERT"]).map(|(_, p)| PathBuf::from(p)),
+            skip_verify,
+            auth_method,
             auth_mount: var("VAULT_PATH"),
             role: var("VAULT_ROLE"),
-            role_id: secret_var("VAULT_ROLE_ID"),
-            secret_id: secret_var("VAULT_SECRET_ID").or_else(|| {
-                var("VAULT_SECRET_ID_FILE")
-                    .map(PathBuf::from)
-                    .and_then(secret_file)
-            }),
-            jwt: secret_var("VAULT_JWT"),
+            role_id,
+            secret_id,
+            jwt,
             jwt_file: var("VAULT_JWT_FILE").map(PathBuf::from),
-            timeout: var("KVAULT_VAULT_TIMEOUT").and_then(|t| humantime::parse_duration(&t).ok()),
-            retry: var("KVAULT_VAULT_RETRIES")
-                .and_then(|n| n.parse::<u32>().ok())
-                .map(|n| RetryPolicy {
-                    attempts: n + 1,
-                    ..RetryPolicy::default()
-                }),
+            timeout,
+            retry,
+            problems,
         }
     }
 

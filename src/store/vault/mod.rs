@@ -4,9 +4,11 @@
 
 pub mod config;
 mod endpoints;
+pub mod transport;
 
 pub use config::{AuthMethod, VaultConfig, CREDENTIAL_VARS};
 
+use super::redact::{self, Redactor};
 use super::retry::RetryPolicy;
 use super::{Cas, Secret, SecretData, SecretStore, SecretValue, StoreError, VersionInfo};
 use async_trait::async_trait;
@@ -67,13 +69,30 @@ struct Located {
 impl VaultStore {
     /// Build the client and log in with the configured method.
     pub async fn connect(config: &VaultConfig) -> Result<Self, StoreError> {
-        let addr = config.addr();
-        reqwest::Url::parse(&addr).map_err(|e| {
-            StoreError::Config(format!("VAULT_ADDR `{addr}` is not a valid URL: {e}"))
-        })?;
-        if config.skip_verify {
-            tracing::warn!("TLS verification of {addr} is off (VAULT_SKIP_VERIFY)");
+        if let Some(problem) = config.problems.first() {
+            return Err(StoreError::Config(problem.clone()));
         }
+        let addr = config.addr();
+        // Userinfo in VAULT_ADDR is a credential: never part of a message.
+        let shown = redact::display_url(&addr);
+        let url = reqwest::Url::parse(&addr).map_err(|e| {
+            StoreError::Config(format!("VAULT_ADDR `{shown}` is not a valid URL: {e}"))
+        })?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(StoreError::Config(format!(
+                "VAULT_ADDR `{shown}` is not an http:// or https:// URL"
+            )));
+        }
+        if config.skip_verify {
+            tracing::warn!("TLS verification of {shown} is off (VAULT_SKIP_VERIFY)");
+        }
+        let http = transport::client(&transport::HttpSettings {
+            addr: &addr,
+            timeout: config.timeout.unwrap_or(transport::DEFAULT_TIMEOUT),
+            connect_timeout: transport::DEFAULT_CONNECT_TIMEOUT,
+            skip_verify: config.skip_verify,
+            ca_cert: config.ca_cert.as_deref(),
+        })?;
         let mut settings = VaultClientSettingsBuilder::default();
         settings
             .address(&addr)
@@ -85,26 +104,20 @@ impl VaultStore {
                     .unwrap_or_default(),
             )
             .verify(!config.skip_verify)
-            .ca_certs(
-                config
-                    .ca_cert
-                    .iter()
-                    .map(|p| p.display().to_string())
-                    .collect(),
-            )
-            .timeout(Some(config.timeout.unwrap_or(Duration::from_secs(10))));
+            .ca_certs(Vec::new());
         if let Some(ns) = &config.namespace {
             settings.set_namespace(ns.clone());
         }
         let settings = settings
             .build()
-            .map_err(|e| StoreError::Config(format!("vault client settings: {e}")))?;
-        let client = VaultClient::new(settings).map_err(|e| {
-            StoreError::Config(format!("cannot set up a client for {addr}: {}", chain(&e)))
-        })?;
+            .map_err(|_| StoreError::Config(format!("VAULT_ADDR `{shown}` is not usable")))?;
+        let mut client = VaultClient::new(settings)
+            .map_err(|e| StoreError::Config(format!("cannot set up a client for {shown}: {e}")))?;
+        // vaultrs builds a client of its own; every call goes through ours.
+        client.http = rustify::clients::reqwest::Client::new(&addr, http);
         let mut store = VaultStore {
             client,
-            addr,
+            addr: shown,
             retry: config.retry.unwrap_or_default(),
             mounts: Mutex::new(Vec::new()),
             token: config
@@ -136,6 +149,7 @@ impl VaultStore {
             "log in to {} with {method:?} auth at `auth/{mount}`",
             self.addr
         );
+        let login_path = format!("auth/{mount}/login");
         let need = |v: Option<&SecretString>, name: &str| {
             v.cloned()
                 .ok_or_else(|| StoreError::Config(format!("cannot {what}: {name} is not set")))
@@ -151,32 +165,30 @@ impl VaultStore {
                 })?;
                 let jwt = read_jwt(config, config::SA_TOKEN_FILE)?;
                 let client = &self.client;
-                self.retry
-                    .run(&what, || async {
-                        vaultrs::auth::kubernetes::login(client, &mount, &role, jwt.expose_secret())
-                            .await
-                            .map_err(|e| {
-                                map_error(e, &self.describe(), &format!("auth/{mount}/login"))
-                            })
-                    })
-                    .await?
+                let hide = Redactor::new().secret(jwt.expose_secret().as_bytes());
+                self.call_as(&login_path, Idempotent::No, &hide, || async {
+                    vaultrs::auth::kubernetes::login(client, &mount, &role, jwt.expose_secret())
+                        .await
+                })
+                .await?
             }
             AuthMethod::AppRole => {
                 let role_id = need(config.role_id.as_ref(), "VAULT_ROLE_ID")?;
                 let secret_id = need(config.secret_id.as_ref(), "VAULT_SECRET_ID")?;
                 let client = &self.client;
-                self.retry
-                    .run(&what, || async {
-                        vaultrs::auth::approle::login(
-                            client,
-                            &mount,
-                            role_id.expose_secret(),
-                            secret_id.expose_secret(),
-                        )
-                        .await
-                        .map_err(|e| map_error(e, &self.describe(), &format!("auth/{mount}/login")))
-                    })
-                    .await?
+                let hide = Redactor::new()
+                    .secret(role_id.expose_secret().as_bytes())
+                    .secret(secret_id.expose_secret().as_bytes());
+                self.call_as(&login_path, Idempotent::No, &hide, || async {
+                    vaultrs::auth::approle::login(
+                        client,
+                        &mount,
+                        role_id.expose_secret(),
+                        secret_id.expose_secret(),
+                    )
+                    .await
+                })
+                .await?
             }
             AuthMethod::Jwt => {
                 let jwt = match &config.jwt {
@@ -185,18 +197,12 @@ impl VaultStore {
                 };
                 let client = &self.client;
                 let role = config.role.clone();
-                self.retry
-                    .run(&what, || async {
-                        vaultrs::auth::oidc::login(
-                            client,
-                            &mount,
-                            jwt.expose_secret(),
-                            role.clone(),
-                        )
+                let hide = Redactor::new().secret(jwt.expose_secret().as_bytes());
+                self.call_as(&login_path, Idempotent::No, &hide, || async {
+                    vaultrs::auth::oidc::login(client, &mount, jwt.expose_secret(), role.clone())
                         .await
-                        .map_err(|e| map_error(e, &self.describe(), &format!("auth/{mount}/login")))
-                    })
-                    .await?
+                })
+                .await?
             }
         };
         tracing::debug!(method = ?method, mount = %mount, "logged in to vault");
@@ -262,18 +268,50 @@ impl VaultStore {
         Ok(Located { mount, rel })
     }
 
-    /// One API call with retries and error mapping.
+    /// One idempotent API call (a read, a PUT of the same content, a
+    /// renewal) with retries and error mapping.
     async fn call<T, F, Fut>(&self, path: &str, op: F) -> Result<T, StoreError>
     where
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<T, ClientError>>,
     {
-        let store = self.describe();
-        self.retry
-            .run(path, || async {
-                op().await.map_err(|e| map_error(e, &store, path))
-            })
+        self.call_as(path, Idempotent::Yes, &Redactor::new(), op)
             .await
+    }
+
+    /// One API call. A non-idempotent one (a POST that creates something)
+    /// is tried again only when the request never left: once it may have
+    /// reached the server, a second try could do the thing twice.
+    /// `hide` names what the request carries (values, credentials) besides
+    /// the token, so that an error echoing the request shows none of it.
+    async fn call_as<T, F, Fut>(
+        &self,
+        path: &str,
+        idempotent: Idempotent,
+        hide: &Redactor,
+        op: F,
+    ) -> Result<T, StoreError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<T, ClientError>>,
+    {
+        let store = self.describe();
+        let mut hide = hide.clone();
+        hide.add(self.token.expose_secret().as_bytes());
+        let hide = &hide;
+        self.retry
+            .run_when(
+                path,
+                || async {
+                    op().await.map_err(|e| Attempt {
+                        sent: !never_sent(&e),
+                        error: map_error(e, &store, path, hide),
+                    })
+                },
+                |a: &Attempt| a.error.is_retryable() && (idempotent == Idempotent::Yes || !a.sent),
+            )
+            .await
+            .map_err(|a| a.error)
     }
 
     fn not_found(&self, path: &str) -> StoreError {
@@ -293,8 +331,14 @@ impl VaultStore {
     ) -> Result<(SecretData, Option<Lease>), StoreError> {
         use rustify::endpoint::Endpoint as _;
         let body = serde_json::to_vec(params).map_err(|e| StoreError::BadInput(e.to_string()))?;
+        let mut hide = Redactor::new();
+        for v in params.values() {
+            hide.add(v.as_bytes());
+        }
+        // A POST to a dynamic engine issues a credential or a certificate
+        // each time: never sent twice.
         let result = self
-            .call(path, || async {
+            .call_as(path, Idempotent::No, &hide, || async {
                 let endpoint = endpoints::LogicalWrite {
                     path: path.to_string(),
                     body: body.clone(),
@@ -375,6 +419,10 @@ impl VaultStore {
         ciphertexts: &[String],
     ) -> Result<Vec<SecretValue>, StoreError> {
         let where_ = format!("{mount}/decrypt/{key}");
+        let mut hide = Redactor::new().secret(self.token.expose_secret().as_bytes());
+        for c in ciphertexts {
+            hide.add(c.as_bytes());
+        }
         let response = self
             .call(&where_, || async {
                 vaultrs::api::exec_with_result(
@@ -405,7 +453,7 @@ impl VaultStore {
                     .map_err(|_| StoreError::Corrupt(format!("{where_}: item {i} is not base64"))),
                 (_, err) => Err(StoreError::BadInput(format!(
                     "{where_}: cannot decrypt item {i}: {}",
-                    err.unwrap_or_else(|| "no plaintext".into())
+                    err.map_or_else(|| "no plaintext".into(), |e| hide.remote(&e))
                 ))),
             })
             .collect()
@@ -413,6 +461,108 @@ impl VaultStore {
 }
 
 impl VaultStore {
+    /// A KV v2 write makes a new version each time it lands, so it is never
+    /// simply sent again: after a failure that may have come after the
+    /// server applied it (a timeout, a 5xx), kvault reads the secret back.
+    /// If it holds what was written, that version is the answer; otherwise
+    /// the write is sent again with `cas` set to the version just read, so
+    /// that a first try landing late cannot add a second version.
+    async fn write_kv2(
+        &self,
+        path: &str,
+        mount: &str,
+        rel: &str,
+        value: &serde_json::Map<String, Value>,
+        cas: Option<u32>,
+        hide: &Redactor,
+    ) -> Result<u64, StoreError> {
+        let send = |cas: Option<u32>| {
+            self.call_as(path, Idempotent::No, hide, move || async move {
+                match cas {
+                    Some(c) => {
+                        let opts = vaultrs::api::kv2::requests::SetSecretRequestOptions { cas: c };
+                        vaultrs::kv2::set_with_options(&self.client, mount, rel, value, opts).await
+                    }
+                    None => vaultrs::kv2::set(&self.client, mount, rel, value).await,
+                }
+            })
+        };
+        let mut error = match send(cas).await {
+            Ok(meta) => return Ok(meta.version),
+            Err(e) if e.is_retryable() => e,
+            Err(e) => return Err(e),
+        };
+        for retry in 0..self.retry.attempts.saturating_sub(1) {
+            tokio::time::sleep(self.retry.pause(retry)).await;
+            let current = match self.read_kv2_current(path, mount, rel).await {
+                Ok(current) => current,
+                Err(e) if e.is_retryable() => {
+                    error = e;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let (version, data) = current.unwrap_or((0, None));
+            let landed =
+                data.as_ref() == Some(value) && cas.is_none_or(|c| u64::from(c) + 1 == version);
+            if landed {
+                tracing::debug!(path, version, "the write had landed; not sent again");
+                return Ok(version);
+            }
+            if let Some(c) = cas {
+                if u64::from(c) != version {
+                    return Err(StoreError::CasConflict {
+                        store: self.describe(),
+                        path: path.into(),
+                        detail: format!("expected version {c}, the secret is at version {version}"),
+                    });
+                }
+            }
+            let guard = u32::try_from(version)
+                .map_err(|_| StoreError::BadInput(format!("version {version} is out of range")))?;
+            match send(Some(guard)).await {
+                Ok(meta) => return Ok(meta.version),
+                // Our own first try landed in between: read again.
+                Err(e) if e.is_retryable() || matches!(e, StoreError::CasConflict { .. }) => {
+                    error = e
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(error)
+    }
+
+    /// The current version of a KV v2 secret and its data (`None` when that
+    /// version is deleted); `None` when nothing is stored.
+    async fn read_kv2_current(
+        &self,
+        path: &str,
+        mount: &str,
+        rel: &str,
+    ) -> Result<Option<(u64, Option<serde_json::Map<String, Value>>)>, StoreError> {
+        let read = self
+            .call(path, || async {
+                let req = vaultrs::api::kv2::requests::ReadSecretRequest::builder()
+                    .mount(mount)
+                    .path(rel)
+                    .build()
+                    .expect("all fields set");
+                vaultrs::api::exec_with_result(&self.client, req).await
+            })
+            .await;
+        match read {
+            Ok(resp) => Ok(Some((
+                resp.metadata.version,
+                match resp.data {
+                    Value::Object(map) => Some(map),
+                    _ => None,
+                },
+            ))),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// A password made by the server's password policy `policy`
     /// (`GET sys/policies/password/:policy/generate`), for `kvault rotate
     /// --generate policy:NAME`.
@@ -507,44 +657,183 @@ fn data_to_json(data: &SecretData, path: &str) -> Result<zeroize::Zeroizing<Vec<
         .map_err(|e| StoreError::BadInput(e.to_string()))
 }
 
-/// The whole chain of causes, for connection errors.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = s.source();
+/// Whether a call may be made again without doing its work twice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Idempotent {
+    Yes,
+    No,
+}
+
+/// One failed try of a call: the error, and whether the request may have
+/// reached the server.
+struct Attempt {
+    error: StoreError,
+    sent: bool,
+}
+
+impl std::fmt::Display for Attempt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
     }
-    out
+}
+
+/// The transport error under a vaultrs error, if the failure was there.
+fn transport(e: &ClientError) -> Option<&reqwest::Error> {
+    match e {
+        ClientError::RestClientError {
+            source: rustify::errors::ClientError::RequestError { source, .. },
+        }
+        | ClientError::RestClientError {
+            source: rustify::errors::ClientError::ResponseError { source },
+        } => source.downcast_ref::<reqwest::Error>(),
+        _ => None,
+    }
+}
+
+/// True only when the request certainly did not leave: the connection
+/// could not be made.
+fn never_sent(e: &ClientError) -> bool {
+    matches!(
+        e,
+        ClientError::RestClientError {
+            source: rustify::errors::ClientError::RequestError { .. },
+        }
+    ) && transport(e).is_some_and(|t| t.is_connect())
+}
+
+/// The causes of a transport error, without the URL (it may carry
+/// userinfo) and bounded.
+fn transport_detail(e: &reqwest::Error) -> String {
+    let mut out = redact::causes(e);
+    if let Some(url) = e.url() {
+        out = out.replace(url.as_str(), &redact::display_url(url.as_str()));
+    }
+    Redactor::new().remote(&out)
+}
+
+/// What kvault makes of a Vault answer with a non-2xx `status` and `body`:
+/// vaultrs's reading of the body (Vault's `{"errors": [...]}` form, or not),
+/// then the mapping every call uses. Public for the `http_answer` fuzz target
+/// and tests; `hide` holds what the request carried.
+pub fn error_from_answer(status: u16, body: &[u8], hide: &Redactor) -> StoreError {
+    let error = ClientError::RestClientError {
+        source: rustify::errors::ClientError::ServerResponseError {
+            code: status,
+            content: String::from_utf8(body.to_vec()).ok(),
+        },
+    };
+    map_error(error, "vault (answer)", "path", hide)
+}
+
+/// The `errors[]` strings of Vault's JSON error form, if `body` is one.
+fn vault_errors(body: &str) -> Option<Vec<String>> {
+    #[derive(serde::Deserialize)]
+    struct Errors {
+        errors: Vec<String>,
+    }
+    serde_json::from_str::<Errors>(body).ok().map(|e| e.errors)
+}
+
+/// What kvault makes of a 2xx answer to a KV v2 read that is not of the
+/// API's shape (the parse error vaultrs reports, then the same mapping).
+pub fn error_from_unparsable_read(body: &[u8], hide: &Redactor) -> Option<StoreError> {
+    let parsed: Result<
+        vaultrs::api::EndpointResult<vaultrs::api::kv2::responses::ReadSecretResponse>,
+        _,
+    > = serde_json::from_slice(body);
+    let e = parsed.err()?;
+    let error = ClientError::RestClientError {
+        source: rustify::errors::ClientError::ResponseParseError {
+            source: e.into(),
+            content: String::from_utf8(body.to_vec()).ok(),
+        },
+    };
+    Some(map_error(error, "vault (answer)", "path", hide))
 }
 
 /// Turn a vaultrs error into a `StoreError` that names what and where.
-fn map_error(e: ClientError, store: &str, path: &str) -> StoreError {
-    let (code, errors) = match &e {
-        ClientError::APIError { code, errors } => (*code, errors.join("; ")),
-        ClientError::RestClientError {
-            source: rustify::errors::ClientError::ServerResponseError { code, content },
-        } => (*code, content.clone().unwrap_or_default()),
-        ClientError::RestClientError {
-            source: rustify::errors::ClientError::RequestError { .. },
-        } => {
-            return StoreError::Unavailable {
-                store: store.into(),
-                detail: format!("cannot connect: {}", chain(&e)),
-            }
+/// Nothing of a response body is shown but the `errors[]` strings of
+/// Vault's JSON error form, through `hide`; a JSON parse error shows its
+/// position, never the text it choked on.
+fn map_error(e: ClientError, store: &str, path: &str, hide: &Redactor) -> StoreError {
+    use rustify::errors::ClientError as Rest;
+    if let Some(t) = transport(&e) {
+        let redirect = std::error::Error::source(t)
+            .and_then(|s| s.downcast_ref::<transport::CrossOriginRedirect>());
+        if let Some(r) = redirect {
+            return StoreError::Config(format!(
+                "{store}: `{path}`: {r}\nhelp: set VAULT_ADDR to the server you mean to trust"
+            ));
         }
-        _ => {
-            return StoreError::Config(format!("{store}: `{path}`: {}", chain(&e)));
+        let detail = if t.is_timeout() {
+            "no answer in time (the request deadline passed; KVAULT_VAULT_TIMEOUT)".to_string()
+        } else if t.is_connect() {
+            format!("cannot connect: {}", transport_detail(t))
+        } else {
+            format!("the request failed: {}", transport_detail(t))
+        };
+        return StoreError::Unavailable {
+            store: store.into(),
+            detail,
+        };
+    }
+    let shown = |errors: &[String]| {
+        errors
+            .iter()
+            .map(|e| hide.remote(e))
+            .filter(|e| !e.is_empty())
+            .take(3)
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let (code, errors) = match &e {
+        ClientError::APIError { code, errors } => (*code, shown(errors)),
+        // Calls made through rustify directly get the body as it came:
+        // Vault's error form shows its errors[], anything else (a proxy's
+        // page, an echo) the status only.
+        ClientError::RestClientError {
+            source: Rest::ServerResponseError { code, content },
+        } => (
+            *code,
+            content
+                .as_deref()
+                .and_then(vault_errors)
+                .map_or_else(String::new, |e| shown(&e)),
+        ),
+        ClientError::RestClientError {
+            source: Rest::ResponseParseError { source, .. },
+        } => {
+            let why = source.downcast_ref::<serde_json::Error>().map_or_else(
+                || "is not what the API returns".to_string(),
+                redact::json_error,
+            );
+            return StoreError::Corrupt(format!("{store}: the answer for `{path}` {why}"));
+        }
+        ClientError::JsonParseError { source } => {
+            return StoreError::Corrupt(format!(
+                "{store}: the answer for `{path}` {}",
+                redact::json_error(source)
+            ));
+        }
+        ClientError::RestClientError {
+            source: Rest::ResponseConversionError { .. },
+        } => {
+            return StoreError::Corrupt(format!(
+                "{store}: the answer for `{path}` is not UTF-8 text"
+            ));
+        }
+        ClientError::ResponseEmptyError | ClientError::ResponseDataEmptyError => {
+            return StoreError::Corrupt(format!("{store}: `{path}` answered with no data"));
+        }
+        // Only the top-level text: a source could quote the response.
+        other => {
+            return StoreError::Config(format!("{store}: `{path}`: {other}"));
         }
     };
     let detail = if errors.is_empty() {
         format!("HTTP {code}")
     } else {
-        format!("HTTP {code}: {}", errors.trim())
+        format!("HTTP {code}: {errors}")
     };
     match code {
         404 => StoreError::NotFound {
@@ -569,6 +858,9 @@ fn map_error(e: ClientError, store: &str, path: &str) -> StoreError {
             store: store.into(),
             detail,
         },
+        300..=399 => StoreError::Config(format!(
+            "{store}: `{path}`: {detail}, a redirect kvault did not follow\nhelp: set VAULT_ADDR to the server's own address"
+        )),
         _ => StoreError::BadInput(format!("{store} refused `{path}`: {detail}")),
     }
 }
@@ -636,6 +928,10 @@ impl SecretStore for VaultStore {
         let at = self.locate(path).await?;
         let (mount, rel) = (at.mount.path.as_str(), at.rel.as_str());
         let body = data_to_json(data, path)?;
+        let mut hide = Redactor::new();
+        for (_, v) in data.iter() {
+            hide.add(v.expose());
+        }
         match &at.mount.kind {
             MountKind::Kv2 => {
                 let value: serde_json::Map<String, Value> =
@@ -647,26 +943,7 @@ impl SecretStore for VaultStore {
                         StoreError::BadInput(format!("version {v} is out of range"))
                     })?),
                 };
-                let meta = self
-                    .call(path, || async {
-                        match cas {
-                            Some(c) => {
-                                let opts =
-                                    vaultrs::api::kv2::requests::SetSecretRequestOptions { cas: c };
-                                vaultrs::kv2::set_with_options(
-                                    &self.client,
-                                    mount,
-                                    rel,
-                                    &value,
-                                    opts,
-                                )
-                                .await
-                            }
-                            None => vaultrs::kv2::set(&self.client, mount, rel, &value).await,
-                        }
-                    })
-                    .await?;
-                Ok(meta.version)
+                self.write_kv2(path, mount, rel, &value, cas, &hide).await
             }
             MountKind::Kv1 => {
                 if cas != Cas::Any {
@@ -678,7 +955,8 @@ impl SecretStore for VaultStore {
                     serde_json::from_slice(&body).expect("just serialized");
                 let value: HashMap<&str, &Value> =
                     value.iter().map(|(k, v)| (k.as_str(), v)).collect();
-                self.call(path, || async {
+                // A PUT of the same content: safe to send again.
+                self.call_as(path, Idempotent::Yes, &hide, || async {
                     vaultrs::kv1::set(&self.client, mount, rel, &value).await
                 })
                 .await?;

@@ -1,0 +1,99 @@
+//! The HTTP client under vaultrs, built by kvault instead of vaultrs so that
+//! every Vault call gets the same guarantees:
+//! - a connect deadline and a total deadline (headers and body);
+//! - redirects followed only within the same origin, never from https down
+//!   to http: the token header (and a write's body) would go along;
+//! - a small pool of keep-alive connections per server;
+//! - TLS settings checked, never silently ignored (a CA file that holds no
+//!   certificate is an error).
+
+use crate::store::redact;
+use crate::store::StoreError;
+use std::path::Path;
+use std::time::Duration;
+
+/// Total deadline of one request when none is configured.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Deadline for the TCP (and TLS) connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Idle keep-alive connections kept per server.
+const POOL_PER_HOST: usize = 8;
+/// Same-origin redirects followed in a row at most.
+const MAX_REDIRECTS: usize = 5;
+
+pub struct HttpSettings<'a> {
+    pub addr: &'a str,
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    pub skip_verify: bool,
+    pub ca_cert: Option<&'a Path>,
+}
+
+/// Why a redirect was not followed; its text names only the target origin.
+#[derive(Debug, thiserror::Error)]
+#[error("redirected to {to}, another origin than {from}: not followed (the token would go along)")]
+pub struct CrossOriginRedirect {
+    pub from: String,
+    pub to: String,
+}
+
+pub fn client(s: &HttpSettings<'_>) -> Result<reqwest::Client, StoreError> {
+    let policy = reqwest::redirect::Policy::custom(|attempt| {
+        let first = attempt.previous().first().cloned();
+        let Some(first) = first else {
+            return attempt.follow();
+        };
+        if attempt.previous().len() > MAX_REDIRECTS {
+            return attempt.error("too many redirects");
+        }
+        let to = attempt.url();
+        // Same scheme, host and port only: this also refuses https -> http.
+        if to.scheme() == first.scheme()
+            && to.host_str() == first.host_str()
+            && to.port_or_known_default() == first.port_or_known_default()
+        {
+            attempt.follow()
+        } else {
+            let error = CrossOriginRedirect {
+                from: redact::origin(&first),
+                to: redact::origin(to),
+            };
+            attempt.error(error)
+        }
+    });
+    let mut builder = reqwest::Client::builder()
+        .tls_backend_rustls()
+        .redirect(policy)
+        .connect_timeout(s.connect_timeout)
+        .timeout(s.timeout)
+        .pool_max_idle_per_host(POOL_PER_HOST)
+        .pool_idle_timeout(Duration::from_secs(30))
+        .tls_danger_accept_invalid_certs(s.skip_verify);
+    if let Some(path) = s.ca_cert {
+        let certs = read_ca(path)?;
+        builder = builder.tls_certs_merge(certs);
+    }
+    builder.build().map_err(|e| {
+        StoreError::Config(format!(
+            "cannot set up an HTTP client for {}: {}",
+            redact::display_url(s.addr),
+            e.without_url()
+        ))
+    })
+}
+
+/// A PEM bundle holding at least one certificate.
+fn read_ca(path: &Path) -> Result<Vec<reqwest::Certificate>, StoreError> {
+    let what = || format!("the CA file `{}` (VAULT_CACERT)", path.display());
+    let pem = std::fs::read(path)
+        .map_err(|e| StoreError::Config(format!("cannot read {}: {e}", what())))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem)
+        .map_err(|_| StoreError::Config(format!("{} is not a PEM certificate bundle", what())))?;
+    if certs.is_empty() {
+        return Err(StoreError::Config(format!(
+            "{} holds no PEM certificate",
+            what()
+        )));
+    }
+    Ok(certs)
+}
