@@ -134,7 +134,7 @@ _kvault() {
 
     case "${cmd}" in
         kvault)
-            opts="-v -q -h -V --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --local-store --help --version get put ls history exec audit canary sync status rotate completions man help"
+            opts="-v -q -n -h -V --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version get put ls history exec audit canary sync status rotate completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -156,6 +156,14 @@ _kvault() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --local-store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -168,7 +176,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__audit)
-            opts="-o -v -q -h -V --manifests --context --chunk-size --encryption-config --etcd-endpoint --etcd-ca --etcd-cert --etcd-key --etcd-prefix --output --fail-on --ignore --who-can-read --verbose --quiet --vault-addr --vault-namespace --kubeconfig --local-store --help --version"
+            opts="-o -v -q -n -h -V --manifests --context --chunk-size --encryption-config --etcd-endpoint --etcd-ca --etcd-cert --etcd-key --etcd-prefix --output --fail-on --ignore --who-can-read --verbose --quiet --vault-addr --vault-namespace --kubeconfig --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -242,6 +250,14 @@ _kvault() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --local-store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -254,7 +270,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__canary)
-            opts="-v -q -h -V --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --local-store --help --version run create check help"
+            opts="-v -q -n -h -V --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version run create check help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -276,6 +292,14 @@ _kvault() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --local-store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -288,7 +312,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__canary__subcmd__check)
-            opts="-o -v -q -h -V --source --target --timeout --metrics-file --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --local-store --help --version"
+            opts="-o -v -q -n -h -V --source --target --timeout --metrics-file --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -334,6 +358,14 @@ _kvault() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --local-store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -346,7 +378,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__canary__subcmd__create)
-            opts="-o -v -q -h -V --source --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --local-store --help --version"
+            opts="-o -v -q -n -h -V --source --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -377,6 +409,14 @@ _kvault() {
                     return 0
                     ;;
                 --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -462,7 +502,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__canary__subcmd__run)
-            opts="-o -v -q -h -V --source --target --timeout --metrics-file --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --local-store --help --version"
+            opts="-o -v -q -n -h -V --source --target --timeout --metrics-file --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -508,6 +548,14 @@ _kvault() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --local-store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -520,7 +568,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__completions)
-            opts="-v -q -h -V --dir --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --local-store --help --version bash elvish fish powershell zsh"
+            opts="-v -q -n -h -V --dir --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -546,6 +594,14 @@ _kvault() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --local-store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -558,7 +614,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__exec)
-            opts="-v -q -h -V --ignore-missing --pass-credentials --watch --on-change --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --local-store --help --version"
+            opts="-v -q -n -h -V --ignore-missing --pass-credentials --watch --on-change --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -588,6 +644,14 @@ _kvault() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --local-store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -600,7 +664,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__get)
-            opts="-o -v -q -h -V --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --local-store --help --version"
+            opts="-o -v -q -n -h -V --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -627,6 +691,14 @@ _kvault() {
                     return 0
                     ;;
                 --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -880,7 +952,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__history)
-            opts="-o -v -q -h -V --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --local-store --help --version"
+            opts="-o -v -q -n -h -V --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -907,6 +979,14 @@ _kvault() {
                     return 0
                     ;;
                 --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -922,7 +1002,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__ls)
-            opts="-o -v -q -h -V --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --local-store --help --version"
+            opts="-o -v -q -n -h -V --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -952,6 +1032,14 @@ _kvault() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --local-store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -964,7 +1052,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__man)
-            opts="-v -q -h -V --dir --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --local-store --help --version"
+            opts="-v -q -n -h -V --dir --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -990,6 +1078,14 @@ _kvault() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --local-store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1002,7 +1098,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__put)
-            opts="-o -v -q -h -V --merge --cas --create-only --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --local-store --help --version"
+            opts="-o -v -q -n -h -V --merge --cas --create-only --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1036,6 +1132,14 @@ _kvault() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --local-store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1048,7 +1152,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__rotate)
-            opts="-y -o -v -q -h -V --generate --value --plan --rollout --if-older-than --dry-run --yes --resume --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --local-store --help --version"
+            opts="-y -o -v -q -n -h -V --generate --value --plan --rollout --if-older-than --dry-run --yes --resume --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1094,6 +1198,14 @@ _kvault() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --local-store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1106,7 +1218,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__status)
-            opts="-f -o -v -q -h -V --file --concurrency --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --local-store --help --version"
+            opts="-f -o -v -q -n -h -V --file --concurrency --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1148,6 +1260,14 @@ _kvault() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --local-store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1160,7 +1280,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__sync)
-            opts="-f -o -v -q -h -V --file --watch --jitter --dry-run --prune --no-overwrite-drift --concurrency --rate-limit --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --local-store --help --version"
+            opts="-f -o -v -q -n -h -V --file --watch --jitter --dry-run --prune --no-overwrite-drift --concurrency --rate-limit --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1211,6 +1331,14 @@ _kvault() {
                     return 0
                     ;;
                 --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kvault_global_optspecs
-    string join \n v/verbose q/quiet vault-addr= vault-namespace= kubeconfig= context= local-store= h/help V/version
+    string join \n v/verbose q/quiet vault-addr= vault-namespace= kubeconfig= context= n/namespace= local-store= h/help V/version
 end
 
 function __fish_kvault_needs_command
@@ -26,8 +26,9 @@ end
 
 complete -c kvault -n "__fish_kvault_needs_command" -l vault-addr -d 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]' -r
 complete -c kvault -n "__fish_kvault_needs_command" -l vault-namespace -d 'Vault namespace [env: VAULT_NAMESPACE]' -r
-complete -c kvault -n "__fish_kvault_needs_command" -l kubeconfig -d 'Kubeconfig file [env: KUBECONFIG; default: ~/.kube/config, then in-cluster]' -r -F
+complete -c kvault -n "__fish_kvault_needs_command" -l kubeconfig -d 'Kubeconfig file [env: KUBECONFIG, a `:`-separated list merged as kubectl does; default: ~/.kube/config, then in-cluster]' -r -F
 complete -c kvault -n "__fish_kvault_needs_command" -l context -d 'Kubernetes context to use from the kubeconfig' -r
+complete -c kvault -n "__fish_kvault_needs_command" -s n -l namespace -d 'Namespace for `k8s:NAME` references without one [default: the context\'s namespace, else `default`]' -r
 complete -c kvault -n "__fish_kvault_needs_command" -l local-store -d 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]' -r -F
 complete -c kvault -n "__fish_kvault_needs_command" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
 complete -c kvault -n "__fish_kvault_needs_command" -s q -l quiet -d 'Print only data and errors'
@@ -51,8 +52,9 @@ json\t''
 yaml\t''"
 complete -c kvault -n "__fish_kvault_using_subcommand get" -l vault-addr -d 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]' -r
 complete -c kvault -n "__fish_kvault_using_subcommand get" -l vault-namespace -d 'Vault namespace [env: VAULT_NAMESPACE]' -r
-complete -c kvault -n "__fish_kvault_using_subcommand get" -l kubeconfig -d 'Kubeconfig file [env: KUBECONFIG; default: ~/.kube/config, then in-cluster]' -r -F
+complete -c kvault -n "__fish_kvault_using_subcommand get" -l kubeconfig -d 'Kubeconfig file [env: KUBECONFIG, a `:`-separated list merged as kubectl does; default: ~/.kube/config, then in-cluster]' -r -F
 complete -c kvault -n "__fish_kvault_using_subcommand get" -l context -d 'Kubernetes context to use from the kubeconfig' -r
+complete -c kvault -n "__fish_kvault_using_subcommand get" -s n -l namespace -d 'Namespace for `k8s:NAME` references without one [default: the context\'s namespace, else `default`]' -r
 complete -c kvault -n "__fish_kvault_using_subcommand get" -l local-store -d 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]' -r -F
 complete -c kvault -n "__fish_kvault_using_subcommand get" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
 complete -c kvault -n "__fish_kvault_using_subcommand get" -s q -l quiet -d 'Print only data and errors'
@@ -64,8 +66,9 @@ json\t''
 yaml\t''"
 complete -c kvault -n "__fish_kvault_using_subcommand put" -l vault-addr -d 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]' -r
 complete -c kvault -n "__fish_kvault_using_subcommand put" -l vault-namespace -d 'Vault namespace [env: VAULT_NAMESPACE]' -r
-complete -c kvault -n "__fish_kvault_using_subcommand put" -l kubeconfig -d 'Kubeconfig file [env: KUBECONFIG; default: ~/.kube/config, then in-cluster]' -r -F
+complete -c kvault -n "__fish_kvault_using_subcommand put" -l kubeconfig -d 'Kubeconfig file [env: KUBECONFIG, a `:`-separated list merged as kubectl does; default: ~/.kube/config, then in-cluster]' -r -F
 complete -c kvault -n "__fish_kvault_using_subcommand put" -l context -d 'Kubernetes context to use from the kubeconfig' -r
+complete -c kvault -n "__fish_kvault_using_subcommand put" -s n -l namespace -d 'Namespace for `k8s:NAME` references without one [default: the context\'s namespace, else `default`]' -r
 complete -c kvault -n "__fish_kvault_using_subcommand put" -l local-store -d 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]' -r -F
 complete -c kvault -n "__fish_kvault_using_subcommand put" -l merge -d 'Keep the keys already stored and change only those given'
 complete -c kvault -n "__fish_kvault_using_subcommand put" -l create-only -d 'Write only if the secret does not exist yet'
@@ -78,8 +81,9 @@ json\t''
 yaml\t''"
 complete -c kvault -n "__fish_kvault_using_subcommand ls" -l vault-addr -d 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]' -r
 complete -c kvault -n "__fish_kvault_using_subcommand ls" -l vault-namespace -d 'Vault namespace [env: VAULT_NAMESPACE]' -r
-complete -c kvault -n "__fish_kvault_using_subcommand ls" -l kubeconfig -d 'Kubeconfig file [env: KUBECONFIG; default: ~/.kube/config, then in-cluster]' -r -F
+complete -c kvault -n "__fish_kvault_using_subcommand ls" -l kubeconfig -d 'Kubeconfig file [env: KUBECONFIG, a `:`-separated list merged as kubectl does; default: ~/.kube/config, then in-cluster]' -r -F
 complete -c kvault -n "__fish_kvault_using_subcommand ls" -l context -d 'Kubernetes context to use from the kubeconfig' -r
+complete -c kvault -n "__fish_kvault_using_subcommand ls" -s n -l namespace -d 'Namespace for `k8s:NAME` references without one [default: the context\'s namespace, else `default`]' -r
 complete -c kvault -n "__fish_kvault_using_subcommand ls" -l local-store -d 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]' -r -F
 complete -c kvault -n "__fish_kvault_using_subcommand ls" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
 complete -c kvault -n "__fish_kvault_using_subcommand ls" -s q -l quiet -d 'Print only data and errors'
@@ -90,8 +94,9 @@ json\t''
 yaml\t''"
 complete -c kvault -n "__fish_kvault_using_subcommand history" -l vault-addr -d 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]' -r
 complete -c kvault -n "__fish_kvault_using_subcommand history" -l vault-namespace -d 'Vault namespace [env: VAULT_NAMESPACE]' -r
-complete -c kvault -n "__fish_kvault_using_subcommand history" -l kubeconfig -d 'Kubeconfig file [env: KUBECONFIG; default: ~/.kube/config, then in-cluster]' -r -F
+complete -c kvault -n "__fish_kvault_using_subcommand history" -l kubeconfig -d 'Kubeconfig file [env: KUBECONFIG, a `:`-separated list merged as kubectl does; default: ~/.kube/config, then in-cluster]' -r -F
 complete -c kvault -n "__fish_kvault_using_subcommand history" -l context -d 'Kubernetes context to use from the kubeconfig' -r
+complete -c kvault -n "__fish_kvault_using_subcommand history" -s n -l namespace -d 'Namespace for `k8s:NAME` references without one [default: the context\'s namespace, else `default`]' -r
 complete -c kvault -n "__fish_kvault_using_subcommand history" -l local-store -d 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]' -r -F
 complete -c kvault -n "__fish_kvault_using_subcommand history" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
 complete -c kvault -n "__fish_kvault_using_subcommand history" -s q -l quiet -d 'Print only data and errors'
@@ -101,8 +106,9 @@ complete -c kvault -n "__fish_kvault_using_subcommand exec" -l watch -d 'Stay as
 complete -c kvault -n "__fish_kvault_using_subcommand exec" -l on-change -d 'What to do when a value changed under --watch: `restart`, or `signal:NAME` (e.g. signal:HUP)' -r
 complete -c kvault -n "__fish_kvault_using_subcommand exec" -l vault-addr -d 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]' -r
 complete -c kvault -n "__fish_kvault_using_subcommand exec" -l vault-namespace -d 'Vault namespace [env: VAULT_NAMESPACE]' -r
-complete -c kvault -n "__fish_kvault_using_subcommand exec" -l kubeconfig -d 'Kubeconfig file [env: KUBECONFIG; default: ~/.kube/config, then in-cluster]' -r -F
+complete -c kvault -n "__fish_kvault_using_subcommand exec" -l kubeconfig -d 'Kubeconfig file [env: KUBECONFIG, a `:`-separated list merged as kubectl does; default: ~/.kube/config, then in-cluster]' -r -F
 complete -c kvault -n "__fish_kvault_using_subcommand exec" -l context -d 'Kubernetes context to use from the kubeconfig' -r
+complete -c kvault -n "__fish_kvault_using_subcommand exec" -s n -l namespace -d 'Namespace for `k8s:NAME` references without one [default: the context\'s namespace, else `default`]' -r
 complete -c kvault -n "__fish_kvault_using_subcommand exec" -l local-store -d 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]' -r -F
 complete -c kvault -n "__fish_kvault_using_subcommand exec" -l ignore-missing -d 'Leave variables whose secret is missing unset instead of failing [env: VAULT_IGNORE_MISSING_SECRETS]'
 complete -c kvault -n "__fish_kvault_using_subcommand exec" -l pass-credentials -d 'Keep kvault\'s own credentials (VAULT_TOKEN, ...) in the command\'s environment'
@@ -130,7 +136,8 @@ complete -c kvault -n "__fish_kvault_using_subcommand audit" -l ignore -d 'YAML 
 complete -c kvault -n "__fish_kvault_using_subcommand audit" -l who-can-read -d 'List who can read Secrets (directly or indirectly) instead of the findings; all namespaces without a value' -r
 complete -c kvault -n "__fish_kvault_using_subcommand audit" -l vault-addr -d 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]' -r
 complete -c kvault -n "__fish_kvault_using_subcommand audit" -l vault-namespace -d 'Vault namespace [env: VAULT_NAMESPACE]' -r
-complete -c kvault -n "__fish_kvault_using_subcommand audit" -l kubeconfig -d 'Kubeconfig file [env: KUBECONFIG; default: ~/.kube/config, then in-cluster]' -r -F
+complete -c kvault -n "__fish_kvault_using_subcommand audit" -l kubeconfig -d 'Kubeconfig file [env: KUBECONFIG, a `:`-separated list merged as kubectl does; default: ~/.kube/config, then in-cluster]' -r -F
+complete -c kvault -n "__fish_kvault_using_subcommand audit" -s n -l namespace -d 'Namespace for `k8s:NAME` references without one [default: the context\'s namespace, else `default`]' -r
 complete -c kvault -n "__fish_kvault_using_subcommand audit" -l local-store -d 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]' -r -F
 complete -c kvault -n "__fish_kvault_using_subcommand audit" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
 complete -c kvault -n "__fish_kvault_using_subcommand audit" -s q -l quiet -d 'Print only data and errors'
@@ -138,8 +145,9 @@ complete -c kvault -n "__fish_kvault_using_subcommand audit" -s h -l help -d 'Pr
 complete -c kvault -n "__fish_kvault_using_subcommand audit" -s V -l version -d 'Print version'
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and not __fish_seen_subcommand_from run create check help" -l vault-addr -d 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]' -r
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and not __fish_seen_subcommand_from run create check help" -l vault-namespace -d 'Vault namespace [env: VAULT_NAMESPACE]' -r
-complete -c kvault -n "__fish_kvault_using_subcommand canary; and not __fish_seen_subcommand_from run create check help" -l kubeconfig -d 'Kubeconfig file [env: KUBECONFIG; default: ~/.kube/config, then in-cluster]' -r -F
+complete -c kvault -n "__fish_kvault_using_subcommand canary; and not __fish_seen_subcommand_from run create check help" -l kubeconfig -d 'Kubeconfig file [env: KUBECONFIG, a `:`-separated list merged as kubectl does; default: ~/.kube/config, then in-cluster]' -r -F
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and not __fish_seen_subcommand_from run create check help" -l context -d 'Kubernetes context to use from the kubeconfig' -r
+complete -c kvault -n "__fish_kvault_using_subcommand canary; and not __fish_seen_subcommand_from run create check help" -s n -l namespace -d 'Namespace for `k8s:NAME` references without one [default: the context\'s namespace, else `default`]' -r
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and not __fish_seen_subcommand_from run create check help" -l local-store -d 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]' -r -F
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and not __fish_seen_subcommand_from run create check help" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and not __fish_seen_subcommand_from run create check help" -s q -l quiet -d 'Print only data and errors'
@@ -158,8 +166,9 @@ json\t''
 prometheus\t'Prometheus text format on stdout'"
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from run" -l vault-addr -d 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]' -r
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from run" -l vault-namespace -d 'Vault namespace [env: VAULT_NAMESPACE]' -r
-complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from run" -l kubeconfig -d 'Kubeconfig file [env: KUBECONFIG; default: ~/.kube/config, then in-cluster]' -r -F
+complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from run" -l kubeconfig -d 'Kubeconfig file [env: KUBECONFIG, a `:`-separated list merged as kubectl does; default: ~/.kube/config, then in-cluster]' -r -F
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from run" -l context -d 'Kubernetes context to use from the kubeconfig' -r
+complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from run" -s n -l namespace -d 'Namespace for `k8s:NAME` references without one [default: the context\'s namespace, else `default`]' -r
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from run" -l local-store -d 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]' -r -F
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from run" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from run" -s q -l quiet -d 'Print only data and errors'
@@ -171,8 +180,9 @@ json\t''
 prometheus\t'Prometheus text format on stdout'"
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from create" -l vault-addr -d 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]' -r
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from create" -l vault-namespace -d 'Vault namespace [env: VAULT_NAMESPACE]' -r
-complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from create" -l kubeconfig -d 'Kubeconfig file [env: KUBECONFIG; default: ~/.kube/config, then in-cluster]' -r -F
+complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from create" -l kubeconfig -d 'Kubeconfig file [env: KUBECONFIG, a `:`-separated list merged as kubectl does; default: ~/.kube/config, then in-cluster]' -r -F
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from create" -l context -d 'Kubernetes context to use from the kubeconfig' -r
+complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from create" -s n -l namespace -d 'Namespace for `k8s:NAME` references without one [default: the context\'s namespace, else `default`]' -r
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from create" -l local-store -d 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]' -r -F
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from create" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print only data and errors'
@@ -187,8 +197,9 @@ json\t''
 prometheus\t'Prometheus text format on stdout'"
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from check" -l vault-addr -d 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]' -r
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from check" -l vault-namespace -d 'Vault namespace [env: VAULT_NAMESPACE]' -r
-complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from check" -l kubeconfig -d 'Kubeconfig file [env: KUBECONFIG; default: ~/.kube/config, then in-cluster]' -r -F
+complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from check" -l kubeconfig -d 'Kubeconfig file [env: KUBECONFIG, a `:`-separated list merged as kubectl does; default: ~/.kube/config, then in-cluster]' -r -F
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from check" -l context -d 'Kubernetes context to use from the kubeconfig' -r
+complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from check" -s n -l namespace -d 'Namespace for `k8s:NAME` references without one [default: the context\'s namespace, else `default`]' -r
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from check" -l local-store -d 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]' -r -F
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from check" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Print only data and errors'
@@ -207,8 +218,9 @@ complete -c kvault -n "__fish_kvault_using_subcommand sync" -s o -l output -d 'O
 json\t'One JSON object (per run; with --watch one line per run)'"
 complete -c kvault -n "__fish_kvault_using_subcommand sync" -l vault-addr -d 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]' -r
 complete -c kvault -n "__fish_kvault_using_subcommand sync" -l vault-namespace -d 'Vault namespace [env: VAULT_NAMESPACE]' -r
-complete -c kvault -n "__fish_kvault_using_subcommand sync" -l kubeconfig -d 'Kubeconfig file [env: KUBECONFIG; default: ~/.kube/config, then in-cluster]' -r -F
+complete -c kvault -n "__fish_kvault_using_subcommand sync" -l kubeconfig -d 'Kubeconfig file [env: KUBECONFIG, a `:`-separated list merged as kubectl does; default: ~/.kube/config, then in-cluster]' -r -F
 complete -c kvault -n "__fish_kvault_using_subcommand sync" -l context -d 'Kubernetes context to use from the kubeconfig' -r
+complete -c kvault -n "__fish_kvault_using_subcommand sync" -s n -l namespace -d 'Namespace for `k8s:NAME` references without one [default: the context\'s namespace, else `default`]' -r
 complete -c kvault -n "__fish_kvault_using_subcommand sync" -l local-store -d 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]' -r -F
 complete -c kvault -n "__fish_kvault_using_subcommand sync" -l dry-run -d 'Show what would change (key names only, never values) and write nothing'
 complete -c kvault -n "__fish_kvault_using_subcommand sync" -l prune -d 'Delete kvault-synced Kubernetes Secrets of the plan\'s namespaces that the plan no longer names'
@@ -223,8 +235,9 @@ complete -c kvault -n "__fish_kvault_using_subcommand status" -s o -l output -d 
 json\t''"
 complete -c kvault -n "__fish_kvault_using_subcommand status" -l vault-addr -d 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]' -r
 complete -c kvault -n "__fish_kvault_using_subcommand status" -l vault-namespace -d 'Vault namespace [env: VAULT_NAMESPACE]' -r
-complete -c kvault -n "__fish_kvault_using_subcommand status" -l kubeconfig -d 'Kubeconfig file [env: KUBECONFIG; default: ~/.kube/config, then in-cluster]' -r -F
+complete -c kvault -n "__fish_kvault_using_subcommand status" -l kubeconfig -d 'Kubeconfig file [env: KUBECONFIG, a `:`-separated list merged as kubectl does; default: ~/.kube/config, then in-cluster]' -r -F
 complete -c kvault -n "__fish_kvault_using_subcommand status" -l context -d 'Kubernetes context to use from the kubeconfig' -r
+complete -c kvault -n "__fish_kvault_using_subcommand status" -s n -l namespace -d 'Namespace for `k8s:NAME` references without one [default: the context\'s namespace, else `default`]' -r
 complete -c kvault -n "__fish_kvault_using_subcommand status" -l local-store -d 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]' -r -F
 complete -c kvault -n "__fish_kvault_using_subcommand status" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
 complete -c kvault -n "__fish_kvault_using_subcommand status" -s q -l quiet -d 'Print only data and errors'
@@ -238,8 +251,9 @@ complete -c kvault -n "__fish_kvault_using_subcommand rotate" -s o -l output -d 
 json\t'One JSON object on stdout (versions and data hashes, never values)'"
 complete -c kvault -n "__fish_kvault_using_subcommand rotate" -l vault-addr -d 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]' -r
 complete -c kvault -n "__fish_kvault_using_subcommand rotate" -l vault-namespace -d 'Vault namespace [env: VAULT_NAMESPACE]' -r
-complete -c kvault -n "__fish_kvault_using_subcommand rotate" -l kubeconfig -d 'Kubeconfig file [env: KUBECONFIG; default: ~/.kube/config, then in-cluster]' -r -F
+complete -c kvault -n "__fish_kvault_using_subcommand rotate" -l kubeconfig -d 'Kubeconfig file [env: KUBECONFIG, a `:`-separated list merged as kubectl does; default: ~/.kube/config, then in-cluster]' -r -F
 complete -c kvault -n "__fish_kvault_using_subcommand rotate" -l context -d 'Kubernetes context to use from the kubeconfig' -r
+complete -c kvault -n "__fish_kvault_using_subcommand rotate" -s n -l namespace -d 'Namespace for `k8s:NAME` references without one [default: the context\'s namespace, else `default`]' -r
 complete -c kvault -n "__fish_kvault_using_subcommand rotate" -l local-store -d 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]' -r -F
 complete -c kvault -n "__fish_kvault_using_subcommand rotate" -l rollout -d 'Let the sync roll out the workloads the plan names for those entries'
 complete -c kvault -n "__fish_kvault_using_subcommand rotate" -l dry-run -d 'Say what would happen and write nothing'
@@ -252,8 +266,9 @@ complete -c kvault -n "__fish_kvault_using_subcommand rotate" -s V -l version -d
 complete -c kvault -n "__fish_kvault_using_subcommand completions" -l dir -d 'Write a script for every shell into DIR instead: kvault.bash, _kvault, kvault.fish, _kvault.ps1, kvault.elv' -r -F
 complete -c kvault -n "__fish_kvault_using_subcommand completions" -l vault-addr -d 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]' -r
 complete -c kvault -n "__fish_kvault_using_subcommand completions" -l vault-namespace -d 'Vault namespace [env: VAULT_NAMESPACE]' -r
-complete -c kvault -n "__fish_kvault_using_subcommand completions" -l kubeconfig -d 'Kubeconfig file [env: KUBECONFIG; default: ~/.kube/config, then in-cluster]' -r -F
+complete -c kvault -n "__fish_kvault_using_subcommand completions" -l kubeconfig -d 'Kubeconfig file [env: KUBECONFIG, a `:`-separated list merged as kubectl does; default: ~/.kube/config, then in-cluster]' -r -F
 complete -c kvault -n "__fish_kvault_using_subcommand completions" -l context -d 'Kubernetes context to use from the kubeconfig' -r
+complete -c kvault -n "__fish_kvault_using_subcommand completions" -s n -l namespace -d 'Namespace for `k8s:NAME` references without one [default: the context\'s namespace, else `default`]' -r
 complete -c kvault -n "__fish_kvault_using_subcommand completions" -l local-store -d 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]' -r -F
 complete -c kvault -n "__fish_kvault_using_subcommand completions" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
 complete -c kvault -n "__fish_kvault_using_subcommand completions" -s q -l quiet -d 'Print only data and errors'
@@ -262,8 +277,9 @@ complete -c kvault -n "__fish_kvault_using_subcommand completions" -s V -l versi
 complete -c kvault -n "__fish_kvault_using_subcommand man" -l dir -d 'Write kvault.1 and kvault-SUBCOMMAND.1 into DIR (created if missing) instead of printing kvault.1' -r -F
 complete -c kvault -n "__fish_kvault_using_subcommand man" -l vault-addr -d 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]' -r
 complete -c kvault -n "__fish_kvault_using_subcommand man" -l vault-namespace -d 'Vault namespace [env: VAULT_NAMESPACE]' -r
-complete -c kvault -n "__fish_kvault_using_subcommand man" -l kubeconfig -d 'Kubeconfig file [env: KUBECONFIG; default: ~/.kube/config, then in-cluster]' -r -F
+complete -c kvault -n "__fish_kvault_using_subcommand man" -l kubeconfig -d 'Kubeconfig file [env: KUBECONFIG, a `:`-separated list merged as kubectl does; default: ~/.kube/config, then in-cluster]' -r -F
 complete -c kvault -n "__fish_kvault_using_subcommand man" -l context -d 'Kubernetes context to use from the kubeconfig' -r
+complete -c kvault -n "__fish_kvault_using_subcommand man" -s n -l namespace -d 'Namespace for `k8s:NAME` references without one [default: the context\'s namespace, else `default`]' -r
 complete -c kvault -n "__fish_kvault_using_subcommand man" -l local-store -d 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]' -r -F
 complete -c kvault -n "__fish_kvault_using_subcommand man" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
 complete -c kvault -n "__fish_kvault_using_subcommand man" -s q -l quiet -d 'Print only data and errors'

@@ -56,13 +56,17 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "NS")]
     pub vault_namespace: Option<String>,
 
-    /// Kubeconfig file [env: KUBECONFIG; default: ~/.kube/config, then in-cluster].
+    /// Kubeconfig file [env: KUBECONFIG, a `:`-separated list merged as kubectl does; default: ~/.kube/config, then in-cluster].
     #[arg(long, global = true, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,
 
     /// Kubernetes context to use from the kubeconfig.
     #[arg(long, global = true, value_name = "NAME")]
     pub context: Option<String>,
+
+    /// Namespace for `k8s:NAME` references without one [default: the context's namespace, else `default`].
+    #[arg(short, long, global = true, value_name = "NS")]
+    pub namespace: Option<String>,
 
     /// Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir].
     #[arg(long, global = true, value_name = "DIR")]

@@ -29,6 +29,9 @@ pub fn store_config(global: &GlobalArgs) -> StoreConfig {
     if let Some(context) = &global.context {
         config.kube.context = Some(context.clone());
     }
+    if let Some(ns) = &global.namespace {
+        config.kube.namespace = Some(ns.clone());
+    }
     if let Some(addr) = &global.vault_addr {
         config.vault.addr = Some(addr.clone());
     }

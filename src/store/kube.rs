@@ -102,9 +102,7 @@ impl KubeConfig {
         };
         let config = match &self.kubeconfig {
             Some(path) => {
-                let kc = Kubeconfig::read_from(path).map_err(|e| {
-                    StoreError::Config(format!("cannot read kubeconfig `{}`: {e}", path.display()))
-                })?;
+                let kc = read_kubeconfigs(path)?;
                 Config::from_custom_kubeconfig(kc, &options)
                     .await
                     .map_err(|e| {
@@ -124,6 +122,46 @@ impl KubeConfig {
         };
         Ok(config)
     }
+}
+
+/// A kubeconfig path, or a list of them as `KUBECONFIG` holds (`a:b`),
+/// merged as kubectl merges them: the first file to set a value wins, files
+/// that do not exist are skipped, but at least one must exist.
+fn read_kubeconfigs(path: &std::path::Path) -> Result<Kubeconfig, StoreError> {
+    let paths: Vec<PathBuf> = std::env::split_paths(path.as_os_str())
+        .filter(|p| !p.as_os_str().is_empty())
+        .collect();
+    let read = |p: &std::path::Path| {
+        Kubeconfig::read_from(p).map_err(|e| match e {
+            kube::config::KubeconfigError::ReadConfig(io, _) => {
+                StoreError::Config(format!("cannot read kubeconfig `{}`: {io}", p.display()))
+            }
+            other => StoreError::Config(format!("kubeconfig `{}`: {other}", p.display())),
+        })
+    };
+    if paths.len() <= 1 {
+        return read(path);
+    }
+    let mut merged: Option<Kubeconfig> = None;
+    for p in paths.iter().filter(|p| p.exists()) {
+        let next = read(p)?;
+        merged = Some(match merged {
+            None => next,
+            Some(first) => first
+                .merge(next)
+                .map_err(|e| StoreError::Config(format!("kubeconfig `{}`: {e}", p.display())))?,
+        });
+    }
+    merged.ok_or_else(|| {
+        StoreError::Config(format!(
+            "none of the KUBECONFIG files exists: {}",
+            paths
+                .iter()
+                .map(|p| format!("`{}`", p.display()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })
 }
 
 /// kube's own words, except for an unreadable file, which it names as

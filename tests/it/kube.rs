@@ -273,3 +273,52 @@ fn kubernetes_auth_end_to_end() {
         .code(2)
         .stderr(predicate::str::contains("auth/kubernetes/login"));
 }
+
+#[test]
+fn kubeconfig_lists_are_merged_as_kubectl_merges_them_and_n_sets_the_namespace() {
+    let cluster = KubeCluster::start("none");
+    let home = tempfile::tempdir().unwrap();
+    let missing = home.path().join("missing-kubeconfig");
+    let list = |files: &[&str]| {
+        std::env::join_paths(files.iter().map(std::path::PathBuf::from))
+            .unwrap()
+            .into_string()
+            .unwrap()
+    };
+    let admin = cluster.kubeconfig("admin").to_string();
+    let alice = cluster.kubeconfig("alice").to_string();
+    crate::harness::kvault_clean(home.path())
+        .env("KUBECONFIG", list(&[missing.to_str().unwrap(), &admin]))
+        .args(["put", "k8s:default/merged", "a=1"])
+        .assert()
+        .success();
+    // The first file wins: alice's context, with her (fewer) rights.
+    crate::harness::kvault_clean(home.path())
+        .env("KUBECONFIG", list(&[&alice, &admin]))
+        .args(["put", "k8s:kube-system/merged", "a=1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("permission denied"));
+    crate::harness::kvault_clean(home.path())
+        .env("KUBECONFIG", list(&[&admin, &alice]))
+        .args(["put", "k8s:kube-system/merged", "a=1"])
+        .assert()
+        .success();
+    // -n: the namespace of references that name none.
+    crate::harness::kvault_clean(home.path())
+        .env("KUBECONFIG", &admin)
+        .args(["-n", "kube-system", "get", "k8s:merged#a"])
+        .assert()
+        .success()
+        .stdout("1");
+    crate::harness::kvault_clean(home.path())
+        .env("KUBECONFIG", list(&[missing.to_str().unwrap()]))
+        .args(["get", "k8s:merged#a"])
+        .assert()
+        .code(2);
+    record(
+        "bad input",
+        "KUBECONFIG=a:b",
+        "merged as kubectl does (first wins, missing files skipped)",
+    );
+}

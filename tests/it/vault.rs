@@ -291,3 +291,81 @@ fn namespaces_scope_every_request() {
         .assert()
         .code(1);
 }
+
+#[test]
+fn vault_capath_and_vault_tls_server_name_are_honoured() {
+    let bao = OpenBao::start_tls();
+    bao.must(&["kv", "put", "secret/app", "a=over-tls"]);
+    let cas = tempfile::tempdir().unwrap();
+    std::fs::copy(bao.ca_cert(), cas.path().join("openbao-ca.pem")).unwrap();
+    std::fs::write(cas.path().join("README"), "not a certificate").unwrap();
+    bao.kvault()
+        .env("VAULT_CAPATH", cas.path())
+        .args(["get", "vault:secret/app#a"])
+        .assert()
+        .success()
+        .stdout("over-tls");
+    // The dev certificate names localhost: checked against that name, the
+    // connection still goes to the address's host.
+    bao.kvault()
+        .env("VAULT_CACERT", bao.ca_cert())
+        .env("VAULT_TLS_SERVER_NAME", "localhost")
+        .args(["get", "vault:secret/app#a"])
+        .assert()
+        .success()
+        .stdout("over-tls");
+    bao.kvault()
+        .env("VAULT_CACERT", bao.ca_cert())
+        .env("VAULT_TLS_SERVER_NAME", "not-the-server.example")
+        .args(["get", "vault:secret/app#a"])
+        .assert()
+        .code(2)
+        .stdout("");
+    let empty = tempfile::tempdir().unwrap();
+    bao.kvault()
+        .env("VAULT_CAPATH", empty.path())
+        .args(["get", "vault:secret/app#a"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("holds no PEM certificate"));
+    bao.kvault()
+        .env("VAULT_CLIENT_CERT", bao.ca_cert())
+        .args(["get", "vault:secret/app#a"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("VAULT_CLIENT_KEY"));
+}
+
+#[test]
+fn a_token_helper_in_the_cli_configuration_supplies_the_token() {
+    let bao = server();
+    bao.must(&["kv", "put", "secret/app", "a=via-helper"]);
+    let home = tempfile::tempdir().unwrap();
+    let helper = home.path().join("helper.sh");
+    std::fs::write(
+        &helper,
+        format!("#!/bin/sh\n[ \"$1\" = get ] && echo {}\n", bao.token),
+    )
+    .unwrap();
+    std::fs::set_permissions(&helper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    std::fs::write(
+        home.path().join(".vault"),
+        format!("token_helper = \"{}\"\n", helper.display()),
+    )
+    .unwrap();
+    // ~/.vault-token is not used when a helper is configured.
+    std::fs::write(home.path().join(".vault-token"), "not-this-one").unwrap();
+    crate::harness::kvault_clean(home.path())
+        .env("VAULT_ADDR", &bao.addr)
+        .args(["get", "vault:secret/app#a"])
+        .assert()
+        .success()
+        .stdout("via-helper");
+    std::fs::write(&helper, "#!/bin/sh\nexit 3\n").unwrap();
+    crate::harness::kvault_clean(home.path())
+        .env("VAULT_ADDR", &bao.addr)
+        .args(["get", "vault:secret/app#a"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("token helper"));
+}

@@ -65,6 +65,13 @@ pub struct VaultConfig {
     pub token: Option<SecretString>,
     pub namespace: Option<String>,
     pub ca_cert: Option<PathBuf>,
+    /// A directory of PEM CA certificates (`VAULT_CAPATH`).
+    pub ca_path: Option<PathBuf>,
+    /// TLS client certificate and key (`VAULT_CLIENT_CERT`, `VAULT_CLIENT_KEY`).
+    pub client_cert: Option<(PathBuf, PathBuf)>,
+    /// The name to verify the server's certificate against, when it is not
+    /// the address's host (`VAULT_TLS_SERVER_NAME`).
+    pub tls_server_name: Option<String>,
     pub skip_verify: bool,
     /// `None`: token if one is found, else kubernetes if a role is set.
     pub auth_method: Option<AuthMethod>,
@@ -90,6 +97,78 @@ fn var(name: &str) -> Option<String> {
 /// CLI reads them.
 fn first_var(names: &[&'static str]) -> Option<(&'static str, String)> {
     names.iter().find_map(|n| var(n).map(|v| (*n, v)))
+}
+
+/// The token the CLIs would use when none is given: from the configured
+/// token helper, else `~/.vault-token`.
+fn stored_token() -> Result<Option<SecretString>, String> {
+    if let Some(helper) = token_helper()? {
+        return run_token_helper(&helper);
+    }
+    match dirs::home_dir().map(|h| h.join(".vault-token")) {
+        Some(file) if file.exists() => read_credential_file(&file, "the token file").map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// The CLI configuration file naming a token helper: `BAO_CONFIG_PATH` or
+/// `VAULT_CONFIG_PATH`, else `~/.bao`, else `~/.vault` (HCL, as the CLIs
+/// read it). `Ok(None)`: no file, or no `token_helper` in it.
+fn token_helper() -> Result<Option<PathBuf>, String> {
+    let file = match first_var(&["BAO_CONFIG_PATH", "VAULT_CONFIG_PATH"]) {
+        Some((_, p)) => Some(PathBuf::from(p)),
+        None => dirs::home_dir().and_then(|h| {
+            [".bao", ".vault"]
+                .iter()
+                .map(|n| h.join(n))
+                .find(|p| p.is_file())
+        }),
+    };
+    let Some(file) = file.filter(|f| f.is_file()) else {
+        return Ok(None);
+    };
+    #[derive(serde::Deserialize)]
+    struct CliConfig {
+        token_helper: Option<String>,
+    }
+    let text = std::fs::read_to_string(&file)
+        .map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
+    let config: CliConfig = hcl::from_str(&text).map_err(|e| {
+        format!(
+            "`{}` is not the CLI's HCL configuration: {}",
+            file.display(),
+            e.to_string().lines().next().unwrap_or("")
+        )
+    })?;
+    Ok(config.token_helper.map(PathBuf::from))
+}
+
+/// `HELPER get`, as the vault/bao CLIs call a token helper: the token on
+/// stdout; an empty answer means none is stored.
+fn run_token_helper(helper: &std::path::Path) -> Result<Option<SecretString>, String> {
+    let out = std::process::Command::new(helper)
+        .arg("get")
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run the token helper `{}`: {e}", helper.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "the token helper `{}` failed ({})",
+            helper.display(),
+            out.status
+        ));
+    }
+    let text = String::from_utf8(out.stdout)
+        .map_err(|_| format!("the token helper `{}` printed no text", helper.display()))?;
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    clean_credential(
+        &text,
+        &format!("the token from helper `{}`", helper.display()),
+    )
+    .map(Some)
 }
 
 /// The most retries a setting may ask for: each costs up to a timeout.
@@ -188,12 +267,7 @@ impl VaultConfig {
                         note(read_credential_file(file.as_ref(), "VAULT_TOKEN_FILE").map(Some))
                     }
                     None if login => None,
-                    None => match dirs::home_dir().map(|h| h.join(".vault-token")) {
-                        Some(file) if file.exists() => {
-                            note(read_credential_file(&file, "the token file").map(Some))
-                        }
-                        _ => None,
-                    },
+                    None => note(stored_token()),
                 },
             };
         let secret_id = match var("VAULT_SECRET_ID") {
@@ -262,6 +336,22 @@ impl VaultConfig {
             token,
             namespace,
             ca_cert: first_var(&["BAO_CACERT", "VAULT_CACERT"]).map(|(_, p)| PathBuf::from(p)),
+            ca_path: first_var(&["BAO_CAPATH", "VAULT_CAPATH"]).map(|(_, p)| PathBuf::from(p)),
+            client_cert: match (
+                first_var(&["BAO_CLIENT_CERT", "VAULT_CLIENT_CERT"]),
+                first_var(&["BAO_CLIENT_KEY", "VAULT_CLIENT_KEY"]),
+            ) {
+                (Some((_, c)), Some((_, k))) => Some((c.into(), k.into())),
+                (None, None) => None,
+                (Some((name, _)), None) | (None, Some((name, _))) => {
+                    problems.push(format!(
+                        "{name} is set without its pair: TLS client auth needs both VAULT_CLIENT_CERT and VAULT_CLIENT_KEY"
+                    ));
+                    None
+                }
+            },
+            tls_server_name: first_var(&["BAO_TLS_SERVER_NAME", "VAULT_TLS_SERVER_NAME"])
+                .map(|(_, n)| n),
             skip_verify,
             auth_method,
             auth_mount: var("VAULT_PATH"),

@@ -86,12 +86,41 @@ impl VaultStore {
         if config.skip_verify {
             tracing::warn!("TLS verification of {shown} is off (VAULT_SKIP_VERIFY)");
         }
+        // VAULT_TLS_SERVER_NAME: requests go to the name (so TLS checks it),
+        // which resolves to where the address's host does.
+        let (addr, server_name) = match &config.tls_server_name {
+            Some(name) if url.scheme() == "https" => {
+                let host = url.host_str().unwrap_or_default().to_string();
+                let port = url.port_or_known_default().unwrap_or(443);
+                let addrs: Vec<std::net::SocketAddr> =
+                    std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), port))
+                        .map_err(|e| {
+                            StoreError::Config(format!("cannot resolve `{host}` of {shown}: {e}"))
+                        })?
+                        .collect();
+                let mut named = url.clone();
+                named.set_host(Some(name)).map_err(|e| {
+                    StoreError::Config(format!(
+                        "VAULT_TLS_SERVER_NAME `{name}` is not a host name: {e}"
+                    ))
+                })?;
+                let named = named.to_string().trim_end_matches('/').to_string();
+                (named, Some((name.as_str(), addrs)))
+            }
+            _ => (addr, None),
+        };
         let http = transport::client(&transport::HttpSettings {
             addr: &addr,
             timeout: config.timeout.unwrap_or(transport::DEFAULT_TIMEOUT),
             connect_timeout: transport::DEFAULT_CONNECT_TIMEOUT,
             skip_verify: config.skip_verify,
             ca_cert: config.ca_cert.as_deref(),
+            ca_path: config.ca_path.as_deref(),
+            client_cert: config
+                .client_cert
+                .as_ref()
+                .map(|(c, k)| (c.as_path(), k.as_path())),
+            server_name,
         })?;
         let mut settings = VaultClientSettingsBuilder::default();
         settings

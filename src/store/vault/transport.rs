@@ -27,6 +27,11 @@ pub struct HttpSettings<'a> {
     pub connect_timeout: Duration,
     pub skip_verify: bool,
     pub ca_cert: Option<&'a Path>,
+    pub ca_path: Option<&'a Path>,
+    pub client_cert: Option<(&'a Path, &'a Path)>,
+    /// Connect to the address's host but verify and send SNI for this name:
+    /// `(name, the addresses the host resolves to)`.
+    pub server_name: Option<(&'a str, Vec<std::net::SocketAddr>)>,
 }
 
 /// Why a redirect was not followed; its text names only the target origin.
@@ -70,8 +75,16 @@ pub fn client(s: &HttpSettings<'_>) -> Result<reqwest::Client, StoreError> {
         .pool_idle_timeout(Duration::from_secs(30))
         .tls_danger_accept_invalid_certs(s.skip_verify);
     if let Some(path) = s.ca_cert {
-        let certs = read_ca(path)?;
-        builder = builder.tls_certs_merge(certs);
+        builder = builder.tls_certs_merge(read_ca(path, "VAULT_CACERT")?);
+    }
+    if let Some(dir) = s.ca_path {
+        builder = builder.tls_certs_merge(read_ca_dir(dir)?);
+    }
+    if let Some((cert, key)) = s.client_cert {
+        builder = builder.identity(read_identity(cert, key)?);
+    }
+    if let Some((name, addrs)) = &s.server_name {
+        builder = builder.resolve_to_addrs(name, addrs);
     }
     builder.build().map_err(|e| {
         StoreError::Config(format!(
@@ -83,8 +96,8 @@ pub fn client(s: &HttpSettings<'_>) -> Result<reqwest::Client, StoreError> {
 }
 
 /// A PEM bundle holding at least one certificate.
-fn read_ca(path: &Path) -> Result<Vec<reqwest::Certificate>, StoreError> {
-    let what = || format!("the CA file `{}` (VAULT_CACERT)", path.display());
+fn read_ca(path: &Path, setting: &str) -> Result<Vec<reqwest::Certificate>, StoreError> {
+    let what = || format!("the CA file `{}` ({setting})", path.display());
     let pem = std::fs::read(path)
         .map_err(|e| StoreError::Config(format!("cannot read {}: {e}", what())))?;
     let certs = reqwest::Certificate::from_pem_bundle(&pem)
@@ -96,4 +109,50 @@ fn read_ca(path: &Path) -> Result<Vec<reqwest::Certificate>, StoreError> {
         )));
     }
     Ok(certs)
+}
+
+/// Every PEM file in a directory (`VAULT_CAPATH`); at least one certificate.
+fn read_ca_dir(dir: &Path) -> Result<Vec<reqwest::Certificate>, StoreError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        StoreError::Config(format!(
+            "cannot read the CA directory `{}` (VAULT_CAPATH): {e}",
+            dir.display()
+        ))
+    })?;
+    let mut certs = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_file() {
+            if let Ok(mut found) = read_ca(&path, "VAULT_CAPATH") {
+                certs.append(&mut found);
+            }
+        }
+    }
+    if certs.is_empty() {
+        return Err(StoreError::Config(format!(
+            "the CA directory `{}` (VAULT_CAPATH) holds no PEM certificate",
+            dir.display()
+        )));
+    }
+    Ok(certs)
+}
+
+/// The TLS client identity: certificate chain and private key, PEM.
+fn read_identity(cert: &Path, key: &Path) -> Result<reqwest::Identity, StoreError> {
+    let read = |p: &Path, what: &str| {
+        std::fs::read(p)
+            .map_err(|e| StoreError::Config(format!("cannot read {what} `{}`: {e}", p.display())))
+    };
+    let mut pem = read(cert, "the client certificate (VAULT_CLIENT_CERT)")?;
+    pem.push(b'\n');
+    pem.extend(zeroize::Zeroizing::new(read(key, "the client key (VAULT_CLIENT_KEY)")?).iter());
+    let identity = reqwest::Identity::from_pem(&pem);
+    zeroize::Zeroize::zeroize(&mut pem);
+    identity.map_err(|_| {
+        StoreError::Config(format!(
+            "`{}` and `{}` are not a PEM certificate and private key (VAULT_CLIENT_CERT, VAULT_CLIENT_KEY)",
+            cert.display(),
+            key.display()
+        ))
+    })
 }
