@@ -629,3 +629,62 @@ fn live_mode_without_a_kubeconfig_is_an_error() {
     let context = run(&["--context", "prod", "--manifests", path(&bad())], None);
     assert_eq!(context.code, 2);
 }
+
+/// 200 KB of nesting in each style libyaml is slow on (block mappings,
+/// flow sequences, flow mappings), as YAML and as JSON.
+fn nested_inputs() -> Vec<(&'static str, String)> {
+    let block: String = (0..450)
+        .map(|i| format!("{}a:\n", "  ".repeat(i)))
+        .collect();
+    vec![
+        ("block.yaml", block),
+        ("flow-seq.yaml", "[".repeat(200_000)),
+        ("flow-map.yaml", "{a: ".repeat(50_000)),
+        ("nested.json", "{\"a\":".repeat(40_000)),
+        (
+            "third-document.yaml",
+            format!(
+                "a: 1\n---\nb: 2\n---\nkind: ConfigMap\ndata: {}\n",
+                "[".repeat(200_000)
+            ),
+        ),
+    ]
+}
+
+#[test]
+fn deeply_nested_yaml_and_json_are_refused_at_once_naming_file_document_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in nested_inputs() {
+        assert!(text.len() >= 200_000, "{name}");
+        let file = dir.path().join(name);
+        std::fs::write(&file, &text).unwrap();
+        let start = std::time::Instant::now();
+        let r = run(&["--manifests", path(&file)], None);
+        let took = start.elapsed();
+        assert_eq!(r.code, 2, "{name}: {}", r.stderr);
+        assert_eq!(r.stderr.lines().count(), 1, "{name}: {}", r.stderr);
+        assert!(r.stderr.contains(name), "{name}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("nests deeper than 64 levels at line"),
+            "{name}: {}",
+            r.stderr
+        );
+        assert!(took < std::time::Duration::from_secs(3), "{name}: {took:?}");
+        if name.starts_with("third") {
+            assert!(
+                r.stderr
+                    .contains("document 3 nests deeper than 64 levels at line 6"),
+                "{}",
+                r.stderr
+            );
+        }
+        // Through stdin too.
+        let r = run(&["--manifests", "-"], Some(&text));
+        assert_eq!(r.code, 2, "{name} on stdin: {}", r.stderr);
+        assert!(r.stderr.contains("`<stdin>`: document"), "{}", r.stderr);
+    }
+    // Real manifests, nested as deep as the limit allows, still load.
+    let deep_ok: String = (0..63).map(|i| format!("{}a:\n", " ".repeat(i))).collect();
+    let r = run(&["--manifests", "-"], Some(&deep_ok));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
