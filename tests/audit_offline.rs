@@ -688,3 +688,102 @@ fn deeply_nested_yaml_and_json_are_refused_at_once_naming_file_document_and_line
     let r = run(&["--manifests", "-"], Some(&deep_ok));
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
+
+/// Literal values in env vars and ConfigMaps, in every place a check looks.
+const ENV_AND_CONFIG_MAP_VALUES: &[&str] = &[
+    "kv-env-literal-4471",
+    "kv-env-url-pw-8123",
+    "kv-cm-literal-5590",
+    "kv-cm-line-pw-2208",
+    "kv-cm-url-pw-7741",
+    "kv-cm-url-key-6612",
+];
+
+fn forms_of(value: &str) -> Vec<String> {
+    use base64::Engine as _;
+    let url: String = value
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    vec![
+        value.to_string(),
+        base64::engine::general_purpose::STANDARD.encode(value),
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value),
+        url,
+    ]
+}
+
+#[test]
+fn findings_name_env_vars_and_config_map_keys_never_their_values_in_any_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifests = r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      automountServiceAccountToken: false
+      containers:
+        - name: api
+          image: api:1
+          env:
+            - {name: ADMIN_PASSWORD, value: "kv-env-literal-4471"}
+            - {name: DATABASE_URL, value: "postgres://app:kv-env-url-pw-8123@db/app"}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: shop}
+data:
+  SMTP_PASSWORD: "kv-cm-literal-5590"
+  app.ini: |
+    [db]
+    db_password = kv-cm-line-pw-2208
+    dsn: mysql://app:kv-cm-url-pw-7741@db/app
+    kv-cm-url-key-6612:https://u:p@example.com/
+"#;
+    std::fs::write(dir.path().join("app.yaml"), manifests).unwrap();
+    let d = path(dir.path()).to_string();
+    let (code, doc) = json_run(&["--manifests", &d]);
+    assert_eq!(code, 1);
+    let found = ids(&doc);
+    for id in ["KV-WL-002", "KV-WL-003"] {
+        assert!(found.contains(id), "{id} missing: {found:?}");
+    }
+    let evidence = doc.to_string();
+    for name in ["ADMIN_PASSWORD", "DATABASE_URL", "SMTP_PASSWORD", "app.ini"] {
+        assert!(evidence.contains(name), "{name} not named: {evidence}");
+    }
+    for args in [
+        vec!["--manifests", &d],
+        vec!["--manifests", &d, "-o", "json"],
+        vec!["--manifests", &d, "-o", "sarif"],
+        vec!["--manifests", &d, "-vvv"],
+    ] {
+        let r = run(&args, None);
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+        for value in ENV_AND_CONFIG_MAP_VALUES {
+            for form in forms_of(value) {
+                assert!(!r.stdout.contains(&form), "{form} in stdout of {args:?}");
+                assert!(!r.stderr.contains(&form), "{form} in stderr of {args:?}");
+            }
+        }
+    }
+    // A value that does not fit its field is not quoted by the error either.
+    for broken in [
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    env:\n    - {name: PIN, value: 8675309123}\n",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {PIN: 8675309123}\n",
+    ] {
+        let r = run(&["--manifests", "-"], Some(broken));
+        assert_eq!(r.code, 2, "{broken}");
+        assert!(!r.stderr.contains("8675309123"), "{}", r.stderr);
+    }
+}

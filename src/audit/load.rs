@@ -595,8 +595,13 @@ where
             .then(|| reparse_error::<T>(ctx.text, ctx.index))
             .flatten();
             let message = match located {
-                Some(e) => format!("{} `{name}`: {e}", T::KIND),
-                None => format!("{} `{name}` ({}): {error}", T::KIND, ctx.describe()),
+                Some(e) => format!("{} `{name}`: {}", T::KIND, without_values(&e.to_string())),
+                None => format!(
+                    "{} `{name}` ({}): {}",
+                    T::KIND,
+                    ctx.describe(),
+                    without_values(&error.to_string())
+                ),
             };
             Err(LoadError::Parse {
                 origin: ctx.origin.into(),
@@ -604,6 +609,55 @@ where
             })
         }
     }
+}
+
+/// `message` (a serde error) without the scalars it quotes: serde names an
+/// unexpected value as `string "..."`, ``integer `...` `` and so on, and in
+/// a ConfigMap or an env var that value may be a credential. Field and key
+/// names (`` unknown field `x` ``) stay.
+fn without_values(message: &str) -> String {
+    const QUOTING: &[&str] = &[
+        "string ",
+        "integer ",
+        "floating point ",
+        "boolean ",
+        "character ",
+        "unknown variant ",
+    ];
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    'scan: while !rest.is_empty() {
+        for word in QUOTING {
+            let Some(after) = rest.strip_prefix(word) else {
+                continue;
+            };
+            let end = match after.as_bytes().first() {
+                // Debug-quoted: up to the first `"` not escaped.
+                Some(b'"') => {
+                    let mut escaped = false;
+                    after[1..]
+                        .char_indices()
+                        .find(|&(_, c)| {
+                            let close = c == '"' && !escaped;
+                            escaped = c == '\\' && !escaped;
+                            close
+                        })
+                        .map(|(i, _)| i + 2)
+                }
+                Some(b'`') => after[1..].find('`').map(|i| i + 2),
+                _ => None,
+            };
+            if let Some(end) = end {
+                out.push_str(word.trim_end());
+                rest = &after[end..];
+                continue 'scan;
+            }
+        }
+        let c = rest.chars().next().expect("not empty");
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
 }
 
 fn object_name(doc: &Value) -> String {
@@ -770,6 +824,33 @@ stringData: {q: hunter2-canary}
         let msg = err.to_string();
         assert!(msg.contains("`bad.yaml`"), "{msg}");
         assert!(msg.contains("line"), "{msg}");
+    }
+
+    #[test]
+    fn type_errors_never_quote_the_value_that_did_not_fit() {
+        assert_eq!(
+            without_values(r#"invalid type: string "hun\"ter2", expected i32 at line 3"#),
+            "invalid type: string, expected i32 at line 3"
+        );
+        assert_eq!(
+            without_values("invalid type: integer `123456`, expected a string; unknown variant `pw`, expected `a`; unknown field `x`"),
+            "invalid type: integer, expected a string; unknown variant, expected `a`; unknown field `x`"
+        );
+        for doc in [
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    env:\n    - {name: PIN, value: 987654321}\n",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\nbinaryData: {k: 'canary-not-base64!'}\n",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {k: 987654321.5}\n",
+            "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: c}\n  data: {k: true, j: [canary-in-a-list]}\n",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {replicas: canary-replicas}\n",
+        ] {
+            let Err(e) = add_text(&mut Inventory::default(), "v.yaml", doc, false) else {
+                continue;
+            };
+            let msg = e.to_string();
+            for value in ["987654321", "canary"] {
+                assert!(!msg.contains(value), "{msg}");
+            }
+        }
     }
 
     #[test]
