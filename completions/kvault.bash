@@ -288,7 +288,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__canary__subcmd__check)
-            opts="-o -v -q -h -V --source --target --timeout --metrics-file --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --local-store --help --version"
+            opts="-o -v -q -h -V --source --target --timeout --metrics-file --reset-metrics --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -462,7 +462,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__canary__subcmd__run)
-            opts="-o -v -q -h -V --source --target --timeout --metrics-file --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --local-store --help --version"
+            opts="-o -v -q -h -V --source --target --timeout --metrics-file --reset-metrics --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
