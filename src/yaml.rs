@@ -698,7 +698,9 @@ mod tests {
             repeat in 1usize..80,
         ) {
             let text = text.repeat(repeat);
-            if check(&text, &MANIFESTS).is_ok() {
+            // Aliases (`*a`) may expand into themselves: serde_yaml stops
+            // that with the same error, and it is not nesting in the text.
+            if check(&text, &MANIFESTS).is_ok() && !text.contains('*') {
                 for doc in serde_yaml::Deserializer::from_str(&text) {
                     if let Err(e) = <serde_yaml::Value as serde::Deserialize>::deserialize(doc) {
                         proptest::prop_assert!(!e.to_string().contains("recursion limit"), "{}", e);
