@@ -212,7 +212,7 @@ Register-ArgumentCompleter -Native -CommandName 'kvault' -ScriptBlock {
         'kvault;canary;run' {
             [CompletionResult]::new('--source', '--source', [CompletionResultType]::ParameterName, 'Where the canary was written: SCHEME:PATH[#KEY]')
             [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'Where it should arrive: SCHEME:PATH[#KEY]')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for it')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for it (at most 7 days)')
             [CompletionResult]::new('--metrics-file', '--metrics-file', [CompletionResultType]::ParameterName, 'Write Prometheus text (for node_exporter''s textfile collector) here')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'o')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'output')
@@ -223,6 +223,7 @@ Register-ArgumentCompleter -Native -CommandName 'kvault' -ScriptBlock {
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace for `k8s:NAME` references without one [default: the context''s namespace, else `default`]')
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace for `k8s:NAME` references without one [default: the context''s namespace, else `default`]')
             [CompletionResult]::new('--local-store', '--local-store', [CompletionResultType]::ParameterName, 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]')
+            [CompletionResult]::new('--reset-metrics', '--reset-metrics', [CompletionResultType]::ParameterName, 'Start the metrics file''s series for this source and target from zero when the file cannot be continued (unreadable, or a line of this pair not as kvault writes it)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
@@ -257,7 +258,7 @@ Register-ArgumentCompleter -Native -CommandName 'kvault' -ScriptBlock {
         'kvault;canary;check' {
             [CompletionResult]::new('--source', '--source', [CompletionResultType]::ParameterName, 'Where the canary was written: SCHEME:PATH[#KEY]')
             [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'Where it should arrive: SCHEME:PATH[#KEY]')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for it')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for it (at most 7 days)')
             [CompletionResult]::new('--metrics-file', '--metrics-file', [CompletionResultType]::ParameterName, 'Write Prometheus text (for node_exporter''s textfile collector) here')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'o')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'output')
@@ -268,6 +269,7 @@ Register-ArgumentCompleter -Native -CommandName 'kvault' -ScriptBlock {
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace for `k8s:NAME` references without one [default: the context''s namespace, else `default`]')
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace for `k8s:NAME` references without one [default: the context''s namespace, else `default`]')
             [CompletionResult]::new('--local-store', '--local-store', [CompletionResultType]::ParameterName, 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]')
+            [CompletionResult]::new('--reset-metrics', '--reset-metrics', [CompletionResultType]::ParameterName, 'Start the metrics file''s series for this source and target from zero when the file cannot be continued (unreadable, or a line of this pair not as kvault writes it)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
@@ -300,7 +302,7 @@ Register-ArgumentCompleter -Native -CommandName 'kvault' -ScriptBlock {
         'kvault;sync' {
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The sync plan (YAML)')
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The sync plan (YAML)')
-            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Keep running: sync again this often (e.g. 30s, 5m), until SIGINT/SIGTERM')
+            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Keep running: sync again this often (e.g. 30s, 5m; at most 7 days), until SIGINT/SIGTERM')
             [CompletionResult]::new('--jitter', '--jitter', [CompletionResultType]::ParameterName, 'Vary each --watch interval randomly by up to this percentage')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Targets worked on at once')
             [CompletionResult]::new('--rate-limit', '--rate-limit', [CompletionResultType]::ParameterName, 'At most N store operations a second: `N` for every store, `vault=N`, `k8s=N` or `local=N` for one (repeat the flag for several)')

@@ -312,7 +312,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__canary__subcmd__check)
-            opts="-o -v -q -n -h -V --source --target --timeout --metrics-file --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
+            opts="-o -v -q -n -h -V --source --target --timeout --metrics-file --reset-metrics --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -502,7 +502,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__canary__subcmd__run)
-            opts="-o -v -q -n -h -V --source --target --timeout --metrics-file --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
+            opts="-o -v -q -n -h -V --source --target --timeout --metrics-file --reset-metrics --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -201,7 +201,7 @@ set edit:completion:arg-completer[kvault] = {|@words|
         &'kvault;canary;run'= {
             cand --source 'Where the canary was written: SCHEME:PATH[#KEY]'
             cand --target 'Where it should arrive: SCHEME:PATH[#KEY]'
-            cand --timeout 'How long to wait for it'
+            cand --timeout 'How long to wait for it (at most 7 days)'
             cand --metrics-file 'Write Prometheus text (for node_exporter''s textfile collector) here'
             cand -o 'o'
             cand --output 'output'
@@ -212,6 +212,7 @@ set edit:completion:arg-completer[kvault] = {|@words|
             cand -n 'Namespace for `k8s:NAME` references without one [default: the context''s namespace, else `default`]'
             cand --namespace 'Namespace for `k8s:NAME` references without one [default: the context''s namespace, else `default`]'
             cand --local-store 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]'
+            cand --reset-metrics 'Start the metrics file''s series for this source and target from zero when the file cannot be continued (unreadable, or a line of this pair not as kvault writes it)'
             cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
             cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
             cand -q 'Print only data and errors'
@@ -244,7 +245,7 @@ set edit:completion:arg-completer[kvault] = {|@words|
         &'kvault;canary;check'= {
             cand --source 'Where the canary was written: SCHEME:PATH[#KEY]'
             cand --target 'Where it should arrive: SCHEME:PATH[#KEY]'
-            cand --timeout 'How long to wait for it'
+            cand --timeout 'How long to wait for it (at most 7 days)'
             cand --metrics-file 'Write Prometheus text (for node_exporter''s textfile collector) here'
             cand -o 'o'
             cand --output 'output'
@@ -255,6 +256,7 @@ set edit:completion:arg-completer[kvault] = {|@words|
             cand -n 'Namespace for `k8s:NAME` references without one [default: the context''s namespace, else `default`]'
             cand --namespace 'Namespace for `k8s:NAME` references without one [default: the context''s namespace, else `default`]'
             cand --local-store 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]'
+            cand --reset-metrics 'Start the metrics file''s series for this source and target from zero when the file cannot be continued (unreadable, or a line of this pair not as kvault writes it)'
             cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
             cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
             cand -q 'Print only data and errors'
@@ -281,7 +283,7 @@ set edit:completion:arg-completer[kvault] = {|@words|
         &'kvault;sync'= {
             cand -f 'The sync plan (YAML)'
             cand --file 'The sync plan (YAML)'
-            cand --watch 'Keep running: sync again this often (e.g. 30s, 5m), until SIGINT/SIGTERM'
+            cand --watch 'Keep running: sync again this often (e.g. 30s, 5m; at most 7 days), until SIGINT/SIGTERM'
             cand --jitter 'Vary each --watch interval randomly by up to this percentage'
             cand --concurrency 'Targets worked on at once'
             cand --rate-limit 'At most N store operations a second: `N` for every store, `vault=N`, `k8s=N` or `local=N` for one (repeat the flag for several)'

@@ -159,7 +159,7 @@ complete -c kvault -n "__fish_kvault_using_subcommand canary; and not __fish_see
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and not __fish_seen_subcommand_from run create check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from run" -l source -d 'Where the canary was written: SCHEME:PATH[#KEY]' -r
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from run" -l target -d 'Where it should arrive: SCHEME:PATH[#KEY]' -r
-complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from run" -l timeout -d 'How long to wait for it' -r
+complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from run" -l timeout -d 'How long to wait for it (at most 7 days)' -r
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from run" -l metrics-file -d 'Write Prometheus text (for node_exporter\'s textfile collector) here' -r -F
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from run" -s o -l output -r -f -a "text\t'One human line'
 json\t''
@@ -170,6 +170,7 @@ complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_su
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from run" -l context -d 'Kubernetes context to use from the kubeconfig' -r
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from run" -s n -l namespace -d 'Namespace for `k8s:NAME` references without one [default: the context\'s namespace, else `default`]' -r
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from run" -l local-store -d 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]' -r -F
+complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from run" -l reset-metrics -d 'Start the metrics file\'s series for this source and target from zero when the file cannot be continued (unreadable, or a line of this pair not as kvault writes it)'
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from run" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from run" -s q -l quiet -d 'Print only data and errors'
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -190,7 +191,7 @@ complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_su
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from check" -l source -d 'Where the canary was written: SCHEME:PATH[#KEY]' -r
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from check" -l target -d 'Where it should arrive: SCHEME:PATH[#KEY]' -r
-complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from check" -l timeout -d 'How long to wait for it' -r
+complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from check" -l timeout -d 'How long to wait for it (at most 7 days)' -r
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from check" -l metrics-file -d 'Write Prometheus text (for node_exporter\'s textfile collector) here' -r -F
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from check" -s o -l output -r -f -a "text\t'One human line'
 json\t''
@@ -201,6 +202,7 @@ complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_su
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from check" -l context -d 'Kubernetes context to use from the kubeconfig' -r
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from check" -s n -l namespace -d 'Namespace for `k8s:NAME` references without one [default: the context\'s namespace, else `default`]' -r
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from check" -l local-store -d 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]' -r -F
+complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from check" -l reset-metrics -d 'Start the metrics file\'s series for this source and target from zero when the file cannot be continued (unreadable, or a line of this pair not as kvault writes it)'
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from check" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Print only data and errors'
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -210,7 +212,7 @@ complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_su
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from help" -f -a "check" -d 'Wait until the target shows the canary now at the source'
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kvault -n "__fish_kvault_using_subcommand sync" -s f -l file -d 'The sync plan (YAML)' -r -F
-complete -c kvault -n "__fish_kvault_using_subcommand sync" -l watch -d 'Keep running: sync again this often (e.g. 30s, 5m), until SIGINT/SIGTERM' -r
+complete -c kvault -n "__fish_kvault_using_subcommand sync" -l watch -d 'Keep running: sync again this often (e.g. 30s, 5m; at most 7 days), until SIGINT/SIGTERM' -r
 complete -c kvault -n "__fish_kvault_using_subcommand sync" -l jitter -d 'Vary each --watch interval randomly by up to this percentage' -r
 complete -c kvault -n "__fish_kvault_using_subcommand sync" -l concurrency -d 'Targets worked on at once' -r
 complete -c kvault -n "__fish_kvault_using_subcommand sync" -l rate-limit -d 'At most N store operations a second: `N` for every store, `vault=N`, `k8s=N` or `local=N` for one (repeat the flag for several)' -r

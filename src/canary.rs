@@ -13,6 +13,10 @@ use futures::StreamExt;
 use rand::Rng;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+/// The longest wait for a canary (`--timeout`): a week. Longer waits are
+/// refused, never wrapped or saturated into an instant that overflows.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(7 * 24 * 3600);
+
 /// The key used when a reference names none.
 pub const DEFAULT_KEY: &str = "canary";
 const PREFIX: &str = "kvault-canary:";
@@ -76,6 +80,8 @@ pub enum CanaryError {
         waited: Duration,
         last_seen: String,
     },
+    #[error("a timeout of {} is longer than the longest kvault waits for a canary ({})", humantime::format_duration(*.0), humantime::format_duration(MAX_TIMEOUT))]
+    TimeoutTooLong(Duration),
     #[error("`{0}` holds a value that is not a kvault canary; refusing to overwrite it\nhelp: use a path of its own for the canary")]
     NotACanary(String),
     #[error("`{0}` holds no canary yet\nhelp: run `kvault canary create --source {0}` first")]
@@ -89,7 +95,9 @@ impl CanaryError {
     pub fn reason(&self) -> &'static str {
         match self {
             CanaryError::Timeout { .. } => "timeout",
-            CanaryError::NotACanary(_) | CanaryError::NoCanary(_) => "config",
+            CanaryError::NotACanary(_)
+            | CanaryError::NoCanary(_)
+            | CanaryError::TimeoutTooLong(_) => "config",
             CanaryError::Store(e) if e.is_not_found() => "not_found",
             CanaryError::Store(StoreError::PermissionDenied { .. }) => "permission_denied",
             CanaryError::Store(_) => "store_error",
@@ -162,12 +170,15 @@ pub async fn wait_for(
     canary: &Canary,
     timeout: Duration,
 ) -> Result<Arrival, CanaryError> {
-    let deadline = Instant::now() + timeout;
+    let deadline = Instant::now()
+        .checked_add(timeout)
+        .filter(|_| timeout <= MAX_TIMEOUT)
+        .ok_or(CanaryError::TimeoutTooLong(timeout))?;
     let mut changes = store.watch(&target.path).await.unwrap_or(None);
     let mut poll = Duration::from_millis(100);
-    let mut reads = 0;
+    let mut reads: u32 = 0;
     loop {
-        reads += 1;
+        reads = reads.saturating_add(1);
         let last_seen = match store.read(&target.path, None).await {
             Ok(secret) => match secret
                 .data
@@ -210,80 +221,165 @@ pub async fn wait_for(
     }
 }
 
-/// Prometheus text for a textfile collector. Failure counters continue from
-/// `previous` (the file's former content), so they count across runs.
+/// The Prometheus series of one source/target pair, for a textfile
+/// collector. Failure counters continue from the file's former content, so
+/// they count across runs; a counter at `u64::MAX` stays there (saturates).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Metrics {
+    labels: String,
+    failures: Vec<(String, u64)>,
+    last_success: Option<String>,
+    propagation: Option<String>,
+}
+
+/// A metrics file whose series for this pair kvault cannot continue: the
+/// line (1-based) and what is wrong with it. Names no content of the line.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {what}")]
+pub struct CorruptMetrics {
+    pub line: usize,
+    pub what: &'static str,
+}
+
+/// The `reason` labels kvault writes.
+const REASONS: &[&str] = &[
+    "timeout",
+    "config",
+    "not_found",
+    "permission_denied",
+    "store_error",
+];
+
+const FAILURES: &str = "kvault_canary_failures_total{";
+const LAST_SUCCESS: &str = "kvault_canary_last_success_timestamp_seconds{";
+const PROPAGATION: &str = "kvault_canary_propagation_seconds{";
+
+impl Metrics {
+    /// No series yet.
+    pub fn new(source: &str, target: &str) -> Metrics {
+        Metrics {
+            labels: format!(
+                "source=\"{}\",target=\"{}\"",
+                escape(source),
+                escape(target)
+            ),
+            ..Metrics::default()
+        }
+    }
+
+    /// The series for `source`/`target` in `previous` (a metrics file kvault
+    /// wrote), to continue them. Lines of other pairs, comments and other
+    /// metrics are dropped. A line of this pair that is not as kvault writes
+    /// it (a count that is not a whole number, a gauge that is not a
+    /// number, an unknown reason, a series twice) is an error: continuing
+    /// would reset a counter without saying so.
+    pub fn continue_from(
+        previous: &str,
+        source: &str,
+        target: &str,
+    ) -> Result<Metrics, CorruptMetrics> {
+        let mut metrics = Metrics::new(source, target);
+        let ours = format!("{}}} ", metrics.labels);
+        let ours_failure = format!("{},reason=\"", metrics.labels);
+        for (i, line) in previous.lines().enumerate() {
+            let corrupt = |what| CorruptMetrics { line: i + 1, what };
+            if let Some(rest) = line.strip_prefix(FAILURES) {
+                let Some(rest) = rest.strip_prefix(&ours_failure) else {
+                    continue;
+                };
+                let (reason, value) = rest
+                    .split_once("\"} ")
+                    .ok_or_else(|| corrupt("a failure counter of this pair is malformed"))?;
+                if !REASONS.contains(&reason) {
+                    return Err(corrupt(
+                        "a failure counter of this pair has an unknown reason",
+                    ));
+                }
+                let n: u64 = value
+                    .trim()
+                    .parse()
+                    .map_err(|_| corrupt("a failure counter of this pair is not a whole number"))?;
+                if metrics.failures.iter().any(|(r, _)| r == reason) {
+                    return Err(corrupt("a failure counter of this pair appears twice"));
+                }
+                metrics.failures.push((reason.to_string(), n));
+            } else {
+                for (prefix, slot) in [
+                    (LAST_SUCCESS, &mut metrics.last_success),
+                    (PROPAGATION, &mut metrics.propagation),
+                ] {
+                    let Some(value) = line
+                        .strip_prefix(prefix)
+                        .and_then(|r| r.strip_prefix(&ours))
+                    else {
+                        continue;
+                    };
+                    let value = value.trim();
+                    if !value
+                        .parse::<f64>()
+                        .is_ok_and(|v| v.is_finite() && v >= 0.0)
+                    {
+                        return Err(corrupt("a gauge of this pair is not a number"));
+                    }
+                    if slot.replace(value.to_string()).is_some() {
+                        return Err(corrupt("a gauge of this pair appears twice"));
+                    }
+                }
+            }
+        }
+        Ok(metrics)
+    }
+
+    /// Count one run's outcome.
+    pub fn record(&mut self, outcome: Result<&Arrival, &CanaryError>) {
+        match outcome {
+            Ok(arrival) => {
+                self.propagation = Some(format!("{:.3}", arrival.latency.as_secs_f64()));
+                self.last_success = Some(format!("{:.3}", now_ms() as f64 / 1000.0));
+            }
+            Err(e) => match self.failures.iter_mut().find(|(r, _)| r == e.reason()) {
+                Some((_, n)) => *n = n.saturating_add(1),
+                None => self.failures.push((e.reason().to_string(), 1)),
+            },
+        }
+    }
+
+    /// Prometheus text format.
+    pub fn render(&self) -> String {
+        let labels = &self.labels;
+        let mut failures = self.failures.clone();
+        failures.sort();
+        let mut out = String::new();
+        out.push_str("# HELP kvault_canary_propagation_seconds Seconds from writing the canary at the source until the target showed it.\n");
+        out.push_str("# TYPE kvault_canary_propagation_seconds gauge\n");
+        if let Some(p) = &self.propagation {
+            out.push_str(&format!("{PROPAGATION}{labels}}} {p}\n"));
+        }
+        out.push_str("# HELP kvault_canary_last_success_timestamp_seconds When a canary last arrived, Unix seconds.\n");
+        out.push_str("# TYPE kvault_canary_last_success_timestamp_seconds gauge\n");
+        if let Some(t) = &self.last_success {
+            out.push_str(&format!("{LAST_SUCCESS}{labels}}} {t}\n"));
+        }
+        out.push_str("# HELP kvault_canary_failures_total Canary runs that failed, by reason.\n");
+        out.push_str("# TYPE kvault_canary_failures_total counter\n");
+        for (reason, n) in failures {
+            out.push_str(&format!("{FAILURES}{labels},reason=\"{reason}\"}} {n}\n"));
+        }
+        out
+    }
+}
+
+/// Prometheus text for one run: [`Metrics::continue_from`] `previous`,
+/// [`Metrics::record`] `outcome`, [`Metrics::render`].
 pub fn metrics(
     previous: &str,
     source: &str,
     target: &str,
     outcome: Result<&Arrival, &CanaryError>,
-) -> String {
-    let labels = format!(
-        "source=\"{}\",target=\"{}\"",
-        escape(source),
-        escape(target)
-    );
-    let mut failures: Vec<(String, u64)> = previous
-        .lines()
-        .filter_map(|l| l.strip_prefix("kvault_canary_failures_total{"))
-        .filter_map(|l| {
-            let (labels_part, value) = l.rsplit_once("} ")?;
-            let reason = labels_part
-                .rsplit_once("reason=\"")?
-                .1
-                .trim_end_matches('"')
-                .to_string();
-            labels_part
-                .starts_with(&labels)
-                .then(|| (reason, value.trim().parse().unwrap_or(0)))
-        })
-        .collect();
-    let mut last_success = previous
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix(&format!(
-                "kvault_canary_last_success_timestamp_seconds{{{labels}}} "
-            ))
-        })
-        .map(|v| v.trim().to_string());
-    let mut propagation = previous
-        .lines()
-        .find_map(|l| l.strip_prefix(&format!("kvault_canary_propagation_seconds{{{labels}}} ")))
-        .map(|v| v.trim().to_string());
-    match outcome {
-        Ok(arrival) => {
-            propagation = Some(format!("{:.3}", arrival.latency.as_secs_f64()));
-            last_success = Some(format!("{:.3}", now_ms() as f64 / 1000.0));
-        }
-        Err(e) => match failures.iter_mut().find(|(r, _)| r == e.reason()) {
-            Some((_, n)) => *n += 1,
-            None => failures.push((e.reason().to_string(), 1)),
-        },
-    }
-    failures.sort();
-    let mut out = String::new();
-    out.push_str("# HELP kvault_canary_propagation_seconds Seconds from writing the canary at the source until the target showed it.\n");
-    out.push_str("# TYPE kvault_canary_propagation_seconds gauge\n");
-    if let Some(p) = propagation {
-        out.push_str(&format!(
-            "kvault_canary_propagation_seconds{{{labels}}} {p}\n"
-        ));
-    }
-    out.push_str("# HELP kvault_canary_last_success_timestamp_seconds When a canary last arrived, Unix seconds.\n");
-    out.push_str("# TYPE kvault_canary_last_success_timestamp_seconds gauge\n");
-    if let Some(t) = last_success {
-        out.push_str(&format!(
-            "kvault_canary_last_success_timestamp_seconds{{{labels}}} {t}\n"
-        ));
-    }
-    out.push_str("# HELP kvault_canary_failures_total Canary runs that failed, by reason.\n");
-    out.push_str("# TYPE kvault_canary_failures_total counter\n");
-    for (reason, n) in failures {
-        out.push_str(&format!(
-            "kvault_canary_failures_total{{{labels},reason=\"{reason}\"}} {n}\n"
-        ));
-    }
-    out
+) -> Result<String, CorruptMetrics> {
+    let mut metrics = Metrics::continue_from(previous, source, target)?;
+    metrics.record(outcome);
+    Ok(metrics.render())
 }
 
 fn escape(label: &str) -> String {
@@ -365,8 +461,8 @@ mod tests {
             waited: Duration::from_secs(1),
             last_seen: "x".into(),
         };
-        let once = metrics("", "vault:s", "k8s:n/t", Err(&err));
-        let twice = metrics(&once, "vault:s", "k8s:n/t", Err(&err));
+        let once = metrics("", "vault:s", "k8s:n/t", Err(&err)).unwrap();
+        let twice = metrics(&once, "vault:s", "k8s:n/t", Err(&err)).unwrap();
         assert!(twice.contains("kvault_canary_failures_total{source=\"vault:s\",target=\"k8s:n/t\",reason=\"timeout\"} 2"), "{twice}");
         let ok = metrics(
             &twice,
@@ -376,7 +472,8 @@ mod tests {
                 latency: Duration::from_millis(1500),
                 reads: 2,
             }),
-        );
+        )
+        .unwrap();
         assert!(ok.contains(
             "kvault_canary_propagation_seconds{source=\"vault:s\",target=\"k8s:n/t\"} 1.500"
         ));
@@ -385,5 +482,83 @@ mod tests {
             "counters survive a success: {ok}"
         );
         assert!(ok.contains("kvault_canary_last_success_timestamp_seconds{"));
+    }
+
+    fn timeout_error() -> CanaryError {
+        CanaryError::Timeout {
+            target: "t".into(),
+            waited: Duration::from_secs(1),
+            last_seen: "x".into(),
+        }
+    }
+
+    #[test]
+    fn a_corrupt_failure_counter_is_an_error_naming_its_line_not_a_silent_reset() {
+        let good = metrics("", "vault:s", "k8s:n/t", Err(&timeout_error())).unwrap();
+        let line = good
+            .lines()
+            .position(|l| l.starts_with("kvault_canary_failures_total{"))
+            .unwrap()
+            + 1;
+        for (bad, what) in [
+            (good.replace("} 1", "} x1"), "not a whole number"),
+            (good.replace("} 1", "} -1"), "not a whole number"),
+            (
+                good.replace("} 1", "} 18446744073709551616"),
+                "not a whole number",
+            ),
+            (good.replace("timeout", "time\\\"out"), "unknown reason"),
+            (
+                format!("{good}{}", good.lines().nth(line - 1).unwrap()),
+                "appears twice",
+            ),
+        ] {
+            let err = Metrics::continue_from(&bad, "vault:s", "k8s:n/t").unwrap_err();
+            assert!(err.to_string().contains(what), "{bad}: {err}");
+            assert!(err.line >= line, "{err}");
+        }
+        let gauge =
+            "kvault_canary_propagation_seconds{source=\"vault:s\",target=\"k8s:n/t\"} NaN\n";
+        let err = Metrics::continue_from(gauge, "vault:s", "k8s:n/t").unwrap_err();
+        assert_eq!(
+            err,
+            CorruptMetrics {
+                line: 1,
+                what: "a gauge of this pair is not a number"
+            }
+        );
+        // Another pair's series and other metrics are not this run's business.
+        let other = good
+            .replace("k8s:n/t", "k8s:n/other")
+            .replace("} 1", "} junk");
+        let kept = metrics(&other, "vault:s", "k8s:n/t", Err(&timeout_error())).unwrap();
+        assert!(kept.contains("reason=\"timeout\"} 1"), "{kept}");
+        assert!(!kept.contains("junk"), "{kept}");
+    }
+
+    #[test]
+    fn a_failure_counter_at_u64_max_saturates_instead_of_wrapping() {
+        let full = format!(
+            "kvault_canary_failures_total{{source=\"vault:s\",target=\"k8s:n/t\",reason=\"timeout\"}} {}\n",
+            u64::MAX
+        );
+        let next = metrics(&full, "vault:s", "k8s:n/t", Err(&timeout_error())).unwrap();
+        assert!(
+            next.contains(&format!("reason=\"timeout\"}} {}\n", u64::MAX)),
+            "{next}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_timeout_too_long_for_the_clock_is_an_error_not_a_panic() {
+        let store = MemoryStore::new();
+        let canary = Canary::fresh();
+        for timeout in [Duration::MAX, MAX_TIMEOUT + Duration::from_secs(1)] {
+            let err = wait_for(&store, &r("local:canary/dst"), &canary, timeout)
+                .await
+                .unwrap_err();
+            assert!(matches!(err, CanaryError::TimeoutTooLong(_)), "{err}");
+            assert!(err.to_string().contains("longer than the longest"), "{err}");
+        }
     }
 }

@@ -18,6 +18,7 @@ pub mod output;
 pub mod rotate;
 pub mod store;
 pub mod sync;
+pub mod yaml;
 #[cfg(test)]
 mod yaml_noise;
 

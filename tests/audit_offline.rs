@@ -629,3 +629,161 @@ fn live_mode_without_a_kubeconfig_is_an_error() {
     let context = run(&["--context", "prod", "--manifests", path(&bad())], None);
     assert_eq!(context.code, 2);
 }
+
+/// 200 KB of nesting in each style libyaml is slow on (block mappings,
+/// flow sequences, flow mappings), as YAML and as JSON.
+fn nested_inputs() -> Vec<(&'static str, String)> {
+    let block: String = (0..450)
+        .map(|i| format!("{}a:\n", "  ".repeat(i)))
+        .collect();
+    vec![
+        ("block.yaml", block),
+        ("flow-seq.yaml", "[".repeat(200_000)),
+        ("flow-map.yaml", "{a: ".repeat(50_000)),
+        ("nested.json", "{\"a\":".repeat(40_000)),
+        (
+            "third-document.yaml",
+            format!(
+                "a: 1\n---\nb: 2\n---\nkind: ConfigMap\ndata: {}\n",
+                "[".repeat(200_000)
+            ),
+        ),
+    ]
+}
+
+#[test]
+fn deeply_nested_yaml_and_json_are_refused_at_once_naming_file_document_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in nested_inputs() {
+        assert!(text.len() >= 200_000, "{name}");
+        let file = dir.path().join(name);
+        std::fs::write(&file, &text).unwrap();
+        let start = std::time::Instant::now();
+        let r = run(&["--manifests", path(&file)], None);
+        let took = start.elapsed();
+        assert_eq!(r.code, 2, "{name}: {}", r.stderr);
+        assert_eq!(r.stderr.lines().count(), 1, "{name}: {}", r.stderr);
+        assert!(r.stderr.contains(name), "{name}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("nests deeper than 64 levels at line"),
+            "{name}: {}",
+            r.stderr
+        );
+        assert!(took < std::time::Duration::from_secs(3), "{name}: {took:?}");
+        if name.starts_with("third") {
+            assert!(
+                r.stderr
+                    .contains("document 3 nests deeper than 64 levels at line 6"),
+                "{}",
+                r.stderr
+            );
+        }
+        // Through stdin too.
+        let r = run(&["--manifests", "-"], Some(&text));
+        assert_eq!(r.code, 2, "{name} on stdin: {}", r.stderr);
+        assert!(r.stderr.contains("`<stdin>`: document"), "{}", r.stderr);
+    }
+    // Real manifests, nested as deep as the limit allows, still load.
+    let deep_ok: String = (0..63).map(|i| format!("{}a:\n", " ".repeat(i))).collect();
+    let r = run(&["--manifests", "-"], Some(&deep_ok));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+/// Literal values in env vars and ConfigMaps, in every place a check looks.
+const ENV_AND_CONFIG_MAP_VALUES: &[&str] = &[
+    "kv-env-literal-4471",
+    "kv-env-url-pw-8123",
+    "kv-cm-literal-5590",
+    "kv-cm-line-pw-2208",
+    "kv-cm-url-pw-7741",
+    "kv-cm-url-key-6612",
+];
+
+fn forms_of(value: &str) -> Vec<String> {
+    use base64::Engine as _;
+    let url: String = value
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    vec![
+        value.to_string(),
+        base64::engine::general_purpose::STANDARD.encode(value),
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value),
+        url,
+    ]
+}
+
+#[test]
+fn findings_name_env_vars_and_config_map_keys_never_their_values_in_any_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifests = r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      automountServiceAccountToken: false
+      containers:
+        - name: api
+          image: api:1
+          env:
+            - {name: ADMIN_PASSWORD, value: "kv-env-literal-4471"}
+            - {name: DATABASE_URL, value: "postgres://app:kv-env-url-pw-8123@db/app"}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: shop}
+data:
+  SMTP_PASSWORD: "kv-cm-literal-5590"
+  app.ini: |
+    [db]
+    db_password = kv-cm-line-pw-2208
+    dsn: mysql://app:kv-cm-url-pw-7741@db/app
+    kv-cm-url-key-6612:https://u:p@example.com/
+"#;
+    std::fs::write(dir.path().join("app.yaml"), manifests).unwrap();
+    let d = path(dir.path()).to_string();
+    let (code, doc) = json_run(&["--manifests", &d]);
+    assert_eq!(code, 1);
+    let found = ids(&doc);
+    for id in ["KV-WL-002", "KV-WL-003"] {
+        assert!(found.contains(id), "{id} missing: {found:?}");
+    }
+    let evidence = doc.to_string();
+    for name in ["ADMIN_PASSWORD", "DATABASE_URL", "SMTP_PASSWORD", "app.ini"] {
+        assert!(evidence.contains(name), "{name} not named: {evidence}");
+    }
+    for args in [
+        vec!["--manifests", &d],
+        vec!["--manifests", &d, "-o", "json"],
+        vec!["--manifests", &d, "-o", "sarif"],
+        vec!["--manifests", &d, "-vvv"],
+    ] {
+        let r = run(&args, None);
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+        for value in ENV_AND_CONFIG_MAP_VALUES {
+            for form in forms_of(value) {
+                assert!(!r.stdout.contains(&form), "{form} in stdout of {args:?}");
+                assert!(!r.stderr.contains(&form), "{form} in stderr of {args:?}");
+            }
+        }
+    }
+    // A value that does not fit its field is not quoted by the error either.
+    for broken in [
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    env:\n    - {name: PIN, value: 8675309123}\n",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {PIN: 8675309123}\n",
+    ] {
+        let r = run(&["--manifests", "-"], Some(broken));
+        assert_eq!(r.code, 2, "{broken}");
+        assert!(!r.stderr.contains("8675309123"), "{}", r.stderr);
+    }
+}

@@ -204,6 +204,7 @@ pub struct IgnoreFile {
 impl IgnoreFile {
     /// Parse `text` read from `path`. Errors name the file and the entry.
     pub fn parse(path: &str, text: &str) -> Result<Self, String> {
+        crate::yaml::check(text, &crate::yaml::PLAN).map_err(|e| format!("`{path}`: {e}"))?;
         let raw: Option<Vec<RawEntry>> =
             serde_yaml::from_str(text).map_err(|e| format!("cannot parse `{path}`: {e}"))?;
         // Top-level list items start at column 0 with `-`.

@@ -12,7 +12,8 @@
 //! blanked (keys kept) and the last-applied annotation dropped before the
 //! document is typed, and errors about Secrets never quote the document.
 //!
-//! Limits: the line given for an object is the line its YAML document
+//! Limits: input is bounded by [`crate::yaml::MANIFESTS`] (size per input
+//! and per document, nesting depth), checked before parsing. The line given for an object is the line its YAML document
 //! starts on (found by scanning for `---` separators), not the field's own
 //! line; syntax errors carry serde_yaml's exact line and column.
 
@@ -44,6 +45,31 @@ pub enum LoadError {
     /// The input is readable but not what was asked for.
     #[error("`{origin}`: {message}")]
     Invalid { origin: String, message: String },
+    /// The input is larger or nests deeper than [`crate::yaml::MANIFESTS`].
+    #[error("`{origin}`: {source}")]
+    Limit {
+        origin: String,
+        source: crate::yaml::LimitError,
+    },
+}
+
+/// An error reading `origin` within [`crate::yaml::MANIFESTS`].
+fn read_error(origin: &str, e: crate::yaml::ReadError) -> LoadError {
+    match e {
+        crate::yaml::ReadError::Io(source) => LoadError::Io {
+            path: origin.into(),
+            source,
+        },
+        crate::yaml::ReadError::Limit(source) => LoadError::Limit {
+            origin: origin.into(),
+            source,
+        },
+    }
+}
+
+fn read_file(path: &Path) -> Result<String, LoadError> {
+    crate::yaml::read_file(path, &crate::yaml::MANIFESTS)
+        .map_err(|e| read_error(&path.display().to_string(), e))
 }
 
 /// The name stdin goes by in messages and locations.
@@ -62,11 +88,8 @@ pub fn load(inputs: &[PathBuf], stdin: &mut dyn Read) -> Result<Inventory, LoadE
                 });
             }
             stdin_used = true;
-            let mut text = String::new();
-            stdin.read_to_string(&mut text).map_err(|e| LoadError::Io {
-                path: STDIN.into(),
-                source: e,
-            })?;
+            let text = crate::yaml::read(stdin, &crate::yaml::MANIFESTS)
+                .map_err(|e| read_error(STDIN, e))?;
             let json = text.trim_start().starts_with(['{', '[']);
             add_text(&mut inventory, STDIN, &text, json)?;
             continue;
@@ -90,12 +113,8 @@ pub fn load(inputs: &[PathBuf], stdin: &mut dyn Read) -> Result<Inventory, LoadE
 /// evidence of medium confidence (it is the file the user says is in use).
 pub fn load_encryption_config(inventory: &mut Inventory, path: &Path) -> Result<(), LoadError> {
     let origin = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| io_error(path, e))?;
-    let docs = if is_json(path) {
-        vec![(json_value(&origin, &text)?, Some(1))]
-    } else {
-        yaml_documents(&origin, &text)?
-    };
+    let text = read_file(path)?;
+    let docs = documents(&origin, &text, is_json(path))?;
     let mut found = false;
     for (doc, _) in docs {
         if doc.get("kind").and_then(Value::as_str) == Some("EncryptionConfiguration") {
@@ -160,7 +179,7 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), LoadError> {
 }
 
 fn load_file(inventory: &mut Inventory, path: &Path) -> Result<(), LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|e| io_error(path, e))?;
+    let text = read_file(path)?;
     add_text(inventory, &path.display().to_string(), &text, is_json(path))
 }
 
@@ -171,11 +190,7 @@ pub fn add_text(
     text: &str,
     json: bool,
 ) -> Result<(), LoadError> {
-    let docs = if json {
-        vec![(json_value(origin, text)?, Some(1))]
-    } else {
-        yaml_documents(origin, text)?
-    };
+    let docs = documents(origin, text, json)?;
     let single = docs.len() == 1;
     for (index, (doc, line)) in docs.into_iter().enumerate() {
         let ctx = Doc {
@@ -190,6 +205,24 @@ pub fn add_text(
         add_document(inventory, doc, &ctx)?;
     }
     Ok(())
+}
+
+/// The documents of `text` (YAML, or one JSON value when `json`) with the
+/// line each starts on, once the text is within [`crate::yaml::MANIFESTS`].
+fn documents(
+    origin: &str,
+    text: &str,
+    json: bool,
+) -> Result<Vec<(Value, Option<usize>)>, LoadError> {
+    crate::yaml::check(text, &crate::yaml::MANIFESTS).map_err(|source| LoadError::Limit {
+        origin: origin.into(),
+        source,
+    })?;
+    if json {
+        Ok(vec![(json_value(origin, text)?, Some(1))])
+    } else {
+        yaml_documents(origin, text)
+    }
 }
 
 fn json_value(origin: &str, text: &str) -> Result<Value, LoadError> {
@@ -562,8 +595,13 @@ where
             .then(|| reparse_error::<T>(ctx.text, ctx.index))
             .flatten();
             let message = match located {
-                Some(e) => format!("{} `{name}`: {e}", T::KIND),
-                None => format!("{} `{name}` ({}): {error}", T::KIND, ctx.describe()),
+                Some(e) => format!("{} `{name}`: {}", T::KIND, without_values(&e.to_string())),
+                None => format!(
+                    "{} `{name}` ({}): {}",
+                    T::KIND,
+                    ctx.describe(),
+                    without_values(&error.to_string())
+                ),
             };
             Err(LoadError::Parse {
                 origin: ctx.origin.into(),
@@ -571,6 +609,55 @@ where
             })
         }
     }
+}
+
+/// `message` (a serde error) without the scalars it quotes: serde names an
+/// unexpected value as `string "..."`, ``integer `...` `` and so on, and in
+/// a ConfigMap or an env var that value may be a credential. Field and key
+/// names (`` unknown field `x` ``) stay.
+fn without_values(message: &str) -> String {
+    const QUOTING: &[&str] = &[
+        "string ",
+        "integer ",
+        "floating point ",
+        "boolean ",
+        "character ",
+        "unknown variant ",
+    ];
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    'scan: while !rest.is_empty() {
+        for word in QUOTING {
+            let Some(after) = rest.strip_prefix(word) else {
+                continue;
+            };
+            let end = match after.as_bytes().first() {
+                // Debug-quoted: up to the first `"` not escaped.
+                Some(b'"') => {
+                    let mut escaped = false;
+                    after[1..]
+                        .char_indices()
+                        .find(|&(_, c)| {
+                            let close = c == '"' && !escaped;
+                            escaped = c == '\\' && !escaped;
+                            close
+                        })
+                        .map(|(i, _)| i + 2)
+                }
+                Some(b'`') => after[1..].find('`').map(|i| i + 2),
+                _ => None,
+            };
+            if let Some(end) = end {
+                out.push_str(word.trim_end());
+                rest = &after[end..];
+                continue 'scan;
+            }
+        }
+        let c = rest.chars().next().expect("not empty");
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
 }
 
 fn object_name(doc: &Value) -> String {
@@ -737,6 +824,33 @@ stringData: {q: hunter2-canary}
         let msg = err.to_string();
         assert!(msg.contains("`bad.yaml`"), "{msg}");
         assert!(msg.contains("line"), "{msg}");
+    }
+
+    #[test]
+    fn type_errors_never_quote_the_value_that_did_not_fit() {
+        assert_eq!(
+            without_values(r#"invalid type: string "hun\"ter2", expected i32 at line 3"#),
+            "invalid type: string, expected i32 at line 3"
+        );
+        assert_eq!(
+            without_values("invalid type: integer `123456`, expected a string; unknown variant `pw`, expected `a`; unknown field `x`"),
+            "invalid type: integer, expected a string; unknown variant, expected `a`; unknown field `x`"
+        );
+        for doc in [
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    env:\n    - {name: PIN, value: 987654321}\n",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\nbinaryData: {k: 'canary-not-base64!'}\n",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {k: 987654321.5}\n",
+            "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: c}\n  data: {k: true, j: [canary-in-a-list]}\n",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {replicas: canary-replicas}\n",
+        ] {
+            let Err(e) = add_text(&mut Inventory::default(), "v.yaml", doc, false) else {
+                continue;
+            };
+            let msg = e.to_string();
+            for value in ["987654321", "canary"] {
+                assert!(!msg.contains(value), "{msg}");
+            }
+        }
     }
 
     #[test]

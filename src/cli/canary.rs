@@ -1,13 +1,12 @@
 //! Arguments of `kvault canary`.
 
-use super::exec::parse_duration;
 use clap::{Args, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  kvault canary run --source vault:secret/canary --target k8s:prod/canary --timeout 2m\n  kvault canary create --source vault:secret/canary     # then let your syncer deliver it\n  kvault canary check --source vault:secret/canary --target k8s:prod/canary\n\nExit codes: 0 delivered, 1 not delivered in time, 2 error."
+    after_help = "Examples:\n  kvault canary run --source vault:secret/canary --target k8s:prod/canary --timeout 2m\n  kvault canary create --source vault:secret/canary     # then let your syncer deliver it\n  kvault canary check --source vault:secret/canary --target k8s:prod/canary\n\nExit codes: 0 delivered, 1 not delivered in time, 2 error (also: a --metrics-file whose\nseries for the pair cannot be continued, unless --reset-metrics)."
 )]
 pub struct CanaryArgs {
     #[command(subcommand)]
@@ -51,16 +50,26 @@ pub struct CheckArgs {
     #[arg(long)]
     pub target: String,
 
-    /// How long to wait for it.
-    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    /// How long to wait for it (at most 7 days).
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_timeout)]
     pub timeout: Duration,
 
     /// Write Prometheus text (for node_exporter's textfile collector) here.
     #[arg(long, value_name = "FILE")]
     pub metrics_file: Option<PathBuf>,
 
+    /// Start the metrics file's series for this source and target from zero when the file
+    /// cannot be continued (unreadable, or a line of this pair not as kvault writes it).
+    #[arg(long, requires = "metrics_file")]
+    pub reset_metrics: bool,
+
     #[arg(short, long, value_enum, default_value_t)]
     pub output: CanaryFormat,
+}
+
+/// `--timeout`: a duration no longer than [`crate::canary::MAX_TIMEOUT`].
+pub fn parse_timeout(text: &str) -> Result<Duration, String> {
+    super::parse_duration_at_most(text, crate::canary::MAX_TIMEOUT)
 }
 
 #[derive(Debug, Args)]

@@ -11,6 +11,20 @@ pub mod sync;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
+use std::time::Duration;
+
+/// A duration ([`exec::parse_duration`]) no longer than `max`: the one
+/// bound for durations kvault adds to a clock or multiplies (canary
+/// `--timeout`, sync `--watch`), so that neither can overflow.
+pub fn parse_duration_at_most(text: &str, max: Duration) -> Result<Duration, String> {
+    match exec::parse_duration(text)? {
+        d if d <= max => Ok(d),
+        _ => Err(format!(
+            "`{text}` is longer than {}, the longest this option takes",
+            humantime::format_duration(max)
+        )),
+    }
+}
 
 const EXIT_CODES: &str = "\
 Exit codes:

@@ -71,8 +71,14 @@ pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<i32> {
 
     let ignore = match &args.ignore {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| Failure::error(format!("cannot read `{}`: {e}", path.display())))?;
+            let text = crate::yaml::read_file(path, &crate::yaml::PLAN).map_err(|e| {
+                Failure::error(match e {
+                    crate::yaml::ReadError::Io(e) => {
+                        format!("cannot read `{}`: {e}", path.display())
+                    }
+                    crate::yaml::ReadError::Limit(e) => format!("`{}`: {e}", path.display()),
+                })
+            })?;
             Some(IgnoreFile::parse(&path.display().to_string(), &text).map_err(Failure::error)?)
         }
         None => None,

@@ -1,6 +1,6 @@
 //! `kvault canary run | create | check`.
 
-use crate::canary::{self, Arrival, Canary, CanaryError};
+use crate::canary::{self, Arrival, Canary, CanaryError, Metrics};
 use crate::cli::canary::{CanaryAction, CanaryArgs, CanaryFormat, CheckArgs};
 use crate::cli::GlobalArgs;
 use crate::exit::{Code, Failure, Result};
@@ -26,15 +26,21 @@ pub async fn run(stores: &Stores, global: &GlobalArgs, args: CanaryArgs) -> Resu
             }
             Ok(Code::Success as i32)
         }
-        CanaryAction::Check(a) => check(stores, global, a, None).await,
+        CanaryAction::Check(a) => {
+            let metrics = previous_metrics(&a)?;
+            check(stores, global, a, None, metrics).await
+        }
         CanaryAction::Run(a) => {
+            // Before writing anything: a metrics file that cannot be
+            // continued stops the run here.
+            let metrics = previous_metrics(&a.check)?;
             let source = Reference::parse(&a.check.source)?;
             let store = stores.get(source.scheme).await?;
             let canary = canary::create(store.as_ref(), &source)
                 .await
                 .map_err(to_failure)?;
             tracing::info!(nonce = %canary.nonce, "canary written");
-            check(stores, global, a.check, Some(canary)).await
+            check(stores, global, a.check, Some(canary), metrics).await
         }
     }
 }
@@ -56,6 +62,7 @@ async fn check(
     global: &GlobalArgs,
     a: CheckArgs,
     written: Option<Canary>,
+    mut metrics: Option<Metrics>,
 ) -> Result<i32> {
     let source = Reference::parse(&a.source)?;
     let target = Reference::parse(&a.target)?;
@@ -70,8 +77,9 @@ async fn check(
     };
     let target_store = stores.get(target.scheme).await?;
     let outcome = canary::wait_for(target_store.as_ref(), &target, &canary, a.timeout).await;
-    if let Some(file) = &a.metrics_file {
-        write_metrics(file, &a.source, &a.target, outcome.as_ref())?;
+    if let (Some(file), Some(metrics)) = (&a.metrics_file, metrics.as_mut()) {
+        metrics.record(outcome.as_ref());
+        write_metrics(file, metrics)?;
     }
     report(global, &a, &canary, outcome.as_ref())?;
     match outcome {
@@ -114,20 +122,57 @@ fn report(
             }),
         ),
         CanaryFormat::Prometheus => {
-            output::stdout_bytes(canary::metrics("", &a.source, &a.target, outcome).as_bytes())
+            let mut metrics = Metrics::new(&a.source, &a.target);
+            metrics.record(outcome);
+            output::stdout_bytes(metrics.render().as_bytes())
         }
     }
 }
 
+/// The series of `--metrics-file` to continue (none without the flag). A
+/// missing file starts from zero; an unreadable one, or one whose lines
+/// for this pair are not as kvault writes them, is an error (exit 2) naming
+/// the file and the line, unless `--reset-metrics`.
+fn previous_metrics(a: &CheckArgs) -> Result<Option<Metrics>> {
+    let Some(file) = &a.metrics_file else {
+        return Ok(None);
+    };
+    let fresh = || Ok(Some(Metrics::new(&a.source, &a.target)));
+    let help = "run with --reset-metrics to start its counters from zero";
+    let previous = match std::fs::read_to_string(file) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return fresh(),
+        Err(_) if a.reset_metrics => return fresh(),
+        Err(e) => {
+            return Err(Failure::error(format!(
+                "cannot read metrics file `{}` to continue its counters: {e} ({help})",
+                file.display()
+            )))
+        }
+    };
+    match Metrics::continue_from(&previous, &a.source, &a.target) {
+        Ok(metrics) => Ok(Some(metrics)),
+        Err(_) if a.reset_metrics => {
+            tracing::warn!(
+                "metrics file `{}`: starting the counters of {} -> {} from zero (--reset-metrics)",
+                file.display(),
+                a.source,
+                a.target
+            );
+            fresh()
+        }
+        Err(e) => Err(Failure::error(format!(
+            "metrics file `{}`, {e} (the series of `{}` -> `{}`); {help}",
+            file.display(),
+            a.source,
+            a.target
+        ))),
+    }
+}
+
 /// Replace the metrics file atomically, so a collector never reads half of it.
-fn write_metrics(
-    file: &std::path::Path,
-    source: &str,
-    target: &str,
-    outcome: std::result::Result<&Arrival, &CanaryError>,
-) -> Result<()> {
-    let previous = std::fs::read_to_string(file).unwrap_or_default();
-    let text = canary::metrics(&previous, source, target, outcome);
+fn write_metrics(file: &std::path::Path, metrics: &Metrics) -> Result<()> {
+    let text = metrics.render();
     let dir = file
         .parent()
         .filter(|d| !d.as_os_str().is_empty())

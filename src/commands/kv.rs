@@ -16,40 +16,119 @@ pub async fn get(stores: &Stores, args: GetArgs) -> Result<()> {
         .await
         .map_err(|e| Failure::from(e).context(format!("cannot read `{reference}`")))?;
     match (&reference.key, args.output) {
-        // One key, table format: the raw value, so `$(kvault get ...)` works.
+        // One key, table format: the raw value, so `$(kvault get ...)` works
+        // and `> file` keeps binary values byte for byte. A value that is
+        // not printable text is not written to a terminal.
         (Some(key), Format::Table) => {
             let value = secret.data.get(key).expect("resolve keeps the key");
+            let tty = output::stdout_is_tty();
+            if tty && Shown::for_terminal(value.expose()).is_base64() {
+                return Err(Failure::error(format!(
+                    "the value of `{key}` in `{reference}` is not printable text; not writing it to a terminal\nhelp: redirect it to a file, or use -o json (base64)"
+                )));
+            }
             output::stdout_bytes(value.expose())?;
-            if output::stdout_is_tty() {
+            if tty {
                 output::stdout_bytes(b"\n")?;
             }
             Ok(())
         }
         (_, Format::Table) => {
-            let rows = secret
+            let shown: Vec<(&str, Shown)> = secret
                 .data
                 .iter()
+                .map(|(k, v)| (k, Shown::for_terminal(v.expose())))
+                .collect();
+            // The ENCODING column only when some value needs base64.
+            let any_base64 = shown.iter().any(|(_, v)| v.is_base64());
+            let rows = shown
+                .into_iter()
                 .map(|(k, v)| {
-                    vec![
-                        k.to_string(),
-                        String::from_utf8_lossy(v.expose()).into_owned(),
-                    ]
+                    let mut row = vec![k.to_string()];
+                    match v {
+                        Shown::Text(t) => row.extend([t.to_string(), "text".into()]),
+                        Shown::Base64(b) => row.extend([b.to_string(), "base64".into()]),
+                    }
+                    row.truncate(if any_base64 { 3 } else { 2 });
+                    row
                 })
                 .collect();
-            output::table(&["KEY", "VALUE"], rows)
+            let header: &[&str] = if any_base64 {
+                &["KEY", "VALUE", "ENCODING"]
+            } else {
+                &["KEY", "VALUE"]
+            };
+            output::table(header, rows)
         }
         (_, format) => {
-            let map: BTreeMap<&str, Zeroizing<String>> = secret
+            let map: BTreeMap<&str, Shown> = secret
                 .data
                 .iter()
-                .map(|(k, v)| {
-                    (
-                        k,
-                        Zeroizing::new(String::from_utf8_lossy(v.expose()).into_owned()),
-                    )
-                })
+                .map(|(k, v)| (k, Shown::of(v.expose())))
                 .collect();
             output::structured(format, &map)
+        }
+    }
+}
+
+/// How `get` shows one value: as it is when it is UTF-8 text, else as
+/// base64. In JSON and YAML a text value is a string and any other value
+/// an object `{"base64": "<standard base64, padded>"}`, so the two can never
+/// be confused; a table says which in its ENCODING column. Text with control
+/// characters other than newline, tab and carriage return (terminal escape
+/// sequences) counts as not printable for tables and terminals only: JSON
+/// and YAML escape it.
+#[derive(Debug)]
+enum Shown<'a> {
+    Text(&'a str),
+    Base64(Zeroizing<String>),
+}
+
+impl<'a> Shown<'a> {
+    fn of(bytes: &'a [u8]) -> Shown<'a> {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Shown::Text(text),
+            Err(_) => Shown::Base64(Zeroizing::new(base64::Engine::encode(
+                &base64::engine::general_purpose::STANDARD,
+                bytes,
+            ))),
+        }
+    }
+
+    /// For tables and terminals: base64 also for text that is not printable.
+    fn for_terminal(bytes: &'a [u8]) -> Shown<'a> {
+        match Shown::of(bytes) {
+            Shown::Text(t)
+                if t.chars()
+                    .any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r')) =>
+            {
+                Shown::Base64(Zeroizing::new(base64::Engine::encode(
+                    &base64::engine::general_purpose::STANDARD,
+                    bytes,
+                )))
+            }
+            other => other,
+        }
+    }
+
+    fn is_base64(&self) -> bool {
+        matches!(self, Shown::Base64(_))
+    }
+}
+
+impl serde::Serialize for Shown<'_> {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            Shown::Text(t) => serializer.serialize_str(t),
+            Shown::Base64(b) => {
+                use serde::ser::SerializeMap;
+                let mut map = serializer.serialize_map(Some(1))?;
+                map.serialize_entry("base64", b.as_str())?;
+                map.end()
+            }
         }
     }
 }
@@ -58,11 +137,12 @@ pub async fn get(stores: &Stores, args: GetArgs) -> Result<()> {
 fn parse_pairs(pairs: &[String]) -> Result<SecretData> {
     let mut data = SecretData::new();
     let mut stdin_used = false;
-    for pair in pairs {
+    for (i, pair) in pairs.iter().enumerate() {
+        // Not quoted: without `=` the whole argument may be the value.
         let Some((key, source)) = pair.split_once('=') else {
             return Err(Failure::error(format!(
-                "`{}` is not KEY=VALUE, KEY=@FILE or KEY=-",
-                pair.split('=').next().unwrap_or_default()
+                "pair {} is not KEY=VALUE, KEY=@FILE or KEY=- (it has no `=`)",
+                i + 1
             )));
         };
         if key.is_empty() {
@@ -246,9 +326,28 @@ mod tests {
     }
 
     #[test]
-    fn a_pair_without_equals_is_refused_without_echoing_it_whole() {
-        let err = parse_pairs(&["novalue".into()]).unwrap_err();
-        assert!(err.message.contains("KEY=VALUE"));
+    fn a_pair_without_equals_is_refused_without_echoing_it() {
+        let err = parse_pairs(&["k=v".into(), "hunter2-value".into()]).unwrap_err();
+        assert!(
+            err.message.contains("pair 2 is not KEY=VALUE"),
+            "{}",
+            err.message
+        );
+        assert!(!err.message.contains("hunter2"), "{}", err.message);
+    }
+
+    #[test]
+    fn values_that_are_not_utf8_are_shown_as_a_base64_object() {
+        let json = |bytes: &[u8]| serde_json::to_string(&Shown::of(bytes)).unwrap();
+        assert_eq!(json(b"plain"), r#""plain""#);
+        assert_eq!(json(b"\xff\x00k"), r#"{"base64":"/wBr"}"#);
+        // Valid UTF-8 stays a string in JSON and YAML, escapes and all ...
+        assert_eq!(json(b"\x1b[2J"), r#""\u001b[2J""#);
+        // ... but not in a table or on a terminal.
+        assert!(Shown::for_terminal(b"\x1b[2J").is_base64());
+        assert!(!Shown::for_terminal(b"line 1\nline 2\tx\r\n").is_base64());
+        let yaml = serde_yaml::to_string(&BTreeMap::from([("k", Shown::of(b"\xfe"))])).unwrap();
+        assert_eq!(yaml, "k:\n  base64: /g==\n");
     }
 
     #[test]

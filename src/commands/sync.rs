@@ -67,8 +67,14 @@ pub async fn run(global: &GlobalArgs, args: SyncArgs) -> Result<i32> {
 
 /// Read and validate a sync plan file (also used by `kvault rotate --plan`).
 pub(crate) fn load(file: &Path) -> Result<Plan> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| Failure::error(format!("cannot read sync plan `{}`: {e}", file.display())))?;
+    let text = crate::yaml::read_file(file, &crate::yaml::PLAN).map_err(|e| {
+        Failure::error(match e {
+            crate::yaml::ReadError::Io(e) => {
+                format!("cannot read sync plan `{}`: {e}", file.display())
+            }
+            crate::yaml::ReadError::Limit(e) => format!("sync plan `{}`: {e}", file.display()),
+        })
+    })?;
     engine::plan::parse(&file.display().to_string(), &text)
         .map_err(|e| Failure::error(e.to_string()))
 }
@@ -155,7 +161,8 @@ fn print(report: &Report, format: SyncFormat, global: &GlobalArgs, watch: bool) 
 fn jittered(every: Duration, pct: u8) -> Duration {
     let spread = f64::from(pct) / 100.0;
     let factor = 1.0 + rand::random_range(-spread..=spread);
-    every.mul_f64(factor.max(0.0))
+    // `mul_f64` panics past Duration::MAX; --watch is bounded well below.
+    Duration::try_from_secs_f64(every.as_secs_f64() * factor.max(0.0)).unwrap_or(every)
 }
 
 #[cfg(test)]

@@ -276,7 +276,7 @@ fn plan_of_run(
                     request.reference
                 ))
             };
-            let text = std::fs::read_to_string(file)
+            let text = crate::yaml::read_file(std::path::Path::new(file), &crate::yaml::PLAN)
                 .map_err(|e| unusable(format!("cannot be read now: {e}")))?;
             let plan = crate::sync::plan::parse(file, &text)
                 .map_err(|e| unusable(format!("is not valid now: {e}")))?;

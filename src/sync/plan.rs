@@ -15,6 +15,8 @@
 //! ```
 //!
 //! Unknown fields are errors, reported with the file, line and column.
+//! The text is bounded by [`crate::yaml::PLAN`] (size, nesting depth),
+//! checked before it is parsed.
 //! Entries that write the same target secret (different keys of it) are
 //! merged into one target; a key written twice is an error. A target is the
 //! whole secret: keys no entry writes are removed from it.
@@ -148,6 +150,11 @@ enum RolloutFile {
 
 /// Parse and validate the plan in `text`; `file` names it in errors.
 pub fn parse(file: &str, text: &str) -> Result<Plan, PlanError> {
+    crate::yaml::check(text, &crate::yaml::PLAN).map_err(|e| PlanError {
+        file: file.to_string(),
+        location: None,
+        message: e.to_string(),
+    })?;
     let raw: PlanFile = serde_yaml::from_str(text).map_err(|e| {
         let location = e.location().map(|l| (l.line(), l.column()));
         let mut message = e.to_string();

@@ -253,3 +253,64 @@ fn no_kubernetes_configuration_names_the_missing_file() {
         "exit 2, names the file",
     );
 }
+
+#[test]
+fn a_deeply_nested_sync_plan_is_refused_at_once_naming_the_file() {
+    let home = tempfile::tempdir().unwrap();
+    let block: String = (0..450)
+        .map(|i| format!("{}a:\n", "  ".repeat(i)))
+        .collect();
+    let cases = [
+        ("block.yaml", format!("secrets:\n{block}")),
+        ("flow-seq.yaml", format!("secrets: {}", "[".repeat(200_000))),
+        (
+            "flow-map.yaml",
+            format!("secrets: {}", "{a: ".repeat(50_000)),
+        ),
+    ];
+    for (name, yaml) in cases {
+        let plan = home.path().join(name);
+        std::fs::write(&plan, &yaml).unwrap();
+        let start = std::time::Instant::now();
+        let out = kvault_clean(home.path())
+            .args(["sync", "--dry-run", "-f"])
+            .arg(&plan)
+            .output()
+            .unwrap();
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{name}: {err}");
+        assert!(
+            err.contains(&format!("sync plan `{}`", plan.display())),
+            "{err}"
+        );
+        assert!(err.contains("nests deeper than 64 levels at line"), "{err}");
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(3),
+            "{name}"
+        );
+        record(
+            "bad input",
+            &format!("sync plan: 200 KB nested ({name})"),
+            "exit 2 at once, one-line error",
+        );
+    }
+    // Larger than a plan may be: refused before it is read.
+    let big = home.path().join("big.yaml");
+    std::fs::write(
+        &big,
+        format!("secrets: []\n{}", "#\n".repeat(3 * 1024 * 1024)),
+    )
+    .unwrap();
+    let out = kvault_clean(home.path())
+        .args(["sync", "-f"])
+        .arg(&big)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("larger than 4 MiB"),
+        "{}",
+        text(&out.stderr)
+    );
+}

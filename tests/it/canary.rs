@@ -183,3 +183,66 @@ fn a_canary_is_delivered_by_kvault_sync_watch() {
     syncer.kill().unwrap();
     syncer.wait().unwrap();
 }
+
+#[test]
+fn a_timeout_too_long_is_a_usage_error_not_a_panic() {
+    let home = tempfile::tempdir().unwrap();
+    for timeout in ["999999999999h", "8d", "99999999999999999999999999h"] {
+        let out = crate::harness::kvault_clean(home.path())
+            .args(["canary", "run", "--source", "local:canary/src", "--target"])
+            .args(["local:canary/dst", "--timeout", timeout])
+            .output()
+            .unwrap();
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{timeout}: {err}");
+        assert!(!err.contains("panicked"), "{timeout}: {err}");
+        assert!(err.contains("--timeout"), "{timeout}: {err}");
+    }
+    // Nothing was written at the source.
+    crate::harness::kvault_clean(home.path())
+        .args(["get", "local:canary/src"])
+        .assert()
+        .code(1);
+}
+
+/// A metrics file whose counter for this pair is not a count stops the run
+/// before anything is written (exit 2, one line naming the file and the
+/// line) instead of silently starting the counter from zero again; asked to,
+/// kvault resets it. A counter at u64::MAX saturates.
+#[test]
+fn a_corrupt_metrics_counter_is_an_error_naming_the_file_unless_asked_to_reset() {
+    let home = tempfile::tempdir().unwrap();
+    let metrics = home.path().join("canary.prom");
+    let series = r#"kvault_canary_failures_total{source="local:canary/src",target="local:canary/dst",reason="timeout"}"#;
+    let kv = || {
+        let mut c = crate::harness::kvault_clean(home.path());
+        c.args(["canary", "run", "--source", "local:canary/src", "--target"])
+            .args(["local:canary/dst", "--timeout", "200ms", "--metrics-file"])
+            .arg(&metrics);
+        c
+    };
+    std::fs::write(&metrics, format!("# a comment\n{series} 12x\n")).unwrap();
+    let out = kv().output().unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(
+        err.contains(&format!("metrics file `{}`, line 2", metrics.display())),
+        "{err}"
+    );
+    assert!(err.contains("--reset-metrics"), "{err}");
+    assert!(std::fs::read_to_string(&metrics).unwrap().contains("12x"));
+    crate::harness::kvault_clean(home.path())
+        .args(["get", "local:canary/src"])
+        .assert()
+        .code(1);
+
+    kv().arg("--reset-metrics").assert().code(1);
+    let prom = std::fs::read_to_string(&metrics).unwrap();
+    assert!(prom.contains(&format!("{series} 1\n")), "{prom}");
+
+    std::fs::write(&metrics, format!("{series} {}\n", u64::MAX)).unwrap();
+    kv().assert().code(1);
+    let prom = std::fs::read_to_string(&metrics).unwrap();
+    assert!(prom.contains(&format!("{series} {}\n", u64::MAX)), "{prom}");
+}

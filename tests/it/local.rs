@@ -204,3 +204,80 @@ fn global_flags_work_before_or_after_the_subcommand() {
         .success()
         .stdout("v");
 }
+
+/// `kvault get` never mangles a value that is not UTF-8: JSON and YAML give
+/// it as `{"base64": ...}` (text values stay strings), a table adds an
+/// ENCODING column, and one key piped is the exact bytes.
+#[test]
+fn values_that_are_not_utf8_are_printed_as_marked_base64_never_mangled() {
+    use base64::Engine as _;
+    let home = tempfile::tempdir().unwrap();
+    let bytes: &[u8] = b"\xff\xfe kv-binary-canary \x00\x80\x1b[2J";
+    let file = home.path().join("blob");
+    std::fs::write(&file, bytes).unwrap();
+    kvault_clean(home.path())
+        .args(["put", "local:bin"])
+        .arg(format!("blob=@{}", file.display()))
+        .arg("text=plain-text-value")
+        .assert()
+        .success();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
+
+    let out = kvault_clean(home.path())
+        .args(["get", "local:bin", "-o", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["text"], "plain-text-value");
+    assert_eq!(doc["blob"], serde_json::json!({ "base64": b64 }));
+    assert!(!text(&out.stdout).contains('\u{fffd}'), "mangled");
+
+    let out = kvault_clean(home.path())
+        .args(["get", "local:bin#blob", "-o", "yaml"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), format!("blob:\n  base64: {b64}\n"));
+
+    let out = kvault_clean(home.path())
+        .args(["get", "local:bin"])
+        .output()
+        .unwrap();
+    let table = text(&out.stdout);
+    assert!(table.contains("ENCODING"), "{table}");
+    assert!(table.contains(&b64) && table.contains("base64"), "{table}");
+    assert!(
+        !table.contains('\u{fffd}') && !table.contains('\u{1b}'),
+        "{table}"
+    );
+
+    // Piped, one key is the value byte for byte.
+    let out = kvault_clean(home.path())
+        .args(["get", "local:bin#blob"])
+        .output()
+        .unwrap();
+    assert_eq!(out.stdout, bytes);
+}
+
+#[test]
+fn a_pair_without_equals_is_refused_without_echoing_what_may_be_a_value() {
+    let home = tempfile::tempdir().unwrap();
+    let value = "kv-pair/canary value@1";
+    let out = kvault_clean(home.path())
+        .args(["put", "local:a", "k=v", value])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("pair 2 is not KEY=VALUE"), "{err}");
+    for form in [
+        value.to_string(),
+        "kv-pair".to_string(),
+        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, value),
+        "kv-pair%2Fcanary%20value%401".to_string(),
+    ] {
+        assert!(!err.contains(&form), "{err}");
+        assert!(out.stdout.is_empty());
+    }
+}

@@ -205,7 +205,10 @@ pub fn check(inventory: &Inventory, options: &Options) -> Vec<Finding> {
                 hits.push(format!("key `{key}` (URL with a password)"));
             } else if value.contains('\n') {
                 for (line, setting) in credential_lines(value) {
-                    hits.push(format!("key `{key}` line {line} (`{setting}`)"));
+                    hits.push(match setting {
+                        Some(setting) => format!("key `{key}` line {line} (`{setting}`)"),
+                        None => format!("key `{key}` line {line} (URL with a password)"),
+                    });
                 }
             }
         }
@@ -567,8 +570,10 @@ pub fn url_with_password(value: &str) -> bool {
 
 /// `name = value` / `name: value` lines of a config file held in a
 /// ConfigMap whose name looks like a credential and value like a literal:
-/// (line number, setting name).
-fn credential_lines(text: &str) -> Vec<(usize, String)> {
+/// (line number, setting name). A line holding a URL with a password gives
+/// no name: what precedes the first `:` or `=` there may be part of the URL
+/// (`jdbc:postgresql://user:pw@db`), that is of the value.
+fn credential_lines(text: &str) -> Vec<(usize, Option<String>)> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let trimmed = line.trim();
@@ -585,8 +590,10 @@ fn credential_lines(text: &str) -> Vec<(usize, String)> {
             continue;
         }
         let value = value.trim().trim_end_matches(',');
-        if credential_name(key) && literal_credential(value) || url_with_password(value) {
-            out.push((i + 1, key.to_string()));
+        if credential_name(key) && literal_credential(value) {
+            out.push((i + 1, Some(key.to_string())));
+        } else if url_with_password(value) || url_with_password(trimmed) {
+            out.push((i + 1, None));
         }
     }
     out
@@ -817,9 +824,25 @@ data:
     spring.datasource.url=jdbc:postgresql://db/app
     spring.datasource.password=props-literal-2
     api.token=${API_TOKEN}
+  db.conf: |
+    jdbc:postgresql://app:url-literal-3@db/app
+  pg.conf: |
+    # a comment
+    postgres://app:url-literal-4@db/app
 "#;
         let f = findings(yaml);
         let cm = f.iter().find(|f| f.id == "KV-WL-003").unwrap();
+        assert!(
+            cm.evidence.contains("key `db.conf` (URL with a password)"),
+            "{}",
+            cm.evidence
+        );
+        assert!(
+            cm.evidence.contains("key `pg.conf` (URL with a password)"),
+            "{}",
+            cm.evidence
+        );
+        assert!(!cm.evidence.contains("jdbc"), "{}", cm.evidence);
         assert!(
             cm.evidence.contains("key `SMTP_PASSWORD`"),
             "{}",
