@@ -1,6 +1,6 @@
 //! Arguments of `kvault canary`.
 
-use super::exec::parse_duration;
+use super::parse_duration;
 use clap::{Args, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;

@@ -11,6 +11,29 @@ pub mod sync;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
+use std::time::Duration;
+
+/// The shortest `--watch` interval (`exec` and `sync`): a floor against `0s`
+/// and busy loops, not a recommendation.
+pub const MIN_WATCH_INTERVAL: Duration = Duration::from_millis(100);
+
+/// A duration like `30s`, `5m` or `1h30m`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text)
+        .map_err(|e| format!("`{text}` is not a duration like 30s or 5m: {e}"))
+}
+
+/// A `--watch` interval: a duration of at least [`MIN_WATCH_INTERVAL`].
+pub fn parse_watch_interval(text: &str) -> Result<Duration, String> {
+    let every = parse_duration(text)?;
+    if every < MIN_WATCH_INTERVAL {
+        return Err(format!(
+            "`{text}` is shorter than {}, the shortest --watch interval",
+            humantime::format_duration(MIN_WATCH_INTERVAL)
+        ));
+    }
+    Ok(every)
+}
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -119,4 +142,23 @@ pub struct ManArgs {
     /// Write kvault.1 and kvault-SUBCOMMAND.1 into DIR (created if missing) instead of printing kvault.1.
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_watch_interval_under_the_floor_is_refused() {
+        assert!(parse_watch_interval("0s").unwrap_err().contains("shortest"));
+        assert!(parse_watch_interval("99ms").is_err());
+        assert_eq!(
+            parse_watch_interval("100ms"),
+            Ok(Duration::from_millis(100))
+        );
+        assert_eq!(parse_watch_interval("5m"), Ok(Duration::from_secs(300)));
+        assert!(parse_watch_interval("soon")
+            .unwrap_err()
+            .contains("not a duration"));
+    }
 }

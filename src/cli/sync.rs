@@ -1,6 +1,6 @@
 //! Arguments of `kvault sync`.
 
-use super::exec::parse_duration;
+use super::parse_watch_interval;
 use crate::store::Scheme;
 use clap::{Args, ValueEnum};
 use std::collections::BTreeMap;
@@ -44,8 +44,8 @@ pub struct SyncArgs {
     #[arg(short = 'f', long = "file", value_name = "PLAN.yaml")]
     pub file: PathBuf,
 
-    /// Keep running: sync again this often (e.g. 30s, 5m), until SIGINT/SIGTERM.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    /// Keep running: sync again this often (e.g. 30s, 5m; at least 100ms), until SIGINT/SIGTERM.
+    #[arg(long, value_name = "DURATION", value_parser = parse_watch_interval)]
     pub watch: Option<Duration>,
 
     /// Vary each --watch interval randomly by up to this percentage.
