@@ -135,7 +135,8 @@ Register-ArgumentCompleter -Native -CommandName 'kvault' -ScriptBlock {
             break
         }
         'kvault;exec' {
-            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Stay as the parent and re-read the secrets this often (e.g. 30s, 5m)')
+            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Stay as the parent and re-read the secrets this often (e.g. 30s, 5m; at least 100ms)')
+            [CompletionResult]::new('--grace', '--grace', [CompletionResultType]::ParameterName, 'Under --watch: how long the command has to exit after SIGTERM (on restart, or a forwarded SIGTERM, SIGINT or SIGQUIT) before it gets SIGKILL')
             [CompletionResult]::new('--on-change', '--on-change', [CompletionResultType]::ParameterName, 'What to do when a value changed under --watch: `restart`, or `signal:NAME` (e.g. signal:HUP)')
             [CompletionResult]::new('--vault-addr', '--vault-addr', [CompletionResultType]::ParameterName, 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]')
             [CompletionResult]::new('--vault-namespace', '--vault-namespace', [CompletionResultType]::ParameterName, 'Vault namespace [env: VAULT_NAMESPACE]')
@@ -302,7 +303,7 @@ Register-ArgumentCompleter -Native -CommandName 'kvault' -ScriptBlock {
         'kvault;sync' {
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The sync plan (YAML)')
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The sync plan (YAML)')
-            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Keep running: sync again this often (e.g. 30s, 5m; at most 7 days), until SIGINT/SIGTERM')
+            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Keep running: sync again this often (e.g. 30s, 5m; from 100ms to 7 days), until SIGINT/SIGTERM')
             [CompletionResult]::new('--jitter', '--jitter', [CompletionResultType]::ParameterName, 'Vary each --watch interval randomly by up to this percentage')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Targets worked on at once')
             [CompletionResult]::new('--rate-limit', '--rate-limit', [CompletionResultType]::ParameterName, 'At most N store operations a second: `N` for every store, `vault=N`, `k8s=N` or `local=N` for one (repeat the flag for several)')

@@ -614,13 +614,17 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__exec)
-            opts="-v -q -n -h -V --ignore-missing --pass-credentials --watch --on-change --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
+            opts="-v -q -n -h -V --ignore-missing --pass-credentials --watch --grace --on-change --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --watch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --grace)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

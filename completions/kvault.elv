@@ -127,7 +127,8 @@ set edit:completion:arg-completer[kvault] = {|@words|
             cand --version 'Print version'
         }
         &'kvault;exec'= {
-            cand --watch 'Stay as the parent and re-read the secrets this often (e.g. 30s, 5m)'
+            cand --watch 'Stay as the parent and re-read the secrets this often (e.g. 30s, 5m; at least 100ms)'
+            cand --grace 'Under --watch: how long the command has to exit after SIGTERM (on restart, or a forwarded SIGTERM, SIGINT or SIGQUIT) before it gets SIGKILL'
             cand --on-change 'What to do when a value changed under --watch: `restart`, or `signal:NAME` (e.g. signal:HUP)'
             cand --vault-addr 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]'
             cand --vault-namespace 'Vault namespace [env: VAULT_NAMESPACE]'
@@ -283,7 +284,7 @@ set edit:completion:arg-completer[kvault] = {|@words|
         &'kvault;sync'= {
             cand -f 'The sync plan (YAML)'
             cand --file 'The sync plan (YAML)'
-            cand --watch 'Keep running: sync again this often (e.g. 30s, 5m; at most 7 days), until SIGINT/SIGTERM'
+            cand --watch 'Keep running: sync again this often (e.g. 30s, 5m; from 100ms to 7 days), until SIGINT/SIGTERM'
             cand --jitter 'Vary each --watch interval randomly by up to this percentage'
             cand --concurrency 'Targets worked on at once'
             cand --rate-limit 'At most N store operations a second: `N` for every store, `vault=N`, `k8s=N` or `local=N` for one (repeat the flag for several)'

@@ -102,7 +102,8 @@ complete -c kvault -n "__fish_kvault_using_subcommand history" -s v -l verbose -
 complete -c kvault -n "__fish_kvault_using_subcommand history" -s q -l quiet -d 'Print only data and errors'
 complete -c kvault -n "__fish_kvault_using_subcommand history" -s h -l help -d 'Print help'
 complete -c kvault -n "__fish_kvault_using_subcommand history" -s V -l version -d 'Print version'
-complete -c kvault -n "__fish_kvault_using_subcommand exec" -l watch -d 'Stay as the parent and re-read the secrets this often (e.g. 30s, 5m)' -r
+complete -c kvault -n "__fish_kvault_using_subcommand exec" -l watch -d 'Stay as the parent and re-read the secrets this often (e.g. 30s, 5m; at least 100ms)' -r
+complete -c kvault -n "__fish_kvault_using_subcommand exec" -l grace -d 'Under --watch: how long the command has to exit after SIGTERM (on restart, or a forwarded SIGTERM, SIGINT or SIGQUIT) before it gets SIGKILL' -r
 complete -c kvault -n "__fish_kvault_using_subcommand exec" -l on-change -d 'What to do when a value changed under --watch: `restart`, or `signal:NAME` (e.g. signal:HUP)' -r
 complete -c kvault -n "__fish_kvault_using_subcommand exec" -l vault-addr -d 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]' -r
 complete -c kvault -n "__fish_kvault_using_subcommand exec" -l vault-namespace -d 'Vault namespace [env: VAULT_NAMESPACE]' -r
@@ -212,7 +213,7 @@ complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_su
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from help" -f -a "check" -d 'Wait until the target shows the canary now at the source'
 complete -c kvault -n "__fish_kvault_using_subcommand canary; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kvault -n "__fish_kvault_using_subcommand sync" -s f -l file -d 'The sync plan (YAML)' -r -F
-complete -c kvault -n "__fish_kvault_using_subcommand sync" -l watch -d 'Keep running: sync again this often (e.g. 30s, 5m; at most 7 days), until SIGINT/SIGTERM' -r
+complete -c kvault -n "__fish_kvault_using_subcommand sync" -l watch -d 'Keep running: sync again this often (e.g. 30s, 5m; from 100ms to 7 days), until SIGINT/SIGTERM' -r
 complete -c kvault -n "__fish_kvault_using_subcommand sync" -l jitter -d 'Vary each --watch interval randomly by up to this percentage' -r
 complete -c kvault -n "__fish_kvault_using_subcommand sync" -l concurrency -d 'Targets worked on at once' -r
 complete -c kvault -n "__fish_kvault_using_subcommand sync" -l rate-limit -d 'At most N store operations a second: `N` for every store, `vault=N`, `k8s=N` or `local=N` for one (repeat the flag for several)' -r

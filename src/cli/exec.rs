@@ -1,5 +1,6 @@
 //! Arguments of `kvault exec`.
 
+use super::{parse_duration, parse_watch_interval};
 use clap::Args;
 use std::time::Duration;
 
@@ -10,6 +11,13 @@ or holds ${scheme:...} templates is replaced by the secret value, then CMD repla
 (same PID, signals and exit code). Bank-Vaults vault-env's contract is honoured too:
 >>vault: write references, vault:v1: transit ciphertexts, VAULT_ENV_FROM_PATH,
 VAULT_IGNORE_MISSING_SECRETS, VAULT_ENV_PASSTHROUGH, VAULT_TOKEN=vault:login.
+
+With --watch kvault stays the command's parent, like tini: SIGTERM, SIGINT, SIGHUP,
+SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH are forwarded at once (even while a re-read
+waits on a slow store); after a forwarded SIGTERM, SIGINT or SIGQUIT, or the SIGTERM
+of a restart, the command has --grace to exit before SIGKILL. kvault reaps orphaned
+processes (it is their subreaper), and the command gets SIGKILL if kvault itself dies.
+kvault's own credentials are removed from its environment and it is not dumpable.
 
 Examples:
   DB_PASS=local:app/db#password kvault exec -- ./server
@@ -23,9 +31,19 @@ pub struct ExecArgs {
     #[arg(long)]
     pub pass_credentials: bool,
 
-    /// Stay as the parent and re-read the secrets this often (e.g. 30s, 5m).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    /// Stay as the parent and re-read the secrets this often (e.g. 30s, 5m; at least 100ms).
+    #[arg(long, value_name = "DURATION", value_parser = parse_watch_interval)]
     pub watch: Option<Duration>,
+
+    /// Under --watch: how long the command has to exit after SIGTERM (on restart, or a forwarded SIGTERM, SIGINT or SIGQUIT) before it gets SIGKILL.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "10s",
+        value_parser = parse_duration,
+        requires = "watch"
+    )]
+    pub grace: Duration,
 
     /// What to do when a value changed under --watch: `restart`, or `signal:NAME` (e.g. signal:HUP).
     #[arg(
@@ -44,9 +62,4 @@ pub struct ExecArgs {
         value_name = "CMD"
     )]
     pub command: Vec<std::ffi::OsString>,
-}
-
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    humantime::parse_duration(text)
-        .map_err(|e| format!("`{text}` is not a duration like 30s or 5m: {e}"))
 }

@@ -13,11 +13,36 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// A duration ([`exec::parse_duration`]) no longer than `max`: the one
+/// The shortest `--watch` interval (`exec` and `sync`): a floor against `0s`
+/// and busy loops, not a recommendation.
+pub const MIN_WATCH_INTERVAL: Duration = Duration::from_millis(100);
+
+/// A duration like `30s`, `5m` or `1h30m`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text)
+        .map_err(|e| format!("`{text}` is not a duration like 30s or 5m: {e}"))
+}
+
+/// The longest `--watch` interval: kvault adds it to a clock.
+pub const MAX_WATCH_INTERVAL: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// A `--watch` interval: from [`MIN_WATCH_INTERVAL`] to [`MAX_WATCH_INTERVAL`].
+pub fn parse_watch_interval(text: &str) -> Result<Duration, String> {
+    let every = parse_duration(text)?;
+    if every < MIN_WATCH_INTERVAL {
+        return Err(format!(
+            "`{text}` is shorter than {}, the shortest --watch interval",
+            humantime::format_duration(MIN_WATCH_INTERVAL)
+        ));
+    }
+    parse_duration_at_most(text, MAX_WATCH_INTERVAL)
+}
+
+/// A duration ([`parse_duration`]) no longer than `max`: the one
 /// bound for durations kvault adds to a clock or multiplies (canary
 /// `--timeout`, sync `--watch`), so that neither can overflow.
 pub fn parse_duration_at_most(text: &str, max: Duration) -> Result<Duration, String> {
-    match exec::parse_duration(text)? {
+    match parse_duration(text)? {
         d if d <= max => Ok(d),
         _ => Err(format!(
             "`{text}` is longer than {}, the longest this option takes",
@@ -137,4 +162,23 @@ pub struct ManArgs {
     /// Write kvault.1 and kvault-SUBCOMMAND.1 into DIR (created if missing) instead of printing kvault.1.
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_watch_interval_under_the_floor_is_refused() {
+        assert!(parse_watch_interval("0s").unwrap_err().contains("shortest"));
+        assert!(parse_watch_interval("99ms").is_err());
+        assert_eq!(
+            parse_watch_interval("100ms"),
+            Ok(Duration::from_millis(100))
+        );
+        assert_eq!(parse_watch_interval("5m"), Ok(Duration::from_secs(300)));
+        assert!(parse_watch_interval("soon")
+            .unwrap_err()
+            .contains("not a duration"));
+    }
 }

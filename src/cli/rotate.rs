@@ -1,6 +1,6 @@
 //! Arguments of `kvault rotate`.
 
-use super::exec::parse_duration;
+use super::parse_duration;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;

@@ -1,5 +1,6 @@
 //! Arguments of `kvault sync`.
 
+use super::parse_watch_interval;
 use crate::store::Scheme;
 use clap::{Args, ValueEnum};
 use std::collections::BTreeMap;
@@ -36,14 +37,6 @@ Exit codes: 0 every target, rollout and prune succeeded (drift left alone by
 --no-overwrite-drift is reported, not a failure); 2 an invalid plan, or anything failed
 (with --watch: the last run).";
 
-/// The longest `--watch` interval: a week (with its jitter still far from
-/// overflowing a clock).
-pub const MAX_WATCH: Duration = Duration::from_secs(7 * 24 * 3600);
-
-fn parse_watch(text: &str) -> Result<Duration, String> {
-    super::parse_duration_at_most(text, MAX_WATCH)
-}
-
 #[derive(Debug, Args)]
 #[command(after_help = AFTER_HELP)]
 pub struct SyncArgs {
@@ -51,8 +44,8 @@ pub struct SyncArgs {
     #[arg(short = 'f', long = "file", value_name = "PLAN.yaml")]
     pub file: PathBuf,
 
-    /// Keep running: sync again this often (e.g. 30s, 5m; at most 7 days), until SIGINT/SIGTERM.
-    #[arg(long, value_name = "DURATION", value_parser = parse_watch)]
+    /// Keep running: sync again this often (e.g. 30s, 5m; from 100ms to 7 days), until SIGINT/SIGTERM.
+    #[arg(long, value_name = "DURATION", value_parser = parse_watch_interval)]
     pub watch: Option<Duration>,
 
     /// Vary each --watch interval randomly by up to this percentage.

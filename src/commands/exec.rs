@@ -6,13 +6,14 @@ use crate::cli::exec::ExecArgs;
 use crate::cli::GlobalArgs;
 use crate::exit::{Code, Failure, Result};
 use crate::inject::token::{TokenAction, TokenKeeper};
-use crate::inject::{resolve_env, InjectOptions, Leases};
+use crate::inject::{limits, resolve_env, scrub, supervisor, InjectOptions, Leases};
+use crate::output;
+use crate::store::vault::CREDENTIAL_VARS;
 use crate::store::{StoreConfig, Stores};
-use nix::sys::signal::{kill, Signal};
-use nix::unistd::Pid;
+use nix::sys::signal::Signal;
 use sha2::{Digest, Sha256};
-use std::ffi::OsString;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::ffi::{OsStr, OsString};
+use std::os::unix::process::CommandExt;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
@@ -46,12 +47,16 @@ pub fn parse_on_change(text: &str) -> Result<OnChange> {
         })
 }
 
+/// Resolve the environment and check that `execve` will take it: a value
+/// with a NUL byte, a variable over the kernel's per-string limit or an
+/// environment over ARG_MAX is refused here (exit 1), naming the variable.
 async fn resolve(
     stores: &Stores,
     env: &[(OsString, OsString)],
     opts: &InjectOptions,
     leases: &Leases,
-) -> Result<Vec<(OsString, OsString)>> {
+    command: (&OsStr, &[OsString]),
+) -> Result<(Vec<(OsString, OsString)>, Vec<String>)> {
     let injected = resolve_env(env, stores, opts, leases)
         .await
         .map_err(|e| Failure::new(e.code, e.to_string()))?;
@@ -60,19 +65,60 @@ async fn resolve(
         skipped = injected.skipped.len(),
         "environment resolved"
     );
-    Ok(injected.env)
+    let mut resolved = injected.env;
+    if let Err(e) = limits::check(command.0, command.1, &resolved, limits::arg_max()) {
+        wipe_env(&mut resolved);
+        return Err(Failure::no(e.to_string()));
+    }
+    Ok((resolved, injected.warnings))
 }
 
-pub async fn run(config: StoreConfig, _global: &GlobalArgs, args: ExecArgs) -> Result<()> {
+/// Wipe the values of a resolved environment kvault no longer needs.
+fn wipe_env(env: &mut Vec<(OsString, OsString)>) {
+    for (_, value) in env.iter_mut() {
+        scrub::wipe(value);
+    }
+    env.clear();
+}
+
+/// Before any store is read: make kvault non-dumpable, and take its
+/// credentials (read into `config` by now) out of its own environment and
+/// out of the copy kept for re-reads, unless the command is to get them.
+///
+/// In plain exec mode too: `execve` resets both for the command, and it
+/// closes the window (retries included, seconds) while kvault resolves.
+fn harden(env: &mut Vec<(OsString, OsString)>, opts: &InjectOptions) {
+    // Wiped first: a non-dumpable process that is not root cannot open its
+    // own /proc/self/mem.
+    match scrub::scrub_own_env(CREDENTIAL_VARS) {
+        Ok(wiped) => tracing::debug!(wiped, "credentials removed from kvault's environment"),
+        Err(e) => {
+            tracing::warn!("cannot wipe kvault's credentials from its /proc/self/environ: {e}")
+        }
+    }
+    if let Err(e) = supervisor::become_non_dumpable() {
+        tracing::warn!("cannot make kvault non-dumpable: {e}");
+    }
+    scrub::drop_vars(env, CREDENTIAL_VARS, |name| {
+        opts.pass_credentials || opts.passthrough.contains(name)
+    });
+}
+
+pub async fn run(config: StoreConfig, global: &GlobalArgs, args: ExecArgs) -> Result<i32> {
     let on_change = parse_on_change(&args.on_change)?;
-    let env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
+    let mut env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
     let mut opts = InjectOptions::from_env(&env);
     opts.ignore_missing |= args.ignore_missing;
     opts.pass_credentials = args.pass_credentials;
+    harden(&mut env, &opts);
     let stores = Stores::new(config.clone());
     let leases = Leases::default();
-    let resolved = resolve(&stores, &env, &opts, &leases).await?;
     let (program, rest) = args.command.split_first().expect("clap requires a command");
+    let (resolved, warnings) =
+        resolve(&stores, &env, &opts, &leases, (program.as_os_str(), rest)).await?;
+    for w in warnings {
+        output::status(global.quiet, format!("warning: {w}"));
+    }
     match args.watch {
         None => {
             let err = std::process::Command::new(program)
@@ -83,19 +129,31 @@ pub async fn run(config: StoreConfig, _global: &GlobalArgs, args: ExecArgs) -> R
             Err(exec_failure(program, err))
         }
         Some(interval) => {
-            let watch = Watch {
+            let can_login = !matches!(
+                config.vault.effective_auth(),
+                None | Some(crate::store::vault::config::AuthMethod::Token)
+            );
+            let reader = Reader {
                 stores,
-                config: &config,
-                env: &env,
-                opts: &opts,
-                leases: &leases,
+                config,
+                env,
+                opts,
+                leases,
+                program: program.clone(),
+                rest: rest.to_vec(),
+                interval,
+                can_login,
+                keeper: None,
+                looked_up: false,
+            };
+            let watch = Watch {
                 program,
                 rest,
                 interval,
+                grace: args.grace,
                 on_change,
             };
-            let code = watch.supervise(resolved).await?;
-            std::process::exit(code);
+            watch.supervise(reader, resolved).await
         }
     }
 }
@@ -124,25 +182,6 @@ fn digest(env: &[(OsString, OsString)]) -> [u8; 32] {
         h.update([0]);
     }
     h.finalize().into()
-}
-
-fn spawn(
-    program: &std::ffi::OsStr,
-    rest: &[OsString],
-    env: &[(OsString, OsString)],
-) -> Result<tokio::process::Child> {
-    tokio::process::Command::new(program)
-        .args(rest)
-        .env_clear()
-        .envs(env.iter().cloned())
-        .spawn()
-        .map_err(|e| exec_failure(program, e))
-}
-
-fn exit_code(status: std::process::ExitStatus) -> i32 {
-    status
-        .code()
-        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0))
 }
 
 /// The keeper of kvault's Vault token, once Vault is open (logged in).
@@ -212,130 +251,285 @@ async fn keep_token(
     }
 }
 
-/// What `--watch` needs to look after the child.
-struct Watch<'a> {
+/// The store side of `--watch`: everything a re-read needs. It runs as a
+/// task of its own, so that the command's supervision (signals, reaping,
+/// the grace period) never waits for a store; it is handed back when done.
+struct Reader {
     /// Replaced by a fresh set (a new login) when the token runs out.
     stores: Stores,
-    config: &'a StoreConfig,
-    env: &'a [(OsString, OsString)],
-    opts: &'a InjectOptions,
-    leases: &'a Leases,
+    config: StoreConfig,
+    /// The environment kvault was given, its credentials dropped.
+    env: Vec<(OsString, OsString)>,
+    opts: InjectOptions,
+    leases: Leases,
+    program: OsString,
+    rest: Vec<OsString>,
+    interval: Duration,
+    can_login: bool,
+    keeper: Option<TokenKeeper>,
+    /// Looked up once per login: a token that may not look itself up (no
+    /// `default` policy) is warned about once, not at every tick.
+    looked_up: bool,
+}
+
+/// What a job of the reader found.
+enum Found {
+    /// The first job: the token was looked up.
+    Started,
+    /// A re-read: the fresh environment, checked for `execve`.
+    Fresh(Result<Vec<(OsString, OsString)>>),
+}
+
+impl Reader {
+    async fn look_up_token(&mut self) {
+        if !self.looked_up && self.stores.vault_if_open().is_some() {
+            self.keeper = token_keeper(&self.stores).await;
+            self.looked_up = true;
+        }
+    }
+
+    /// As the command starts: look kvault's token up.
+    async fn start(mut self) -> (Self, Found) {
+        self.look_up_token().await;
+        (self, Found::Started)
+    }
+
+    /// At a tick: keep the token alive, renew leases, read everything again.
+    async fn reread(mut self) -> (Self, Found) {
+        let relogin = keep_token(
+            &self.stores,
+            &mut self.keeper,
+            self.interval,
+            self.can_login,
+        )
+        .await;
+        if relogin == Relogin::Needed {
+            tracing::info!(
+                "logging in to Vault again: the token reached its max TTL or cannot be renewed"
+            );
+            self.stores = Stores::new(self.config.clone());
+            self.looked_up = false;
+            // The old token's leases die with it: issue anew.
+            self.leases.clear();
+        }
+        if self.leases.any() {
+            if let Ok(vault) = self.stores.vault().await {
+                self.leases.renew_due(&vault).await;
+            }
+        }
+        let resolved = resolve(
+            &self.stores,
+            &self.env,
+            &self.opts,
+            &self.leases,
+            (&self.program, &self.rest),
+        )
+        .await
+        .map(|(env, warnings)| {
+            for w in warnings {
+                tracing::debug!("{w}");
+            }
+            env
+        });
+        self.look_up_token().await;
+        (self, Found::Fresh(resolved))
+    }
+}
+
+/// Where the supervised command stands.
+enum State {
+    Running,
+    /// Sent SIGTERM to be restarted with `next` once it exits; SIGKILL at
+    /// `deadline` (`None` once sent).
+    Restarting {
+        deadline: Option<Instant>,
+        next: Vec<(OsString, OsString)>,
+    },
+    /// A terminating signal was forwarded: kvault exits with the command.
+    Stopping {
+        deadline: Option<Instant>,
+    },
+}
+
+/// The signals forwarded to the command.
+const FORWARDED: [Signal; 7] = [
+    Signal::SIGTERM,
+    Signal::SIGINT,
+    Signal::SIGHUP,
+    Signal::SIGQUIT,
+    Signal::SIGUSR1,
+    Signal::SIGUSR2,
+    Signal::SIGWINCH,
+];
+
+/// Forwarded signals that also end the command: the grace period starts.
+fn terminates(signal: Signal) -> bool {
+    matches!(signal, Signal::SIGTERM | Signal::SIGINT | Signal::SIGQUIT)
+}
+
+/// One task per forwarded signal, all feeding one channel: signals are
+/// received whatever the supervisor or the stores are doing.
+fn listen(signals: &[Signal]) -> Result<tokio::sync::mpsc::UnboundedReceiver<Signal>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    for &sig in signals {
+        let mut stream = signal(SignalKind::from_raw(sig as i32))
+            .map_err(|e| Failure::error(format!("cannot watch {sig}: {e}")))?;
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            while stream.recv().await.is_some() {
+                if tx.send(sig).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    Ok(rx)
+}
+
+/// What `--watch` needs to look after the child.
+struct Watch<'a> {
     program: &'a std::ffi::OsStr,
     rest: &'a [OsString],
     interval: Duration,
+    grace: Duration,
     on_change: OnChange,
 }
 
 impl Watch<'_> {
+    fn spawn(&self, env: &mut Vec<(OsString, OsString)>) -> Result<supervisor::Command> {
+        // On this thread (the runtime's `block_on`, which lives as long as
+        // kvault): the command's parent-death signal is tied to it.
+        let command = supervisor::Command::spawn(self.program, self.rest, env)
+            .map_err(|e| exec_failure(self.program, e));
+        wipe_env(env);
+        command
+    }
+
     /// `--watch`: run the child, forward signals to it, re-read every
     /// `interval`, and restart or signal it when the resolved values change.
-    /// Returns the child's exit code once it exits on its own or by a forwarded signal.
-    async fn supervise(self, mut current: Vec<(OsString, OsString)>) -> Result<i32> {
-        let Watch {
-            mut stores,
-            config,
-            env,
-            opts,
-            leases,
-            program,
-            rest,
-            interval,
-            on_change,
-        } = self;
-        use tokio::signal::unix::{signal, SignalKind};
-        let forwarded = [
-            SignalKind::terminate(),
-            SignalKind::interrupt(),
-            SignalKind::hangup(),
-            SignalKind::quit(),
-            SignalKind::user_defined1(),
-            SignalKind::user_defined2(),
-        ];
-        let mut streams = Vec::new();
-        for kind in forwarded {
-            let stream =
-                signal(kind).map_err(|e| Failure::error(format!("cannot watch signals: {e}")))?;
-            streams.push((kind, stream));
+    /// Returns the child's exit code once it exits on its own or by a
+    /// forwarded signal (128 + N when killed by signal N).
+    async fn supervise(self, reader: Reader, mut first: Vec<(OsString, OsString)>) -> Result<i32> {
+        if let Err(e) = supervisor::become_subreaper() {
+            tracing::warn!("cannot become the subreaper of the command's orphans: {e}");
         }
-        let can_login = !matches!(
-            config.vault.effective_auth(),
-            None | Some(crate::store::vault::config::AuthMethod::Token)
-        );
-        let mut keeper = token_keeper(&stores).await;
-        // Looked up once per login: a token that may not look itself up
-        // (no `default` policy) is warned about once, not at every tick.
-        let mut looked_up = stores.vault_if_open().is_some();
-        let mut child = spawn(program, rest, &current)?;
-        let mut last = digest(&current);
-        let mut ticker = tokio::time::interval(interval);
-        ticker.tick().await;
+        let mut signals = listen(&FORWARDED)?;
+        let mut sigchld = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::child())
+            .map_err(|e| Failure::error(format!("cannot watch SIGCHLD: {e}")))?;
+        let mut last = digest(&first);
+        let mut command = self.spawn(&mut first)?;
+        let mut state = State::Running;
+        let mut job = Some(tokio::spawn(reader.start()));
+        let mut reader: Option<Reader> = None;
+        let mut ticker =
+            tokio::time::interval_at(tokio::time::Instant::now() + self.interval, self.interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let grace = humantime::format_duration(self.grace);
         loop {
-            let recv_any = futures::future::select_all(streams.iter_mut().map(|(kind, s)| {
-                let kind = *kind;
-                Box::pin(async move {
-                    s.recv().await;
-                    kind
-                })
-            }));
+            let now = Instant::now();
+            if let Some(code) = command.reap(now) {
+                match std::mem::replace(&mut state, State::Running) {
+                    State::Restarting { mut next, .. } => {
+                        command = self.spawn(&mut next)?;
+                        continue;
+                    }
+                    _ => return Ok(code),
+                }
+            }
+            let deadline = match &state {
+                State::Restarting { deadline, .. } | State::Stopping { deadline } => *deadline,
+                State::Running => None,
+            };
+            let orphans = command.next_orphan_check();
+            let ticking = matches!(state, State::Running) && job.is_none() && reader.is_some();
             tokio::select! {
-                status = child.wait() => {
-                    let status = status.map_err(|e| Failure::error(format!("cannot wait for the command: {e}")))?;
-                    return Ok(exit_code(status));
-                }
-                (kind, _, _) = recv_any => {
-                    if let (Some(pid), Ok(sig)) = (child.id(), Signal::try_from(kind.as_raw_value())) {
-                        tracing::debug!(signal = ?sig, "forwarding signal");
-                        let _ = kill(Pid::from_raw(pid as i32), sig);
-                    }
-                }
-                _ = ticker.tick() => {
-                    if keep_token(&stores, &mut keeper, interval, can_login).await == Relogin::Needed {
-                        tracing::info!("logging in to Vault again: the token reached its max TTL or cannot be renewed");
-                        stores = Stores::new(config.clone());
-                        looked_up = false;
-                        // The old token's leases die with it: issue anew.
-                        leases.clear();
-                    }
-                    if leases.any() {
-                        if let Ok(vault) = stores.vault().await {
-                            leases.renew_due(&vault).await;
+                biased;
+                Some(sig) = signals.recv() => {
+                    tracing::debug!(signal = ?sig, "forwarding signal");
+                    command.signal(sig);
+                    if terminates(sig) && !matches!(state, State::Stopping { .. }) {
+                        // Whatever the stores are doing no longer matters.
+                        if let Some(j) = job.take() {
+                            j.abort();
                         }
+                        if let State::Restarting { next, .. } = &mut state {
+                            wipe_env(next);
+                        }
+                        let by = now + self.grace;
+                        state = State::Stopping { deadline: Some(deadline.map_or(by, |d| d.min(by))) };
                     }
-                    let resolved = resolve(&stores, env, opts, leases).await;
-                    if !looked_up && stores.vault_if_open().is_some() {
-                        keeper = token_keeper(&stores).await;
-                        looked_up = true;
+                }
+                _ = sigchld.recv() => {}
+                _ = tokio::time::sleep_until(deadline.unwrap_or(now).into()), if deadline.is_some() => {
+                    tracing::warn!("the command did not exit within {grace} of SIGTERM: sending SIGKILL");
+                    command.signal(Signal::SIGKILL);
+                    match &mut state {
+                        State::Restarting { deadline, .. } | State::Stopping { deadline } => *deadline = None,
+                        State::Running => {}
                     }
-                    match resolved {
-                        Ok(fresh) => {
-                            let d = digest(&fresh);
-                            if d != last {
-                                last = d;
-                                current = fresh;
-                                tracing::warn!("a secret changed; {}", match on_change { OnChange::Restart => "restarting the command".to_string(), OnChange::Signal(s) => format!("sending {s}") });
-                                match on_change {
-                                    OnChange::Signal(sig) => {
-                                        if let Some(pid) = child.id() {
-                                            let _ = kill(Pid::from_raw(pid as i32), sig);
-                                        }
-                                    }
-                                    OnChange::Restart => {
-                                        if let Some(pid) = child.id() {
-                                            let _ = kill(Pid::from_raw(pid as i32), Signal::SIGTERM);
-                                        }
-                                        let stopped = tokio::time::timeout(Duration::from_secs(10), child.wait()).await;
-                                        if stopped.is_err() {
-                                            let _ = child.kill().await;
-                                        }
-                                        child = spawn(program, rest, &current)?;
-                                    }
-                                }
+                }
+                _ = tokio::time::sleep_until(orphans.unwrap_or(now).into()), if orphans.is_some() => {}
+                _ = ticker.tick(), if ticking => {
+                    if let Some(r) = reader.take() {
+                        job = Some(tokio::spawn(r.reread()));
+                    }
+                }
+                joined = async { job.as_mut().expect("a job").await }, if job.is_some() => {
+                    job = None;
+                    match joined {
+                        Ok((r, found)) => {
+                            reader = Some(r);
+                            if let Found::Fresh(fresh) = found {
+                                self.on_fresh(fresh, &mut last, &command, &mut state, now);
                             }
                         }
-                        // A failed re-read keeps the child running on what it has.
-                        Err(e) => tracing::warn!("re-reading secrets failed, keeping the running command: {}", e.message),
+                        Err(e) => tracing::error!("re-reading secrets stopped, keeping the running command without re-reads: {e}"),
                     }
                 }
+            }
+        }
+    }
+
+    /// A re-read came back: restart or signal the command if anything changed.
+    fn on_fresh(
+        &self,
+        fresh: Result<Vec<(OsString, OsString)>>,
+        last: &mut [u8; 32],
+        command: &supervisor::Command,
+        state: &mut State,
+        now: Instant,
+    ) {
+        let mut fresh = match fresh {
+            Ok(fresh) => fresh,
+            // A failed re-read keeps the child running on what it has.
+            Err(e) => {
+                tracing::warn!(
+                    "re-reading secrets failed, keeping the running command: {}",
+                    e.message
+                );
+                return;
+            }
+        };
+        let d = digest(&fresh);
+        if d == *last {
+            wipe_env(&mut fresh);
+            return;
+        }
+        *last = d;
+        match self.on_change {
+            OnChange::Signal(sig) => {
+                tracing::warn!("a secret changed; sending {sig}");
+                command.signal(sig);
+                wipe_env(&mut fresh);
+            }
+            OnChange::Restart => {
+                tracing::warn!("a secret changed; restarting the command");
+                command.signal(Signal::SIGTERM);
+                *state = State::Restarting {
+                    deadline: Some(now + self.grace),
+                    next: fresh,
+                };
             }
         }
     }

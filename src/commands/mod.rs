@@ -52,7 +52,7 @@ pub async fn dispatch(cli: Cli) -> Result<i32> {
         Command::Put(args) => kv::put(&stores(), &global, args).await,
         Command::Ls(args) => kv::ls(&stores(), args).await,
         Command::History(args) => kv::history(&stores(), args).await,
-        Command::Exec(args) => exec::run(store_config(&global), &global, args).await,
+        Command::Exec(args) => return exec::run(store_config(&global), &global, args).await,
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
         Command::Audit(args) => return audit::run(&global, args).await,

@@ -1,16 +1,22 @@
 //! The engine behind `kvault exec`: turn an environment that holds
 //! references into one that holds values. One read per distinct secret
 //! (path + version), all reads concurrent; one request per distinct dynamic
-//! reference; transit ciphertexts decrypted in one batch.
+//! reference; transit ciphertexts decrypted in one batch. At most
+//! [`READ_CONCURRENCY`] reads are in flight at once, so thousands of
+//! references do not open thousands of connections (or files) together.
 
+pub mod child;
+pub mod limits;
 pub mod plan;
+pub mod scrub;
+pub mod supervisor;
 pub mod token;
 
 use crate::exit::Code;
 use crate::store::reference::Segment;
 use crate::store::vault::{Lease, VaultStore, CREDENTIAL_VARS};
 use crate::store::{Reference, Scheme, Secret, SecretValue, StoreError, Stores};
-use futures::future::join_all;
+use futures::stream::{self, StreamExt};
 use plan::{DynamicRequest, Wanted};
 use std::collections::{BTreeSet, HashMap};
 use std::ffi::{OsStr, OsString};
@@ -74,6 +80,9 @@ pub struct Injected {
     pub env: Vec<(OsString, OsString)>,
     /// Variables left unset because their secret was missing (names only).
     pub skipped: Vec<String>,
+    /// Things the user should know that did not stop the command (one line
+    /// each, no values): keys of `VAULT_ENV_FROM_PATH` secrets skipped.
+    pub warnings: Vec<String>,
     /// Distinct secret reads made.
     pub reads: usize,
 }
@@ -204,6 +213,26 @@ impl From<&Reference> for ReadKey {
 
 type Reads = HashMap<ReadKey, Result<Secret, StoreError>>;
 
+/// Store reads (and dynamic secret requests) in flight at once. Bounds the
+/// connections and files open together: 3,000 references run within a
+/// 256 file descriptor limit.
+pub const READ_CONCURRENCY: usize = 16;
+
+/// Why a key of a `VAULT_ENV_FROM_PATH` secret cannot be a variable name,
+/// if it cannot: empty, or holding `=` or NUL (`A=B` would reach the
+/// command as the variable `A`, overriding an explicit one).
+fn unfit_name(key: &str) -> Option<&'static str> {
+    if key.is_empty() {
+        Some("it is empty")
+    } else if key.contains('=') {
+        Some("it holds `=`")
+    } else if key.contains('\0') {
+        Some("it holds a NUL byte")
+    } else {
+        None
+    }
+}
+
 /// Resolve every reference in `env`. Dynamic secrets already in `leases`
 /// are reused (their leases are renewed by `Leases::renew_due`), so a watch
 /// loop does not issue a new credential on every re-read.
@@ -256,16 +285,23 @@ pub async fn resolve_env(
         .collect();
     keys.extend(from_path_keys.iter().cloned());
 
-    let reads: Reads = join_all(keys.iter().map(|k| async move {
-        let result = match stores.get(k.scheme).await {
-            Ok(store) => store.read(&k.path, k.version).await,
-            Err(e) => Err(e),
-        };
-        (k.clone(), result)
-    }))
-    .await
-    .into_iter()
-    .collect();
+    // Collected first: a lazy `map` over borrowed keys makes the future not
+    // `Send` (rustc's "FnOnce is not general enough"), and `exec --watch`
+    // re-reads on a task of its own.
+    let pending: Vec<_> = keys
+        .iter()
+        .map(|k| async move {
+            let result = match stores.get(k.scheme).await {
+                Ok(store) => store.read(&k.path, k.version).await,
+                Err(e) => Err(e),
+            };
+            (k.clone(), result)
+        })
+        .collect();
+    let reads: Reads = stream::iter(pending)
+        .buffer_unordered(READ_CONCURRENCY)
+        .collect()
+        .await;
     tracing::debug!(reads = reads.len(), "read secrets");
 
     let needs_vault = !dynamics.is_empty() || !ciphertexts.is_empty() || opts.token_to_child;
@@ -280,14 +316,16 @@ pub async fn resolve_env(
 
     let dynamic_results: HashMap<DynamicRequest, Result<crate::store::SecretData, StoreError>> =
         match &vault {
-            Some(v) => join_all(
-                dynamics
+            Some(v) => {
+                let pending: Vec<_> = dynamics
                     .iter()
-                    .map(|d| async move { (d.clone(), leases.get_or_issue(v, d).await) }),
-            )
-            .await
-            .into_iter()
-            .collect(),
+                    .map(|d| async move { (d.clone(), leases.get_or_issue(v, d).await) })
+                    .collect();
+                stream::iter(pending)
+                    .buffer_unordered(READ_CONCURRENCY)
+                    .collect()
+                    .await
+            }
             None => HashMap::new(),
         };
 
@@ -376,6 +414,7 @@ pub async fn resolve_env(
     }
 
     // Assemble: the original order, references replaced, credentials removed.
+    let mut warnings = Vec::new();
     let mut out: Vec<(OsString, OsString)> = Vec::with_capacity(env.len());
     for (name, value) in env {
         let keep_credential =
@@ -391,7 +430,20 @@ pub async fn resolve_env(
     }
     for k in &from_path_keys {
         if let Ok(secret) = &reads[k] {
-            for (key, v) in secret.data.iter() {
+            let count = secret.data.iter().count();
+            for (position, (key, v)) in secret.data.iter().enumerate() {
+                // Skipped, not fatal: one odd key in a shared secret should
+                // not stop the command, and it can never be a variable. The
+                // key itself is not shown: `PASS=hunter2` may be a value
+                // typed into a key by mistake.
+                if let Some(why) = unfit_name(key) {
+                    warnings.push(format!(
+                        "VAULT_ENV_FROM_PATH `{}`: key {} of {count} (in sorted order) skipped: {why}, which a variable name cannot",
+                        k.path,
+                        position + 1
+                    ));
+                    continue;
+                }
                 if !out.iter().any(|(n, _)| n == OsStr::new(key)) {
                     out.push((key.into(), OsString::from_vec(v.expose().to_vec())));
                 }
@@ -408,6 +460,7 @@ pub async fn resolve_env(
     Ok(Injected {
         env: out,
         skipped,
+        warnings,
         reads: reads.len(),
     })
 }
@@ -600,6 +653,86 @@ mod tests {
             .unwrap();
         assert_eq!(get(&out, "A"), Some("1"));
         assert_eq!(get(&out, "B"), Some("explicit"));
+    }
+
+    #[tokio::test]
+    async fn env_from_path_skips_keys_that_cannot_be_variable_names_without_overriding() {
+        let (stores, _) = stores_with(&[(
+            "app/cfg",
+            &[("", "e"), ("A=evil", "x"), ("B", "2"), ("N\0UL", "n")],
+        )])
+        .await;
+        let e = env(&[("A", "explicit")]);
+        let opts = InjectOptions {
+            from_paths: vec!["local:app/cfg".into()],
+            ..Default::default()
+        };
+        let out = resolve_env(&e, &stores, &opts, &Leases::default())
+            .await
+            .unwrap();
+        assert_eq!(get(&out, "A"), Some("explicit"));
+        assert_eq!(get(&out, "B"), Some("2"));
+        let names: Vec<_> = out.env.iter().map(|(k, _)| k.clone()).collect();
+        assert_eq!(names, ["A", "B"]);
+        assert_eq!(out.warnings.len(), 3, "{:?}", out.warnings);
+        assert!(out.warnings[0].contains("`app/cfg`: key 1 of 4"));
+        assert!(out.warnings.iter().all(|w| !w.contains("evil")));
+    }
+
+    /// A store that counts the reads in flight at once.
+    struct Gauge {
+        now: std::sync::atomic::AtomicUsize,
+        max: std::sync::atomic::AtomicUsize,
+    }
+
+    #[async_trait::async_trait]
+    impl SecretStore for Gauge {
+        fn describe(&self) -> String {
+            "gauge".into()
+        }
+        async fn read(&self, _path: &str, _v: Option<u64>) -> Result<Secret, StoreError> {
+            let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+            self.max.fetch_max(now, Ordering::SeqCst);
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+            self.now.fetch_sub(1, Ordering::SeqCst);
+            Ok(Secret {
+                data: [("k".to_string(), SecretValue::from_str_value("v"))]
+                    .into_iter()
+                    .collect(),
+                version: None,
+                metadata: Default::default(),
+            })
+        }
+        async fn write(&self, _: &str, _: &SecretData, _: Cas) -> Result<u64, StoreError> {
+            unimplemented!()
+        }
+        async fn list(&self, _: &str) -> Result<Vec<String>, StoreError> {
+            unimplemented!()
+        }
+        async fn versions(&self, _: &str) -> Result<Vec<crate::store::VersionInfo>, StoreError> {
+            unimplemented!()
+        }
+        async fn delete(&self, _: &str) -> Result<(), StoreError> {
+            unimplemented!()
+        }
+    }
+
+    #[tokio::test]
+    async fn at_most_read_concurrency_reads_are_in_flight_at_once() {
+        let gauge = Arc::new(Gauge {
+            now: 0.into(),
+            max: 0.into(),
+        });
+        let stores = Stores::with(vec![(Scheme::Local, gauge.clone() as Arc<dyn SecretStore>)]);
+        let e: Vec<(OsString, OsString)> = (0..500)
+            .map(|i| (format!("V{i}").into(), format!("local:many/{i}#k").into()))
+            .collect();
+        let out = resolve_env(&e, &stores, &InjectOptions::default(), &Leases::default())
+            .await
+            .unwrap();
+        assert_eq!(out.reads, 500);
+        let max = gauge.max.load(Ordering::SeqCst);
+        assert!(max > 1 && max <= READ_CONCURRENCY, "{max} at once");
     }
 
     #[tokio::test]

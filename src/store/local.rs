@@ -36,8 +36,9 @@ pub struct LocalConfig {
     pub root: Option<PathBuf>,
     /// Key file; `None` means `<root>/key.txt`.
     pub key_file: Option<PathBuf>,
-    /// Read the identity from `KVAULT_LOCAL_KEY` (never printed).
-    pub key_from_env: bool,
+    /// The identity from `KVAULT_LOCAL_KEY`, read once (never printed):
+    /// `kvault exec` scrubs the variable from its own environment after that.
+    pub key_from_env: Option<secrecy::SecretString>,
 }
 
 impl LocalConfig {
@@ -45,7 +46,8 @@ impl LocalConfig {
         LocalConfig {
             root: std::env::var_os(ENV_STORE).map(PathBuf::from),
             key_file: std::env::var_os(ENV_KEY_FILE).map(PathBuf::from),
-            key_from_env: std::env::var_os(ENV_KEY).is_some(),
+            key_from_env: std::env::var_os(ENV_KEY)
+                .map(|v| secrecy::SecretString::from(v.to_string_lossy().into_owned())),
         }
     }
 
@@ -95,9 +97,9 @@ impl LocalStore {
             .mode(0o700)
             .create(root.join("secrets"))
             .map_err(|e| io_error("create the local store", &root, e))?;
-        let identity = if config.key_from_env {
-            let text = Zeroizing::new(std::env::var(ENV_KEY).unwrap_or_default());
-            parse_identity(text.trim()).map_err(|_| {
+        let identity = if let Some(text) = &config.key_from_env {
+            use secrecy::ExposeSecret;
+            parse_identity(text.expose_secret().trim()).map_err(|_| {
                 StoreError::Config(format!(
                     "{ENV_KEY} does not hold an age identity (AGE-SECRET-KEY-1...)"
                 ))

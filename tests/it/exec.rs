@@ -468,3 +468,549 @@ fn watch_logs_in_again_when_its_token_reaches_the_max_ttl() {
     assert!(stderr.contains("logging in to Vault again"), "{stderr}");
     assert!(!stderr.contains(&secret_id), "{stderr}");
 }
+
+/// `kvault` started by the test itself (to signal it), with a clean
+/// environment: PATH, a private HOME and a local store inside it.
+fn kvault_process(home: &std::path::Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("kvault"));
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap())
+        .env("HOME", home)
+        .env("KVAULT_LOCAL_STORE", home.join("kvault-store"))
+        .stdin(Stdio::null());
+    cmd
+}
+
+fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    done()
+}
+
+fn read(path: &std::path::Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+fn send(pid: u32, signal: nix::sys::signal::Signal) {
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), signal).unwrap();
+}
+
+/// Wait for `child` to exit, at most `limit`; kill it if it does not.
+fn exit_within(
+    child: &mut std::process::Child,
+    limit: Duration,
+) -> Option<std::process::ExitStatus> {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+/// Whether process `pid` is gone or a zombie.
+fn dead(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+    }
+}
+
+/// Zombie processes whose parent is `parent`.
+fn zombies_of(parent: u32) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let stat = read(std::path::Path::new(&format!("/proc/{pid}/stat")));
+            let fields: Vec<&str> = stat
+                .rsplit_once(')')
+                .map_or("", |(_, r)| r)
+                .split_whitespace()
+                .collect();
+            fields.first() == Some(&"Z") && fields.get(1) == Some(&parent.to_string().as_str())
+        })
+        .collect()
+}
+
+/// SIGTERM reaches the command at once even while a re-read hangs on a
+/// store that accepts connections and never answers (OpenBao stopped with
+/// SIGSTOP); kvault exits with the command's code. It took 78 s before.
+#[test]
+fn watch_forwards_sigterm_at_once_while_a_re_read_is_stalled() {
+    let bao = OpenBao::start();
+    bao.must(&["kv", "put", "secret/app/db", "pass=stall-1"]);
+    let home = tempfile::tempdir().unwrap();
+    let log = home.path().join("log");
+    let script = format!(
+        "trap 'echo term >> {0}; exit 7' TERM; echo up >> {0}; while :; do sleep 0.05; done",
+        log.display()
+    );
+    let mut child = kvault_process(home.path())
+        .env("VAULT_ADDR", &bao.addr)
+        .env("VAULT_TOKEN", &bao.token)
+        .env("PASS", "vault:secret/app/db#pass")
+        .args(["exec", "--watch", "200ms", "--", "sh", "-c", &script])
+        .spawn()
+        .unwrap();
+    assert!(wait_until(Duration::from_secs(15), || read(&log).contains("up")));
+    std::thread::sleep(Duration::from_millis(500));
+    send(bao.pid(), nix::sys::signal::Signal::SIGSTOP);
+    // Re-reads are now in flight and stalled.
+    std::thread::sleep(Duration::from_secs(1));
+    let start = Instant::now();
+    send(child.id(), nix::sys::signal::Signal::SIGTERM);
+    let status = exit_within(&mut child, Duration::from_secs(60));
+    let took = start.elapsed();
+    send(bao.pid(), nix::sys::signal::Signal::SIGCONT);
+    eprintln!("SIGTERM to exit: {took:?}");
+    assert_eq!(status.and_then(|s| s.code()), Some(7), "{}", read(&log));
+    assert!(read(&log).contains("term"));
+    assert!(took < Duration::from_secs(2), "took {took:?}");
+}
+
+/// SIGHUP, SIGUSR1, SIGUSR2 and SIGWINCH are forwarded and the command
+/// keeps running; SIGINT is forwarded and kvault exits with its code.
+#[test]
+fn watch_forwards_every_supervised_signal_to_the_command() {
+    let home = local_home();
+    let log = home.path().join("log");
+    let mut script = String::new();
+    for sig in ["HUP", "USR1", "USR2", "WINCH"] {
+        script.push_str(&format!("trap 'echo {sig} >> {}' {sig}; ", log.display()));
+    }
+    script.push_str(&format!(
+        "trap 'echo INT >> {0}; exit 3' INT; echo up >> {0}; while :; do sleep 0.05; done",
+        log.display()
+    ));
+    let mut child = kvault_process(home.path())
+        .env("PASS", "local:app/db#pass")
+        .args(["exec", "--watch", "1s", "--", "sh", "-c", &script])
+        .spawn()
+        .unwrap();
+    assert!(wait_until(Duration::from_secs(15), || read(&log).contains("up")));
+    use nix::sys::signal::Signal::*;
+    for (sig, name) in [
+        (SIGHUP, "HUP"),
+        (SIGUSR1, "USR1"),
+        (SIGUSR2, "USR2"),
+        (SIGWINCH, "WINCH"),
+    ] {
+        send(child.id(), sig);
+        assert!(
+            wait_until(Duration::from_secs(5), || read(&log).contains(name)),
+            "{name} not forwarded: {}",
+            read(&log)
+        );
+    }
+    send(child.id(), SIGINT);
+    let status = exit_within(&mut child, Duration::from_secs(5));
+    assert_eq!(status.and_then(|s| s.code()), Some(3), "{}", read(&log));
+}
+
+/// kvault is the subreaper of what the command starts: an orphaned
+/// grandchild is re-parented to kvault, and reaped when it exits while the
+/// command keeps running (no zombie is left, as under tini).
+#[test]
+fn watch_reaps_the_orphans_the_command_leaves_behind() {
+    let home = local_home();
+    let ppid = home.path().join("gc-ppid");
+    let gc = home.path().join("gc.sh");
+    std::fs::write(
+        &gc,
+        format!(
+            "sleep 0.3; read -r _ _ _ ppid _ < /proc/$$/stat; echo $ppid > {}.tmp; mv {0}.tmp {0}\n",
+            ppid.display()
+        ),
+    )
+    .unwrap();
+    let script = format!("(sh {} &); exec sleep 30", gc.display());
+    let mut child = kvault_process(home.path())
+        .env("PASS", "local:app/db#pass")
+        .args(["exec", "--watch", "1s", "--", "sh", "-c", &script])
+        .spawn()
+        .unwrap();
+    let kvault = child.id();
+    assert!(wait_until(Duration::from_secs(15), || ppid.exists()));
+    assert_eq!(
+        read(&ppid).trim(),
+        kvault.to_string(),
+        "the orphan was re-parented to kvault"
+    );
+    let reaped = wait_until(Duration::from_secs(5), || zombies_of(kvault).is_empty());
+    let alive = child.try_wait().unwrap().is_none();
+    send(kvault, nix::sys::signal::Signal::SIGTERM);
+    let status = exit_within(&mut child, Duration::from_secs(5));
+    assert!(reaped, "zombies left: {:?}", zombies_of(kvault));
+    assert!(alive, "kvault kept supervising the command");
+    assert_eq!(status.and_then(|s| s.code()), Some(128 + 15));
+}
+
+/// A command that ignores SIGTERM gets SIGKILL once --grace has passed.
+#[test]
+fn watch_kills_a_command_that_ignores_sigterm_after_the_grace_period() {
+    let home = local_home();
+    let log = home.path().join("log");
+    let script = format!(
+        "trap '' TERM; echo up >> {}; while :; do sleep 0.05; done",
+        log.display()
+    );
+    let mut child = kvault_process(home.path())
+        .env("PASS", "local:app/db#pass")
+        .args([
+            "exec", "--watch", "1s", "--grace", "1s", "--", "sh", "-c", &script,
+        ])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert!(wait_until(Duration::from_secs(15), || read(&log).contains("up")));
+    let start = Instant::now();
+    send(child.id(), nix::sys::signal::Signal::SIGTERM);
+    let status = exit_within(&mut child, Duration::from_secs(30));
+    let took = start.elapsed();
+    let mut stderr = String::new();
+    use std::io::Read as _;
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(status.and_then(|s| s.code()), Some(128 + 9), "{stderr}");
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(4),
+        "took {took:?}"
+    );
+    assert!(
+        stderr.contains("within 1s of SIGTERM: sending SIGKILL"),
+        "{stderr}"
+    );
+}
+
+/// On restart too: the old command has --grace to exit before SIGKILL,
+/// then the new one starts with the new value.
+#[test]
+fn watch_restart_kills_a_command_that_ignores_sigterm_after_the_grace_period() {
+    let home = local_home();
+    let log = home.path().join("seen");
+    let script = format!(
+        "trap '' TERM; echo \"$PASS\" >> {}; while :; do sleep 0.05; done",
+        log.display()
+    );
+    let mut child = kvault_process(home.path())
+        .env("PASS", "local:app/db#pass")
+        .args([
+            "exec", "--watch", "200ms", "--grace", "1s", "--", "sh", "-c", &script,
+        ])
+        .spawn()
+        .unwrap();
+    assert!(wait_until(Duration::from_secs(15), || read(&log).contains("p-local")));
+    kvault_clean(home.path())
+        .args(["put", "local:app/db", "user=u-local", "pass=p-stubborn"])
+        .assert()
+        .success();
+    let changed = Instant::now();
+    assert!(wait_until(Duration::from_secs(15), || read(&log)
+        .contains("p-stubborn")));
+    let took = changed.elapsed();
+    send(child.id(), nix::sys::signal::Signal::SIGKILL);
+    let _ = child.wait();
+    assert!(
+        took >= Duration::from_millis(900),
+        "restarted after {took:?}"
+    );
+    assert_eq!(read(&log), "p-local\np-stubborn\n");
+}
+
+/// The command's parent-death signal is SIGKILL: a kvault killed with
+/// SIGKILL does not leave its command running as an orphan.
+#[test]
+fn the_command_dies_when_kvault_is_killed() {
+    let home = local_home();
+    let pidfile = home.path().join("pid");
+    let script = format!(
+        "echo $$ > {0}.tmp; mv {0}.tmp {0}; exec sleep 30",
+        pidfile.display()
+    );
+    let mut child = kvault_process(home.path())
+        .env("PASS", "local:app/db#pass")
+        .args(["exec", "--watch", "1s", "--", "sh", "-c", &script])
+        .spawn()
+        .unwrap();
+    assert!(wait_until(Duration::from_secs(15), || pidfile.exists()));
+    let app: u32 = read(&pidfile).trim().parse().unwrap();
+    assert!(!dead(app));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        wait_until(Duration::from_secs(3), || dead(app)),
+        "the command outlived kvault"
+    );
+}
+
+/// Under --watch kvault stays the command's parent: its credentials are
+/// gone from /proc/<kvault>/environ (the command, root here, reads it), and
+/// kvault is not dumpable, so a command of the same user without
+/// CAP_SYS_PTRACE cannot read that file at all.
+#[test]
+fn watch_leaves_no_credentials_in_kvault_for_the_command_to_read() {
+    let bao = OpenBao::start();
+    bao.must(&["kv", "put", "secret/app/db", "pass=environ-1"]);
+    let home = tempfile::tempdir().unwrap();
+    // Writable by the unprivileged user of the second run.
+    std::fs::set_permissions(
+        home.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o777),
+    )
+    .unwrap();
+    let run = |wrapper: &[&str], tag: &str| -> (String, String) {
+        let out = home.path().join(format!("{tag}.environ"));
+        let err = home.path().join(format!("{tag}.err"));
+        let done = home.path().join(format!("{tag}.done"));
+        let script = format!(
+            "cat /proc/$PPID/environ > {} 2> {}; echo > {}; exec sleep 30",
+            out.display(),
+            err.display(),
+            done.display()
+        );
+        let kvault = assert_cmd::cargo::cargo_bin("kvault");
+        let mut cmd = std::process::Command::new(
+            wrapper.first().copied().unwrap_or(kvault.to_str().unwrap()),
+        );
+        if !wrapper.is_empty() {
+            cmd.args(&wrapper[1..]).arg(&kvault);
+        }
+        let mut child = cmd
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap())
+            .env("HOME", home.path())
+            .env("VAULT_ADDR", &bao.addr)
+            .env("VAULT_TOKEN", &bao.token)
+            .env("VAULT_SECRET_ID", "secret-id-canary")
+            .env("PASS", "vault:secret/app/db#pass")
+            .args(["exec", "--watch", "1s", "--", "sh", "-c", &script])
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap();
+        let ran = wait_until(Duration::from_secs(15), || done.exists());
+        send(child.id(), nix::sys::signal::Signal::SIGTERM);
+        let _ = exit_within(&mut child, Duration::from_secs(5));
+        assert!(ran, "the command did not run ({tag})");
+        (read(&out).replace('\0', "\n"), read(&err))
+    };
+    let root = nix::unistd::geteuid().is_root();
+    let (environ, err) = run(&[], "same");
+    if root {
+        // Root with CAP_SYS_PTRACE reads it: the credentials are wiped.
+        assert!(
+            environ.contains("PASS=vault:secret/app/db#pass"),
+            "{environ}{err}"
+        );
+        for leak in ["VAULT_TOKEN", &bao.token, "secret-id-canary"] {
+            assert!(!environ.contains(leak), "{leak} in:\n{environ}");
+        }
+        // Same user, no CAP_SYS_PTRACE: kvault is not dumpable.
+        let (environ, err) = run(
+            &[
+                "setpriv",
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "--",
+            ],
+            "nobody",
+        );
+        assert!(environ.is_empty(), "{environ}");
+        assert!(err.contains("Permission denied"), "{err}");
+    } else {
+        assert!(environ.is_empty(), "{environ}");
+        assert!(err.contains("Permission denied"), "{err}");
+    }
+}
+
+/// What execve cannot carry (a NUL byte, a variable over MAX_ARG_STRLEN, an
+/// environment over ARG_MAX) fails before the command runs, exit 1, with
+/// one line naming the variable and never the value. It was "cannot run
+/// `sh`" (126) before.
+#[test]
+fn a_value_exec_cannot_carry_fails_before_the_command_runs_naming_the_variable() {
+    let home = local_home();
+    let canary = "ExecLimitCanary";
+    let file = home.path().join("value");
+    let put = |path: &str, value: &[u8]| {
+        std::fs::write(&file, value).unwrap();
+        kvault_clean(home.path())
+            .args(["put", path, &format!("v=@{}", file.display())])
+            .assert()
+            .success();
+    };
+    let mut big = canary.as_bytes().to_vec();
+    big.resize(1024 * 1024, b'x');
+    put("local:limits/big", &big);
+    put("local:limits/nul", format!("{canary}\0tail").as_bytes());
+    let mut large = canary.as_bytes().to_vec();
+    large.resize(120_000, b'y');
+    put("local:limits/large", &large);
+    let marker = home.path().join("ran");
+    let touch = ["exec", "--", "touch", marker.to_str().unwrap()];
+    type Case<'a> = (&'a str, Vec<(String, String)>, &'a str);
+    let cases: Vec<Case> = vec![
+        (
+            "BIG",
+            vec![("BIG".into(), "local:limits/big#v".into())],
+            "at most 131072",
+        ),
+        (
+            "NUL",
+            vec![("NUL".into(), "local:limits/nul#v".into())],
+            "NUL byte",
+        ),
+        (
+            "L00",
+            (0..20)
+                .map(|i| (format!("L{i:02}"), "local:limits/large#v".to_string()))
+                .collect(),
+            "ARG_MAX",
+        ),
+    ];
+    for (var, env, why) in cases {
+        let out = kvault_clean(home.path())
+            .envs(env)
+            .args(touch)
+            .output()
+            .unwrap();
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{var}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.contains(&format!("`{var}`")) && stderr.contains(why),
+            "{stderr}"
+        );
+        assert!(
+            !stderr.contains(canary) && !stderr.contains("xxxx"),
+            "{stderr}"
+        );
+        assert!(!marker.exists(), "the command ran");
+    }
+}
+
+/// Keys of a VAULT_ENV_FROM_PATH secret that cannot be variable names
+/// (empty, holding `=` or NUL) are skipped with a warning naming the path
+/// and the key's position, never the key: they neither override an
+/// explicit variable nor stop the command.
+#[test]
+fn env_from_path_skips_keys_that_cannot_be_variable_names() {
+    let bao = OpenBao::start();
+    let body =
+        r#"{"data":{"A=evil-key":"evil-value","":"empty-key","N\u0000UL":"nul","GOOD":"g"}}"#;
+    let out = std::process::Command::new("curl")
+        .args(["-sf", "-X", "POST", "-H"])
+        .arg(format!("X-Vault-Token: {}", bao.token))
+        .args(["--data-binary", body])
+        .arg(format!("{}/v1/secret/data/envfrom", bao.addr))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = bao
+        .kvault()
+        .env("A", "explicit")
+        .env("VAULT_ENV_FROM_PATH", "secret/envfrom")
+        .args(["exec", "--", "sh", "-c", "echo \"$A|$GOOD\""])
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(text(&out.stdout), "explicit|g\n");
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("warning: "))
+        .collect();
+    assert_eq!(warnings.len(), 3, "{stderr}");
+    assert!(
+        warnings[0].starts_with("warning: VAULT_ENV_FROM_PATH `secret/envfrom`: key 1 of 4"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("evil") && !stderr.contains("empty-key"),
+        "{stderr}"
+    );
+}
+
+/// 3,000 references to 3,000 secrets resolve with at most a few reads in
+/// flight at once: no EMFILE under a 256 file descriptor limit.
+#[test]
+fn three_thousand_references_resolve_within_a_256_file_limit() {
+    let bao = OpenBao::start();
+    let n = 3000;
+    let mut config = String::new();
+    for i in 0..n {
+        if i > 0 {
+            config.push_str("next\n");
+        }
+        config.push_str(&format!(
+            "url = \"{}/v1/secret/data/many/{i}\"\nrequest = \"POST\"\nheader = \"X-Vault-Token: {}\"\ndata = \"{{\\\"data\\\":{{\\\"v\\\":\\\"v{i}\\\"}}}}\"\nsilent\nfail\noutput = \"/dev/null\"\n",
+            bao.addr, bao.token
+        ));
+    }
+    let file = bao.home.path().join("curl.conf");
+    std::fs::write(&file, config).unwrap();
+    let out = std::process::Command::new("curl")
+        .arg("-K")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let kvault = assert_cmd::cargo::cargo_bin("kvault");
+    let start = Instant::now();
+    let mut cmd = std::process::Command::new("sh");
+    let out = cmd
+        .args(["-c", "ulimit -n 256 && exec \"$0\" \"$@\""])
+        .arg(&kvault)
+        .args(["-v", "exec", "--", "sh", "-c", "echo \"$V0000 $V2999\""])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap())
+        .env("HOME", bao.home.path())
+        .env("VAULT_ADDR", &bao.addr)
+        .env("VAULT_TOKEN", &bao.token)
+        .envs((0..n).map(|i| (format!("V{i:04}"), format!("vault:secret/many/{i}#v"))))
+        .output()
+        .unwrap();
+    eprintln!("3000 references: {:?}", start.elapsed());
+    let stderr = text(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{}",
+        &stderr[..stderr.len().min(2000)]
+    );
+    assert_eq!(text(&out.stdout), "v0 v2999\n");
+    assert!(stderr.contains("reads=3000"), "{stderr}");
+}
+
+/// `--watch 0s` panicked (exec) or spun (sync): an interval under the
+/// 100ms floor is a usage error, exit 2, in one line.
+#[test]
+fn a_watch_interval_under_the_floor_is_a_usage_error() {
+    let home = local_home();
+    for args in [
+        vec!["exec", "--watch", "0s", "--", "true"],
+        vec!["sync", "-f", "plan.yaml", "--watch", "0s"],
+        vec!["exec", "--watch", "10ms", "--", "true"],
+    ] {
+        let out = kvault_clean(home.path()).args(&args).output().unwrap();
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("shortest --watch interval"), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}

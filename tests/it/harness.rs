@@ -168,8 +168,14 @@ impl OpenBao {
         String::from_utf8(out.stdout).unwrap()
     }
 
+    /// The server's process, e.g. to SIGSTOP it so requests stall.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
+            // A stopped server (see `pid`) dies of SIGKILL all the same.
             let _ = child.kill();
             let _ = child.wait();
         }

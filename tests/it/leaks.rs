@@ -199,3 +199,64 @@ fn no_command_prints_a_value_at_trace_level() {
     assert_eq!(text(&out.stdout), VALUES[1]);
     assert_no_leak("local get", &out, true);
 }
+
+/// `exec --watch` at trace level through re-reads, a restart on a changed
+/// value, forwarded signals and the grace period, and `exec` refusing a
+/// value it cannot pass (a NUL byte, too large): no value, no token.
+#[test]
+fn exec_watch_and_exec_refusals_print_no_value_or_token_at_trace_level() {
+    let bao = OpenBao::start();
+    bao.must(&["kv", "put", "secret/app", &format!("a={}", VALUES[0])]);
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("kvault"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap())
+        .env("HOME", bao.home.path())
+        .env("VAULT_ADDR", &bao.addr)
+        .env("VAULT_TOKEN", &bao.token)
+        .env("A", "vault:secret/app#a")
+        .env("T", "x${vault:secret/app#a}y")
+        .args(["-vvv", "exec", "--watch", "200ms", "--grace", "1s", "--"])
+        .args(["sh", "-c", "trap '' TERM; while :; do sleep 0.05; done"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1000));
+    bao.must(&["kv", "put", "secret/app", &format!("a={}", VALUES[1])]);
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("restarting the command"), "{stderr}");
+    assert!(stderr.contains("sending SIGKILL"), "{stderr}");
+    assert!(!stderr.contains(&bao.token), "{stderr}");
+    assert_no_leak("exec --watch", &out, false);
+
+    let file = bao.home.path().join("value");
+    std::fs::write(&file, format!("{}\0{}", VALUES[0], VALUES[1])).unwrap();
+    kvault_clean(bao.home.path())
+        .args(["put", "local:nul", &format!("v=@{}", file.display())])
+        .assert()
+        .success();
+    let mut big = VALUES[0].repeat(10_000);
+    big.push_str(VALUES[1]);
+    std::fs::write(&file, big).unwrap();
+    kvault_clean(bao.home.path())
+        .args(["put", "local:big", &format!("v=@{}", file.display())])
+        .assert()
+        .success();
+    for (what, reference) in [("exec nul", "local:nul#v"), ("exec big", "local:big#v")] {
+        let out = kvault_clean(bao.home.path())
+            .env("V", reference)
+            .args(["-vvv", "exec", "--", "true"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{what}: {}", text(&out.stderr));
+        assert_no_leak(what, &out, false);
+    }
+}
