@@ -162,6 +162,41 @@ fn a_read_only_store_is_a_clear_error_and_loses_nothing() {
     );
 }
 
+/// A secret file its user cannot read (as an unprivileged user: root reads
+/// anything): `ls` lists the others and names it, `get` of it exits 2.
+#[test]
+fn an_unreadable_file_is_named_by_ls_and_is_an_error_for_get() {
+    let home = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| unprivileged(home.path()).args(args).output().unwrap();
+    for path in ["local:a", "local:b"] {
+        let out = run(&["put", path, "k=v"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let file = home.path().join("kvault-store/secrets/b.age");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o000)).unwrap();
+
+    let out = run(&["ls", "local:"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(text(&out.stdout), "a\n");
+    one_line("ls", &stderr);
+    assert!(
+        stderr.starts_with(&format!("warning: {}: cannot be read", file.display())),
+        "{stderr}"
+    );
+    let out = run(&["get", "local:b#k"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    one_line("get", &stderr);
+    assert!(stderr.contains("`local:b#k`"), "{stderr}");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    record(
+        "fault",
+        "local store: one secret file unreadable (as an unprivileged user)",
+        "ls exit 0 listing the others with one warning, get of it exit 2",
+    );
+}
+
 #[test]
 fn usage_errors_exit_2() {
     let home = tempfile::tempdir().unwrap();
