@@ -724,7 +724,7 @@ fn a_wrong_key_is_named_with_the_fingerprint_the_store_was_made_with() {
 #[test]
 fn fifty_concurrent_first_puts_all_land_under_one_key() {
     const WRITERS: usize = 50;
-    const ROUNDS: usize = 4;
+    const ROUNDS: usize = 10;
     for round in 0..ROUNDS {
         let home = tempfile::tempdir().unwrap();
         let store = home.path().join("kvault-store");
@@ -789,7 +789,7 @@ fn fifty_concurrent_first_puts_all_land_under_one_key() {
     }
     record(
         "fault",
-        "local store: 50 concurrent first writes (separate processes), 4 rounds",
+        "local store: 50 concurrent first writes (separate processes), 10 rounds",
         "all succeed under one key, every value reads back",
     );
 }
