@@ -92,3 +92,9 @@ pub fn status(quiet: bool, line: impl std::fmt::Display) {
         let _ = writeln!(std::io::stderr(), "{line}");
     }
 }
+
+/// A non-fatal problem to stderr as one `warning: ...` line; shown even
+/// with `-q`, like errors, since it says some data was left out.
+pub fn warning(line: impl std::fmt::Display) {
+    let _ = writeln!(std::io::stderr(), "warning: {line}");
+}

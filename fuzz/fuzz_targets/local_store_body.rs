@@ -42,8 +42,10 @@ fn fixture() -> &'static Fixture {
             root: Some(root.clone()),
             key_file: Some(key_file),
             key_from_env: false,
+            max_versions: None,
         })
         .expect("open the local store");
+        std::fs::create_dir_all(root.join("secrets")).expect("create the secrets directory");
         Fixture {
             runtime: common::runtime(),
             store,

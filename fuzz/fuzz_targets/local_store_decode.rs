@@ -8,7 +8,7 @@
 mod common;
 
 use kvault::store::local::{LocalConfig, LocalStore};
-use kvault::store::{SecretStore, StoreError};
+use kvault::store::{Cas, SecretData, SecretStore, SecretValue, StoreError};
 use libfuzzer_sys::fuzz_target;
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -28,8 +28,16 @@ fn fixture() -> &'static Fixture {
             ..Default::default()
         })
         .expect("open the local store");
+        let runtime = common::runtime();
+        // A first write makes the store's key: reads of a store without one
+        // find nothing rather than decrypt anything.
+        let mut seed = SecretData::new();
+        seed.insert("k", SecretValue::from_str_value("v"));
+        runtime
+            .block_on(store.write("seed", &seed, Cas::Any))
+            .expect("the first write");
         Fixture {
-            runtime: common::runtime(),
+            runtime,
             store,
             file: root.join("secrets").join("x.age"),
         }

@@ -262,10 +262,16 @@ fn parse_prefix(text: &str) -> Result<(Scheme, String)> {
 pub async fn ls(stores: &Stores, args: LsArgs) -> Result<()> {
     let (scheme, prefix) = parse_prefix(&args.prefix)?;
     let store = stores.get(scheme).await?;
-    let names = store
-        .list(&prefix)
+    let listing = store
+        .list_entries(&prefix)
         .await
         .map_err(|e| Failure::from(e).context(format!("cannot list `{}`", args.prefix)))?;
+    // An entry that cannot be read is named, not fatal: the others are listed
+    // and the exit code stays 0.
+    for skipped in &listing.skipped {
+        output::warning(format_args!("{}: {}", skipped.path, skipped.why));
+    }
+    let names = listing.names;
     match args.output {
         Format::Table => output::stdout_bytes(
             names

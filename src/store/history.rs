@@ -107,6 +107,15 @@ impl History {
         Ok(version)
     }
 
+    /// Drop the oldest versions beyond `max`, keeping the newest `max` (at
+    /// least one, so the next write still numbers past every version ever
+    /// given out); returns how many were dropped.
+    pub fn keep_newest(&mut self, max: usize) -> usize {
+        let extra = self.versions.len().saturating_sub(max.max(1));
+        self.versions.drain(..extra);
+        extra
+    }
+
     /// Mark the current version deleted; false if there was none.
     pub fn delete(&mut self) -> bool {
         match self.versions.last_mut() {
@@ -217,6 +226,22 @@ mod tests {
         assert!(h.get(None).is_none());
         assert_eq!(h.infos().len(), 1);
         assert_eq!(h.write(&data("b"), Cas::MustNotExist), Ok(2));
+    }
+
+    #[test]
+    fn keeping_the_newest_versions_drops_the_oldest_and_numbers_keep_increasing() {
+        let mut h = History::default();
+        for i in 0..5 {
+            h.write(&data(&i.to_string()), Cas::Any).unwrap();
+        }
+        assert_eq!(h.keep_newest(3), 2);
+        let kept: Vec<u64> = h.infos().iter().map(|i| i.version).collect();
+        assert_eq!(kept, vec![3, 4, 5]);
+        assert!(h.get(Some(2)).is_none());
+        assert_eq!(h.write(&data("x"), Cas::Version(5)), Ok(6));
+        assert_eq!(h.keep_newest(0), 3, "at least the newest version stays");
+        assert_eq!(h.latest().unwrap().version, 6);
+        assert_eq!(h.keep_newest(10), 0);
     }
 
     #[test]

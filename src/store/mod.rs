@@ -39,6 +39,16 @@ pub trait SecretStore: Send + Sync {
     /// Names directly under `prefix`; sub-folders end in `/`.
     async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError>;
 
+    /// `list`, and the entries that had to be left out (a corrupt or
+    /// unreadable file in the local store), so that one bad entry does not
+    /// hide the good ones. Stores that cannot tell a bad entry apart skip none.
+    async fn list_entries(&self, prefix: &str) -> Result<Listing, StoreError> {
+        Ok(Listing {
+            names: self.list(prefix).await?,
+            skipped: Vec::new(),
+        })
+    }
+
     /// The versions of `path`, oldest first.
     async fn versions(&self, path: &str) -> Result<Vec<VersionInfo>, StoreError>;
 
@@ -91,6 +101,24 @@ pub trait SecretStore: Send + Sync {
             .await
             .map(|_| ())
     }
+}
+
+/// What `list_entries` found under a prefix.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Listing {
+    /// As `list` gives them: sorted, sub-folders ending in `/`.
+    pub names: Vec<String>,
+    /// Entries left out, each with why; never a value.
+    pub skipped: Vec<Skipped>,
+}
+
+/// One entry `list_entries` left out.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Skipped {
+    /// Where it is (for the local store: the file on disk).
+    pub path: String,
+    /// Why it was left out, one line.
+    pub why: String,
 }
 
 /// Change notifications of one path; an item means "read again".

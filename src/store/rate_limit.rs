@@ -3,7 +3,7 @@
 //! apiserver that other clients share. One limiter per store (per scheme),
 //! shared by every task that uses it; the bound on concurrency stays separate.
 
-use super::{Cas, ChangeStream, Secret, SecretData, SecretStore, StoreError, VersionInfo};
+use super::{Cas, ChangeStream, Listing, Secret, SecretData, SecretStore, StoreError, VersionInfo};
 use async_trait::async_trait;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use std::collections::BTreeMap;
@@ -51,6 +51,11 @@ impl SecretStore for RateLimited {
     async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
         self.turn().await;
         self.inner.list(prefix).await
+    }
+
+    async fn list_entries(&self, prefix: &str) -> Result<Listing, StoreError> {
+        self.turn().await;
+        self.inner.list_entries(prefix).await
     }
 
     async fn versions(&self, path: &str) -> Result<Vec<VersionInfo>, StoreError> {
