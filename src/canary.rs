@@ -20,6 +20,9 @@ pub const MAX_TIMEOUT: Duration = Duration::from_secs(7 * 24 * 3600);
 /// The key used when a reference names none.
 pub const DEFAULT_KEY: &str = "canary";
 const PREFIX: &str = "kvault-canary:";
+/// The metadata key (Kubernetes annotation, KV v2 custom metadata) that
+/// marks a secret as a kvault canary.
+pub const MARK: &str = "kvault.dev/canary";
 
 /// One canary as written at the source.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -110,10 +113,18 @@ pub async fn create(store: &dyn SecretStore, source: &Reference) -> Result<Canar
     let key = key_of(source);
     let (mut data, cas) = match store.read(&source.path, None).await {
         Ok(current) => {
-            if let Some(v) = current.data.get(key) {
-                if Canary::parse(v.expose()).is_none() {
-                    return Err(CanaryError::NotACanary(source.to_string()));
-                }
+            // Only a secret that is a canary already: marked so in its
+            // metadata, or holding nothing but canary values. A live
+            // application secret must never gain a key (its next sync would
+            // update the target and roll out the workloads).
+            let marked = current.metadata.get(MARK).is_some_and(|v| v == "true");
+            let only_canaries = !current.data.is_empty()
+                && current
+                    .data
+                    .iter()
+                    .all(|(_, v)| Canary::parse(v.expose()).is_some());
+            if !(marked || only_canaries) {
+                return Err(CanaryError::NotACanary(source.to_string()));
             }
             let cas = current
                 .version
@@ -127,9 +138,15 @@ pub async fn create(store: &dyn SecretStore, source: &Reference) -> Result<Canar
     let mut canary = Canary::fresh();
     data.insert(key, SecretValue::from_str_value(&canary.value()));
     // Stores without check-and-set (KV v1) refuse it: write plainly there.
-    canary.version = match store.write(&source.path, &data, cas).await {
+    let mark = std::collections::BTreeMap::from([(MARK.to_string(), "true".to_string())]);
+    canary.version = match store
+        .write_with_metadata(&source.path, &data, cas, &mark)
+        .await
+    {
         Err(StoreError::BadInput(msg)) if msg.contains("check-and-set") => {
-            store.write(&source.path, &data, Cas::Any).await?
+            store
+                .write_with_metadata(&source.path, &data, Cas::Any, &mark)
+                .await?
         }
         other => other?,
     };
@@ -422,6 +439,23 @@ mod tests {
         let err = create(&store, &r("local:app/db")).await.unwrap_err();
         assert!(matches!(err, CanaryError::NotACanary(_)));
         assert_eq!(store.read("app/db", None).await.unwrap().data, data);
+    }
+
+    #[tokio::test]
+    async fn create_never_adds_a_canary_key_to_a_live_secret() {
+        let store = MemoryStore::new();
+        let mut data = SecretData::new();
+        data.insert("password", SecretValue::from_str_value("real-password"));
+        store.write("app/db", &data, Cas::Any).await.unwrap();
+        for reference in ["local:app/db", "local:app/db#canary"] {
+            let err = create(&store, &r(reference)).await.unwrap_err();
+            assert!(matches!(err, CanaryError::NotACanary(_)), "{reference}");
+        }
+        assert_eq!(store.read("app/db", None).await.unwrap().data, data);
+        // A canary secret takes more canaries, whole-secret or by key.
+        create(&store, &r("local:canary/x")).await.unwrap();
+        create(&store, &r("local:canary/x#second")).await.unwrap();
+        create(&store, &r("local:canary/x")).await.unwrap();
     }
 
     #[tokio::test]

@@ -16,6 +16,7 @@ pub mod exit;
 pub mod inject;
 pub mod logging;
 pub mod output;
+pub mod prompt;
 pub mod rotate;
 pub mod store;
 pub mod sync;

@@ -6,7 +6,6 @@ use crate::exit::{Failure, Result};
 use crate::output::{self, Format};
 use crate::store::{Cas, Reference, Scheme, SecretData, SecretValue, Stores};
 use std::collections::BTreeMap;
-use std::io::Read;
 use zeroize::Zeroizing;
 
 pub async fn get(stores: &Stores, args: GetArgs) -> Result<()> {
@@ -153,14 +152,10 @@ fn parse_pairs(pairs: &[String]) -> Result<SecretData> {
                 return Err(Failure::error("only one value can come from stdin (KEY=-)"));
             }
             stdin_used = true;
-            let mut buf = Zeroizing::new(Vec::new());
-            std::io::stdin().read_to_end(&mut buf).map_err(|e| {
-                Failure::error(format!("cannot read the value of `{key}` from stdin: {e}"))
-            })?;
-            // One trailing newline is how shells end input, not part of the value.
-            if buf.last() == Some(&b'\n') {
-                buf.pop();
-            }
+            let buf =
+                crate::prompt::secret_value(&format!("the value of `{key}`")).map_err(|e| {
+                    Failure::error(format!("cannot read the value of `{key}` from stdin: {e}"))
+                })?;
             SecretValue::new(buf.to_vec())
         } else if let Some(file) = source.strip_prefix('@') {
             let bytes = std::fs::read(file).map_err(|e| {

@@ -17,7 +17,7 @@ use crate::rotate::{self as engine, Hooks, Outcome, Pause, Report, Request, Rota
 use crate::store::{Reference, Scheme, SecretValue, Stores};
 use crate::sync::kube_cluster::KubeCluster;
 use crate::sync::{Cluster, Plan};
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::time::Duration;
 
 /// The test hook's variable (see the module doc).
@@ -69,11 +69,7 @@ pub async fn run(global: &GlobalArgs, args: RotateArgs) -> Result<i32> {
             tracing::info!("no terminal or --yes: proceeding without confirmation");
             return true;
         }
-        dialoguer::Confirm::new()
-            .with_prompt(format!("{what}?"))
-            .default(false)
-            .interact()
-            .unwrap_or(false)
+        crate::prompt::confirm(what)
     };
     let hooks = Hooks {
         progress: &progress,
@@ -153,18 +149,9 @@ async fn new_value(args: &RotateArgs, stores: &Stores) -> Result<SecretValue> {
                 "--value accepts only `-` (read the value from stdin); values never go on the command line",
             ));
         }
-        let mut bytes = zeroize::Zeroizing::new(Vec::new());
-        std::io::stdin()
-            .read_to_end(&mut bytes)
+        let bytes = crate::prompt::secret_value("the new value")
             .map_err(|e| Failure::error(format!("cannot read the new value from stdin: {e}")))?;
-        // `echo VALUE |` adds a newline that is not part of the value.
-        let mut end = bytes.len();
-        if bytes[..end].ends_with(b"\n") {
-            end -= 1;
-            if bytes[..end].ends_with(b"\r") {
-                end -= 1;
-            }
-        }
+        let end = bytes.len();
         if end == 0 {
             return Err(Failure::error("the new value read from stdin is empty"));
         }

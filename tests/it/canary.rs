@@ -246,3 +246,40 @@ fn a_corrupt_metrics_counter_is_an_error_naming_the_file_unless_asked_to_reset()
     let prom = std::fs::read_to_string(&metrics).unwrap();
     assert!(prom.contains(&format!("{series} {}\n", u64::MAX)), "{prom}");
 }
+
+#[test]
+fn a_canary_is_never_written_into_a_live_application_secret() {
+    let bao = OpenBao::start();
+    bao.must(&["kv", "put", "secret/app/db", "password=live-value"]);
+    for source in ["vault:secret/app/db", "vault:secret/app/db#canary"] {
+        bao.kvault()
+            .args(["canary", "create", "--source", source])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("not a kvault canary"));
+    }
+    let meta = bao.must(&["kv", "metadata", "get", "-format=json", "secret/app/db"]);
+    let meta: serde_json::Value = serde_json::from_str(&meta).unwrap();
+    assert_eq!(
+        meta["data"]["current_version"], 1,
+        "the live secret was written"
+    );
+    // A fresh path becomes a canary, marked in its metadata; it takes more.
+    for source in ["vault:secret/canary", "vault:secret/canary#second"] {
+        bao.kvault()
+            .args(["canary", "create", "--source", source])
+            .assert()
+            .success();
+    }
+    let meta = bao.must(&["kv", "metadata", "get", "-format=json", "secret/canary"]);
+    let meta: serde_json::Value = serde_json::from_str(&meta).unwrap();
+    assert_eq!(
+        meta["data"]["custom_metadata"]["kvault.dev/canary"], "true",
+        "{meta}"
+    );
+    crate::harness::record(
+        "safety",
+        "canary create on a live application secret",
+        "refused, exit 2, the secret keeps its version",
+    );
+}
