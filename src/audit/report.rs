@@ -177,6 +177,27 @@ pub fn path_to_uri(path: &str) -> String {
     out
 }
 
+/// The SARIF `uri` of a finding read from no file: `kubernetes/<Kind>/<namespace>/<name>`
+/// (`kubernetes/<Kind>/<name>` when cluster-scoped) for its main object,
+/// `stdin` for a finding about stdin input as a whole, `kubernetes/cluster`
+/// otherwise (live mode, or no input file at all).
+pub fn placeholder_uri(f: &Finding) -> String {
+    if let Some(o) = f.objects.first() {
+        let mut uri = format!("kubernetes/{}", path_to_uri(&o.kind));
+        if let Some(ns) = &o.namespace {
+            uri.push('/');
+            uri.push_str(&path_to_uri(ns));
+        }
+        uri.push('/');
+        uri.push_str(&path_to_uri(&o.name).replace('/', "%2F"));
+        return uri;
+    }
+    if f.locations.iter().any(|l| l.file == super::load::STDIN) {
+        return "stdin".into();
+    }
+    "kubernetes/cluster".into()
+}
+
 fn fingerprint(f: &Finding) -> String {
     use std::fmt::Write;
     let mut hasher = Sha256::new();
@@ -357,14 +378,21 @@ pub fn sarif(report: &Report) -> Sarif<'_> {
                     kind: "resource",
                 })
                 .collect();
-            let locations = if physical_location.is_none() && logical_locations.is_empty() {
-                Vec::new()
-            } else {
-                vec![SarifLocation {
-                    physical_location,
-                    logical_locations,
-                }]
-            };
+            // GitHub code scanning rejects a result without a physical
+            // location: objects read from stdin or a live cluster get a
+            // placeholder URI (see [`placeholder_uri`]).
+            let physical_location = physical_location.or_else(|| {
+                Some(SarifPhysical {
+                    artifact_location: SarifArtifact {
+                        uri: placeholder_uri(f),
+                    },
+                    region: None,
+                })
+            });
+            let locations = vec![SarifLocation {
+                physical_location,
+                logical_locations,
+            }];
             SarifResult {
                 rule_id: f.id,
                 rule_index: RULES.iter().position(|r| r.id == f.id).unwrap_or(0),
@@ -487,6 +515,41 @@ mod tests {
         assert_eq!(
             loc["logicalLocations"][0]["fullyQualifiedName"],
             "Secret/a/b"
+        );
+    }
+
+    #[test]
+    fn every_sarif_result_has_a_physical_location_even_without_a_file() {
+        let from_stdin = Finding::new("KV-WL-008", "t", "e")
+            .object(ObjectRef::namespaced("Secret", "a", "b"))
+            .location(Location {
+                file: crate::audit::load::STDIN.into(),
+                line: Some(2),
+            });
+        let live = Finding::new("KV-RBAC-002", "t", "e").object(ObjectRef::cluster("User", "root"));
+        let nothing = Finding::new("KV-ENC-002", "t", "e");
+        let doc = serde_json::to_value(sarif(&report(
+            vec![from_stdin, live, nothing],
+            Severity::High,
+        )))
+        .unwrap();
+        let uris: Vec<&str> = doc["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                    .as_str()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(
+            uris,
+            [
+                "kubernetes/Secret/a/b",
+                "kubernetes/User/root",
+                "kubernetes/cluster"
+            ]
         );
     }
 
