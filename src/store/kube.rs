@@ -470,6 +470,32 @@ impl SecretStore for KubeStore {
         Ok(names)
     }
 
+    /// `list`, but a namespace that does not exist is `NotFound` (one more
+    /// request, only when the namespace lists no Secrets). A namespace
+    /// that exists and holds no Secrets is empty; so is one kvault may not
+    /// `get` (it cannot tell).
+    async fn list_entries(&self, prefix: &str) -> Result<super::Listing, StoreError> {
+        let names = self.list(prefix).await?;
+        let ns = prefix.trim_matches('/');
+        if names.is_empty() && !ns.is_empty() {
+            let namespaces: Api<k8s_openapi::api::core::v1::Namespace> =
+                Api::all(self.client.clone());
+            match namespaces.get_metadata_opt(ns).await {
+                Ok(None) => {
+                    return Err(StoreError::NotFound {
+                        store: self.describe(),
+                        path: format!("namespace {ns}"),
+                    })
+                }
+                Ok(Some(_)) | Err(_) => {}
+            }
+        }
+        Ok(super::Listing {
+            names,
+            skipped: Vec::new(),
+        })
+    }
+
     async fn versions(&self, path: &str) -> Result<Vec<VersionInfo>, StoreError> {
         let (ns, name) = self.split(path)?;
         let secret = self

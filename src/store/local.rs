@@ -636,8 +636,13 @@ impl SecretStore for LocalStore {
         })
     }
 
+    /// A folder that does not exist lists as empty here; `list_entries`
+    /// (`kvault ls`) says it is not found.
     async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
-        let listing = self.list_entries(prefix).await?;
+        let listing = match self.list_entries(prefix).await {
+            Err(e) if e.is_not_found() => Listing::default(),
+            other => other?,
+        };
         for skipped in &listing.skipped {
             tracing::warn!(file = %skipped.path, "left out of the listing: {}", skipped.why);
         }
@@ -651,13 +656,21 @@ impl SecretStore for LocalStore {
                 "`{prefix}` is not a valid prefix"
             )));
         }
+        // The root always exists (maybe empty); a folder only once written.
+        let missing = || {
+            if prefix.is_empty() {
+                Ok(Listing::default())
+            } else {
+                Err(self.not_found(prefix))
+            }
+        };
         let Some(identity) = self.identity()? else {
-            return Ok(Listing::default());
+            return missing();
         };
         let dir = self.secrets_dir().join(prefix);
         let entries = match fs::read_dir(&dir) {
             Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Listing::default()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return missing(),
             Err(e) => return Err(io_error("list", &dir, e)),
         };
         let mut names = Vec::new();

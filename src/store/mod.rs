@@ -55,6 +55,17 @@ pub trait SecretStore: Send + Sync {
     /// Delete `path` (for versioned stores: the current version, recoverably).
     async fn delete(&self, path: &str) -> Result<(), StoreError>;
 
+    /// Delete chosen versions of `path`, or all of it with its history
+    /// (`kvault delete --versions/--destroy/--all-versions`). Only stores
+    /// that keep versions do; the default says so.
+    async fn delete_versions(&self, path: &str, which: &Deletion) -> Result<(), StoreError> {
+        let _ = which;
+        Err(StoreError::BadInput(format!(
+            "{} keeps no versions of `{path}`: deleting chosen versions is not supported by this store\nhelp: kvault delete without --versions, --destroy or --all-versions",
+            self.describe()
+        )))
+    }
+
     /// A stream that yields whenever `path` may have changed, for stores that
     /// can push changes (Kubernetes watch). `None`: the caller polls.
     async fn watch(&self, _path: &str) -> Result<Option<ChangeStream>, StoreError> {
@@ -101,6 +112,17 @@ pub trait SecretStore: Send + Sync {
             .await
             .map(|_| ())
     }
+}
+
+/// What `delete_versions` removes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Deletion {
+    /// These versions, recoverably (KV v2 soft delete).
+    Versions(Vec<u64>),
+    /// These versions, permanently.
+    Destroy(Vec<u64>),
+    /// The secret's metadata and every version, permanently.
+    All,
 }
 
 /// What `list_entries` found under a prefix.

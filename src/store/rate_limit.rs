@@ -3,7 +3,9 @@
 //! apiserver that other clients share. One limiter per store (per scheme),
 //! shared by every task that uses it; the bound on concurrency stays separate.
 
-use super::{Cas, ChangeStream, Listing, Secret, SecretData, SecretStore, StoreError, VersionInfo};
+use super::{
+    Cas, ChangeStream, Deletion, Listing, Secret, SecretData, SecretStore, StoreError, VersionInfo,
+};
 use async_trait::async_trait;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use std::collections::BTreeMap;
@@ -66,6 +68,11 @@ impl SecretStore for RateLimited {
     async fn delete(&self, path: &str) -> Result<(), StoreError> {
         self.turn().await;
         self.inner.delete(path).await
+    }
+
+    async fn delete_versions(&self, path: &str, which: &Deletion) -> Result<(), StoreError> {
+        self.turn().await;
+        self.inner.delete_versions(path, which).await
     }
 
     async fn watch(&self, path: &str) -> Result<Option<ChangeStream>, StoreError> {

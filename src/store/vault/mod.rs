@@ -10,7 +10,9 @@ pub use config::{AuthMethod, VaultConfig, CREDENTIAL_VARS};
 
 use super::redact::{self, Redactor};
 use super::retry::RetryPolicy;
-use super::{Cas, Secret, SecretData, SecretStore, SecretValue, StoreError, VersionInfo};
+use super::{
+    Cas, Deletion, Listing, Secret, SecretData, SecretStore, SecretValue, StoreError, VersionInfo,
+};
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
@@ -620,6 +622,36 @@ impl VaultStore {
         }
     }
 
+    /// The names under `prefix`; `NotFound` when KV has none there.
+    async fn list_existing(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        let at = self.locate(prefix).await?;
+        let (mount, rel) = (at.mount.path.as_str(), at.rel.as_str());
+        let result = match &at.mount.kind {
+            MountKind::Kv2 => {
+                self.call(prefix, || async {
+                    vaultrs::kv2::list(&self.client, mount, rel).await
+                })
+                .await
+            }
+            MountKind::Kv1 => {
+                self.call(prefix, || async {
+                    vaultrs::kv1::list(&self.client, mount, rel)
+                        .await
+                        .map(|r| r.data.keys)
+                })
+                .await
+            }
+            MountKind::Other(kind) => {
+                return Err(StoreError::BadInput(format!(
+                    "`{mount}/` is a `{kind}` mount: kvault lists only KV mounts"
+                )))
+            }
+        };
+        let mut keys = result?;
+        keys.sort();
+        Ok(keys)
+    }
+
     /// Set `metadata` keys in the KV v2 custom metadata of `path`, keeping
     /// the others (Vault's POST replaces the whole map, so read it first).
     async fn merge_custom_metadata(
@@ -1034,39 +1066,33 @@ impl SecretStore for VaultStore {
         Ok(())
     }
 
+    /// A folder that does not exist lists as empty, as KV answers both
+    /// alike (`sync --prune` and the other callers rely on it); only
+    /// `list_entries` (`kvault ls`) tells them apart.
     async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
-        let at = self.locate(prefix).await?;
-        let (mount, rel) = (at.mount.path.as_str(), at.rel.as_str());
-        let result = match &at.mount.kind {
-            MountKind::Kv2 => {
-                self.call(prefix, || async {
-                    vaultrs::kv2::list(&self.client, mount, rel).await
-                })
-                .await
-            }
-            MountKind::Kv1 => {
-                self.call(prefix, || async {
-                    vaultrs::kv1::list(&self.client, mount, rel)
-                        .await
-                        .map(|r| r.data.keys)
-                })
-                .await
-            }
-            MountKind::Other(kind) => {
-                return Err(StoreError::BadInput(format!(
-                    "`{mount}/` is a `{kind}` mount: kvault lists only KV mounts"
-                )))
-            }
-        };
-        match result {
-            Ok(mut keys) => {
-                keys.sort();
-                Ok(keys)
-            }
-            // An empty folder and a missing one look the same in KV.
+        match self.list_existing(prefix).await {
             Err(e) if e.is_not_found() => Ok(vec![]),
-            Err(e) => Err(e),
+            other => other,
         }
+    }
+
+    /// `NotFound` for a folder under a mount that holds nothing; the root
+    /// of a KV mount is an existing (maybe empty) folder.
+    async fn list_entries(&self, prefix: &str) -> Result<Listing, StoreError> {
+        let names = match self.list_existing(prefix).await {
+            Err(e) if e.is_not_found() => {
+                if self.locate(prefix).await?.rel.is_empty() {
+                    vec![]
+                } else {
+                    return Err(e);
+                }
+            }
+            other => other?,
+        };
+        Ok(Listing {
+            names,
+            skipped: Vec::new(),
+        })
     }
 
     async fn versions(&self, path: &str) -> Result<Vec<VersionInfo>, StoreError> {
@@ -1119,6 +1145,39 @@ impl SecretStore for VaultStore {
             MountKind::Other(kind) => Err(StoreError::BadInput(format!(
                 "`{mount}/` is a `{kind}` mount, not KV"
             ))),
+        }
+    }
+
+    /// KV v2 only: soft delete (`delete`), destroy (`destroy`) or the
+    /// metadata and every version (`DELETE metadata/`).
+    async fn delete_versions(&self, path: &str, which: &Deletion) -> Result<(), StoreError> {
+        let at = self.locate(path).await?;
+        let (mount, rel) = (at.mount.path.as_str(), at.rel.as_str());
+        if at.mount.kind != MountKind::Kv2 {
+            return Err(StoreError::BadInput(format!(
+                "`{mount}/` is not a KV v2 mount: it keeps no versions to delete one by one\nhelp: kvault delete without --versions, --destroy or --all-versions"
+            )));
+        }
+        let client = &self.client;
+        match which {
+            Deletion::Versions(v) => {
+                self.call(path, || async {
+                    vaultrs::kv2::delete_versions(client, mount, rel, v.clone()).await
+                })
+                .await
+            }
+            Deletion::Destroy(v) => {
+                self.call(path, || async {
+                    vaultrs::kv2::destroy_versions(client, mount, rel, v.clone()).await
+                })
+                .await
+            }
+            Deletion::All => {
+                self.call(path, || async {
+                    vaultrs::kv2::delete_metadata(client, mount, rel).await
+                })
+                .await
+            }
         }
     }
 }
