@@ -480,14 +480,12 @@ impl SecretStore for KubeStore {
         if names.is_empty() && !ns.is_empty() {
             let namespaces: Api<k8s_openapi::api::core::v1::Namespace> =
                 Api::all(self.client.clone());
-            match namespaces.get_metadata_opt(ns).await {
-                Ok(None) => {
-                    return Err(StoreError::NotFound {
-                        store: self.describe(),
-                        path: format!("namespace {ns}"),
-                    })
-                }
-                Ok(Some(_)) | Err(_) => {}
+            // A namespace kvault may not look up is taken as existing.
+            if let Ok(None) = namespaces.get_metadata_opt(ns).await {
+                return Err(StoreError::NotFound {
+                    store: self.describe(),
+                    path: format!("namespace {ns}"),
+                });
             }
         }
         Ok(super::Listing {

@@ -369,3 +369,29 @@ fn a_token_helper_in_the_cli_configuration_supplies_the_token() {
         .code(2)
         .stderr(predicate::str::contains("token helper"));
 }
+
+#[test]
+fn ls_of_a_path_that_does_not_exist_exits_1_and_an_empty_mount_exits_0() {
+    let bao = server();
+    bao.kvault()
+        .args(["ls", "vault:secret/"])
+        .assert()
+        .success()
+        .stdout("");
+    bao.kvault()
+        .args(["ls", "vault:secret/no/such/folder"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("not found"));
+    bao.must(&["kv", "put", "secret/app/db", "a=1"]);
+    bao.kvault()
+        .args(["ls", "vault:secret/app"])
+        .assert()
+        .success()
+        .stdout("db\n");
+    let home = tempfile::tempdir().unwrap();
+    crate::harness::kvault_clean(home.path())
+        .args(["ls", "local:nothing/here"])
+        .assert()
+        .code(1);
+}
