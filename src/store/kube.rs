@@ -74,16 +74,17 @@ impl KubeConfig {
         Ok((client, default_ns))
     }
 
-    /// The one way kvault makes a Kubernetes client: a connect deadline, a
-    /// per-read deadline (a server that stalls after the handshake), and a
-    /// total deadline on every request but watches.
+    /// The one way kvault makes a Kubernetes client: a connect deadline and
+    /// a total deadline (headers and body: a server that stalls after the
+    /// handshake or trickles) on every request but watches.
     pub fn client_for(&self, mut config: Config) -> Result<Client, StoreError> {
         let url = crate::store::redact::display_url(&config.cluster_url.to_string());
         let total = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
         config.connect_timeout = Some(CONNECT_TIMEOUT.min(total));
-        config.read_timeout = Some(total);
         config.write_timeout = Some(total);
-        config.reset_reader_on_write = true;
+        // No per-read timeout at the connector: it would also cut idle
+        // watches, which kube's watcher bounds itself; every other request
+        // has the total deadline of the layer below, body included.
         let builder = kube::client::ClientBuilder::try_from(config)
             .map_err(|e| StoreError::Config(format!("cannot set up a client for {url}: {e}")))?;
         Ok(builder
