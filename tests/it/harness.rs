@@ -209,6 +209,28 @@ pub fn kvault_clean(home: &Path) -> Command {
     cmd
 }
 
+/// The forms a secret takes in an echoed request or a log: as is, base64
+/// (standard and URL-safe) and URL-encoded. Tests assert none is printed.
+pub fn encoded_forms(value: &str) -> Vec<String> {
+    use base64::Engine as _;
+    let url: String = value
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    vec![
+        value.to_string(),
+        base64::engine::general_purpose::STANDARD.encode(value),
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value),
+        url,
+    ]
+}
+
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }

@@ -4,7 +4,6 @@
 
 use crate::harness::{kvault_clean, record, text, OpenBao};
 use crate::hostile::{Behaviour, Hostile};
-use base64::Engine as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -16,24 +15,10 @@ const TOKENS: &[&str] = &[
 ];
 const VALUE: &str = "HostileValue-p@ss w0rd/77";
 
-/// Every form a secret may take in an echoed request or a log.
+/// Every form a secret may take in an echoed request or a log, and its
+/// distinctive part alone, should a form be cut or re-encoded.
 fn forms(secret: &str) -> Vec<String> {
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let mut out = vec![
-        secret.to_string(),
-        b64.encode(secret),
-        secret
-            .bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                    (b as char).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect(),
-    ];
-    // The distinctive part alone, should a form be cut or re-encoded.
+    let mut out = crate::harness::encoded_forms(secret);
     out.push(
         secret
             .split(['.', '-'])

@@ -1,7 +1,6 @@
 //! The embedded local store through the CLI: files on disk, keys, faults.
 
 use crate::harness::{kvault_clean, record, text};
-use base64::Engine as _;
 use predicates::prelude::*;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
@@ -330,29 +329,11 @@ fn a_pair_without_equals_is_refused_without_echoing_what_may_be_a_value() {
 /// not checked where it does).
 const CANARIES: &[&str] = &["LocalCanary-5d1/7+q=", "LocalCanary-e93/2+z="];
 
-fn forms(value: &str) -> Vec<String> {
-    let url: String = value
-        .bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
-    vec![
-        value.to_string(),
-        base64::engine::general_purpose::STANDARD.encode(value),
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value),
-        url,
-    ]
-}
-
 /// Neither stdout nor stderr of `out` shows a canary in any form.
 fn assert_no_value(what: &str, out: &std::process::Output) {
     for stream in [text(&out.stdout), text(&out.stderr)] {
         for v in CANARIES {
-            for form in forms(v) {
+            for form in crate::harness::encoded_forms(v) {
                 assert!(
                     !stream.contains(&form),
                     "{what}: output shows a value:\n{stream}"
