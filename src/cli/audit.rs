@@ -97,6 +97,7 @@ pub enum AuditFormat {
     #[default]
     Table,
     Json,
+    Yaml,
     /// SARIF 2.1.0, for code scanning.
     Sarif,
 }

@@ -81,10 +81,12 @@ pub struct RunArgs {
 /// How a canary result is printed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum CanaryFormat {
-    /// One human line.
+    /// One human line on stderr (`text` is accepted too).
     #[default]
-    Text,
+    #[value(alias = "text")]
+    Table,
     Json,
+    Yaml,
     /// Prometheus text format on stdout.
     Prometheus,
 }

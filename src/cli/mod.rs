@@ -78,6 +78,7 @@ pub struct Cli {
 
 /// Flags that work before or after the subcommand.
 #[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -87,7 +88,11 @@ pub struct GlobalArgs {
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
 
-    /// Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR].
+    /// Print tables without their header row.
+    #[arg(long, global = true)]
+    pub no_headers: bool,
+
+    /// Vault/OpenBao address [env: BAO_ADDR, VAULT_ADDR].
     #[arg(long, global = true, value_name = "URL")]
     pub vault_addr: Option<String>,
 

@@ -83,9 +83,12 @@ pub struct RotateArgs {
 /// How the summary is printed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum RotateFormat {
-    /// One line per step on stderr, nothing on stdout.
+    /// One line per step on stderr, nothing on stdout (`text` is accepted too).
     #[default]
-    Text,
+    #[value(alias = "text")]
+    Table,
     /// One JSON object on stdout (versions and data hashes, never values).
     Json,
+    /// The same as YAML.
+    Yaml,
 }

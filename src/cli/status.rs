@@ -22,7 +22,7 @@ Exit codes: 0 every target in sync and no rollout due; 1 something is not in syn
 #[derive(Debug, Args)]
 #[command(after_help = AFTER_HELP)]
 pub struct StatusArgs {
-    /// The sync plan (YAML).
+    /// The sync plan (YAML); `-` reads it from stdin.
     #[arg(short = 'f', long = "file", value_name = "PLAN.yaml")]
     pub file: PathBuf,
 
@@ -43,4 +43,5 @@ pub enum StatusFormat {
     #[default]
     Table,
     Json,
+    Yaml,
 }

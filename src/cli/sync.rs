@@ -40,7 +40,7 @@ Exit codes: 0 every target, rollout and prune succeeded (drift left alone by
 #[derive(Debug, Args)]
 #[command(after_help = AFTER_HELP)]
 pub struct SyncArgs {
-    /// The sync plan (YAML).
+    /// The sync plan (YAML); `-` reads it from stdin.
     #[arg(short = 'f', long = "file", value_name = "PLAN.yaml")]
     pub file: PathBuf,
 
@@ -88,6 +88,8 @@ pub enum SyncFormat {
     Table,
     /// One JSON object (per run; with --watch one line per run).
     Json,
+    /// One YAML document (per run; with --watch each starts with `---`).
+    Yaml,
 }
 
 /// One `--rate-limit`: a store (all when `None`) and its operations a second.

@@ -46,6 +46,7 @@ pub fn store_config(global: &GlobalArgs) -> StoreConfig {
 
 pub async fn dispatch(cli: Cli) -> Result<i32> {
     let global = cli.global;
+    crate::output::set_no_headers(global.no_headers);
     let stores = || Stores::new(store_config(&global));
     match cli.command {
         Command::Get(args) => kv::get(&stores(), args).await,
