@@ -160,10 +160,15 @@ mod tests {
     #[test]
     fn off_a_terminal_a_table_is_one_padded_line_per_row() {
         let rows = vec![
-            vec!["HIGH".into(), "KV-1".into(), "a long title\nevidence\nfix: do it".into()],
+            vec![
+                "HIGH".into(),
+                "KV-1".into(),
+                "a long title\nevidence\nfix: do it".into(),
+            ],
             vec!["LOW".into(), "KV-22".into(), "short".into()],
         ];
-        let text = String::from_utf8(plain_table(Some(&["SEVERITY", "ID", "FINDING"]), &rows)).unwrap();
+        let text =
+            String::from_utf8(plain_table(Some(&["SEVERITY", "ID", "FINDING"]), &rows)).unwrap();
         assert_eq!(
             text,
             "SEVERITY   ID      FINDING\nHIGH       KV-1    a long title; evidence; fix: do it\nLOW        KV-22   short\n"

@@ -16,10 +16,9 @@ pub async fn run(stores: &Stores, global: &GlobalArgs, args: CanaryArgs) -> Resu
                 .await
                 .map_err(to_failure)?;
             match a.output {
-                CanaryFormat::Json | CanaryFormat::Yaml => output::structured(
-                    structured(a.output),
-                    &created_json(&a.source, &canary),
-                )?,
+                CanaryFormat::Json | CanaryFormat::Yaml => {
+                    output::structured(structured(a.output), &created_json(&a.source, &canary))?
+                }
                 _ => output::status(
                     global.quiet,
                     format!("canary {} written at {}", canary.nonce, a.source),

@@ -75,14 +75,15 @@ fn is_stdin(file: &Path) -> bool {
 /// Read and check the plan; `-` is stdin (as `audit --manifests -`).
 pub(crate) fn load(file: &Path) -> Result<Plan> {
     if is_stdin(file) {
-        let text = crate::yaml::read(&mut std::io::stdin().lock(), &crate::yaml::PLAN).map_err(
-            |e| {
+        let text =
+            crate::yaml::read(&mut std::io::stdin().lock(), &crate::yaml::PLAN).map_err(|e| {
                 Failure::error(match e {
-                    crate::yaml::ReadError::Io(e) => format!("cannot read the sync plan from stdin: {e}"),
+                    crate::yaml::ReadError::Io(e) => {
+                        format!("cannot read the sync plan from stdin: {e}")
+                    }
                     crate::yaml::ReadError::Limit(e) => format!("sync plan on stdin: {e}"),
                 })
-            },
-        )?;
+            })?;
         return engine::plan::parse("<stdin>", &text).map_err(|e| Failure::error(e.to_string()));
     }
     let text = crate::yaml::read_file(file, &crate::yaml::PLAN).map_err(|e| {

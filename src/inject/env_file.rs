@@ -231,17 +231,16 @@ export F=local:app/db#password # a comment
         let got = read_all(&[a, b]).unwrap();
         assert_eq!(
             got,
-            vec![
-                ("X".into(), "local:b#x".into()),
-                ("Y".into(), "1".into())
-            ]
+            vec![("X".into(), "local:b#x".into()), ("Y".into(), "1".into())]
         );
     }
 
     #[test]
     fn a_missing_or_huge_file_is_a_one_line_error_naming_it() {
         let err = read(Path::new("/nonexistent/app.env")).unwrap_err();
-        assert!(err.to_string().starts_with("--env-file /nonexistent/app.env: "));
+        assert!(err
+            .to_string()
+            .starts_with("--env-file /nonexistent/app.env: "));
         let err = read(Path::new("/dev/zero")).unwrap_err();
         assert!(matches!(err, EnvFileError::TooLarge { .. }), "{err}");
     }

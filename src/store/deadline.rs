@@ -134,9 +134,7 @@ where
             let len = frame.data_ref().map_or(0, |d| d.len() as u64);
             match budget.checked_sub(len) {
                 Some(left) => *budget = left,
-                None => {
-                    return Poll::Ready(Some(Err(Box::new(AnswerTooLarge(MAX_ANSWER_BYTES)))))
-                }
+                None => return Poll::Ready(Some(Err(Box::new(AnswerTooLarge(MAX_ANSWER_BYTES))))),
             }
         }
         frame
