@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod canary;
+pub mod doctor;
 pub mod exec;
 pub mod kv;
 pub mod rotate;
@@ -139,6 +140,10 @@ pub enum Command {
     Status(status::StatusArgs),
     /// Rotate one key of a secret safely: new version (check-and-set), sync, verify, finish.
     Rotate(rotate::RotateArgs),
+    /// Check every store's settings, server, credentials and access; each failure with the fix.
+    Doctor(doctor::DoctorArgs),
+    /// Show who kvault is to each configured store: token policies and TTL, Kubernetes user.
+    Whoami(doctor::WhoamiArgs),
     /// Print a shell completion script, or write one for every shell (--dir).
     Completions(CompletionsArgs),
     /// Write the man pages: kvault.1 and one per subcommand.
