@@ -25,7 +25,9 @@ Examples:
   kvault doctor
   kvault doctor vault -o json
 
-Exit status: 0 every check passed (or warned); 1 a check failed.")]
+Exit codes:
+  0  every check passed (or warned)
+  1  a check failed")]
 pub struct DoctorArgs {
     /// Only these stores [default: all].
     #[arg(value_enum)]
@@ -44,8 +46,9 @@ Examples:
   kvault whoami
   kvault whoami k8s -o json
 
-Exit status: 0 known to every store asked; 2 a store could not say (unreachable,
-credentials refused, not configured when named).")]
+Exit codes:
+  0  known to every store asked
+  2  a store could not say (unreachable, credentials refused, not configured when named)")]
 pub struct WhoamiArgs {
     /// Only these stores [default: the configured ones].
     #[arg(value_enum)]

@@ -31,10 +31,11 @@ Examples:
   printf %s \"$NEW\" | kvault rotate vault:secret/app/db#password --value -
   kvault rotate vault:secret/app/db#password --resume
 
-Exit codes: 0 rotated, not due, dry run, or nothing to resume; 1 declined at the prompt,
-or the secret or key does not exist; 2 error, a pending rotation without --resume, or a
-rotation that was rolled back; 3 check-and-set conflict: another writer changed the
-secret (nothing was changed; run again).";
+Exit codes:
+  0  rotated, not due, dry run, or nothing to resume
+  1  declined at the prompt, or the secret or key does not exist
+  2  error, a pending rotation without --resume, or a rotation that was rolled back
+  3  check-and-set conflict: another writer changed the secret (nothing was changed; run again)";
 
 #[derive(Debug, Args)]
 #[command(after_help = AFTER_HELP)]

@@ -16,8 +16,10 @@ Examples:
   kvault status -f examples/sync-plan.yaml
   kvault status -f plan.yaml -o json | jq '.targets[] | select(.state != \"in_sync\")'
 
-Exit codes: 0 every target in sync and no rollout due; 1 something is not in sync (run
-`kvault sync`); 2 an invalid plan, or a source or target could not be read.";
+Exit codes:
+  0  every target in sync and no rollout due
+  1  something is not in sync (run `kvault sync`)
+  2  an invalid plan, or a source or target could not be read";
 
 #[derive(Debug, Args)]
 #[command(after_help = AFTER_HELP)]

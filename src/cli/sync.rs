@@ -33,9 +33,9 @@ Examples:
   kvault sync -f plan.yaml --watch 1m --jitter 20
   kvault sync -f plan.yaml --concurrency 16 --rate-limit vault=100 --rate-limit k8s=50
 
-Exit codes: 0 every target, rollout and prune succeeded (drift left alone by
---no-overwrite-drift is reported, not a failure); 2 an invalid plan, or anything failed
-(with --watch: the last run).";
+Exit codes:
+  0  every target, rollout and prune succeeded (drift left alone by --no-overwrite-drift is reported, not a failure)
+  2  an invalid plan, or anything failed (with --watch: the last run)";
 
 #[derive(Debug, Args)]
 #[command(after_help = AFTER_HELP)]
