@@ -32,6 +32,23 @@ fi
 log "OpenBao: $("$bao" version | head -n1)"
 echo "KVAULT_TEST_BAO=$bao"
 
+# The completion tests type into bash, zsh and fish under tmux.
+missing=()
+for tool in tmux zsh fish; do
+    command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    [ "${KVAULT_NO_APT:-0}" != "1" ] && command -v apt-get >/dev/null 2>&1 \
+        || { log "missing ${missing[*]} (for the completion tests) and no apt-get to install them"; exit 1; }
+    sudo=()
+    [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+    log "installing ${missing[*]} with apt-get"
+    if ! DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q "${missing[@]}" >&2; then
+        "${sudo[@]}" apt-get update -q >&2
+        DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q "${missing[@]}" >&2
+    fi
+fi
+
 if [ "${KVAULT_SKIP_KUBE:-0}" != "1" ]; then
     scripts/kube-build.sh
 fi

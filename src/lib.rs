@@ -12,6 +12,7 @@ pub mod audit;
 pub mod canary;
 pub mod cli;
 pub mod commands;
+pub mod complete;
 pub mod doctor;
 pub mod exit;
 pub mod inject;
@@ -38,6 +39,8 @@ use exit::Code;
 
 /// Parse, run, print the error once, return the exit code.
 pub fn run() -> i32 {
+    // `COMPLETE=bash kvault -- ...`: the shell asking for candidates.
+    commands::completions::answer_if_asked();
     let cli = cli::Cli::parse();
     logging::init(&cli.global);
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -33,7 +33,7 @@ pub enum CanaryAction {
 #[derive(Debug, Args)]
 pub struct CreateArgs {
     /// Where to write the canary: SCHEME:PATH[#KEY] (key defaults to `canary`).
-    #[arg(long)]
+    #[arg(long, add = clap_complete::engine::ArgValueCompleter::new(crate::complete::reference))]
     pub source: String,
 
     #[arg(short, long, value_enum, default_value_t)]
@@ -43,11 +43,11 @@ pub struct CreateArgs {
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Where the canary was written: SCHEME:PATH[#KEY].
-    #[arg(long)]
+    #[arg(long, add = clap_complete::engine::ArgValueCompleter::new(crate::complete::reference))]
     pub source: String,
 
     /// Where it should arrive: SCHEME:PATH[#KEY].
-    #[arg(long)]
+    #[arg(long, add = clap_complete::engine::ArgValueCompleter::new(crate::complete::reference))]
     pub target: String,
 
     /// How long to wait for it (at most 7 days).

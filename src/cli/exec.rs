@@ -59,7 +59,8 @@ pub struct ExecArgs {
         long,
         value_name = "ACTION",
         default_value = "restart",
-        requires = "watch"
+        requires = "watch",
+        add = clap_complete::engine::ArgValueCandidates::new(crate::complete::on_change)
     )]
     pub on_change: String,
 

@@ -9,6 +9,7 @@ use clap::Args;
 )]
 pub struct GetArgs {
     /// What to read: SCHEME:PATH[#KEY[#VERSION]].
+    #[arg(add = clap_complete::engine::ArgValueCompleter::new(crate::complete::reference))]
     pub reference: String,
 
     /// Output format for a whole secret (a single key prints its raw value).
@@ -22,6 +23,7 @@ pub struct GetArgs {
 )]
 pub struct PutArgs {
     /// Where to write: SCHEME:PATH (no #key).
+    #[arg(add = clap_complete::engine::ArgValueCompleter::new(crate::complete::reference))]
     pub reference: String,
 
     /// KEY=VALUE, KEY=@FILE or KEY=- (read the value from stdin, once).
@@ -48,6 +50,7 @@ pub struct PutArgs {
 #[command(after_help = "Examples:\n  kvault ls local:\n  kvault ls vault:secret/app")]
 pub struct LsArgs {
     /// SCHEME:[PREFIX], e.g. `vault:secret/app` or `local:`.
+    #[arg(add = clap_complete::engine::ArgValueCompleter::new(crate::complete::reference))]
     pub prefix: String,
 
     #[arg(short, long, value_enum, default_value_t)]
@@ -58,6 +61,7 @@ pub struct LsArgs {
 #[command(after_help = "Example:\n  kvault history vault:secret/app/db")]
 pub struct HistoryArgs {
     /// The secret: SCHEME:PATH.
+    #[arg(add = clap_complete::engine::ArgValueCompleter::new(crate::complete::reference))]
     pub reference: String,
 
     #[arg(short, long, value_enum, default_value_t)]

@@ -41,7 +41,7 @@ Exit codes:
 #[command(after_help = AFTER_HELP)]
 pub struct RotateArgs {
     /// The secret and the key whose value is replaced: SCHEME:PATH#KEY.
-    #[arg(value_name = "REF")]
+    #[arg(value_name = "REF", add = clap_complete::engine::ArgValueCompleter::new(crate::complete::reference))]
     pub reference: String,
 
     /// How to make the new value (see below) [default: password].

@@ -8,6 +8,7 @@ mod hostile;
 mod audit_live;
 mod bad_input;
 mod canary;
+mod completion;
 mod doctor;
 mod exec;
 mod faults;
