@@ -136,8 +136,7 @@ fn store_with_secrets() -> tempfile::TempDir {
 fn command_line(screen: &str) -> String {
     screen
         .lines()
-        .filter(|l| l.contains("kvault "))
-        .last()
+        .rfind(|l| l.contains("kvault "))
         .unwrap_or_default()
         .trim_end()
         .replace("\\#", "#")
