@@ -14,6 +14,7 @@
 //! | `KV-ENC-008` | info | `identity` is a fallback provider: Secrets written before encryption may still be plaintext |
 //! | `KV-ENC-009` | info | encryption is configured but the provider list was not available to check |
 //! | `KV-ENC-010` | high | Secrets are stored in etcd in plaintext (seen in etcd, or read through identity per the apiserver's metrics) |
+//! | `KV-ENC-011` | high | an EncryptionConfiguration key has the wrong length for its provider: kube-apiserver refuses to start |
 //! | `KV-RBAC-001` | critical | anonymous users, all authenticated users or all service accounts can reach Secrets |
 //! | `KV-RBAC-002` | high | `cluster-admin` (or `*` on `*`) granted cluster-wide |
 //! | `KV-RBAC-003` | high | a subject can read (get/list/watch) Secrets in all namespaces |
@@ -33,6 +34,7 @@
 //! | `KV-WL-008` | low | a Secret that no audited object uses |
 //! | `KV-WL-009` | low | a Secret created more than 90 days ago |
 //! | `KV-AUD-001` | medium | the live audit could not list a kind: findings that depend on it are left out |
+//! | `KV-AUD-002` | info | SARIF output only: results left out to stay within GitHub code scanning's 25,000 per run |
 //! | `KV-IGN-001` | info | an ignore-file entry has expired and no longer suppresses anything |
 
 use super::finding::Severity;
@@ -125,6 +127,12 @@ pub const RULES: &[Rule] = &[
         High,
         "Secrets are stored in etcd in plaintext",
         "Rewrite every Secret so the first provider encrypts it (kubectl get secrets -A -o json | kubectl replace -f -), then check again with --etcd-endpoint.",
+    ),
+    entry(
+        "KV-ENC-011",
+        High,
+        "EncryptionConfiguration key has the wrong length",
+        "Generate a key of the size the provider takes (head -c 32 /dev/urandom | base64 for secretbox and AES-256) before kube-apiserver restarts with this file: it refuses to start on a wrong length.",
     ),
     entry(
         "KV-RBAC-001",
@@ -239,6 +247,12 @@ pub const RULES: &[Rule] = &[
         Medium,
         "Audit incomplete: a kind could not be listed",
         "Run the audit as a user who may list every audited kind (a read-only ClusterRole with get/list on them), or accept the gap.",
+    ),
+    entry(
+        "KV-AUD-002",
+        Info,
+        "SARIF results left out: GitHub code scanning takes 25,000 per run",
+        "Fix or ignore the most severe findings first, or read every finding with -o json.",
     ),
     entry(
         "KV-IGN-001",

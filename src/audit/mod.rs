@@ -29,6 +29,8 @@ pub mod live;
 pub mod load;
 pub mod rbac;
 pub mod report;
+pub mod sarif_limits;
+pub mod warnings;
 
 pub use finding::{Finding, ObjectRef, Severity};
 pub use inventory::Inventory;

@@ -27,6 +27,9 @@ pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<i32> {
             .map_err(|e| Failure::error(e.to_string()))?;
         (inventory, None)
     };
+    for line in audit::warnings::duplicates(&inventory.duplicates) {
+        output::warning(line);
+    }
     if cluster.is_none() {
         add_encryption_config(&mut inventory, &args)?;
     }
@@ -125,7 +128,13 @@ pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<i32> {
             output::status(global.quiet, report.summary_line());
         }
         AuditFormat::Json => output::structured(output::Format::Json, &report::json(&report))?,
-        AuditFormat::Sarif => output::structured(output::Format::Json, &report::sarif(&report))?,
+        AuditFormat::Sarif => {
+            let sarif = report::sarif(&report);
+            output::structured(output::Format::Json, &sarif)?;
+            if let Some(truncated) = &sarif.truncated {
+                output::warning(truncated.message());
+            }
+        }
     }
     tracing::debug!(ms = started.elapsed().as_millis(), "report written");
     let code = if report.failed() {
