@@ -21,14 +21,15 @@
 //! | `KV-RBAC-004` | medium | a subject can read Secrets in a namespace |
 //! | `KV-RBAC-005` | high | a namespace's default service account (or all its service accounts) can reach Secrets |
 //! | `KV-RBAC-006` | medium | a Role or ClusterRole grants Secret access through wildcards |
-//! | `KV-RBAC-007` | high | a subject can obtain Secrets indirectly in all namespaces (create pods or workloads, exec/attach, ephemeral containers, service account tokens, impersonate, escalate/bind, nodes/proxy) |
+//! | `KV-RBAC-007` | high | a subject can obtain Secrets indirectly in all namespaces (create pods or workloads, exec/attach, ephemeral containers, service account tokens, impersonate, escalate/bind with the writes they need, nodes/proxy) |
 //! | `KV-RBAC-008` | medium | a subject can obtain Secrets indirectly in a namespace |
 //! | `KV-RBAC-009` | low | a binding refers to a role that does not exist |
+//! | `KV-RBAC-010` | low | a subject may escalate or bind roles but not create, update or patch the roles or bindings that would use it (alone, no way to Secrets) |
 //! | `KV-WL-001` | medium | a Secret is exposed through environment variables (`secretKeyRef`, `envFrom`) |
 //! | `KV-WL-002` | high | a credential is written literally in a container's environment |
 //! | `KV-WL-003` | high | a credential-like value is stored in a ConfigMap |
 //! | `KV-WL-004` | low | a workload runs as the `default` service account |
-//! | `KV-WL-005` | low | the service account token is mounted automatically |
+//! | `KV-WL-005` | low | the service account token is mounted automatically (rated as the account's most severe RBAC finding when its token can reach Secrets) |
 //! | `KV-WL-006` | medium | a legacy long-lived `kubernetes.io/service-account-token` Secret |
 //! | `KV-WL-007` | medium | a reference to a Secret that does not exist |
 //! | `KV-WL-008` | low | a Secret that no audited object uses |
@@ -187,6 +188,12 @@ pub const RULES: &[Rule] = &[
         Low,
         "Binding refers to a role that does not exist",
         "Delete the binding or create the role: whoever creates a role with that name grants it to the binding's subjects.",
+    ),
+    entry(
+        "KV-RBAC-010",
+        Low,
+        "Subject may escalate or bind roles without writing roles or bindings",
+        "Remove escalate and bind unless the subject manages RBAC: granted create, update or patch on roles or bindings later, they let it grant itself any permission, Secrets included.",
     ),
     entry(
         "KV-WL-001",

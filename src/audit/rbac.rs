@@ -287,6 +287,19 @@ impl SubjectRef {
         }
     }
 
+    /// Whom this subject stands for, as an authenticator would hand it on:
+    /// a group is asked about as one member that is in no other group.
+    pub fn user_info(&self) -> UserInfo {
+        match self {
+            SubjectRef::Group(g) if g == UNAUTHENTICATED => UserInfo::raw(ANONYMOUS, &[g]),
+            SubjectRef::Group(g) => UserInfo::user("", &[g]),
+            _ => match self.service_account() {
+                Some((namespace, name)) => UserInfo::service_account(namespace, name),
+                None => UserInfo::user(&self.rbac_name(), &[]),
+            },
+        }
+    }
+
     /// As an object reference for findings.
     pub fn object_ref(&self) -> ObjectRef {
         match self {
@@ -827,7 +840,7 @@ const fn probe(
     }
 }
 
-const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
+pub const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
 
 const PROBES: &[Probe] = {
     use Path::*;
