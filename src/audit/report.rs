@@ -41,6 +41,8 @@ pub struct Report {
     pub fail_on: Severity,
     /// Objects audited.
     pub objects: usize,
+    /// Lines for stderr about how the input was read (not findings).
+    pub warnings: Vec<String>,
 }
 
 impl Report {
@@ -517,6 +519,7 @@ mod tests {
             suppressed: 0,
             fail_on,
             objects: 3,
+            warnings: Vec::new(),
         }
     }
 

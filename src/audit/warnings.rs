@@ -1,10 +1,12 @@
 //! What an audit tells the user on stderr besides its findings: input it
 //! read but does not audit as given (objects defined twice, aggregated
-//! ClusterRoles the controller has not filled, SARIF results left out).
+//! ClusterRoles the controller has not filled); SARIF results left out are
+//! told by [`super::sarif_limits::Truncated::message`].
 //! Pure: lines are built here and printed by `commands::audit`, each as one
 //! `warning: ...` line.
 
 use super::inventory::Duplicate;
+use super::rbac::Rbac;
 
 /// At most this many duplicates are named one per line; the rest are
 /// counted in one more line, so two copies of a large tree do not flood
@@ -33,6 +35,27 @@ pub fn duplicates(duplicates: &[Duplicate]) -> Vec<String> {
         ));
     }
     lines
+}
+
+/// One line naming the aggregated ClusterRoles audited with rules they do
+/// not hold yet ([`Rbac::pending_aggregations`]), or none.
+pub fn pending_aggregations(rbac: &Rbac) -> Option<String> {
+    let roles: Vec<String> = rbac
+        .pending_aggregations()
+        .map(|r| format!("{} ({} rules)", r.object.name, r.rules.len()))
+        .collect();
+    if roles.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "{} aggregated ClusterRole{} hold{} no rules, as if kube-controller-manager had not aggregated {}: {}; audited with the rules {} selectors match, which the apiserver grants only once the controller writes them",
+        roles.len(),
+        if roles.len() == 1 { "" } else { "s" },
+        if roles.len() == 1 { "s" } else { "" },
+        if roles.len() == 1 { "it" } else { "them" },
+        roles.join(", "),
+        if roles.len() == 1 { "its" } else { "their" },
+    ))
 }
 
 #[cfg(test)]

@@ -49,6 +49,9 @@ pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<i32> {
     if let Some(namespace) = &args.who_can_read {
         let namespace = Some(namespace.as_str()).filter(|ns| !ns.is_empty());
         let rbac = audit::rbac::Rbac::with_options(&inventory, rbac_options);
+        if let Some(line) = audit::warnings::pending_aggregations(&rbac) {
+            output::warning(line);
+        }
         let rows = checks::rbac::who_can_read(&rbac, namespace);
         match args.output {
             AuditFormat::Table => {
@@ -119,6 +122,9 @@ pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<i32> {
         ms = started.elapsed().as_millis(),
         "checks done"
     );
+    for line in &report.warnings {
+        output::warning(line);
+    }
     match args.output {
         AuditFormat::Table => {
             if !report.findings.is_empty() {
