@@ -1073,3 +1073,43 @@ fn sarif_groups_repeats_and_stays_within_githubs_25000_results() {
     );
     assert!(warned[0].contains("-o json"), "{}", warned[0]);
 }
+
+#[test]
+fn a_key_of_the_wrong_length_is_reported_by_provider_name_and_length_never_its_material() {
+    let dir = tempfile::tempdir().unwrap();
+    // 20 bytes: no AES size, and not secretbox's 32.
+    let key = "a3ZhdWx0LWtleS1tYXRlcmlhbCE="; // kvault-key-material!
+    let config = dir.path().join("enc.yaml");
+    std::fs::write(
+        &config,
+        format!("apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n  - resources: [secrets]\n    providers:\n      - secretbox:\n          keys: [{{name: current, secret: {key}}}]\n"),
+    )
+    .unwrap();
+    let manifests = dir.path().join("m");
+    std::fs::create_dir(&manifests).unwrap();
+    let args = [
+        "--manifests",
+        path(&manifests),
+        "--encryption-config",
+        path(&config),
+    ];
+    let (code, doc) = json_run(&args);
+    assert_eq!(code, 1, "high fails --fail-on high");
+    assert_eq!(ids(&doc), set(&["KV-ENC-011"]));
+    let evidence = doc["findings"][0]["evidence"].as_str().unwrap();
+    assert!(
+        evidence.contains("secretbox key `current` is 20 bytes (secretbox takes 32 bytes)"),
+        "{evidence}"
+    );
+    for format in ["table", "json", "sarif"] {
+        let mut all = args.to_vec();
+        all.extend(["-o", format]);
+        let r = run(&all, None);
+        for form in [key, "kvault-key-material"] {
+            assert!(
+                !r.stdout.contains(form) && !r.stderr.contains(form),
+                "{format}"
+            );
+        }
+    }
+}
