@@ -51,7 +51,7 @@ pub fn raise(workload: &mut [Finding], rbac: &[Finding]) {
         }
         f.severity = reach.severity;
         f.title = format!(
-            "{} gets a token mounted that can reach Secrets ({} of {account})",
+            "{} mounts the token of {account}, which can reach Secrets ({})",
             f.objects[0], reach.id
         );
         f.evidence = format!(
@@ -119,9 +119,9 @@ mod tests {
         let in_namespace = format!("{POD}{READER}{}", binding("RoleBinding", "shop", API));
         let (severity, title) = token(&in_namespace).unwrap();
         assert_eq!(severity, Severity::Medium);
-        assert!(
-            title.contains("KV-RBAC-004 of ServiceAccount/shop/api"),
-            "{title}"
+        assert_eq!(
+            title,
+            "Pod/shop/p mounts the token of ServiceAccount/shop/api, which can reach Secrets (KV-RBAC-004)"
         );
         let cluster = format!("{POD}{READER}{}", binding("ClusterRoleBinding", "x", API));
         assert_eq!(token(&cluster).unwrap().0, Severity::High);
