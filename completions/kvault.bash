@@ -25,6 +25,9 @@ _kvault() {
             kvault,completions)
                 cmd="kvault__subcmd__completions"
                 ;;
+            kvault,doctor)
+                cmd="kvault__subcmd__doctor"
+                ;;
             kvault,exec)
                 cmd="kvault__subcmd__exec"
                 ;;
@@ -54,6 +57,9 @@ _kvault() {
                 ;;
             kvault,sync)
                 cmd="kvault__subcmd__sync"
+                ;;
+            kvault,whoami)
+                cmd="kvault__subcmd__whoami"
                 ;;
             kvault__subcmd__canary,check)
                 cmd="kvault__subcmd__canary__subcmd__check"
@@ -88,6 +94,9 @@ _kvault() {
             kvault__subcmd__help,completions)
                 cmd="kvault__subcmd__help__subcmd__completions"
                 ;;
+            kvault__subcmd__help,doctor)
+                cmd="kvault__subcmd__help__subcmd__doctor"
+                ;;
             kvault__subcmd__help,exec)
                 cmd="kvault__subcmd__help__subcmd__exec"
                 ;;
@@ -118,6 +127,9 @@ _kvault() {
             kvault__subcmd__help,sync)
                 cmd="kvault__subcmd__help__subcmd__sync"
                 ;;
+            kvault__subcmd__help,whoami)
+                cmd="kvault__subcmd__help__subcmd__whoami"
+                ;;
             kvault__subcmd__help__subcmd__canary,check)
                 cmd="kvault__subcmd__help__subcmd__canary__subcmd__check"
                 ;;
@@ -134,7 +146,7 @@ _kvault() {
 
     case "${cmd}" in
         kvault)
-            opts="-v -q -n -h -V --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version get put ls history exec audit canary sync status rotate completions man help"
+            opts="-v -q -n -h -V --verbose --quiet --no-headers --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version get put ls history exec audit canary sync status rotate doctor whoami completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -176,7 +188,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__audit)
-            opts="-o -v -q -n -h -V --manifests --context --chunk-size --encryption-config --etcd-endpoint --etcd-ca --etcd-cert --etcd-key --etcd-prefix --output --fail-on --ignore --who-can-read --verbose --quiet --vault-addr --vault-namespace --kubeconfig --namespace --local-store --help --version"
+            opts="-o -v -q -n -h -V --manifests --context --chunk-size --encryption-config --etcd-endpoint --etcd-ca --etcd-cert --etcd-key --etcd-prefix --output --fail-on --ignore --who-can-read --verbose --quiet --no-headers --vault-addr --vault-namespace --kubeconfig --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -219,11 +231,11 @@ _kvault() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json sarif" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json yaml sarif" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json sarif" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json yaml sarif" -- "${cur}"))
                     return 0
                     ;;
                 --fail-on)
@@ -270,7 +282,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__canary)
-            opts="-v -q -n -h -V --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version run create check help"
+            opts="-v -q -n -h -V --verbose --quiet --no-headers --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version run create check help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -312,7 +324,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__canary__subcmd__check)
-            opts="-o -v -q -n -h -V --source --target --timeout --metrics-file --reset-metrics --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
+            opts="-o -v -q -n -h -V --source --target --timeout --metrics-file --reset-metrics --output --verbose --quiet --no-headers --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -335,11 +347,11 @@ _kvault() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json prometheus" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json yaml prometheus" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json prometheus" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json yaml prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --vault-addr)
@@ -378,7 +390,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__canary__subcmd__create)
-            opts="-o -v -q -n -h -V --source --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
+            opts="-o -v -q -n -h -V --source --output --verbose --quiet --no-headers --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -389,11 +401,11 @@ _kvault() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json prometheus" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json yaml prometheus" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json prometheus" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json yaml prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --vault-addr)
@@ -502,7 +514,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__canary__subcmd__run)
-            opts="-o -v -q -n -h -V --source --target --timeout --metrics-file --reset-metrics --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
+            opts="-o -v -q -n -h -V --source --target --timeout --metrics-file --reset-metrics --output --verbose --quiet --no-headers --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -525,11 +537,11 @@ _kvault() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json prometheus" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json yaml prometheus" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json prometheus" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json yaml prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --vault-addr)
@@ -568,7 +580,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__completions)
-            opts="-v -q -n -h -V --dir --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version bash elvish fish powershell zsh"
+            opts="-v -q -n -h -V --dir --verbose --quiet --no-headers --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -613,13 +625,67 @@ _kvault() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kvault__subcmd__exec)
-            opts="-v -q -n -h -V --ignore-missing --pass-credentials --watch --grace --on-change --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
+        kvault__subcmd__doctor)
+            opts="-o -v -q -n -h -V --output --verbose --quiet --no-headers --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version vault k8s local"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --vault-addr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault-namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --local-store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kvault__subcmd__exec)
+            opts="-v -q -n -h -V --env-file --ignore-missing --pass-credentials --watch --grace --on-change --verbose --quiet --no-headers --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --watch)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -668,7 +734,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__get)
-            opts="-o -v -q -n -h -V --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
+            opts="-o -v -q -n -h -V --output --verbose --quiet --no-headers --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -718,7 +784,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__help)
-            opts="get put ls history exec audit canary sync status rotate completions man help"
+            opts="get put ls history exec audit canary sync status rotate doctor whoami completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -802,6 +868,20 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kvault__subcmd__help__subcmd__doctor)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -955,8 +1035,22 @@ _kvault() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        kvault__subcmd__help__subcmd__whoami)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         kvault__subcmd__history)
-            opts="-o -v -q -n -h -V --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
+            opts="-o -v -q -n -h -V --output --verbose --quiet --no-headers --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1006,7 +1100,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__ls)
-            opts="-o -v -q -n -h -V --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
+            opts="-o -v -q -n -h -V --output --verbose --quiet --no-headers --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1056,7 +1150,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__man)
-            opts="-v -q -n -h -V --dir --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
+            opts="-v -q -n -h -V --dir --verbose --quiet --no-headers --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1102,7 +1196,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__put)
-            opts="-o -v -q -n -h -V --merge --cas --create-only --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
+            opts="-o -v -q -n -h -V --merge --cas --create-only --output --verbose --quiet --no-headers --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1156,7 +1250,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__rotate)
-            opts="-y -o -v -q -n -h -V --generate --value --plan --rollout --if-older-than --dry-run --yes --resume --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
+            opts="-y -o -v -q -n -h -V --generate --value --plan --rollout --if-older-than --dry-run --yes --resume --output --verbose --quiet --no-headers --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1179,11 +1273,11 @@ _kvault() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --vault-addr)
@@ -1222,7 +1316,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__status)
-            opts="-f -o -v -q -n -h -V --file --concurrency --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
+            opts="-f -o -v -q -n -h -V --file --concurrency --output --verbose --quiet --no-headers --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1241,11 +1335,11 @@ _kvault() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --vault-addr)
@@ -1284,7 +1378,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__sync)
-            opts="-f -o -v -q -n -h -V --file --watch --jitter --dry-run --prune --no-overwrite-drift --concurrency --rate-limit --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
+            opts="-f -o -v -q -n -h -V --file --watch --jitter --dry-run --prune --no-overwrite-drift --concurrency --rate-limit --output --verbose --quiet --no-headers --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1315,11 +1409,61 @@ _kvault() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --vault-addr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault-namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --local-store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kvault__subcmd__whoami)
+            opts="-o -v -q -n -h -V --output --verbose --quiet --no-headers --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version vault k8s local"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --vault-addr)

@@ -8,6 +8,7 @@ mod hostile;
 mod audit_live;
 mod bad_input;
 mod canary;
+mod doctor;
 mod exec;
 mod faults;
 mod hostile_stores;
