@@ -14,25 +14,28 @@
 //! | `KV-ENC-008` | info | `identity` is a fallback provider: Secrets written before encryption may still be plaintext |
 //! | `KV-ENC-009` | info | encryption is configured but the provider list was not available to check |
 //! | `KV-ENC-010` | high | Secrets are stored in etcd in plaintext (seen in etcd, or read through identity per the apiserver's metrics) |
+//! | `KV-ENC-011` | high | an EncryptionConfiguration key has the wrong length for its provider: kube-apiserver refuses to start |
 //! | `KV-RBAC-001` | critical | anonymous users, all authenticated users or all service accounts can reach Secrets |
 //! | `KV-RBAC-002` | high | `cluster-admin` (or `*` on `*`) granted cluster-wide |
 //! | `KV-RBAC-003` | high | a subject can read (get/list/watch) Secrets in all namespaces |
 //! | `KV-RBAC-004` | medium | a subject can read Secrets in a namespace |
 //! | `KV-RBAC-005` | high | a namespace's default service account (or all its service accounts) can reach Secrets |
 //! | `KV-RBAC-006` | medium | a Role or ClusterRole grants Secret access through wildcards |
-//! | `KV-RBAC-007` | high | a subject can obtain Secrets indirectly in all namespaces (create pods or workloads, exec/attach, ephemeral containers, service account tokens, impersonate, escalate/bind, nodes/proxy) |
+//! | `KV-RBAC-007` | high | a subject can obtain Secrets indirectly in all namespaces (create pods or workloads, exec/attach, ephemeral containers, service account tokens, impersonate, escalate/bind with the writes they need, nodes/proxy) |
 //! | `KV-RBAC-008` | medium | a subject can obtain Secrets indirectly in a namespace |
 //! | `KV-RBAC-009` | low | a binding refers to a role that does not exist |
+//! | `KV-RBAC-010` | low | a subject may escalate or bind roles but not create, update or patch the roles or bindings that would use it (alone, no way to Secrets) |
 //! | `KV-WL-001` | medium | a Secret is exposed through environment variables (`secretKeyRef`, `envFrom`) |
 //! | `KV-WL-002` | high | a credential is written literally in a container's environment |
 //! | `KV-WL-003` | high | a credential-like value is stored in a ConfigMap |
 //! | `KV-WL-004` | low | a workload runs as the `default` service account |
-//! | `KV-WL-005` | low | the service account token is mounted automatically |
+//! | `KV-WL-005` | low | the service account token is mounted automatically (rated as the account's most severe RBAC finding when its token can reach Secrets) |
 //! | `KV-WL-006` | medium | a legacy long-lived `kubernetes.io/service-account-token` Secret |
 //! | `KV-WL-007` | medium | a reference to a Secret that does not exist |
 //! | `KV-WL-008` | low | a Secret that no audited object uses |
 //! | `KV-WL-009` | low | a Secret created more than 90 days ago |
 //! | `KV-AUD-001` | medium | the live audit could not list a kind: findings that depend on it are left out |
+//! | `KV-AUD-002` | info | SARIF output only: results left out to stay within GitHub code scanning's 25,000 per run |
 //! | `KV-IGN-001` | info | an ignore-file entry has expired and no longer suppresses anything |
 
 use super::finding::Severity;
@@ -127,6 +130,12 @@ pub const RULES: &[Rule] = &[
         "Rewrite every Secret so the first provider encrypts it (kubectl get secrets -A -o json | kubectl replace -f -), then check again with --etcd-endpoint.",
     ),
     entry(
+        "KV-ENC-011",
+        High,
+        "EncryptionConfiguration key has the wrong length",
+        "Generate a key of the size the provider takes (head -c 32 /dev/urandom | base64 for secretbox and AES-256) before kube-apiserver restarts with this file: it refuses to start on a wrong length.",
+    ),
+    entry(
         "KV-RBAC-001",
         Critical,
         "Anonymous or all authenticated users can reach Secrets",
@@ -179,6 +188,12 @@ pub const RULES: &[Rule] = &[
         Low,
         "Binding refers to a role that does not exist",
         "Delete the binding or create the role: whoever creates a role with that name grants it to the binding's subjects.",
+    ),
+    entry(
+        "KV-RBAC-010",
+        Low,
+        "Subject may escalate or bind roles without writing roles or bindings",
+        "Remove escalate and bind unless the subject manages RBAC: granted create, update or patch on roles or bindings later, they let it grant itself any permission, Secrets included.",
     ),
     entry(
         "KV-WL-001",
@@ -239,6 +254,12 @@ pub const RULES: &[Rule] = &[
         Medium,
         "Audit incomplete: a kind could not be listed",
         "Run the audit as a user who may list every audited kind (a read-only ClusterRole with get/list on them), or accept the gap.",
+    ),
+    entry(
+        "KV-AUD-002",
+        Info,
+        "SARIF results left out: GitHub code scanning takes 25,000 per run",
+        "Fix or ignore the most severe findings first, or read every finding with -o json.",
     ),
     entry(
         "KV-IGN-001",

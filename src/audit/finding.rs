@@ -114,6 +114,16 @@ pub struct Location {
     pub line: Option<usize>,
 }
 
+impl fmt::Display for Location {
+    /// `file:line`, or the file alone when the line is not known.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{line}", self.file),
+            None => f.write_str(&self.file),
+        }
+    }
+}
+
 /// One problem found by a check.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Finding {

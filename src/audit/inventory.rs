@@ -156,6 +156,20 @@ pub struct Inventory {
     pub sources: HashMap<ObjectRef, Location>,
     /// Documents skipped because their kind is not audited.
     pub skipped: usize,
+    /// Objects read more than once (offline), in the order met: only the
+    /// last of each is audited, so the user is told.
+    pub duplicates: Vec<Duplicate>,
+}
+
+/// An object met again (same kind, namespace and name) after it was read:
+/// the later one replaces the earlier, as applying both would.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Duplicate {
+    pub object: ObjectRef,
+    /// Where it was read before (the earlier copy, now replaced).
+    pub first: Location,
+    /// Where it was read again (the copy that is audited).
+    pub again: Location,
 }
 
 impl Inventory {
@@ -516,6 +530,56 @@ pub struct Provider {
     pub name: Option<String>,
     /// kms `apiVersion` (`v1` when absent, as the apiserver defaults it).
     pub kms_api_version: Option<String>,
+    /// The keys of `aescbc`, `aesgcm` and `secretbox`: names and lengths,
+    /// never the key material.
+    pub keys: Vec<KeyLength>,
+}
+
+/// A provider key as the audit keeps it: its name and how many bytes its
+/// base64 `secret` decodes to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyLength {
+    pub name: String,
+    /// `None` when `secret` is missing or not valid base64.
+    pub bytes: Option<usize>,
+}
+
+impl KeyLength {
+    /// The lengths kube-apiserver accepts for a key of `provider` (it
+    /// refuses to start on any other): AES-128/192/256 for aescbc and
+    /// aesgcm, 32 bytes for secretbox (XSalsa20-Poly1305). `None` for
+    /// providers without keys.
+    pub fn valid_lengths(provider: &str) -> Option<&'static [usize]> {
+        match provider {
+            "aescbc" | "aesgcm" => Some(&[16, 24, 32]),
+            "secretbox" => Some(&[32]),
+            _ => None,
+        }
+    }
+}
+
+/// The keys of a provider body (`{keys: [{name, secret}]}`), measured and
+/// the decoded material wiped at once.
+fn key_lengths(body: &serde_yaml::Value) -> Vec<KeyLength> {
+    use base64::Engine as _;
+    let keys = body.get("keys").and_then(|k| k.as_sequence());
+    keys.into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, key)| {
+            let name = key
+                .get("name")
+                .and_then(|n| n.as_str())
+                .map_or_else(|| format!("keys[{i}]"), str::to_string);
+            let bytes = key.get("secret").and_then(|s| s.as_str()).and_then(|s| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(s.trim())
+                    .ok()
+                    .map(|material| zeroize::Zeroizing::new(material).len())
+            });
+            KeyLength { name, bytes }
+        })
+        .collect()
 }
 
 impl EncryptionConfig {
@@ -562,7 +626,13 @@ impl EncryptionConfig {
                         .to_string();
                     let field = |f: &str| body.get(f).and_then(|v| v.as_str()).map(str::to_string);
                     let is_kms = kind == "kms";
+                    let keys = if KeyLength::valid_lengths(&kind).is_some() {
+                        key_lengths(body)
+                    } else {
+                        Vec::new()
+                    };
                     Ok(Provider {
+                        keys,
                         name: if is_kms { field("name") } else { None },
                         kms_api_version: if is_kms {
                             Some(field("apiVersion").unwrap_or_else(|| "v1".into()))
@@ -642,6 +712,13 @@ resources:
         assert_eq!(entry.providers[0].kms_api_version.as_deref(), Some("v2"));
         assert_eq!(entry.providers[1].kms_api_version.as_deref(), Some("v1"));
         assert!(!format!("{config:?}").contains("c2VjcmV0"));
+        assert_eq!(
+            entry.providers[2].keys,
+            [KeyLength {
+                name: "k1".into(),
+                bytes: Some(19)
+            }]
+        );
     }
 
     #[test]

@@ -580,7 +580,13 @@ where
     match serde_yaml::from_value::<T>(doc) {
         Ok(object) => {
             let object_ref = super::inventory::object_ref(&object);
-            inventory.sources.insert(object_ref, ctx.location());
+            if let Some(first) = inventory.sources.insert(object_ref.clone(), ctx.location()) {
+                inventory.duplicates.push(super::inventory::Duplicate {
+                    object: object_ref,
+                    first,
+                    again: ctx.location(),
+                });
+            }
             Ok(object)
         }
         Err(error) => {

@@ -29,6 +29,8 @@ pub mod live;
 pub mod load;
 pub mod rbac;
 pub mod report;
+pub mod sarif_limits;
+pub mod warnings;
 
 pub use finding::{Finding, ObjectRef, Severity};
 pub use inventory::Inventory;
@@ -62,21 +64,37 @@ impl Options {
 
 /// Run every check over `inventory` and apply the ignore file.
 pub fn audit(inventory: &Inventory, options: &Options) -> Report {
-    let findings = object_findings(inventory, options);
-    finish(inventory, options, findings)
+    let checked = object_findings(inventory, options);
+    finish(inventory, options, checked)
+}
+
+/// What the object checks give.
+#[derive(Debug)]
+pub struct Checked {
+    pub findings: Vec<Finding>,
+    /// How the input was read where it matters to the findings (see
+    /// [`warnings`]), for stderr.
+    pub warnings: Vec<String>,
 }
 
 /// The checks that look at objects alone (RBAC, workloads), not at
 /// encryption evidence: a live audit runs them while it still reads the
 /// apiserver's metrics.
-pub fn object_findings(inventory: &Inventory, options: &Options) -> Vec<Finding> {
+pub fn object_findings(inventory: &Inventory, options: &Options) -> Checked {
     let rbac = rbac::Rbac::with_options(inventory, options.rbac);
-    checks::objects(inventory, &rbac, &options.checks)
+    Checked {
+        findings: checks::objects(inventory, &rbac, &options.checks),
+        warnings: warnings::pending_aggregations(&rbac).into_iter().collect(),
+    }
 }
 
-/// Add the encryption findings to `findings`, apply the ignore file, and
-/// put everything in report order.
-pub fn finish(inventory: &Inventory, options: &Options, mut findings: Vec<Finding>) -> Report {
+/// Add the encryption findings to the object checks', apply the ignore
+/// file, and put everything in report order.
+pub fn finish(inventory: &Inventory, options: &Options, checked: Checked) -> Report {
+    let Checked {
+        mut findings,
+        warnings,
+    } = checked;
     checks::evidence(inventory, &mut findings);
     let suppressed = options
         .ignore
@@ -100,5 +118,6 @@ pub fn finish(inventory: &Inventory, options: &Options, mut findings: Vec<Findin
         suppressed,
         fail_on: options.fail_on,
         objects: inventory.object_count(),
+        warnings,
     }
 }

@@ -287,6 +287,19 @@ impl SubjectRef {
         }
     }
 
+    /// Whom this subject stands for, as an authenticator would hand it on:
+    /// a group is asked about as one member that is in no other group.
+    pub fn user_info(&self) -> UserInfo {
+        match self {
+            SubjectRef::Group(g) if g == UNAUTHENTICATED => UserInfo::raw(ANONYMOUS, &[g]),
+            SubjectRef::Group(g) => UserInfo::user("", &[g]),
+            _ => match self.service_account() {
+                Some((namespace, name)) => UserInfo::service_account(namespace, name),
+                None => UserInfo::user(&self.rbac_name(), &[]),
+            },
+        }
+    }
+
     /// As an object reference for findings.
     pub fn object_ref(&self) -> ObjectRef {
         match self {
@@ -340,6 +353,11 @@ pub enum Aggregation {
     /// The rules as stored (an API snapshot, or an apiserver running
     /// without kube-controller-manager).
     Stored,
+    /// As stored, except aggregated roles that hold no rules while their
+    /// selectors match roles that do: the controller has not filled them
+    /// yet (or does not run), and will write that union as soon as it
+    /// does, so they are audited with it ([`RoleInfo::pending`]).
+    StoredUnlessEmpty,
 }
 
 /// Evaluator options.
@@ -387,6 +405,11 @@ pub struct RoleInfo {
     /// Labelled `kubernetes.io/bootstrapping: rbac-defaults`.
     pub bootstrap: bool,
     pub aggregated: bool,
+    /// Aggregated, stored without rules, and given the union of the roles
+    /// its selectors match ([`Aggregation::StoredUnlessEmpty`]): the
+    /// apiserver grants none of [`RoleInfo::rules`] until the controller
+    /// writes them.
+    pub pending: bool,
 }
 
 impl RoleInfo {
@@ -480,6 +503,7 @@ impl Rbac {
                 builtin: false,
                 bootstrap: is_bootstrap(&role.metadata),
                 aggregated: false,
+                pending: false,
             });
         }
         rbac.add_cluster_roles(inventory, options);
@@ -603,15 +627,25 @@ impl Rbac {
                 Some((i, matched))
             })
             .collect();
-        if options.aggregation == Aggregation::Controller {
-            for (i, _) in &aggregated {
-                effective[*i].clear();
+        // The roles whose rules come from their selectors.
+        let computed: HashSet<usize> = aggregated
+            .iter()
+            .map(|(i, _)| *i)
+            .filter(|&i| match options.aggregation {
+                Aggregation::Controller => true,
+                Aggregation::Stored => false,
+                Aggregation::StoredUnlessEmpty => effective[i].is_empty(),
+            })
+            .collect();
+        if !computed.is_empty() {
+            for &i in &computed {
+                effective[i].clear();
             }
             // Least fixpoint: rule sets only grow, so this ends; the bound
             // is a guard.
             for _ in 0..=aggregated.len() {
                 let mut changed = false;
-                for (i, matched) in &aggregated {
+                for (i, matched) in aggregated.iter().filter(|a| computed.contains(&a.0)) {
                     let mut seen: HashSet<&Rule> = HashSet::new();
                     let mut union: Vec<EffectiveRule> = Vec::new();
                     for &m in matched {
@@ -635,6 +669,11 @@ impl Rbac {
         let is_aggregated: HashSet<usize> = aggregated.iter().map(|(i, _)| *i).collect();
         for (i, ((role, builtin), rules)) in defined.iter().zip(effective).enumerate() {
             self.add_role(RoleInfo {
+                // Built-ins are templates, not stored objects.
+                pending: options.aggregation == Aggregation::StoredUnlessEmpty
+                    && !*builtin
+                    && computed.contains(&i)
+                    && !rules.is_empty(),
                 object: objects[i].clone(),
                 rules,
                 builtin: *builtin,
@@ -646,6 +685,12 @@ impl Rbac {
 
     pub fn roles(&self) -> &[RoleInfo] {
         &self.roles
+    }
+
+    /// Aggregated roles audited with rules the apiserver does not hold yet
+    /// ([`RoleInfo::pending`]).
+    pub fn pending_aggregations(&self) -> impl Iterator<Item = &RoleInfo> {
+        self.roles.iter().filter(|r| r.pending)
     }
 
     pub fn bindings(&self) -> &[Binding] {
@@ -827,7 +872,7 @@ const fn probe(
     }
 }
 
-const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
+pub const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
 
 const PROBES: &[Probe] = {
     use Path::*;
@@ -1687,6 +1732,54 @@ rules: [{apiGroups: [""], resources: [pods], verbs: [create]}]
             &alice(),
             Request::new("get", "configmaps").namespace("x").name("c")
         ));
+    }
+
+    #[test]
+    fn unfilled_aggregated_roles_get_their_selectors_union_and_filled_ones_keep_theirs() {
+        // `mid` is stored without rules (no controller ran); `top` with its own.
+        let yaml = format!(
+            "{AGGREGATES}{}{}",
+            crb("t", "top", ALICE),
+            crb("m", "mid", "[{kind: User, name: bob}]")
+        );
+        let r = rbac_with(
+            &yaml,
+            Options {
+                aggregation: Aggregation::StoredUnlessEmpty,
+                ..Options::default()
+            },
+        );
+        let get_secret = Request::new("get", "secrets").namespace("x").name("s");
+        let bob = UserInfo::user("bob", &[]);
+        assert!(can(&r, &bob, get_secret), "mid: the union of low and lower");
+        assert!(can(&r, &bob, Request::new("create", "pods").namespace("x")));
+        assert!(!can(&r, &alice(), get_secret), "top: as stored");
+        assert!(can(
+            &r,
+            &alice(),
+            Request::new("get", "configmaps").namespace("x").name("c")
+        ));
+        let pending: Vec<&str> = r
+            .pending_aggregations()
+            .map(|p| p.object.name.as_str())
+            .collect();
+        assert_eq!(pending, ["mid"]);
+        let line = crate::audit::warnings::pending_aggregations(&r).unwrap();
+        assert!(
+            line.starts_with("1 aggregated ClusterRole holds no rules"),
+            "{line}"
+        );
+        assert!(line.contains("mid (2 rules)"), "{line}");
+        // As stored, nothing is pending and nobody gets more.
+        let stored = rbac_with(
+            &yaml,
+            Options {
+                aggregation: Aggregation::Stored,
+                ..Options::default()
+            },
+        );
+        assert!(!can(&stored, &bob, get_secret));
+        assert_eq!(crate::audit::warnings::pending_aggregations(&stored), None);
     }
 
     #[test]

@@ -27,6 +27,7 @@
 use super::catalogue::RULES;
 use super::checks::rbac::AccessRow;
 use super::finding::{Finding, Severity};
+use super::sarif_limits;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -40,6 +41,8 @@ pub struct Report {
     pub fail_on: Severity,
     /// Objects audited.
     pub objects: usize,
+    /// Lines for stderr about how the input was read (not findings).
+    pub warnings: Vec<String>,
 }
 
 impl Report {
@@ -226,6 +229,9 @@ pub struct Sarif<'a> {
     pub schema: &'static str,
     pub version: &'static str,
     pub runs: [SarifRun<'a>; 1],
+    /// What was left out to stay within GitHub's limits, for a warning.
+    #[serde(skip)]
+    pub truncated: Option<super::sarif_limits::Truncated>,
 }
 
 #[derive(Debug, Serialize)]
@@ -331,10 +337,13 @@ pub struct SarifFingerprints {
 pub struct SarifResultProperties<'a> {
     pub severity: Severity,
     pub fix: &'a str,
+    /// Findings of this rule about this object that the result stands for.
+    pub occurrences: usize,
 }
 
 /// The `-o sarif` document (SARIF 2.1.0): every catalogue entry as a rule,
-/// every finding as a result.
+/// one result per rule and main object, within GitHub code scanning's
+/// limits ([`super::sarif_limits`]).
 pub fn sarif(report: &Report) -> Sarif<'_> {
     let rules = RULES
         .iter()
@@ -356,59 +365,11 @@ pub fn sarif(report: &Report) -> Sarif<'_> {
             },
         })
         .collect();
-    let results = report
-        .findings
-        .iter()
-        .map(|f| {
-            let physical_location = f
-                .locations
-                .iter()
-                .find(|l| l.file != super::load::STDIN)
-                .map(|l| SarifPhysical {
-                    artifact_location: SarifArtifact {
-                        uri: path_to_uri(&l.file),
-                    },
-                    region: l.line.map(|start_line| SarifRegion { start_line }),
-                });
-            let logical_locations: Vec<SarifLogical> = f
-                .objects
-                .iter()
-                .map(|o| SarifLogical {
-                    fully_qualified_name: o.to_string(),
-                    kind: "resource",
-                })
-                .collect();
-            // GitHub code scanning rejects a result without a physical
-            // location: objects read from stdin or a live cluster get a
-            // placeholder URI (see [`placeholder_uri`]).
-            let physical_location = physical_location.or_else(|| {
-                Some(SarifPhysical {
-                    artifact_location: SarifArtifact {
-                        uri: placeholder_uri(f),
-                    },
-                    region: None,
-                })
-            });
-            let locations = vec![SarifLocation {
-                physical_location,
-                logical_locations,
-            }];
-            SarifResult {
-                rule_id: f.id,
-                rule_index: RULES.iter().position(|r| r.id == f.id).unwrap_or(0),
-                level: f.severity.sarif_level(),
-                message: Text {
-                    text: format!("{}. {}", f.title, f.evidence),
-                },
-                locations,
-                partial_fingerprints: SarifFingerprints { v1: fingerprint(f) },
-                properties: SarifResultProperties {
-                    severity: f.severity,
-                    fix: f.fix,
-                },
-            }
-        })
-        .collect();
+    let (groups, truncated) = sarif_limits::limit(sarif_limits::group(&report.findings));
+    let mut results: Vec<SarifResult> = groups.iter().map(group_result).collect();
+    if let Some(t) = &truncated {
+        results.push(truncated_result(t));
+    }
     Sarif {
         schema: "https://json.schemastore.org/sarif-2.1.0.json",
         version: "2.1.0",
@@ -423,6 +384,89 @@ pub fn sarif(report: &Report) -> Sarif<'_> {
             },
             results,
         }],
+        truncated,
+    }
+}
+
+fn rule_index(id: &str) -> usize {
+    RULES.iter().position(|r| r.id == id).unwrap_or(0)
+}
+
+/// One result for a group of findings of one rule about one main object.
+fn group_result<'a>(group: &sarif_limits::Group<'a>) -> SarifResult<'a> {
+    let f = group.first();
+    let physical_location = f
+        .locations
+        .iter()
+        .find(|l| l.file != super::load::STDIN)
+        .map(|l| SarifPhysical {
+            artifact_location: SarifArtifact {
+                uri: path_to_uri(&l.file),
+            },
+            region: l.line.map(|start_line| SarifRegion { start_line }),
+        });
+    // GitHub code scanning rejects a result without a physical location:
+    // objects read from stdin or a live cluster get a placeholder URI (see
+    // [`placeholder_uri`]).
+    let physical_location = physical_location.unwrap_or_else(|| SarifPhysical {
+        artifact_location: SarifArtifact {
+            uri: placeholder_uri(f),
+        },
+        region: None,
+    });
+    let logical_locations = group
+        .objects()
+        .into_iter()
+        .map(|o| SarifLogical {
+            fully_qualified_name: o.to_string(),
+            kind: "resource",
+        })
+        .collect();
+    SarifResult {
+        rule_id: f.id,
+        rule_index: rule_index(f.id),
+        level: f.severity.sarif_level(),
+        message: Text {
+            text: group.message(),
+        },
+        locations: vec![SarifLocation {
+            physical_location: Some(physical_location),
+            logical_locations,
+        }],
+        partial_fingerprints: SarifFingerprints { v1: fingerprint(f) },
+        properties: SarifResultProperties {
+            severity: f.severity,
+            fix: f.fix,
+            occurrences: group.findings.len(),
+        },
+    }
+}
+
+/// The last result when some were left out: how many, and where to see them.
+fn truncated_result(t: &sarif_limits::Truncated) -> SarifResult<'static> {
+    let rule = super::catalogue::rule("KV-AUD-002").expect("KV-AUD-002 is in the catalogue");
+    SarifResult {
+        rule_id: rule.id,
+        rule_index: rule_index(rule.id),
+        level: rule.severity.sarif_level(),
+        message: Text { text: t.message() },
+        locations: vec![SarifLocation {
+            physical_location: Some(SarifPhysical {
+                artifact_location: SarifArtifact {
+                    uri: "kubernetes/cluster".into(),
+                },
+                region: None,
+            }),
+            logical_locations: Vec::new(),
+        }],
+        partial_fingerprints: SarifFingerprints {
+            v1: "kvault-sarif-results-left-out".into(),
+        },
+        properties: SarifResultProperties {
+            severity: rule.severity,
+            fix: rule.fix,
+            occurrences: t.findings,
+        },
     }
 }
 
@@ -475,6 +519,7 @@ mod tests {
             suppressed: 0,
             fail_on,
             objects: 3,
+            warnings: Vec::new(),
         }
     }
 

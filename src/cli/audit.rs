@@ -21,9 +21,10 @@ Exit codes:
   1  findings at or above it
   2  error
 
-Finding ids: KV-ENC-001..010 (encryption at rest), KV-RBAC-001..009 (RBAC),
+Finding ids: KV-ENC-001..011 (encryption at rest), KV-RBAC-001..010 (RBAC),
 KV-WL-001..009 (workloads, unused/stale Secrets), KV-AUD-001 (live: a kind could
-not be listed), KV-IGN-001 (expired ignore entry).
+not be listed), KV-AUD-002 (sarif: results beyond GitHub's 25,000 left out),
+KV-IGN-001 (expired ignore entry).
 The JSON and SARIF outputs name each id's severity, title and fix.";
 
 #[derive(Debug, Args)]

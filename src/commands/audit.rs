@@ -27,6 +27,9 @@ pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<i32> {
             .map_err(|e| Failure::error(e.to_string()))?;
         (inventory, None)
     };
+    for line in audit::warnings::duplicates(&inventory.duplicates) {
+        output::warning(line);
+    }
     if cluster.is_none() {
         add_encryption_config(&mut inventory, &args)?;
     }
@@ -46,6 +49,9 @@ pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<i32> {
     if let Some(namespace) = &args.who_can_read {
         let namespace = Some(namespace.as_str()).filter(|ns| !ns.is_empty());
         let rbac = audit::rbac::Rbac::with_options(&inventory, rbac_options);
+        if let Some(line) = audit::warnings::pending_aggregations(&rbac) {
+            output::warning(line);
+        }
         let rows = checks::rbac::who_can_read(&rbac, namespace);
         match args.output {
             AuditFormat::Table => {
@@ -116,6 +122,9 @@ pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<i32> {
         ms = started.elapsed().as_millis(),
         "checks done"
     );
+    for line in &report.warnings {
+        output::warning(line);
+    }
     match args.output {
         AuditFormat::Table => {
             if !report.findings.is_empty() {
@@ -127,7 +136,13 @@ pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<i32> {
         AuditFormat::Json | AuditFormat::Yaml => {
             output::structured(structured(args.output), &report::json(&report))?
         }
-        AuditFormat::Sarif => output::structured(output::Format::Json, &report::sarif(&report))?,
+        AuditFormat::Sarif => {
+            let sarif = report::sarif(&report);
+            output::structured(output::Format::Json, &sarif)?;
+            if let Some(truncated) = &sarif.truncated {
+                output::warning(truncated.message());
+            }
+        }
     }
     tracing::debug!(ms = started.elapsed().as_millis(), "report written");
     let code = if report.failed() {

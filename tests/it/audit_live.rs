@@ -7,7 +7,7 @@
 
 use crate::harness::{text, KubeCluster};
 use kvault::audit::live;
-use kvault::audit::rbac::{Rbac, Request, UserInfo};
+use kvault::audit::rbac::{Decision, Rbac, Request, UserInfo};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::future::Future;
@@ -720,11 +720,24 @@ fn who_can_read_allows(
     })
 }
 
+/// The live audit's answer next to the stored rules' one.
+#[derive(Debug)]
+enum Audited {
+    /// The same as the stored rules', in `allows` and `--who-can-read`.
+    Same(bool),
+    /// Allowed only through an aggregated role stored without rules.
+    Pending,
+    Differs,
+}
+
 /// kvault's static RBAC answer, on the inventory read live, against the
 /// apiserver's SubjectAccessReview, for every subject × namespace (and all
 /// namespaces) × get/list/watch on Secrets × no name / a listed name / an
 /// unlisted one; and the rows `--who-can-read` prints for the namespace
-/// must say the same. Any disagreement fails, listing the cases.
+/// must say the same. The rules as stored must agree exactly; the live
+/// audit's options may allow more only through aggregated roles stored
+/// without rules (which it audits with the rules the controller will
+/// write). Any other disagreement fails, listing the cases.
 #[test]
 fn live_rbac_agrees_with_subject_access_review() {
     let cluster = KubeCluster::start("none");
@@ -782,6 +795,14 @@ fn live_rbac_agrees_with_subject_access_review() {
         .await
         .unwrap();
         let rbac = Rbac::with_options(&inventory, live::live_rbac_options());
+        // What the authorizer holds now: the same inventory as stored.
+        let stored = Rbac::with_options(
+            &inventory,
+            kvault::audit::rbac::Options {
+                aggregation: kvault::audit::rbac::Aggregation::Stored,
+                builtin_roles: false,
+            },
+        );
 
         let mut cases = Vec::new();
         for user in &subjects {
@@ -798,13 +819,29 @@ fn live_rbac_agrees_with_subject_access_review() {
         let answers: Vec<_> = futures::stream::iter(cases)
             .map(|(user, ns, verb, name)| {
                 let admin = &admin;
-                let rbac = &rbac;
+                let (rbac, stored) = (&rbac, &stored);
                 async move {
                     let req = Request::new(verb, "secrets").namespace(ns).name(name);
                     let server = admin.subject_access_review(user, &req).await;
-                    let kvault = rbac.allows(user, &req).is_some();
-                    let listed = who_can_read_allows(rbac, user, ns, verb, name);
-                    (user, ns, verb, name, server, kvault, listed)
+                    let kvault = stored.allows(user, &req).is_some();
+                    let listed = who_can_read_allows(stored, user, ns, verb, name);
+                    // The live audit's answer may differ only where it
+                    // counts an aggregated role the controller has not
+                    // filled, and then it must say so (see below).
+                    let audited = match rbac.allows(user, &req) {
+                        None => Audited::Same(false),
+                        Some(Decision::Rule { role, .. }) if role.pending && !kvault => {
+                            Audited::Pending
+                        }
+                        Some(_) => Audited::Same(true),
+                    };
+                    let audited_listed = who_can_read_allows(rbac, user, ns, verb, name);
+                    let audited = match audited {
+                        Audited::Same(a) if a == kvault && audited_listed == a => Audited::Same(a),
+                        Audited::Pending if audited_listed => Audited::Pending,
+                        _ => Audited::Differs,
+                    };
+                    (user, ns, verb, name, server, kvault, listed, audited)
                 }
             })
             .buffer_unordered(16)
@@ -818,12 +855,23 @@ fn live_rbac_agrees_with_subject_access_review() {
             allowed > total / 10 && allowed < total * 9 / 10,
             "{allowed} of {total} allowed"
         );
+        let pending = answers
+            .iter()
+            .filter(|a| matches!(a.7, Audited::Pending))
+            .count();
+        eprintln!("{pending} cases allowed only through unfilled aggregated roles");
+        assert!(
+            pending > 0,
+            "u-edit's `edit` is unfilled in a cluster without a controller"
+        );
         answers
             .into_iter()
-            .filter(|(_, _, _, _, server, kvault, listed)| server != kvault || server != listed)
-            .map(|(user, ns, verb, name, server, kvault, listed)| {
+            .filter(|(_, _, _, _, server, kvault, listed, audited)| {
+                server != kvault || server != listed || matches!(audited, Audited::Differs)
+            })
+            .map(|(user, ns, verb, name, server, kvault, listed, audited)| {
                 format!(
-                    "{} {:?}: {verb} secrets ns={ns:?} name={name:?}: apiserver {server}, kvault allows {kvault}, --who-can-read {listed}",
+                    "{} {:?}: {verb} secrets ns={ns:?} name={name:?}: apiserver {server}, kvault allows {kvault}, --who-can-read {listed}, live audit {audited:?}",
                     user.name, user.groups
                 )
             })
@@ -834,5 +882,80 @@ fn live_rbac_agrees_with_subject_access_review() {
         "{} disagreements:\n{}",
         disagreements.len(),
         disagreements.join("\n")
+    );
+}
+
+/// The test cluster runs no kube-controller-manager, so `admin`, `edit`
+/// and `view` hold no rules: the live audit gives them the rules their
+/// selectors match (the `system:aggregate-to-*` roles), as offline mode
+/// does, and says on stderr that the stored rules differ. A user bound to
+/// `edit` is reported as reading Secrets although, until a controller runs,
+/// the apiserver answers no.
+#[test]
+fn live_audit_fills_aggregated_roles_the_controller_has_not_and_warns() {
+    let cluster = KubeCluster::start("none");
+    let admin = Admin::new(&cluster);
+    let group = "rbac.authorization.k8s.io";
+    block_on(admin.create_all(&[
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}),
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+               "metadata": {"name": "dev-edit", "namespace": "shop"},
+               "roleRef": {"apiGroup": group, "kind": "ClusterRole", "name": "edit"},
+               "subjects": [{"kind": "User", "name": "dev", "apiGroup": group}]}),
+    ]));
+    let dev = UserInfo::user("dev", &[]);
+    let read = Request::new("get", "secrets").namespace("shop").name("db");
+    assert!(
+        !block_on(admin.subject_access_review(&dev, &read)),
+        "edit is unfilled: the apiserver grants nothing yet"
+    );
+
+    let (run, doc) = audit_json(&cluster, "admin", &[]);
+    let warned: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("warning: "))
+        .collect();
+    assert_eq!(warned.len(), 1, "{}", run.stderr);
+    assert!(
+        warned[0].contains("aggregated ClusterRoles hold no rules"),
+        "{}",
+        warned[0]
+    );
+    for role in ["admin (", "edit (", "view ("] {
+        assert!(warned[0].contains(role), "{role}: {}", warned[0]);
+    }
+    let about_dev: BTreeSet<String> = findings(&doc, "KV-RBAC-")
+        .filter(|f| f["objects"][0]["name"] == "dev")
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        about_dev,
+        set(&["KV-RBAC-004", "KV-RBAC-008"]),
+        "{}",
+        run.stdout
+    );
+    let reads = findings(&doc, "KV-RBAC-004")
+        .find(|f| f["objects"][0]["name"] == "dev")
+        .unwrap();
+    let evidence = reads["evidence"].as_str().unwrap();
+    assert!(
+        evidence.contains("ClusterRole/system:aggregate-to-edit"),
+        "the rule's origin is named: {evidence}"
+    );
+
+    let (who, doc) = audit_json(&cluster, "admin", &["--who-can-read", "shop"]);
+    assert!(
+        who.stderr.contains("aggregated ClusterRoles hold no rules"),
+        "{}",
+        who.stderr
+    );
+    assert!(
+        doc["subjects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["subject"]["name"] == "dev" && s["access"] == "direct"),
+        "{doc}"
     );
 }

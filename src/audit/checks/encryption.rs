@@ -13,7 +13,8 @@
 use super::storage;
 use crate::audit::finding::Finding;
 use crate::audit::inventory::{
-    EncryptionConfig, EncryptionEvidence, EvidenceSource, Inventory, Observation, Provider,
+    EncryptionConfig, EncryptionEvidence, EvidenceSource, Inventory, KeyLength, Observation,
+    Provider,
 };
 
 pub fn check(inventory: &Inventory) -> Vec<Finding> {
@@ -135,7 +136,17 @@ fn check_config(
 ) -> Vec<Finding> {
     let source = evidence.source.describe();
     let object = evidence.source.object().cloned();
-    let mut findings = Vec::new();
+    let mut findings: Vec<Finding> = bad_keys(config)
+        .map(|bad| {
+            Finding::new(
+                "KV-ENC-011",
+                "An EncryptionConfiguration key has the wrong length: kube-apiserver will not start",
+                format!("{source}: {bad}{loaded}"),
+            )
+            .objects(object.clone())
+        })
+        .into_iter()
+        .collect();
     let Some((index, entry)) = config.secrets_entry() else {
         let covered: Vec<String> = config
             .entries
@@ -236,6 +247,37 @@ fn check_config(
     findings
 }
 
+/// KV-ENC-011: every key, in every entry (kube-apiserver validates them
+/// all, not only the one for Secrets), whose length its provider refuses;
+/// `None` when all fit. Names the provider, the key and its length only.
+fn bad_keys(config: &EncryptionConfig) -> Option<String> {
+    let mut bad = Vec::new();
+    for (i, entry) in config.entries.iter().enumerate() {
+        for (j, provider) in entry.providers.iter().enumerate() {
+            let Some(valid) = KeyLength::valid_lengths(&provider.kind) else {
+                continue;
+            };
+            let allowed = valid
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            for key in &provider.keys {
+                let what = match key.bytes {
+                    Some(n) if valid.contains(&n) => continue,
+                    Some(n) => format!("is {n} bytes"),
+                    None => "is not valid base64".to_string(),
+                };
+                bad.push(format!(
+                    "resources[{i}].providers[{j}] {} key `{}` {what} ({} takes {allowed} bytes)",
+                    provider.kind, key.name, provider.kind
+                ));
+            }
+        }
+    }
+    (!bad.is_empty()).then(|| bad.join("; "))
+}
+
 fn describe_provider(p: &Provider) -> String {
     match (&p.kms_api_version, &p.name) {
         (Some(v), Some(name)) => format!("kms {v} `{name}`"),
@@ -315,6 +357,53 @@ spec:
             ["KV-ENC-008"]
         );
         assert_eq!(ids(&config("[]")), ["KV-ENC-003"]);
+    }
+
+    fn keyed(provider: &str, secret: &str) -> String {
+        config(&format!(
+            "[{{{provider}: {{keys: [{{name: key1, secret: \"{secret}\"}}]}}}}]"
+        ))
+    }
+
+    #[test]
+    fn keys_of_the_wrong_length_stop_kube_apiserver_and_are_named_not_shown() {
+        // 32, 16 and 24 bytes: what each provider takes.
+        let aes256 = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+        let aes128 = "MDEyMzQ1Njc4OWFiY2RlZg==";
+        let aes192 = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3";
+        assert_eq!(ids(&keyed("secretbox", aes256)), Vec::<&str>::new());
+        for key in [aes128, aes192, aes256] {
+            assert_eq!(ids(&keyed("aesgcm", key)), ["KV-ENC-007"]);
+            assert_eq!(ids(&keyed("aescbc", key)), ["KV-ENC-005"]);
+        }
+        // secretbox takes 32 bytes only; 6 bytes fit no provider.
+        let six = "c2VjcmV0";
+        for (provider, key, bytes) in [
+            ("secretbox", aes128, "16 bytes"),
+            ("secretbox", six, "6 bytes"),
+            ("aescbc", six, "6 bytes"),
+            ("aesgcm", six, "6 bytes"),
+            ("secretbox", "not base64!", "not valid base64"),
+        ] {
+            let mut inv = Inventory::default();
+            add_text(&mut inv, "enc.yaml", &keyed(provider, key), false).unwrap();
+            let f = check(&inv);
+            let bad = f.iter().find(|f| f.id == "KV-ENC-011").expect(provider);
+            assert_eq!(bad.severity, crate::audit::Severity::High);
+            assert!(
+                bad.evidence
+                    .contains(&format!("{provider} key `key1` is {bytes}")),
+                "{}",
+                bad.evidence
+            );
+            assert!(!format!("{f:?}").contains(key), "{f:?}");
+        }
+    }
+
+    #[test]
+    fn a_bad_key_in_an_entry_for_other_resources_counts_too() {
+        let yaml = "apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n  - resources: [configmaps]\n    providers: [{aesgcm: {keys: [{name: short, secret: c2VjcmV0}]}}]\n  - resources: [secrets]\n    providers: [{kms: {apiVersion: v2, name: k}}]\n";
+        assert_eq!(ids(yaml), ["KV-ENC-011"]);
     }
 
     #[test]

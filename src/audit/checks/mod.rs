@@ -2,8 +2,10 @@
 //! [`Inventory`] (and the RBAC evaluator built from it) to findings.
 
 pub mod encryption;
+pub mod escalation;
 pub mod rbac;
 pub mod storage;
+pub mod token_reach;
 pub mod workloads;
 
 use super::finding::Finding;
@@ -35,10 +37,11 @@ impl Options {
 
 /// The RBAC and workload checks, side by side: they read objects only.
 pub fn objects(inventory: &Inventory, rbac: &Rbac, options: &Options) -> Vec<Finding> {
-    let (mut findings, workload_findings) = rayon::join(
+    let (mut findings, mut workload_findings) = rayon::join(
         || rbac::check(inventory, rbac),
         || workloads::check(inventory, options),
     );
+    token_reach::raise(&mut workload_findings, &findings);
     findings.extend(workload_findings);
     findings
 }

@@ -25,7 +25,7 @@ pub fn check(inventory: &Inventory, rbac: &Rbac) -> Vec<Finding> {
     let per_access: Vec<Finding> = rbac
         .accesses()
         .par_iter()
-        .flat_map_iter(access_findings)
+        .flat_map_iter(|access| access_findings(rbac, access))
         .collect();
     findings.extend(per_access);
     findings
@@ -143,7 +143,7 @@ fn indirect_labels(grants: &[&Grant]) -> Vec<String> {
         .collect()
 }
 
-fn access_findings(access: &Access) -> Vec<Finding> {
+fn access_findings(rbac: &Rbac, access: &Access) -> Vec<Finding> {
     let (subject, binding, role) = (access.subject, access.binding, access.role);
     if binding.bootstrap || *subject == SubjectRef::Group(MASTERS.into()) {
         return Vec::new();
@@ -212,16 +212,42 @@ fn access_findings(access: &Access) -> Vec<Finding> {
         };
         findings.push(Finding::new(id, title, how(&direct)).objects(objects.clone()));
     }
-    if unrestricted(&indirect) {
+    // escalate and bind without the writes they need lead nowhere: rated
+    // apart, lower, so what can be used stands out.
+    let (alone, usable): (Vec<&Grant>, Vec<&Grant>) = indirect
+        .iter()
+        .partition(|g| super::escalation::unusable_alone(rbac, access, g));
+    if unrestricted(&usable) {
         let id = match binding.scope {
             Scope::Cluster => "KV-RBAC-007",
             Scope::Namespace(_) => "KV-RBAC-008",
         };
+        let mut evidence = how(&usable);
+        if unrestricted(&alone) {
+            evidence.push_str(&format!(
+                "; also {}, unusable alone",
+                indirect_labels(&alone).join("; ")
+            ));
+        }
         findings.push(
             Finding::new(
                 id,
                 format!("{subject} can obtain Secrets indirectly {where_}"),
-                how(&indirect),
+                evidence,
+            )
+            .objects(objects),
+        );
+    } else if unrestricted(&alone) {
+        findings.push(
+            Finding::new(
+                "KV-RBAC-010",
+                format!(
+                    "{subject} may escalate or bind roles {where_} but not write the roles or bindings that would use it"
+                ),
+                format!(
+                    "{}; without create, update or patch on roles (for escalate) or rolebindings/clusterrolebindings (for bind) these verbs grant nothing",
+                    how(&alone)
+                ),
             )
             .objects(objects),
         );
@@ -624,6 +650,105 @@ rules:
         assert!(!wild.evidence.contains("rule 1"));
         assert!(!wild.evidence.contains("rule 2"));
         assert_eq!(f.iter().filter(|f| f.id == "KV-RBAC-009").count(), 1);
+    }
+
+    fn role(kind: &str, ns: Option<&str>, name: &str, rules: &str) -> String {
+        let meta = match ns {
+            Some(ns) => format!("{{name: {name}, namespace: {ns}}}"),
+            None => format!("{{name: {name}}}"),
+        };
+        format!("---\napiVersion: rbac.authorization.k8s.io/v1\nkind: {kind}\nmetadata: {meta}\nrules: {rules}\n")
+    }
+
+    const ESCALATE_BIND: &str = r#"[{apiGroups: [rbac.authorization.k8s.io], resources: [roles, clusterroles], verbs: [escalate, bind]}]"#;
+    const WRITE_ROLES: &str =
+        r#"[{apiGroups: [rbac.authorization.k8s.io], resources: [roles], verbs: [create]}]"#;
+    const WRITE_BINDINGS: &str =
+        r#"[{apiGroups: [rbac.authorization.k8s.io], resources: [rolebindings], verbs: [patch]}]"#;
+    const DEV: &str = "{kind: User, name: dev}";
+
+    #[test]
+    fn escalate_and_bind_alone_are_low_and_say_why() {
+        let yaml = role("Role", Some("shop"), "rbac-verbs", ESCALATE_BIND)
+            + &binding("RoleBinding", Some("shop"), "Role", "rbac-verbs", DEV);
+        let f = findings(&yaml);
+        assert_eq!(f.iter().map(|f| f.id).collect::<Vec<_>>(), ["KV-RBAC-010"]);
+        assert_eq!(f[0].severity, crate::audit::Severity::Low);
+        assert!(
+            f[0].title.contains("not write the roles or bindings"),
+            "{}",
+            f[0].title
+        );
+        assert!(
+            f[0].evidence.contains("escalate roles"),
+            "{}",
+            f[0].evidence
+        );
+        assert!(f[0].evidence.contains("without create, update or patch"));
+
+        let cluster = role("ClusterRole", None, "rbac-verbs", ESCALATE_BIND)
+            + &binding("ClusterRoleBinding", None, "ClusterRole", "rbac-verbs", DEV);
+        assert_eq!(ids(&cluster), ["KV-RBAC-010"]);
+    }
+
+    #[test]
+    fn escalate_or_bind_with_the_writes_they_need_stay_indirect_access() {
+        // In the same role.
+        let rules = ESCALATE_BIND.trim_end_matches(']').to_string()
+            + ", "
+            + WRITE_ROLES.trim_start_matches('[');
+        let same = role("Role", Some("shop"), "rbac-admin", &rules)
+            + &binding("RoleBinding", Some("shop"), "Role", "rbac-admin", DEV);
+        assert_eq!(ids(&same), ["KV-RBAC-008"]);
+        // Through another binding of the same subject: bind plus writing bindings.
+        let split = role("Role", Some("shop"), "rbac-verbs", ESCALATE_BIND)
+            + &binding("RoleBinding", Some("shop"), "Role", "rbac-verbs", DEV)
+            + &role("Role", Some("shop"), "binder", WRITE_BINDINGS)
+            + &binding("RoleBinding", Some("shop"), "Role", "binder", DEV);
+        let f = findings(&split);
+        assert_eq!(f.iter().map(|f| f.id).collect::<Vec<_>>(), ["KV-RBAC-008"]);
+        assert!(f[0].evidence.contains("bind roles"), "{}", f[0].evidence);
+        assert!(
+            f[0].evidence
+                .contains("also escalate roles (roles.rbac.authorization.k8s.io), unusable alone"),
+            "{}",
+            f[0].evidence
+        );
+        // Writing bindings in another namespace does not help in this one.
+        let elsewhere = split
+            .replace(
+                "name: b-binder, namespace: shop",
+                "name: b-binder, namespace: web",
+            )
+            .replace(
+                "{name: binder, namespace: shop}",
+                "{name: binder, namespace: web}",
+            );
+        assert_eq!(ids(&elsewhere), ["KV-RBAC-010"]);
+        // Cluster-wide escalate, with a group that may write ClusterRoles.
+        let group = "{kind: Group, name: platform}";
+        let cluster = role("ClusterRole", None, "rbac-verbs", ESCALATE_BIND)
+            + &binding(
+                "ClusterRoleBinding",
+                None,
+                "ClusterRole",
+                "rbac-verbs",
+                group,
+            )
+            + &role(
+                "ClusterRole",
+                None,
+                "cr-writer",
+                r#"[{apiGroups: [rbac.authorization.k8s.io], resources: [clusterroles], verbs: [update]}]"#,
+            )
+            + &binding(
+                "ClusterRoleBinding",
+                None,
+                "ClusterRole",
+                "cr-writer",
+                group,
+            );
+        assert_eq!(ids(&cluster), ["KV-RBAC-007"]);
     }
 
     #[test]

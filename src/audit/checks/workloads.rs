@@ -437,6 +437,33 @@ fn pod_findings(inventory: &Inventory, pod: &PodSpecRef, uses: &[SecretUse]) -> 
         .automount_service_account_token
         .or(sa.and_then(|s| s.automount_service_account_token))
         .unwrap_or(true);
+    // A projected serviceAccountToken volume mounts the same token by hand.
+    let projected: Vec<&str> = spec
+        .volumes
+        .iter()
+        .flatten()
+        .filter(|v| {
+            v.projected
+                .iter()
+                .flat_map(|p| p.sources.iter().flatten())
+                .any(|s| s.service_account_token.is_some())
+        })
+        .map(|v| v.name.as_str())
+        .collect();
+    if !automount && !projected.is_empty() {
+        findings.push(
+            Finding::new(
+                "KV-WL-005",
+                format!("{owner} gets a service account token mounted"),
+                format!(
+                    "automountServiceAccountToken is off, but volume `{}` projects a serviceAccountToken",
+                    projected.join("`, `")
+                ),
+            )
+            .object(owner.clone())
+            .object(sa_ref.clone()),
+        );
+    }
     if automount {
         let why = match (spec.automount_service_account_token, sa) {
             (Some(true), _) => "the pod spec sets automountServiceAccountToken: true".to_string(),
@@ -760,6 +787,18 @@ spec:
         assert_eq!(ids(&sa_off), ["KV-WL-004"]);
         let pod_on = sa_off.replace("spec:\n", "spec:\n  automountServiceAccountToken: true\n");
         assert_eq!(ids(&pod_on), ["KV-WL-004", "KV-WL-005"]);
+        let by_hand = sa_off.replace(
+            "spec:\n",
+            "spec:\n  volumes: [{name: tok, projected: {sources: [{serviceAccountToken: {path: t}}]}}]\n",
+        );
+        assert_eq!(ids(&by_hand), ["KV-WL-004", "KV-WL-005"]);
+        let f = findings(&by_hand);
+        assert!(
+            f[1].evidence
+                .contains("volume `tok` projects a serviceAccountToken"),
+            "{}",
+            f[1].evidence
+        );
     }
 
     #[test]

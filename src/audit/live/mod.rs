@@ -13,7 +13,8 @@
 //!
 //! RBAC is read as stored: the apiserver authorizes with the rules it holds,
 //! and the bootstrap roles are always there (it recreates them at start),
-//! so live audits use [`live_rbac_options`].
+//! so live audits use [`live_rbac_options`]; aggregated roles the
+//! controller has not filled yet get the rules it will write.
 
 pub mod etcd;
 pub mod metrics;
@@ -58,9 +59,14 @@ pub enum LiveError {
 
 /// How a live audit evaluates RBAC: stored aggregated rules (what the
 /// authorizer uses), no built-in roles added (the server has its own).
+/// Aggregated roles stored without rules are the exception: the
+/// clusterrole-aggregation controller has not filled them (a cluster
+/// without kube-controller-manager, or one just started), and will write
+/// the union of what their selectors match; they are audited with that,
+/// and the audit says so.
 pub fn live_rbac_options() -> rbac::Options {
     rbac::Options {
-        aggregation: rbac::Aggregation::Stored,
+        aggregation: rbac::Aggregation::StoredUnlessEmpty,
         builtin_roles: false,
     }
 }
