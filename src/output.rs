@@ -100,7 +100,13 @@ fn plain_table(header: Option<&[&str]>, rows: &[Vec<String>]) -> Vec<u8> {
     for row in rows {
         line(&mut row.iter().map(|c| one_line(c)));
     }
-    out.into_inner().unwrap_or_default()
+    let padded = out.into_inner().unwrap_or_default();
+    // An empty last cell leaves the padding of the one before it.
+    let text = String::from_utf8_lossy(&padded);
+    text.lines()
+        .map(|l| format!("{}\n", l.trim_end()))
+        .collect::<String>()
+        .into_bytes()
 }
 
 /// A cell on one line: its own breaks joined with "; ", tabs as spaces (a

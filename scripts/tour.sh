@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# tour.sh — the README's tour, run from nothing: a fresh local store, an
+# OpenBao dev server and the Kubernetes test cluster (etcd + kube-apiserver,
+# scripts/kube-test-cluster.sh), all on loopback, all stopped at the end.
+#
+# Usage: scripts/tour.sh > tour.out
+#   needs `kvault` on PATH (or KVAULT_BIN) and what scripts/install-test-deps.sh
+#   prints (KVAULT_TEST_BAO, KVAULT_KUBE_APISERVER, KVAULT_ETCD) in the
+#   environment.
+#
+# stdout is the tour as the README shows it: `<!-- tour: NAME -->` opens a
+# block, `$ COMMAND` lines are followed by what the command printed (stdout
+# and stderr). Addresses and directories are shown as the README shows them
+# (127.0.0.1:8200, 127.0.0.1:6443, /tmp/tour). tests/it/tour.rs runs this
+# and compares each block with the README's, times and durations aside.
+# A command that fails without `echo "exit $?"` after it fails the tour.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=${KVAULT_BIN:-$(command -v kvault || true)}
+[ -x "$bin" ] || { echo "tour: no kvault on PATH (or KVAULT_BIN)" >&2; exit 2; }
+bao=${KVAULT_TEST_BAO:-$(command -v bao || true)}
+[ -x "$bao" ] || { echo "tour: no bao (run scripts/install-test-deps.sh)" >&2; exit 2; }
+
+T=$(mktemp -d /tmp/kvault-tour.XXXXXX)
+mkdir -p "$T/bin" "$T/home" "$T/work"
+ln -s "$bin" "$T/bin/kvault"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cleanup() {
+    [ -n "${bao_pid:-}" ] && kill "$bao_pid" 2>/dev/null || true
+    bash "$root/scripts/kube-test-cluster.sh" stop "$T/kube" >/dev/null 2>&1 || true
+    rm -rf "$T"
+}
+trap cleanup EXIT
+
+"$bao" server -dev -dev-root-token-id=tour-root-token \
+    -dev-listen-address="127.0.0.1:$port" >"$T/bao.log" 2>&1 &
+bao_pid=$!
+bash "$root/scripts/kube-test-cluster.sh" start "$T/kube" --encryption none >"$T/kube.log" 2>&1 ||
+    { cat "$T/kube.log" >&2; exit 2; }
+# shellcheck disable=SC1091
+. "$T/kube/env"
+kube_port=${KVAULT_TEST_KUBE_SERVER##*:}
+for _ in $(seq 50); do
+    curl -sf "http://127.0.0.1:$port/v1/sys/health" >/dev/null && break
+    sleep 0.2
+done
+
+# The tour's environment: nothing from the host but PATH.
+export PATH="$T/bin:$PATH" HOME="$T/home" KVAULT_LOCAL_STORE="$T/home/store"
+export VAULT_ADDR="http://127.0.0.1:$port" VAULT_TOKEN=tour-root-token
+export KUBECONFIG="$KVAULT_TEST_KUBECONFIG_ADMIN" NO_COLOR=1 COLUMNS=100
+unset KVAULT_LOCAL_KEY KVAULT_LOCAL_KEY_FILE BAO_ADDR BAO_TOKEN
+cd "$T/work"
+ln -s "$root/examples" examples
+
+# What the README shows instead of this run's ports and directories.
+shown() {
+    sed -e "s#$T/work#/tmp/tour#g" -e "s#$T/home#~#g" -e "s#$T#/tmp/tour#g" \
+        -e "s#127.0.0.1:$port#127.0.0.1:8200#g" -e "s#127.0.0.1:$kube_port#127.0.0.1:6443#g" \
+        -e '$a\'
+}
+block() { printf '<!-- tour: %s -->\n' "$1"; }
+run() {
+    printf '$ %s\n' "$1"
+    if ! bash -c "$1" 2>&1 | shown; then
+        echo "tour: \`$1\` failed" >&2
+        exit 1
+    fi
+}
+# Kubernetes objects the tour's sync rolls out (kubectl apply, or the API).
+kube_apply() {
+    curl -sf --cacert "$KVAULT_TEST_KUBE_CA" -H "Authorization: Bearer $KVAULT_TEST_KUBE_TOKEN_ADMIN" \
+        -H 'Content-Type: application/json' -X POST --data-binary "$2" \
+        "$KVAULT_TEST_KUBE_SERVER$1" >/dev/null
+}
+kube_apply /api/v1/namespaces '{"metadata":{"name":"prod"}}'
+kube_apply /apis/apps/v1/namespaces/prod/deployments '{"metadata":{"name":"api"},"spec":{"selector":{"matchLabels":{"app":"api"}},"template":{"metadata":{"labels":{"app":"api"}},"spec":{"containers":[{"name":"api","image":"example/api:1","envFrom":[{"secretRef":{"name":"app-db"}}]}]}}}}'
+
+block local
+run "echo -n 's3cr3t-pw' | kvault put local:app/db password=- user=app"
+run "echo -n 'n3w-pw' | kvault put local:app/db password=- --merge"
+run "kvault put local:app/api token=@<(echo -n t0ken-1)"
+run "kvault ls local:app"
+run "kvault get local:app/db"
+run "kvault get local:app/db#user          # one key: the raw value, no newline (pipe-friendly)"
+run "kvault get local:app/db -o env        # shell-quoted, for eval"
+run "kvault history local:app/db"
+run 'kvault get local:app/db#nope; echo "exit $?"'
+run "kvault get 'vault:secret/app#'; echo \"exit \$?\""
+
+block exec
+cat > show.sh <<'SH'
+echo "DB_USER=$DB_USER DB_PASS=<${#DB_PASS} chars> DSN=$DSN token=${VAULT_TOKEN:-<removed>}"
+SH
+printf 'DB_USER=local:app/db#user\nDB_PASS=local:app/db#password\nDSN="postgres://${local:app/db#user}@db/app"\n' > app.env
+run "cat show.sh"
+run "DB_USER=local:app/db#user DB_PASS=local:app/db#password DSN='postgres://\${local:app/db#user}@db/app' kvault exec -- sh show.sh"
+run "cat app.env"
+run "kvault exec --env-file app.env -- sh show.sh"
+run 'DB_PASS=local:app/db#passwrd kvault exec -- sh show.sh; echo "exit $?"'
+run "DB_PASS=local:app/db#passwrd kvault exec --ignore-missing -- sh -c 'echo \"DB_PASS is \${DB_PASS-unset}\"'"
+run 'kvault exec -- no-such-app; echo "exit $?"'
+
+block vault
+run "kvault put vault:secret/app/db user=app password=@<(echo -n pg-pass-1)"
+run "kvault put vault:secret/app/api token=@<(echo -n api-token-1)"
+run "DB_USER=vault:secret/app/db#user DB_PASS=vault:secret/data/app/db#password VAULT_ENV_FROM_PATH=secret/app/api kvault exec -- sh -c 'echo \"\$DB_USER <\${#DB_PASS} chars> token=<\${#token} chars> VAULT_TOKEN=\${VAULT_TOKEN:-<removed>}\"'"
+run "kvault ls vault:secret/app"
+run "kvault history vault:secret/app/db"
+
+block audit
+run "kvault audit --manifests examples/manifests | head -6"
+run "kvault audit --manifests examples/manifests -q >/dev/null; echo \"exit \$?\""
+run "kvault audit --manifests examples/manifests-clean"
+
+block sync
+cat > plan.yaml <<'YAML'
+secrets:
+  - source: vault:secret/app/db
+    target: k8s:prod/app-db
+    rollout: auto              # every workload in prod whose pod template uses the Secret
+  - source: vault:secret/app/api#token
+    target: k8s:prod/app-api#API_TOKEN
+YAML
+run "cat plan.yaml"
+run "kvault sync -f plan.yaml --dry-run"
+run "kvault sync -f plan.yaml"
+run "kvault sync -f plan.yaml                     # nothing changed: reads only, zero writes"
+run "echo -n 'pg-pass-2' | kvault put vault:secret/app/db password=- --merge"
+run "kvault status -f plan.yaml; echo \"exit \$?\""
+run "kvault sync -f plan.yaml"
+run "kvault status -f - < plan.yaml"
+
+block rotate
+run "kvault rotate vault:secret/app/db#password --plan plan.yaml --rollout --dry-run"
+run "kvault rotate vault:secret/app/db#password --plan plan.yaml --rollout --yes"
+run "kvault rotate vault:secret/app/db#password --if-older-than 30d --yes       # for CI schedules"
+
+block canary
+run "kvault canary run --source vault:secret/canary --target k8s:prod/canary --timeout 3s; echo \"exit \$?\""
+run "kvault canary run --source local:canary --target local:canary --timeout 3s -o json | grep delivered"
+
+block doctor
+run "kvault doctor"
+run "kvault whoami"
+
+block completions
+run "kvault completions bash > kvault.bash && wc -l < kvault.bash"
+run "kvault man --dir man && ls man | head -3"
