@@ -18,4 +18,5 @@ mod leaks;
 mod local;
 mod rotate;
 mod sync;
+mod tour;
 mod vault;
