@@ -40,6 +40,9 @@ Register-ArgumentCompleter -Native -CommandName 'kvault' -ScriptBlock {
             [CompletionResult]::new('put', 'put', [CompletionResultType]::ParameterValue, 'Write a secret from key=value, key=@file or key=- (stdin) pairs')
             [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List the secrets under a prefix')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Show the versions of a secret')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a secret, chosen versions of it, or one key (asks first on a terminal)')
+            [CompletionResult]::new('cp', 'cp', [CompletionResultType]::ParameterValue, 'Copy a secret, or one key, from any store to any store')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare two secrets key by key, never showing values (exit 1 when they differ)')
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Resolve references in the environment, then run a command with the values')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Audit a cluster''s Secret hygiene: encryption at rest, RBAC, workloads')
             [CompletionResult]::new('canary', 'canary', [CompletionResultType]::ParameterValue, 'Prove a sync pipeline delivers: write a canary at the source, time its arrival at the target')
@@ -52,8 +55,8 @@ Register-ArgumentCompleter -Native -CommandName 'kvault' -ScriptBlock {
             break
         }
         'kvault;get' {
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format for a whole secret (a single key prints its raw value)')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for a whole secret (a single key prints its raw value)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format (a single key in table format prints its raw value)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format (a single key in table format prints its raw value)')
             [CompletionResult]::new('--vault-addr', '--vault-addr', [CompletionResultType]::ParameterName, 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]')
             [CompletionResult]::new('--vault-namespace', '--vault-namespace', [CompletionResultType]::ParameterName, 'Vault namespace [env: VAULT_NAMESPACE]')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file [env: KUBECONFIG, a `:`-separated list merged as kubectl does; default: ~/.kube/config, then in-cluster]')
@@ -65,8 +68,8 @@ Register-ArgumentCompleter -Native -CommandName 'kvault' -ScriptBlock {
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
@@ -115,6 +118,69 @@ Register-ArgumentCompleter -Native -CommandName 'kvault' -ScriptBlock {
             break
         }
         'kvault;history' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'o')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'output')
+            [CompletionResult]::new('--vault-addr', '--vault-addr', [CompletionResultType]::ParameterName, 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]')
+            [CompletionResult]::new('--vault-namespace', '--vault-namespace', [CompletionResultType]::ParameterName, 'Vault namespace [env: VAULT_NAMESPACE]')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file [env: KUBECONFIG, a `:`-separated list merged as kubectl does; default: ~/.kube/config, then in-cluster]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubernetes context to use from the kubeconfig')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace for `k8s:NAME` references without one [default: the context''s namespace, else `default`]')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace for `k8s:NAME` references without one [default: the context''s namespace, else `default`]')
+            [CompletionResult]::new('--local-store', '--local-store', [CompletionResultType]::ParameterName, 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'kvault;delete' {
+            [CompletionResult]::new('--versions', '--versions', [CompletionResultType]::ParameterName, 'Delete these versions (KV v2, local store), comma-separated: `--versions 3,4`')
+            [CompletionResult]::new('--vault-addr', '--vault-addr', [CompletionResultType]::ParameterName, 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]')
+            [CompletionResult]::new('--vault-namespace', '--vault-namespace', [CompletionResultType]::ParameterName, 'Vault namespace [env: VAULT_NAMESPACE]')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file [env: KUBECONFIG, a `:`-separated list merged as kubectl does; default: ~/.kube/config, then in-cluster]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubernetes context to use from the kubeconfig')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace for `k8s:NAME` references without one [default: the context''s namespace, else `default`]')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace for `k8s:NAME` references without one [default: the context''s namespace, else `default`]')
+            [CompletionResult]::new('--local-store', '--local-store', [CompletionResultType]::ParameterName, 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]')
+            [CompletionResult]::new('--destroy', '--destroy', [CompletionResultType]::ParameterName, 'Destroy permanently (KV v2): the --versions given, else the latest version')
+            [CompletionResult]::new('--all-versions', '--all-versions', [CompletionResultType]::ParameterName, 'Delete the metadata and every version (KV v2, local store); elsewhere the same as a plain delete')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (needed without a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (needed without a terminal)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'kvault;cp' {
+            [CompletionResult]::new('--vault-addr', '--vault-addr', [CompletionResultType]::ParameterName, 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]')
+            [CompletionResult]::new('--vault-namespace', '--vault-namespace', [CompletionResultType]::ParameterName, 'Vault namespace [env: VAULT_NAMESPACE]')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file [env: KUBECONFIG, a `:`-separated list merged as kubectl does; default: ~/.kube/config, then in-cluster]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubernetes context to use from the kubeconfig')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace for `k8s:NAME` references without one [default: the context''s namespace, else `default`]')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace for `k8s:NAME` references without one [default: the context''s namespace, else `default`]')
+            [CompletionResult]::new('--local-store', '--local-store', [CompletionResultType]::ParameterName, 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]')
+            [CompletionResult]::new('--overwrite', '--overwrite', [CompletionResultType]::ParameterName, 'Replace DST (or DST#KEY) when it exists')
+            [CompletionResult]::new('--merge', '--merge', [CompletionResultType]::ParameterName, 'Add SRC''s keys into an existing DST, keeping DST''s other keys')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'kvault;diff' {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'o')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'output')
             [CompletionResult]::new('--vault-addr', '--vault-addr', [CompletionResultType]::ParameterName, 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]')
@@ -424,6 +490,9 @@ Register-ArgumentCompleter -Native -CommandName 'kvault' -ScriptBlock {
             [CompletionResult]::new('put', 'put', [CompletionResultType]::ParameterValue, 'Write a secret from key=value, key=@file or key=- (stdin) pairs')
             [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List the secrets under a prefix')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Show the versions of a secret')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a secret, chosen versions of it, or one key (asks first on a terminal)')
+            [CompletionResult]::new('cp', 'cp', [CompletionResultType]::ParameterValue, 'Copy a secret, or one key, from any store to any store')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare two secrets key by key, never showing values (exit 1 when they differ)')
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Resolve references in the environment, then run a command with the values')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Audit a cluster''s Secret hygiene: encryption at rest, RBAC, workloads')
             [CompletionResult]::new('canary', 'canary', [CompletionResultType]::ParameterValue, 'Prove a sync pipeline delivers: write a canary at the source, time its arrival at the target')
@@ -445,6 +514,15 @@ Register-ArgumentCompleter -Native -CommandName 'kvault' -ScriptBlock {
             break
         }
         'kvault;help;history' {
+            break
+        }
+        'kvault;help;delete' {
+            break
+        }
+        'kvault;help;cp' {
+            break
+        }
+        'kvault;help;diff' {
             break
         }
         'kvault;help;exec' {

@@ -37,6 +37,9 @@ set edit:completion:arg-completer[kvault] = {|@words|
             cand put 'Write a secret from key=value, key=@file or key=- (stdin) pairs'
             cand ls 'List the secrets under a prefix'
             cand history 'Show the versions of a secret'
+            cand delete 'Delete a secret, chosen versions of it, or one key (asks first on a terminal)'
+            cand cp 'Copy a secret, or one key, from any store to any store'
+            cand diff 'Compare two secrets key by key, never showing values (exit 1 when they differ)'
             cand exec 'Resolve references in the environment, then run a command with the values'
             cand audit 'Audit a cluster''s Secret hygiene: encryption at rest, RBAC, workloads'
             cand canary 'Prove a sync pipeline delivers: write a canary at the source, time its arrival at the target'
@@ -48,8 +51,8 @@ set edit:completion:arg-completer[kvault] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'kvault;get'= {
-            cand -o 'Output format for a whole secret (a single key prints its raw value)'
-            cand --output 'Output format for a whole secret (a single key prints its raw value)'
+            cand -o 'Output format (a single key in table format prints its raw value)'
+            cand --output 'Output format (a single key in table format prints its raw value)'
             cand --vault-addr 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]'
             cand --vault-namespace 'Vault namespace [env: VAULT_NAMESPACE]'
             cand --kubeconfig 'Kubeconfig file [env: KUBECONFIG, a `:`-separated list merged as kubectl does; default: ~/.kube/config, then in-cluster]'
@@ -61,8 +64,8 @@ set edit:completion:arg-completer[kvault] = {|@words|
             cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -108,6 +111,66 @@ set edit:completion:arg-completer[kvault] = {|@words|
             cand --version 'Print version'
         }
         &'kvault;history'= {
+            cand -o 'o'
+            cand --output 'output'
+            cand --vault-addr 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]'
+            cand --vault-namespace 'Vault namespace [env: VAULT_NAMESPACE]'
+            cand --kubeconfig 'Kubeconfig file [env: KUBECONFIG, a `:`-separated list merged as kubectl does; default: ~/.kube/config, then in-cluster]'
+            cand --context 'Kubernetes context to use from the kubeconfig'
+            cand -n 'Namespace for `k8s:NAME` references without one [default: the context''s namespace, else `default`]'
+            cand --namespace 'Namespace for `k8s:NAME` references without one [default: the context''s namespace, else `default`]'
+            cand --local-store 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]'
+            cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+            cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kvault;delete'= {
+            cand --versions 'Delete these versions (KV v2, local store), comma-separated: `--versions 3,4`'
+            cand --vault-addr 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]'
+            cand --vault-namespace 'Vault namespace [env: VAULT_NAMESPACE]'
+            cand --kubeconfig 'Kubeconfig file [env: KUBECONFIG, a `:`-separated list merged as kubectl does; default: ~/.kube/config, then in-cluster]'
+            cand --context 'Kubernetes context to use from the kubeconfig'
+            cand -n 'Namespace for `k8s:NAME` references without one [default: the context''s namespace, else `default`]'
+            cand --namespace 'Namespace for `k8s:NAME` references without one [default: the context''s namespace, else `default`]'
+            cand --local-store 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]'
+            cand --destroy 'Destroy permanently (KV v2): the --versions given, else the latest version'
+            cand --all-versions 'Delete the metadata and every version (KV v2, local store); elsewhere the same as a plain delete'
+            cand -y 'Do not ask for confirmation (needed without a terminal)'
+            cand --yes 'Do not ask for confirmation (needed without a terminal)'
+            cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+            cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kvault;cp'= {
+            cand --vault-addr 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]'
+            cand --vault-namespace 'Vault namespace [env: VAULT_NAMESPACE]'
+            cand --kubeconfig 'Kubeconfig file [env: KUBECONFIG, a `:`-separated list merged as kubectl does; default: ~/.kube/config, then in-cluster]'
+            cand --context 'Kubernetes context to use from the kubeconfig'
+            cand -n 'Namespace for `k8s:NAME` references without one [default: the context''s namespace, else `default`]'
+            cand --namespace 'Namespace for `k8s:NAME` references without one [default: the context''s namespace, else `default`]'
+            cand --local-store 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]'
+            cand --overwrite 'Replace DST (or DST#KEY) when it exists'
+            cand --merge 'Add SRC''s keys into an existing DST, keeping DST''s other keys'
+            cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+            cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kvault;diff'= {
             cand -o 'o'
             cand --output 'output'
             cand --vault-addr 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]'
@@ -400,6 +463,9 @@ set edit:completion:arg-completer[kvault] = {|@words|
             cand put 'Write a secret from key=value, key=@file or key=- (stdin) pairs'
             cand ls 'List the secrets under a prefix'
             cand history 'Show the versions of a secret'
+            cand delete 'Delete a secret, chosen versions of it, or one key (asks first on a terminal)'
+            cand cp 'Copy a secret, or one key, from any store to any store'
+            cand diff 'Compare two secrets key by key, never showing values (exit 1 when they differ)'
             cand exec 'Resolve references in the environment, then run a command with the values'
             cand audit 'Audit a cluster''s Secret hygiene: encryption at rest, RBAC, workloads'
             cand canary 'Prove a sync pipeline delivers: write a canary at the source, time its arrival at the target'
@@ -417,6 +483,12 @@ set edit:completion:arg-completer[kvault] = {|@words|
         &'kvault;help;ls'= {
         }
         &'kvault;help;history'= {
+        }
+        &'kvault;help;delete'= {
+        }
+        &'kvault;help;cp'= {
+        }
+        &'kvault;help;diff'= {
         }
         &'kvault;help;exec'= {
         }

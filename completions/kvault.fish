@@ -38,6 +38,9 @@ complete -c kvault -n "__fish_kvault_needs_command" -f -a "get" -d 'Print a secr
 complete -c kvault -n "__fish_kvault_needs_command" -f -a "put" -d 'Write a secret from key=value, key=@file or key=- (stdin) pairs'
 complete -c kvault -n "__fish_kvault_needs_command" -f -a "ls" -d 'List the secrets under a prefix'
 complete -c kvault -n "__fish_kvault_needs_command" -f -a "history" -d 'Show the versions of a secret'
+complete -c kvault -n "__fish_kvault_needs_command" -f -a "delete" -d 'Delete a secret, chosen versions of it, or one key (asks first on a terminal)'
+complete -c kvault -n "__fish_kvault_needs_command" -f -a "cp" -d 'Copy a secret, or one key, from any store to any store'
+complete -c kvault -n "__fish_kvault_needs_command" -f -a "diff" -d 'Compare two secrets key by key, never showing values (exit 1 when they differ)'
 complete -c kvault -n "__fish_kvault_needs_command" -f -a "exec" -d 'Resolve references in the environment, then run a command with the values'
 complete -c kvault -n "__fish_kvault_needs_command" -f -a "audit" -d 'Audit a cluster\'s Secret hygiene: encryption at rest, RBAC, workloads'
 complete -c kvault -n "__fish_kvault_needs_command" -f -a "canary" -d 'Prove a sync pipeline delivers: write a canary at the source, time its arrival at the target'
@@ -47,9 +50,11 @@ complete -c kvault -n "__fish_kvault_needs_command" -f -a "rotate" -d 'Rotate on
 complete -c kvault -n "__fish_kvault_needs_command" -f -a "completions" -d 'Print a shell completion script, or write one for every shell (--dir)'
 complete -c kvault -n "__fish_kvault_needs_command" -f -a "man" -d 'Write the man pages: kvault.1 and one per subcommand'
 complete -c kvault -n "__fish_kvault_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c kvault -n "__fish_kvault_using_subcommand get" -s o -l output -d 'Output format for a whole secret (a single key prints its raw value)' -r -f -a "table\t''
+complete -c kvault -n "__fish_kvault_using_subcommand get" -s o -l output -d 'Output format (a single key in table format prints its raw value)' -r -f -a "table\t''
 json\t''
-yaml\t''"
+yaml\t''
+env\t'`export KEY=\'value\'` lines for a POSIX shell (`eval "$(kvault get ... -o env)"`)'
+dotenv\t'`KEY="value"` lines for a .env file'"
 complete -c kvault -n "__fish_kvault_using_subcommand get" -l vault-addr -d 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]' -r
 complete -c kvault -n "__fish_kvault_using_subcommand get" -l vault-namespace -d 'Vault namespace [env: VAULT_NAMESPACE]' -r
 complete -c kvault -n "__fish_kvault_using_subcommand get" -l kubeconfig -d 'Kubeconfig file [env: KUBECONFIG, a `:`-separated list merged as kubectl does; default: ~/.kube/config, then in-cluster]' -r -F
@@ -58,7 +63,7 @@ complete -c kvault -n "__fish_kvault_using_subcommand get" -s n -l namespace -d 
 complete -c kvault -n "__fish_kvault_using_subcommand get" -l local-store -d 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]' -r -F
 complete -c kvault -n "__fish_kvault_using_subcommand get" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
 complete -c kvault -n "__fish_kvault_using_subcommand get" -s q -l quiet -d 'Print only data and errors'
-complete -c kvault -n "__fish_kvault_using_subcommand get" -s h -l help -d 'Print help'
+complete -c kvault -n "__fish_kvault_using_subcommand get" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kvault -n "__fish_kvault_using_subcommand get" -s V -l version -d 'Print version'
 complete -c kvault -n "__fish_kvault_using_subcommand put" -l cas -d 'Write only if VERSION is the current version (check-and-set)' -r
 complete -c kvault -n "__fish_kvault_using_subcommand put" -s o -l output -r -f -a "table\t''
@@ -102,6 +107,45 @@ complete -c kvault -n "__fish_kvault_using_subcommand history" -s v -l verbose -
 complete -c kvault -n "__fish_kvault_using_subcommand history" -s q -l quiet -d 'Print only data and errors'
 complete -c kvault -n "__fish_kvault_using_subcommand history" -s h -l help -d 'Print help'
 complete -c kvault -n "__fish_kvault_using_subcommand history" -s V -l version -d 'Print version'
+complete -c kvault -n "__fish_kvault_using_subcommand delete" -l versions -d 'Delete these versions (KV v2, local store), comma-separated: `--versions 3,4`' -r
+complete -c kvault -n "__fish_kvault_using_subcommand delete" -l vault-addr -d 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]' -r
+complete -c kvault -n "__fish_kvault_using_subcommand delete" -l vault-namespace -d 'Vault namespace [env: VAULT_NAMESPACE]' -r
+complete -c kvault -n "__fish_kvault_using_subcommand delete" -l kubeconfig -d 'Kubeconfig file [env: KUBECONFIG, a `:`-separated list merged as kubectl does; default: ~/.kube/config, then in-cluster]' -r -F
+complete -c kvault -n "__fish_kvault_using_subcommand delete" -l context -d 'Kubernetes context to use from the kubeconfig' -r
+complete -c kvault -n "__fish_kvault_using_subcommand delete" -s n -l namespace -d 'Namespace for `k8s:NAME` references without one [default: the context\'s namespace, else `default`]' -r
+complete -c kvault -n "__fish_kvault_using_subcommand delete" -l local-store -d 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]' -r -F
+complete -c kvault -n "__fish_kvault_using_subcommand delete" -l destroy -d 'Destroy permanently (KV v2): the --versions given, else the latest version'
+complete -c kvault -n "__fish_kvault_using_subcommand delete" -l all-versions -d 'Delete the metadata and every version (KV v2, local store); elsewhere the same as a plain delete'
+complete -c kvault -n "__fish_kvault_using_subcommand delete" -s y -l yes -d 'Do not ask for confirmation (needed without a terminal)'
+complete -c kvault -n "__fish_kvault_using_subcommand delete" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+complete -c kvault -n "__fish_kvault_using_subcommand delete" -s q -l quiet -d 'Print only data and errors'
+complete -c kvault -n "__fish_kvault_using_subcommand delete" -s h -l help -d 'Print help'
+complete -c kvault -n "__fish_kvault_using_subcommand delete" -s V -l version -d 'Print version'
+complete -c kvault -n "__fish_kvault_using_subcommand cp" -l vault-addr -d 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]' -r
+complete -c kvault -n "__fish_kvault_using_subcommand cp" -l vault-namespace -d 'Vault namespace [env: VAULT_NAMESPACE]' -r
+complete -c kvault -n "__fish_kvault_using_subcommand cp" -l kubeconfig -d 'Kubeconfig file [env: KUBECONFIG, a `:`-separated list merged as kubectl does; default: ~/.kube/config, then in-cluster]' -r -F
+complete -c kvault -n "__fish_kvault_using_subcommand cp" -l context -d 'Kubernetes context to use from the kubeconfig' -r
+complete -c kvault -n "__fish_kvault_using_subcommand cp" -s n -l namespace -d 'Namespace for `k8s:NAME` references without one [default: the context\'s namespace, else `default`]' -r
+complete -c kvault -n "__fish_kvault_using_subcommand cp" -l local-store -d 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]' -r -F
+complete -c kvault -n "__fish_kvault_using_subcommand cp" -l overwrite -d 'Replace DST (or DST#KEY) when it exists'
+complete -c kvault -n "__fish_kvault_using_subcommand cp" -l merge -d 'Add SRC\'s keys into an existing DST, keeping DST\'s other keys'
+complete -c kvault -n "__fish_kvault_using_subcommand cp" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+complete -c kvault -n "__fish_kvault_using_subcommand cp" -s q -l quiet -d 'Print only data and errors'
+complete -c kvault -n "__fish_kvault_using_subcommand cp" -s h -l help -d 'Print help'
+complete -c kvault -n "__fish_kvault_using_subcommand cp" -s V -l version -d 'Print version'
+complete -c kvault -n "__fish_kvault_using_subcommand diff" -s o -l output -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c kvault -n "__fish_kvault_using_subcommand diff" -l vault-addr -d 'Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR]' -r
+complete -c kvault -n "__fish_kvault_using_subcommand diff" -l vault-namespace -d 'Vault namespace [env: VAULT_NAMESPACE]' -r
+complete -c kvault -n "__fish_kvault_using_subcommand diff" -l kubeconfig -d 'Kubeconfig file [env: KUBECONFIG, a `:`-separated list merged as kubectl does; default: ~/.kube/config, then in-cluster]' -r -F
+complete -c kvault -n "__fish_kvault_using_subcommand diff" -l context -d 'Kubernetes context to use from the kubeconfig' -r
+complete -c kvault -n "__fish_kvault_using_subcommand diff" -s n -l namespace -d 'Namespace for `k8s:NAME` references without one [default: the context\'s namespace, else `default`]' -r
+complete -c kvault -n "__fish_kvault_using_subcommand diff" -l local-store -d 'Directory of the embedded local store [env: KVAULT_LOCAL_STORE; default: XDG data dir]' -r -F
+complete -c kvault -n "__fish_kvault_using_subcommand diff" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values'
+complete -c kvault -n "__fish_kvault_using_subcommand diff" -s q -l quiet -d 'Print only data and errors'
+complete -c kvault -n "__fish_kvault_using_subcommand diff" -s h -l help -d 'Print help'
+complete -c kvault -n "__fish_kvault_using_subcommand diff" -s V -l version -d 'Print version'
 complete -c kvault -n "__fish_kvault_using_subcommand exec" -l watch -d 'Stay as the parent and re-read the secrets this often (e.g. 30s, 5m; at least 100ms)' -r
 complete -c kvault -n "__fish_kvault_using_subcommand exec" -l grace -d 'Under --watch: how long the command has to exit after SIGTERM (on restart, or a forwarded SIGTERM, SIGINT or SIGQUIT) before it gets SIGKILL' -r
 complete -c kvault -n "__fish_kvault_using_subcommand exec" -l on-change -d 'What to do when a value changed under --watch: `restart`, or `signal:NAME` (e.g. signal:HUP)' -r
@@ -288,19 +332,22 @@ complete -c kvault -n "__fish_kvault_using_subcommand man" -s v -l verbose -d 'M
 complete -c kvault -n "__fish_kvault_using_subcommand man" -s q -l quiet -d 'Print only data and errors'
 complete -c kvault -n "__fish_kvault_using_subcommand man" -s h -l help -d 'Print help'
 complete -c kvault -n "__fish_kvault_using_subcommand man" -s V -l version -d 'Print version'
-complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history exec audit canary sync status rotate completions man help" -f -a "get" -d 'Print a secret, or one key of it'
-complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history exec audit canary sync status rotate completions man help" -f -a "put" -d 'Write a secret from key=value, key=@file or key=- (stdin) pairs'
-complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history exec audit canary sync status rotate completions man help" -f -a "ls" -d 'List the secrets under a prefix'
-complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history exec audit canary sync status rotate completions man help" -f -a "history" -d 'Show the versions of a secret'
-complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history exec audit canary sync status rotate completions man help" -f -a "exec" -d 'Resolve references in the environment, then run a command with the values'
-complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history exec audit canary sync status rotate completions man help" -f -a "audit" -d 'Audit a cluster\'s Secret hygiene: encryption at rest, RBAC, workloads'
-complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history exec audit canary sync status rotate completions man help" -f -a "canary" -d 'Prove a sync pipeline delivers: write a canary at the source, time its arrival at the target'
-complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history exec audit canary sync status rotate completions man help" -f -a "sync" -d 'Sync secrets from any store to any store as a plan says; roll out workloads that use them'
-complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history exec audit canary sync status rotate completions man help" -f -a "status" -d 'Show where each target of a sync plan stands: in sync, missing, out of date, drift'
-complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history exec audit canary sync status rotate completions man help" -f -a "rotate" -d 'Rotate one key of a secret safely: new version (check-and-set), sync, verify, finish'
-complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history exec audit canary sync status rotate completions man help" -f -a "completions" -d 'Print a shell completion script, or write one for every shell (--dir)'
-complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history exec audit canary sync status rotate completions man help" -f -a "man" -d 'Write the man pages: kvault.1 and one per subcommand'
-complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history exec audit canary sync status rotate completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history delete cp diff exec audit canary sync status rotate completions man help" -f -a "get" -d 'Print a secret, or one key of it'
+complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history delete cp diff exec audit canary sync status rotate completions man help" -f -a "put" -d 'Write a secret from key=value, key=@file or key=- (stdin) pairs'
+complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history delete cp diff exec audit canary sync status rotate completions man help" -f -a "ls" -d 'List the secrets under a prefix'
+complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history delete cp diff exec audit canary sync status rotate completions man help" -f -a "history" -d 'Show the versions of a secret'
+complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history delete cp diff exec audit canary sync status rotate completions man help" -f -a "delete" -d 'Delete a secret, chosen versions of it, or one key (asks first on a terminal)'
+complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history delete cp diff exec audit canary sync status rotate completions man help" -f -a "cp" -d 'Copy a secret, or one key, from any store to any store'
+complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history delete cp diff exec audit canary sync status rotate completions man help" -f -a "diff" -d 'Compare two secrets key by key, never showing values (exit 1 when they differ)'
+complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history delete cp diff exec audit canary sync status rotate completions man help" -f -a "exec" -d 'Resolve references in the environment, then run a command with the values'
+complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history delete cp diff exec audit canary sync status rotate completions man help" -f -a "audit" -d 'Audit a cluster\'s Secret hygiene: encryption at rest, RBAC, workloads'
+complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history delete cp diff exec audit canary sync status rotate completions man help" -f -a "canary" -d 'Prove a sync pipeline delivers: write a canary at the source, time its arrival at the target'
+complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history delete cp diff exec audit canary sync status rotate completions man help" -f -a "sync" -d 'Sync secrets from any store to any store as a plan says; roll out workloads that use them'
+complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history delete cp diff exec audit canary sync status rotate completions man help" -f -a "status" -d 'Show where each target of a sync plan stands: in sync, missing, out of date, drift'
+complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history delete cp diff exec audit canary sync status rotate completions man help" -f -a "rotate" -d 'Rotate one key of a secret safely: new version (check-and-set), sync, verify, finish'
+complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history delete cp diff exec audit canary sync status rotate completions man help" -f -a "completions" -d 'Print a shell completion script, or write one for every shell (--dir)'
+complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history delete cp diff exec audit canary sync status rotate completions man help" -f -a "man" -d 'Write the man pages: kvault.1 and one per subcommand'
+complete -c kvault -n "__fish_kvault_using_subcommand help; and not __fish_seen_subcommand_from get put ls history delete cp diff exec audit canary sync status rotate completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kvault -n "__fish_kvault_using_subcommand help; and __fish_seen_subcommand_from canary" -f -a "run" -d 'Write a fresh canary at the source, wait for it at the target, report the latency'
 complete -c kvault -n "__fish_kvault_using_subcommand help; and __fish_seen_subcommand_from canary" -f -a "create" -d 'Write a fresh canary at the source (for pipelines where another syncer delivers it)'
 complete -c kvault -n "__fish_kvault_using_subcommand help; and __fish_seen_subcommand_from canary" -f -a "check" -d 'Wait until the target shows the canary now at the source'

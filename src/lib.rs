@@ -13,6 +13,7 @@ pub mod canary;
 pub mod cli;
 pub mod commands;
 pub mod exit;
+pub mod export;
 pub mod inject;
 pub mod logging;
 pub mod output;
