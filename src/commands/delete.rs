@@ -87,7 +87,7 @@ pub async fn run(stores: &Stores, global: &GlobalArgs, args: DeleteArgs) -> Resu
         if args.yes || crate::prompt::confirm(what) {
             Ok(())
         } else {
-            Err(Failure::error(format!(
+            Err(Failure::no(format!(
                 "not deleting `{reference}`: not confirmed"
             )))
         }
@@ -131,6 +131,15 @@ pub async fn run(stores: &Stores, global: &GlobalArgs, args: DeleteArgs) -> Resu
             ask(&format!("delete {what}"))?;
             store.delete(path).await.map_err(cannot)?;
             format!("deleted {what}")
+        }
+        // Chosen versions of a store that keeps none.
+        Plan::DestroyLatest | Plan::Chosen(Deletion::Versions(_) | Deletion::Destroy(_))
+            if !store.keeps_versions(path).await.map_err(cannot)? =>
+        {
+            return Err(Failure::error(format!(
+                "cannot delete `{reference}`: {} keeps no versions of `{path}` (KV v1 and Kubernetes keep only the secret)\nhelp: kvault delete {secret} without --versions or --destroy",
+                store.describe()
+            )));
         }
         Plan::DestroyLatest => {
             let latest = latest_version(store.as_ref(), path, &reference).await?;

@@ -292,7 +292,7 @@ fn kv_v1_delete_removes_the_secret_and_refuses_versions() {
     );
     assert_eq!(code(&out), 2);
     assert!(
-        messages(&out).contains("not a KV v2 mount"),
+        messages(&out).contains("keeps no versions of `kv1/app`"),
         "{}",
         messages(&out)
     );
@@ -451,4 +451,63 @@ fn the_local_store_deletes_recoverably_by_version_or_all_of_it() {
         local(home.path()).args(["delete", "local:app/db", "-y"]),
     );
     assert_eq!(code(&out), 1);
+}
+
+/// `script` (util-linux) runs kvault on a pseudo-terminal, as a person would.
+#[test]
+fn on_a_terminal_it_asks_and_deletes_only_on_yes() {
+    let home = tempfile::tempdir().unwrap();
+    local(home.path())
+        .args(["put", "local:app/db", "password=-"])
+        .write_stdin(VALUES[0])
+        .assert()
+        .success();
+    let kvault = env!("CARGO_BIN_EXE_kvault");
+    let on_a_terminal = |answer: &str| {
+        std::process::Command::new("script")
+            .args([
+                "-qec",
+                &format!("{kvault} delete local:app/db"),
+                "/dev/null",
+            ])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", home.path())
+            .env("KVAULT_LOCAL_STORE", home.path().join("kvault-store"))
+            .env("TERM", "dumb")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|mut child| {
+                use std::io::Write as _;
+                child.stdin.take().unwrap().write_all(answer.as_bytes())?;
+                child.wait_with_output()
+            })
+            .unwrap()
+    };
+    let out = on_a_terminal("n\n");
+    let shown = text(&out.stdout);
+    assert!(
+        shown.contains("delete local:app/db (version 1)? [y/N]"),
+        "{shown}"
+    );
+    assert!(shown.contains("not confirmed"), "{shown}");
+    assert_eq!(code(&out), 1, "{shown}");
+    local(home.path())
+        .args(["get", "local:app/db#password"])
+        .assert()
+        .success();
+    let out = on_a_terminal("y\n");
+    let shown = text(&out.stdout);
+    assert!(
+        shown.contains("deleted local:app/db (version 1)"),
+        "{shown}"
+    );
+    assert_eq!(code(&out), 0, "{shown}");
+    local(home.path())
+        .args(["get", "local:app/db"])
+        .assert()
+        .code(1);
+    crate::harness::assert_shows_none(VALUES, "delete on a terminal", &out);
 }
