@@ -17,10 +17,10 @@ What is deleted:
                     versions); the last key of a secret cannot be removed this way
 
 Confirmation: unlike `kubectl delete` and `bao kv delete`, kvault asks on a terminal before
-deleting (stdin and stderr a terminal); --yes (-y) skips the question, and an answer other
-than yes deletes nothing and exits 1. Without a terminal
-(CI, pipes) and without --yes nothing is deleted and kvault exits 2, so a script has to say
---yes. Deleting what does not exist exits 1, naming it.
+deleting (stdin and stderr a terminal); --yes (-y) skips the question. Any answer but yes
+deletes nothing and exits 1. Without a terminal (CI, pipes) and without --yes nothing is
+deleted and kvault exits 2 before asking any store, so a script has to say --yes.
+Deleting what does not exist exits 1, naming it.
 
 Examples:
   kvault delete vault:secret/app/db                   # soft delete of the latest version
