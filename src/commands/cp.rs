@@ -4,7 +4,7 @@ use crate::cli::cp::CpArgs;
 use crate::cli::GlobalArgs;
 use crate::exit::{Failure, Result};
 use crate::output;
-use crate::store::{Cas, Reference, SecretData, Stores};
+use crate::store::{Cas, Reference, SecretData, SecretStore, StoreError, Stores};
 
 pub async fn run(stores: &Stores, global: &GlobalArgs, args: CpArgs) -> Result<()> {
     let src = Reference::parse(&args.source)?;
@@ -98,10 +98,22 @@ pub async fn run(stores: &Stores, global: &GlobalArgs, args: CpArgs) -> Result<(
         (Some(_), Some(key)) if cas == Cas::MustNotExist => rename_only(data, key),
         _ => data,
     };
-    let version = store
-        .write(&dst.path, &data, cas)
-        .await
-        .map_err(|e| Failure::from(e).context(format!("cannot write `{dst}`")))?;
+    let cannot = |e: StoreError| Failure::from(e).context(format!("cannot write `{dst}`"));
+    let version = match store.write(&dst.path, &data, cas).await {
+        // KV v2 keeps the history of a deleted secret, and its check-and-set
+        // counts it: write on top of the deleted latest version, still
+        // guarded, if nothing live was written there meanwhile.
+        Err(e @ StoreError::CasConflict { .. }) if cas == Cas::MustNotExist => {
+            match deleted_latest(store.as_ref(), &dst.path).await {
+                Some(latest) => store
+                    .write(&dst.path, &data, Cas::Version(latest))
+                    .await
+                    .map_err(cannot)?,
+                None => return Err(cannot(e)),
+            }
+        }
+        other => other.map_err(cannot)?,
+    };
     output::status(
         global.quiet,
         format!(
@@ -114,6 +126,14 @@ pub async fn run(stores: &Stores, global: &GlobalArgs, args: CpArgs) -> Result<(
         ),
     );
     Ok(())
+}
+
+/// The latest version of `path` when it is deleted or destroyed (a secret
+/// with a history but no current version); `None` otherwise.
+async fn deleted_latest(store: &dyn SecretStore, path: &str) -> Option<u64> {
+    let versions = store.versions(path).await.ok()?;
+    let latest = versions.iter().max_by_key(|v| v.version)?;
+    (latest.deleted || latest.destroyed).then_some(latest.version)
 }
 
 /// The one value of `data` under `key`.

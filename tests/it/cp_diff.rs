@@ -119,6 +119,29 @@ fn cp_copies_a_whole_secret_between_stores_and_refuses_an_existing_destination()
     );
 }
 
+/// KV v2 keeps the history of a deleted secret (and counts it for
+/// check-and-set); for cp a deleted destination is absent all the same.
+#[test]
+fn cp_onto_a_deleted_kv_v2_secret_writes_a_new_version_without_overwrite() {
+    let bao = OpenBao::start();
+    bao.must(&["kv", "put", "secret/gone", "old=1"]);
+    bao.must(&["kv", "delete", "secret/gone"]);
+    let kv = || bao.kvault();
+    kv().args(["put", "local:src", "password=-"])
+        .write_stdin(VALUES[0])
+        .assert()
+        .success();
+    let out = run_showing_none(VALUES, kv().args(["cp", "local:src", "vault:secret/gone"]));
+    assert_eq!(
+        ok(&out),
+        "copied local:src -> vault:secret/gone (version 2)\n"
+    );
+    assert_eq!(
+        bao_data(&bao, "secret/gone"),
+        serde_json::json!({ "password": VALUES[0] })
+    );
+}
+
 #[test]
 fn cp_of_one_key_keeps_the_other_keys_of_the_destination_and_its_own_name_by_default() {
     let bao = OpenBao::start();
