@@ -34,6 +34,9 @@ _kvault() {
             kvault,diff)
                 cmd="kvault__subcmd__diff"
                 ;;
+            kvault,doctor)
+                cmd="kvault__subcmd__doctor"
+                ;;
             kvault,exec)
                 cmd="kvault__subcmd__exec"
                 ;;
@@ -63,6 +66,9 @@ _kvault() {
                 ;;
             kvault,sync)
                 cmd="kvault__subcmd__sync"
+                ;;
+            kvault,whoami)
+                cmd="kvault__subcmd__whoami"
                 ;;
             kvault__subcmd__canary,check)
                 cmd="kvault__subcmd__canary__subcmd__check"
@@ -106,6 +112,9 @@ _kvault() {
             kvault__subcmd__help,diff)
                 cmd="kvault__subcmd__help__subcmd__diff"
                 ;;
+            kvault__subcmd__help,doctor)
+                cmd="kvault__subcmd__help__subcmd__doctor"
+                ;;
             kvault__subcmd__help,exec)
                 cmd="kvault__subcmd__help__subcmd__exec"
                 ;;
@@ -136,6 +145,9 @@ _kvault() {
             kvault__subcmd__help,sync)
                 cmd="kvault__subcmd__help__subcmd__sync"
                 ;;
+            kvault__subcmd__help,whoami)
+                cmd="kvault__subcmd__help__subcmd__whoami"
+                ;;
             kvault__subcmd__help__subcmd__canary,check)
                 cmd="kvault__subcmd__help__subcmd__canary__subcmd__check"
                 ;;
@@ -152,7 +164,7 @@ _kvault() {
 
     case "${cmd}" in
         kvault)
-            opts="-v -q -n -h -V --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version get put ls history delete cp diff exec audit canary sync status rotate completions man help"
+            opts="-v -q -n -h -V --verbose --quiet --no-headers --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version get put ls history delete cp diff exec audit canary sync status rotate doctor whoami completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -194,7 +206,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__audit)
-            opts="-o -v -q -n -h -V --manifests --context --chunk-size --encryption-config --etcd-endpoint --etcd-ca --etcd-cert --etcd-key --etcd-prefix --output --fail-on --ignore --who-can-read --verbose --quiet --vault-addr --vault-namespace --kubeconfig --namespace --local-store --help --version"
+            opts="-o -v -q -n -h -V --manifests --context --chunk-size --encryption-config --etcd-endpoint --etcd-ca --etcd-cert --etcd-key --etcd-prefix --output --fail-on --ignore --who-can-read --verbose --quiet --no-headers --vault-addr --vault-namespace --kubeconfig --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -237,11 +249,11 @@ _kvault() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json sarif" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json yaml sarif" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json sarif" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json yaml sarif" -- "${cur}"))
                     return 0
                     ;;
                 --fail-on)
@@ -288,7 +300,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__canary)
-            opts="-v -q -n -h -V --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version run create check help"
+            opts="-v -q -n -h -V --verbose --quiet --no-headers --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version run create check help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -330,7 +342,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__canary__subcmd__check)
-            opts="-o -v -q -n -h -V --source --target --timeout --metrics-file --reset-metrics --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
+            opts="-o -v -q -n -h -V --source --target --timeout --metrics-file --reset-metrics --output --verbose --quiet --no-headers --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -353,11 +365,11 @@ _kvault() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json prometheus" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json yaml prometheus" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json prometheus" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json yaml prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --vault-addr)
@@ -396,7 +408,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__canary__subcmd__create)
-            opts="-o -v -q -n -h -V --source --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
+            opts="-o -v -q -n -h -V --source --output --verbose --quiet --no-headers --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -407,11 +419,11 @@ _kvault() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json prometheus" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json yaml prometheus" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json prometheus" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json yaml prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --vault-addr)
@@ -520,7 +532,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__canary__subcmd__run)
-            opts="-o -v -q -n -h -V --source --target --timeout --metrics-file --reset-metrics --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
+            opts="-o -v -q -n -h -V --source --target --timeout --metrics-file --reset-metrics --output --verbose --quiet --no-headers --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -543,11 +555,11 @@ _kvault() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json prometheus" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json yaml prometheus" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json prometheus" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json yaml prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --vault-addr)
@@ -586,7 +598,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__completions)
-            opts="-v -q -n -h -V --dir --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version bash elvish fish powershell zsh"
+            opts="-v -q -n -h -V --dir --verbose --quiet --no-headers --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -632,7 +644,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__cp)
-            opts="-v -q -n -h -V --overwrite --merge --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
+            opts="-v -q -n -h -V --overwrite --merge --verbose --quiet --no-headers --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -674,7 +686,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__delete)
-            opts="-y -v -q -n -h -V --versions --destroy --all-versions --yes --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
+            opts="-y -v -q -n -h -V --versions --destroy --all-versions --yes --verbose --quiet --no-headers --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -720,7 +732,57 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__diff)
-            opts="-o -v -q -n -h -V --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
+            opts="-o -v -q -n -h -V --output --verbose --quiet --no-headers --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --vault-addr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault-namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --local-store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kvault__subcmd__doctor)
+            opts="-o -v -q -n -h -V --output --verbose --quiet --no-headers --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version vault k8s local"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -770,12 +832,16 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__exec)
-            opts="-v -q -n -h -V --ignore-missing --pass-credentials --watch --grace --on-change --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
+            opts="-v -q -n -h -V --env-file --ignore-missing --pass-credentials --watch --grace --on-change --verbose --quiet --no-headers --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --watch)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -824,7 +890,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__get)
-            opts="-o -v -q -n -h -V --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
+            opts="-o -v -q -n -h -V --output --verbose --quiet --no-headers --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -874,7 +940,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__help)
-            opts="get put ls history delete cp diff exec audit canary sync status rotate completions man help"
+            opts="get put ls history delete cp diff exec audit canary sync status rotate doctor whoami completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1000,6 +1066,20 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__help__subcmd__diff)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kvault__subcmd__help__subcmd__doctor)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1153,8 +1233,22 @@ _kvault() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        kvault__subcmd__help__subcmd__whoami)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         kvault__subcmd__history)
-            opts="-o -v -q -n -h -V --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
+            opts="-o -v -q -n -h -V --output --verbose --quiet --no-headers --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1204,7 +1298,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__ls)
-            opts="-o -v -q -n -h -V --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
+            opts="-o -v -q -n -h -V --output --verbose --quiet --no-headers --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1254,7 +1348,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__man)
-            opts="-v -q -n -h -V --dir --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
+            opts="-v -q -n -h -V --dir --verbose --quiet --no-headers --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1300,7 +1394,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__put)
-            opts="-o -v -q -n -h -V --merge --cas --create-only --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
+            opts="-o -v -q -n -h -V --merge --cas --create-only --output --verbose --quiet --no-headers --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1354,7 +1448,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__rotate)
-            opts="-y -o -v -q -n -h -V --generate --value --plan --rollout --if-older-than --dry-run --yes --resume --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
+            opts="-y -o -v -q -n -h -V --generate --value --plan --rollout --if-older-than --dry-run --yes --resume --output --verbose --quiet --no-headers --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1377,11 +1471,11 @@ _kvault() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --vault-addr)
@@ -1420,7 +1514,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__status)
-            opts="-f -o -v -q -n -h -V --file --concurrency --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
+            opts="-f -o -v -q -n -h -V --file --concurrency --output --verbose --quiet --no-headers --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1439,11 +1533,11 @@ _kvault() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --vault-addr)
@@ -1482,7 +1576,7 @@ _kvault() {
             return 0
             ;;
         kvault__subcmd__sync)
-            opts="-f -o -v -q -n -h -V --file --watch --jitter --dry-run --prune --no-overwrite-drift --concurrency --rate-limit --output --verbose --quiet --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
+            opts="-f -o -v -q -n -h -V --file --watch --jitter --dry-run --prune --no-overwrite-drift --concurrency --rate-limit --output --verbose --quiet --no-headers --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1513,11 +1607,61 @@ _kvault() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --vault-addr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault-namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --local-store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kvault__subcmd__whoami)
+            opts="-o -v -q -n -h -V --output --verbose --quiet --no-headers --vault-addr --vault-namespace --kubeconfig --context --namespace --local-store --help --version vault k8s local"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --vault-addr)

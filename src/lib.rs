@@ -12,6 +12,7 @@ pub mod audit;
 pub mod canary;
 pub mod cli;
 pub mod commands;
+pub mod doctor;
 pub mod exit;
 pub mod export;
 pub mod inject;

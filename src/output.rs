@@ -1,9 +1,10 @@
 //! Everything kvault prints goes through here: data to stdout in the chosen
 //! format, messages to stderr. Colour only on a TTY and never with NO_COLOR.
 
-use comfy_table::{presets, ContentArrangement, Table};
+use comfy_table::{presets, Cell, ContentArrangement, Table};
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// How data is printed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -36,28 +37,81 @@ pub fn structured<T: Serialize>(format: Format, value: &T) -> crate::exit::Resul
     }
 }
 
+/// Whether tables are printed without their header row (`--no-headers`).
+static NO_HEADERS: AtomicBool = AtomicBool::new(false);
+
+/// Set once from the command line, before anything is printed.
+pub fn set_no_headers(on: bool) {
+    NO_HEADERS.store(on, Ordering::Relaxed);
+}
+
 /// A table with a header row, to stdout.
 pub fn table(header: &[&str], rows: Vec<Vec<String>>) -> crate::exit::Result<()> {
+    table_styled(header, rows, |_, _| None)
+}
+
+/// A table whose cells `color(column, text)` may colour. On a terminal:
+/// borders, wrapping to its width, colour (never with NO_COLOR). Anywhere
+/// else (a pipe, a file, CI logs): one line per row, columns padded with
+/// spaces as kubectl prints them, no box drawing, nothing wrapped, a cell's
+/// own line breaks joined with "; ", so that grep and awk see whole rows.
+pub fn table_styled(
+    header: &[&str],
+    rows: Vec<Vec<String>>,
+    color: impl Fn(usize, &str) -> Option<comfy_table::Color>,
+) -> crate::exit::Result<()> {
+    let headers = !NO_HEADERS.load(Ordering::Relaxed);
+    if !stdout_is_tty() {
+        return stdout_bytes(&plain_table(headers.then_some(header), &rows));
+    }
     let mut t = Table::new();
     t.load_preset(presets::UTF8_BORDERS_ONLY)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(header.iter().copied());
-    if !color_enabled() {
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    if headers {
+        t.set_header(header.iter().copied());
+    }
+    let colored = color_enabled();
+    if !colored {
         t.force_no_tty();
     }
-    // Off a terminal comfy-table cannot know the width; honour COLUMNS so
-    // `COLUMNS=100 kvault audit ... | less` still wraps long findings.
-    if let Some(width) = std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse::<u16>().ok())
-        .filter(|w| *w >= 40)
-    {
-        t.set_width(width);
-    }
     for row in rows {
-        t.add_row(row);
+        t.add_row(row.into_iter().enumerate().map(|(i, text)| {
+            let style = colored.then(|| color(i, &text)).flatten();
+            let cell = Cell::new(text);
+            match style {
+                Some(c) => cell.fg(c),
+                None => cell,
+            }
+        }));
     }
     stdout_bytes(format!("{t}\n").as_bytes())
+}
+
+/// The off-terminal form of a table (see [`table_styled`]).
+fn plain_table(header: Option<&[&str]>, rows: &[Vec<String>]) -> Vec<u8> {
+    let mut out = tabwriter::TabWriter::new(Vec::new()).padding(3);
+    let mut line = |cells: &mut dyn Iterator<Item = String>| {
+        let cells: Vec<String> = cells.collect();
+        let _ = writeln!(out, "{}", cells.join("\t"));
+    };
+    if let Some(header) = header {
+        line(&mut header.iter().map(|h| h.to_string()));
+    }
+    for row in rows {
+        line(&mut row.iter().map(|c| one_line(c)));
+    }
+    out.into_inner().unwrap_or_default()
+}
+
+/// A cell on one line: its own breaks joined with "; ", tabs as spaces (a
+/// tab would end the column).
+fn one_line(cell: &str) -> String {
+    cell.lines()
+        .map(str::trim_end)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
+        .replace('\t', " ")
 }
 
 /// Raw bytes to stdout.
@@ -97,4 +151,29 @@ pub fn status(quiet: bool, line: impl std::fmt::Display) {
 /// with `-q`, like errors, since it says some data was left out.
 pub fn warning(line: impl std::fmt::Display) {
     let _ = writeln!(std::io::stderr(), "warning: {line}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn off_a_terminal_a_table_is_one_padded_line_per_row() {
+        let rows = vec![
+            vec![
+                "HIGH".into(),
+                "KV-1".into(),
+                "a long title\nevidence\nfix: do it".into(),
+            ],
+            vec!["LOW".into(), "KV-22".into(), "short".into()],
+        ];
+        let text =
+            String::from_utf8(plain_table(Some(&["SEVERITY", "ID", "FINDING"]), &rows)).unwrap();
+        assert_eq!(
+            text,
+            "SEVERITY   ID      FINDING\nHIGH       KV-1    a long title; evidence; fix: do it\nLOW        KV-22   short\n"
+        );
+        let text = String::from_utf8(plain_table(None, &rows[1..])).unwrap();
+        assert_eq!(text, "LOW   KV-22   short\n");
+    }
 }

@@ -16,7 +16,11 @@ Examples:
   kvault audit --manifests k8s/ --ignore audit-ignore.yaml
   kvault audit --manifests k8s/ --who-can-read shop
 
-Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 error.
+Exit codes:
+  0  no finding at or above --fail-on
+  1  findings at or above it
+  2  error
+
 Finding ids: KV-ENC-001..010 (encryption at rest), KV-RBAC-001..009 (RBAC),
 KV-WL-001..009 (workloads, unused/stale Secrets), KV-AUD-001 (live: a kind could
 not be listed), KV-IGN-001 (expired ignore entry).
@@ -97,6 +101,7 @@ pub enum AuditFormat {
     #[default]
     Table,
     Json,
+    Yaml,
     /// SARIF 2.1.0, for code scanning.
     Sarif,
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  kvault canary run --source vault:secret/canary --target k8s:prod/canary --timeout 2m\n  kvault canary create --source vault:secret/canary     # then let your syncer deliver it\n  kvault canary check --source vault:secret/canary --target k8s:prod/canary\n\nExit codes: 0 delivered, 1 not delivered in time, 2 error (also: a --metrics-file whose\nseries for the pair cannot be continued, unless --reset-metrics)."
+    after_help = "Examples:\n  kvault canary run --source vault:secret/canary --target k8s:prod/canary --timeout 2m\n  kvault canary create --source vault:secret/canary     # then let your syncer deliver it\n  kvault canary check --source vault:secret/canary --target k8s:prod/canary\n\nExit codes:\n  0  delivered\n  1  not delivered in time\n  2  error (also: a --metrics-file whose series for the pair cannot be continued, unless --reset-metrics)"
 )]
 pub struct CanaryArgs {
     #[command(subcommand)]
@@ -81,10 +81,12 @@ pub struct RunArgs {
 /// How a canary result is printed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum CanaryFormat {
-    /// One human line.
+    /// One human line on stderr (`text` is accepted too).
     #[default]
-    Text,
+    #[value(alias = "text")]
+    Table,
     Json,
+    Yaml,
     /// Prometheus text format on stdout.
     Prometheus,
 }

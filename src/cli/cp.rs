@@ -16,7 +16,13 @@ first. Values are never printed.
 Examples:
   kvault cp vault:secret/app/db local:app/db
   kvault cp vault:secret/app/db#password k8s:prod/app#db-password
-  kvault cp local:app/db vault:secret/app/db --merge";
+  kvault cp local:app/db vault:secret/app/db --merge
+
+Exit codes:
+  0  copied
+  1  the source (or its key) does not exist
+  2  an error: DST exists without --overwrite/--merge, a check-and-set conflict (another
+     writer; nothing was written, run again), unreachable store, permission denied";
 
 #[derive(Debug, Args)]
 #[command(after_help = AFTER_HELP)]

@@ -17,10 +17,9 @@ What is deleted:
                     versions); the last key of a secret cannot be removed this way
 
 Confirmation: unlike `kubectl delete` and `bao kv delete`, kvault asks on a terminal before
-deleting (stdin and stderr a terminal); --yes (-y) skips the question. Any answer but yes
-deletes nothing and exits 1. Without a terminal (CI, pipes) and without --yes nothing is
-deleted and kvault exits 2 before asking any store, so a script has to say --yes.
-Deleting what does not exist exits 1, naming it.
+deleting (stdin and stderr a terminal); --yes (-y) skips the question. Without a terminal
+(CI, pipes) and without --yes nothing is deleted, before any store is asked: a script has to
+say --yes.
 
 Examples:
   kvault delete vault:secret/app/db                   # soft delete of the latest version
@@ -28,7 +27,14 @@ Examples:
   kvault delete vault:secret/app/db --destroy --versions 3 -y
   kvault delete vault:secret/app/db --all-versions -y
   kvault delete k8s:prod/app-db -y
-  kvault delete local:app/db#old-password -y          # remove one key";
+  kvault delete local:app/db#old-password -y          # remove one key
+
+Exit codes:
+  0  deleted
+  1  nothing to delete (the secret, version or key does not exist; named), or the question
+     was answered no
+  2  an error: no terminal and no --yes, versions of a store that keeps none, the last key,
+     unreachable store, permission denied";
 
 #[derive(Debug, Args)]
 #[command(after_help = AFTER_HELP)]

@@ -8,13 +8,15 @@ Compares key names and values and shows, for every key, whether it is only in A,
 different or equal; never a value, nor a hash of one (a hash of a short password can be
 guessed back). Two #KEY references compare those two values.
 
-Exit codes, as diff(1): 0 the two are equal, 1 they differ, 2 an error (a secret that does
-not exist included).
-
 Examples:
   kvault diff vault:secret/app/db k8s:prod/app-db
   kvault diff vault:secret/app/db#password#3 vault:secret/app/db#password
-  kvault diff local:app/db vault:secret/app/db -o json";
+  kvault diff local:app/db vault:secret/app/db -o json
+
+Exit codes (as diff(1)):
+  0  the two are equal
+  1  they differ
+  2  an error, a secret or key that does not exist included";
 
 #[derive(Debug, Args)]
 #[command(after_help = AFTER_HELP)]

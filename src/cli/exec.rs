@@ -19,10 +19,19 @@ of a restart, the command has --grace to exit before SIGKILL. kvault reaps orpha
 processes (it is their subreaper), and the command gets SIGKILL if kvault itself dies.
 kvault's own credentials are removed from its environment and it is not dumpable.
 
+--env-file reads variables from dotenv files as `op run --env-file` does; their values
+may be references or templates too. A file's value replaces the inherited variable of
+the same name, and a later file's an earlier one's.
+
 Examples:
   DB_PASS=local:app/db#password kvault exec -- ./server
+  kvault exec --env-file app.env -- ./server   # app.env: DB_PASS=vault:secret/app/db#password
   kvault exec --watch 1m --on-change signal:HUP -- nginx -g 'daemon off;'")]
 pub struct ExecArgs {
+    /// Read variables from a dotenv file (repeatable; later files win, and files win over the environment).
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Vec<std::path::PathBuf>,
+
     /// Leave variables whose secret is missing unset instead of failing [env: VAULT_IGNORE_MISSING_SECRETS].
     #[arg(long)]
     pub ignore_missing: bool,

@@ -6,6 +6,7 @@ pub mod canary;
 pub mod cp;
 pub mod delete;
 pub mod diff;
+pub mod doctor;
 pub mod exec;
 pub mod kv;
 pub mod rotate;
@@ -54,16 +55,52 @@ pub fn parse_duration_at_most(text: &str, max: Duration) -> Result<Duration, Str
     }
 }
 
-const EXIT_CODES: &str = "\
+const AFTER_LONG_HELP: &str = "\
 Exit codes:
   0    success
-  1    the answer is \"no\": a secret or key that does not exist, audit findings at or above --fail-on,
-       kvault status: not everything in sync, kvault diff: the two differ
-  2    error: usage, configuration, unreachable or sealed store, permission denied, CAS conflict;
-       kvault diff: also a secret that does not exist
+  1    the answer is \"no\": a secret or key that does not exist, audit findings at or above --fail-on, kvault status not all in sync, kvault diff found differences, a kvault doctor check failed
+  2    error: usage, configuration, unreachable or sealed store, permission denied, CAS conflict,
+       kvault diff: a secret that does not exist
   3    rotate: check-and-set conflict, another writer changed the secret (nothing was changed)
-  126  exec: the command cannot be run     127  exec: the command was not found
-  `kvault exec` passes the child's exit code through once the child runs.";
+  126  exec: the command cannot be run
+  127  exec: the command was not found
+`kvault exec` passes the child's exit code through once the child runs.
+
+Environment:
+  BAO_ADDR, VAULT_ADDR  the Vault/OpenBao address (default http://127.0.0.1:8200); BAO_* wins over VAULT_*, as in the bao CLI
+  BAO_TOKEN, VAULT_TOKEN  the token; trailing newlines are trimmed; VAULT_TOKEN=vault:login logs in and hands the token on (exec)
+  VAULT_TOKEN_FILE  a file holding the token; missing is an error, never a fall-back
+  VAULT_AUTH_METHOD  token, kubernetes, approle or jwt (default: token if one is found, else approle with VAULT_ROLE_ID, else kubernetes with VAULT_ROLE)
+  VAULT_ROLE  the role for Kubernetes or JWT auth
+  VAULT_PATH  the auth mount (default: the method's name)
+  VAULT_ROLE_ID, VAULT_SECRET_ID, VAULT_SECRET_ID_FILE  AppRole credentials
+  VAULT_JWT, VAULT_JWT_FILE  the JWT for jwt auth (default: the Pod's service account token)
+  BAO_NAMESPACE, VAULT_NAMESPACE  the Vault namespace
+  BAO_CACERT, VAULT_CACERT  a PEM file of CA certificates for TLS
+  BAO_CAPATH, VAULT_CAPATH  a directory of PEM CA certificates
+  BAO_CLIENT_CERT, VAULT_CLIENT_CERT  TLS client certificate (with VAULT_CLIENT_KEY)
+  BAO_CLIENT_KEY, VAULT_CLIENT_KEY  its private key
+  BAO_TLS_SERVER_NAME, VAULT_TLS_SERVER_NAME  the name to check the server's certificate against
+  BAO_SKIP_VERIFY, VAULT_SKIP_VERIFY  true: do not verify TLS (warned about)
+  KVAULT_VAULT_TIMEOUT  total deadline of one Vault request (default 10s; also BAO_CLIENT_TIMEOUT, VAULT_CLIENT_TIMEOUT)
+  KVAULT_VAULT_RETRIES  retries of an idempotent request (default 3, at most 20; also BAO_MAX_RETRIES, VAULT_MAX_RETRIES)
+  BAO_CONFIG_PATH, VAULT_CONFIG_PATH  the CLI configuration naming a token_helper (default ~/.bao, then ~/.vault)
+  KUBECONFIG  kubeconfig file(s), a :-separated list merged as kubectl merges it (default ~/.kube/config, then in-cluster)
+  KVAULT_KUBE_TIMEOUT  total deadline of one Kubernetes request, watches aside (default 30s)
+  KVAULT_LOCAL_STORE  the local store's directory (default $XDG_DATA_HOME/kvault)
+  KVAULT_LOCAL_KEY_FILE  the local store's age key file (default DIR/key.txt)
+  KVAULT_LOCAL_KEY  the age identity itself (AGE-SECRET-KEY-1...), instead of a file
+  KVAULT_LOCAL_MAX_VERSIONS  versions kept per local secret (default 10)
+  VAULT_ENV_FROM_PATH, VAULT_ENV_PASSTHROUGH, VAULT_IGNORE_MISSING_SECRETS  exec: Bank-Vaults vault-env settings (see kvault exec --help)
+  VAULT_TRANSIT_KEY_ID, VAULT_TRANSIT_PATH  exec: the transit key and mount for vault:v1: values
+  NO_COLOR  set and not empty: no colour anywhere
+
+Files:
+  ~/.vault-token  the token `bao login` / `vault login` stored, used when no token is set
+  ~/.bao, ~/.vault  the CLI configuration; its token_helper gives the token instead
+  ~/.kube/config  the kubeconfig when KUBECONFIG is not set
+  /var/run/secrets/kubernetes.io/serviceaccount/token  in a Pod: the JWT for Kubernetes auth, and the in-cluster credentials
+  $XDG_DATA_HOME/kvault/  the local store: secrets/*.age (age-encrypted), key.txt (its key, mode 0600), recipient.txt (which key made it)";
 
 /// kvault: audit, sync, rotate and inject secrets around Kubernetes and Vault/OpenBao.
 ///
@@ -71,7 +108,7 @@ Exit codes:
 /// `k8s:prod/app-db#password`, `local:app/db#password` (the embedded local
 /// store, no server needed). Append `#N` after the key to pin a version.
 #[derive(Debug, Parser)]
-#[command(name = "kvault", version = crate::VERSION, after_long_help = EXIT_CODES, propagate_version = true)]
+#[command(name = "kvault", version = crate::VERSION, after_long_help = AFTER_LONG_HELP, propagate_version = true)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -82,6 +119,7 @@ pub struct Cli {
 
 /// Flags that work before or after the subcommand.
 #[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// More diagnostics on stderr (-v info, -vv debug, -vvv trace). Never shows secret values.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -91,7 +129,11 @@ pub struct GlobalArgs {
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
 
-    /// Vault/OpenBao address [env: VAULT_ADDR, BAO_ADDR].
+    /// Print tables without their header row.
+    #[arg(long, global = true)]
+    pub no_headers: bool,
+
+    /// Vault/OpenBao address [env: BAO_ADDR, VAULT_ADDR].
     #[arg(long, global = true, value_name = "URL")]
     pub vault_addr: Option<String>,
 
@@ -144,6 +186,10 @@ pub enum Command {
     Status(status::StatusArgs),
     /// Rotate one key of a secret safely: new version (check-and-set), sync, verify, finish.
     Rotate(rotate::RotateArgs),
+    /// Check every store's settings, server, credentials and access; each failure with the fix.
+    Doctor(doctor::DoctorArgs),
+    /// Show who kvault is to each configured store: token policies and TTL, Kubernetes user.
+    Whoami(doctor::WhoamiArgs),
     /// Print a shell completion script, or write one for every shell (--dir).
     Completions(CompletionsArgs),
     /// Write the man pages: kvault.1 and one per subcommand.

@@ -31,10 +31,11 @@ Examples:
   printf %s \"$NEW\" | kvault rotate vault:secret/app/db#password --value -
   kvault rotate vault:secret/app/db#password --resume
 
-Exit codes: 0 rotated, not due, dry run, or nothing to resume; 1 declined at the prompt,
-or the secret or key does not exist; 2 error, a pending rotation without --resume, or a
-rotation that was rolled back; 3 check-and-set conflict: another writer changed the
-secret (nothing was changed; run again).";
+Exit codes:
+  0  rotated, not due, dry run, or nothing to resume
+  1  declined at the prompt, or the secret or key does not exist
+  2  error, a pending rotation without --resume, or a rotation that was rolled back
+  3  check-and-set conflict: another writer changed the secret (nothing was changed; run again)";
 
 #[derive(Debug, Args)]
 #[command(after_help = AFTER_HELP)]
@@ -83,9 +84,12 @@ pub struct RotateArgs {
 /// How the summary is printed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum RotateFormat {
-    /// One line per step on stderr, nothing on stdout.
+    /// One line per step on stderr, nothing on stdout (`text` is accepted too).
     #[default]
-    Text,
+    #[value(alias = "text")]
+    Table,
     /// One JSON object on stdout (versions and data hashes, never values).
     Json,
+    /// The same as YAML.
+    Yaml,
 }

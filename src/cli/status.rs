@@ -16,13 +16,15 @@ Examples:
   kvault status -f examples/sync-plan.yaml
   kvault status -f plan.yaml -o json | jq '.targets[] | select(.state != \"in_sync\")'
 
-Exit codes: 0 every target in sync and no rollout due; 1 something is not in sync (run
-`kvault sync`); 2 an invalid plan, or a source or target could not be read.";
+Exit codes:
+  0  every target in sync and no rollout due
+  1  something is not in sync (run `kvault sync`)
+  2  an invalid plan, or a source or target could not be read";
 
 #[derive(Debug, Args)]
 #[command(after_help = AFTER_HELP)]
 pub struct StatusArgs {
-    /// The sync plan (YAML).
+    /// The sync plan (YAML); `-` reads it from stdin.
     #[arg(short = 'f', long = "file", value_name = "PLAN.yaml")]
     pub file: PathBuf,
 
@@ -43,4 +45,5 @@ pub enum StatusFormat {
     #[default]
     Table,
     Json,
+    Yaml,
 }

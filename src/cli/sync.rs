@@ -33,14 +33,14 @@ Examples:
   kvault sync -f plan.yaml --watch 1m --jitter 20
   kvault sync -f plan.yaml --concurrency 16 --rate-limit vault=100 --rate-limit k8s=50
 
-Exit codes: 0 every target, rollout and prune succeeded (drift left alone by
---no-overwrite-drift is reported, not a failure); 2 an invalid plan, or anything failed
-(with --watch: the last run).";
+Exit codes:
+  0  every target, rollout and prune succeeded (drift left alone by --no-overwrite-drift is reported, not a failure)
+  2  an invalid plan, or anything failed (with --watch: the last run)";
 
 #[derive(Debug, Args)]
 #[command(after_help = AFTER_HELP)]
 pub struct SyncArgs {
-    /// The sync plan (YAML).
+    /// The sync plan (YAML); `-` reads it from stdin.
     #[arg(short = 'f', long = "file", value_name = "PLAN.yaml")]
     pub file: PathBuf,
 
@@ -88,6 +88,8 @@ pub enum SyncFormat {
     Table,
     /// One JSON object (per run; with --watch one line per run).
     Json,
+    /// One YAML document (per run; with --watch each starts with `---`).
+    Yaml,
 }
 
 /// One `--rate-limit`: a store (all when `None`) and its operations a second.

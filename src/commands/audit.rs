@@ -52,15 +52,15 @@ pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<i32> {
                 let (header, rows) = report::who_can_read_table(&rows);
                 output::table(&header, rows)?;
             }
-            AuditFormat::Json => {
+            AuditFormat::Json | AuditFormat::Yaml => {
                 output::structured(
-                    output::Format::Json,
+                    structured(args.output),
                     &report::who_can_read_json(&rows, namespace),
                 )?;
             }
             AuditFormat::Sarif => {
                 return Err(Failure::error(
-                    "--who-can-read prints a table or json, not sarif",
+                    "--who-can-read prints a table, json or yaml, not sarif",
                 ))
             }
         }
@@ -120,11 +120,13 @@ pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<i32> {
         AuditFormat::Table => {
             if !report.findings.is_empty() {
                 let (header, rows) = report::table(&report);
-                output::table(&header, rows)?;
+                output::table_styled(&header, rows, severity_color)?;
             }
             output::status(global.quiet, report.summary_line());
         }
-        AuditFormat::Json => output::structured(output::Format::Json, &report::json(&report))?,
+        AuditFormat::Json | AuditFormat::Yaml => {
+            output::structured(structured(args.output), &report::json(&report))?
+        }
         AuditFormat::Sarif => output::structured(output::Format::Json, &report::sarif(&report))?,
     }
     tracing::debug!(ms = started.elapsed().as_millis(), "report written");
@@ -192,5 +194,24 @@ impl Cluster {
             etcd: self.etcd.as_ref(),
             chunk_size: self.chunk_size,
         }
+    }
+}
+
+fn structured(format: AuditFormat) -> output::Format {
+    match format {
+        AuditFormat::Yaml => output::Format::Yaml,
+        _ => output::Format::Json,
+    }
+}
+
+/// The SEVERITY column's colour on a terminal: the eye finds the worst first.
+fn severity_color(column: usize, text: &str) -> Option<comfy_table::Color> {
+    use comfy_table::Color;
+    match (column, text) {
+        (0, "CRITICAL") => Some(Color::Magenta),
+        (0, "HIGH") => Some(Color::Red),
+        (0, "MEDIUM") => Some(Color::Yellow),
+        (0, "LOW") => Some(Color::Cyan),
+        _ => None,
     }
 }

@@ -16,8 +16,8 @@ pub async fn run(stores: &Stores, global: &GlobalArgs, args: CanaryArgs) -> Resu
                 .await
                 .map_err(to_failure)?;
             match a.output {
-                CanaryFormat::Json => {
-                    output::structured(output::Format::Json, &created_json(&a.source, &canary))?
+                CanaryFormat::Json | CanaryFormat::Yaml => {
+                    output::structured(structured(a.output), &created_json(&a.source, &canary))?
                 }
                 _ => output::status(
                     global.quiet,
@@ -95,7 +95,7 @@ fn report(
     outcome: std::result::Result<&Arrival, &CanaryError>,
 ) -> Result<()> {
     match a.output {
-        CanaryFormat::Text => {
+        CanaryFormat::Table => {
             if let Ok(arrival) = outcome {
                 output::status(
                     global.quiet,
@@ -109,8 +109,8 @@ fn report(
             }
             Ok(())
         }
-        CanaryFormat::Json => output::structured(
-            output::Format::Json,
+        CanaryFormat::Json | CanaryFormat::Yaml => output::structured(
+            structured(a.output),
             &serde_json::json!({
                 "source": a.source,
                 "target": a.target,
@@ -192,4 +192,11 @@ fn write_metrics(file: &std::path::Path, metrics: &Metrics) -> Result<()> {
         .map_err(fail)?;
     tmp.persist(file).map_err(|e| fail(e.error))?;
     Ok(())
+}
+
+fn structured(format: CanaryFormat) -> output::Format {
+    match format {
+        CanaryFormat::Yaml => output::Format::Yaml,
+        _ => output::Format::Json,
+    }
 }

@@ -111,6 +111,11 @@ pub async fn run(config: StoreConfig, global: &GlobalArgs, args: ExecArgs) -> Re
     opts.ignore_missing |= args.ignore_missing;
     opts.pass_credentials = args.pass_credentials;
     harden(&mut env, &opts);
+    // After harden: what a file names explicitly is for the command, kvault's
+    // credentials included.
+    let from_files = crate::inject::env_file::read_all(&args.env_file)
+        .map_err(|e| Failure::error(e.to_string()))?;
+    crate::inject::env_file::overlay(&mut env, from_files);
     let stores = Stores::new(config.clone());
     let leases = Leases::default();
     let (program, rest) = args.command.split_first().expect("clap requires a command");

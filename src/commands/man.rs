@@ -130,7 +130,7 @@ fn sections(text: &str) -> String {
             }
             current = Some(title.clone());
         }
-        if title == "EXAMPLES" {
+        if title == "EXAMPLES" || is_verbatim(body) {
             // Set as written, to be copied.
             out.push_str(".nf\n");
             for line in body.lines() {
@@ -168,7 +168,8 @@ fn sections(text: &str) -> String {
 }
 
 /// An indented row of a table in help text: `  TERM  TEXT` (two or more
-/// spaces after a one-word term).
+/// spaces after a term of one word, or of words each but the last ending
+/// in a comma: `BAO_ADDR, VAULT_ADDR`).
 fn table_row(line: &str) -> Option<(&str, &str)> {
     if !line.starts_with(' ') {
         return None;
@@ -176,7 +177,17 @@ fn table_row(line: &str) -> Option<(&str, &str)> {
     let row = line.trim_start();
     let (term, text) = row.split_once("  ")?;
     let text = text.trim_start();
-    (!term.contains(' ') && !text.is_empty()).then_some((term, text))
+    let one_term = term.split(' ').rev().skip(1).all(|w| w.ends_with(','));
+    (one_term && !term.is_empty() && !text.is_empty()).then_some((term, text))
+}
+
+/// A block of indented lines that are not a table (a YAML plan, a
+/// command's output): set as written, like examples.
+fn is_verbatim(body: &str) -> bool {
+    let lines: Vec<&str> = body.lines().filter(|l| !l.trim().is_empty()).collect();
+    !lines.is_empty()
+        && lines.iter().all(|l| l.starts_with(' '))
+        && !lines.iter().any(|l| table_row(l).is_some())
 }
 
 /// "Examples:" → EXAMPLES, "Exit codes:" → EXIT STATUS; not a title → None.
@@ -236,6 +247,29 @@ mod tests {
             sections(text),
             ".SH \"EXIT STATUS\"\n.ad l\n.PD 0\n.TP\n0\nsuccess\n.TP\n1\nno\n.PD\n.PP\n`x` passes through.\n"
         );
+    }
+
+    #[test]
+    fn an_indented_yaml_block_is_set_as_written_and_listed_terms_may_be_several() {
+        let text = "Plan (YAML):\n  secrets:\n    - source: a  # note\n";
+        assert_eq!(
+            sections(text),
+            ".SH \"PLAN (YAML)\"\n.nf\n  secrets:\n    \\- source: a  # note\n.fi\n"
+        );
+        assert_eq!(
+            table_row("  BAO_ADDR, VAULT_ADDR  the address"),
+            Some(("BAO_ADDR, VAULT_ADDR", "the address"))
+        );
+        assert_eq!(table_row("  two words  text"), None);
+    }
+
+    #[test]
+    fn main_page_has_environment_and_files() {
+        let page = page_text("kvault.1");
+        assert!(page.contains(".SH ENVIRONMENT\n"), "{page}");
+        assert!(page.contains(".TP\nVAULT_TOKEN_FILE\n"), "{page}");
+        assert!(page.contains(".SH FILES\n"), "{page}");
+        assert!(page.contains("~/.vault\\-token"), "{page}");
     }
 
     #[test]

@@ -7,12 +7,14 @@ pub mod completions;
 pub mod cp;
 pub mod delete;
 pub mod diff;
+pub mod doctor;
 pub mod exec;
 pub mod kv;
 pub mod man;
 pub mod rotate;
 pub mod status;
 pub mod sync;
+pub mod whoami;
 
 use crate::cli::{Cli, Command, GlobalArgs};
 use crate::exit::{Code, Result};
@@ -49,6 +51,7 @@ pub fn store_config(global: &GlobalArgs) -> StoreConfig {
 
 pub async fn dispatch(cli: Cli) -> Result<i32> {
     let global = cli.global;
+    crate::output::set_no_headers(global.no_headers);
     let stores = || Stores::new(store_config(&global));
     match cli.command {
         Command::Get(args) => kv::get(&stores(), args).await,
@@ -66,6 +69,8 @@ pub async fn dispatch(cli: Cli) -> Result<i32> {
         Command::Sync(args) => return sync::run(&global, args).await,
         Command::Status(args) => return status::run(&global, args).await,
         Command::Rotate(args) => return rotate::run(&global, args).await,
+        Command::Doctor(args) => return doctor::run(store_config(&global), args).await,
+        Command::Whoami(args) => return whoami::run(store_config(&global), args).await,
     }
     .map(|()| Code::Success as i32)
 }

@@ -86,11 +86,11 @@ pub async fn run(global: &GlobalArgs, args: RotateArgs) -> Result<i32> {
         Ok(report) => report,
         Err(e) => {
             let failure = failure(e);
-            if args.output == RotateFormat::Json {
+            if let Some(format) = structured(args.output) {
                 // A pipeline reading stdout gets an answer on failure too;
                 // the message (never a value) also goes to stderr.
                 output::structured(
-                    output::Format::Json,
+                    format,
                     &serde_json::json!({
                         "reference": request.reference.to_string(),
                         "outcome": "failed",
@@ -102,8 +102,8 @@ pub async fn run(global: &GlobalArgs, args: RotateArgs) -> Result<i32> {
             return Err(failure);
         }
     };
-    if args.output == RotateFormat::Json {
-        output::structured(output::Format::Json, &report)?;
+    if let Some(format) = structured(args.output) {
+        output::structured(format, &report)?;
     }
     code_of(&report)
 }
@@ -182,5 +182,14 @@ fn test_pause() -> Result<Option<(Pause, Duration)>> {
         _ => Err(Failure::error(format!(
             "{PAUSE_VAR}=`{text}`: expected read, create, propagate or verify, optionally :SECONDS"
         ))),
+    }
+}
+
+/// JSON or YAML on stdout, or nothing there (the steps go to stderr).
+fn structured(format: RotateFormat) -> Option<output::Format> {
+    match format {
+        RotateFormat::Table => None,
+        RotateFormat::Json => Some(output::Format::Json),
+        RotateFormat::Yaml => Some(output::Format::Yaml),
     }
 }

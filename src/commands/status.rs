@@ -29,6 +29,7 @@ pub async fn run(global: &GlobalArgs, args: StatusArgs) -> Result<i32> {
     let status = Status::of(&report);
     match args.output {
         StatusFormat::Json => output::structured(output::Format::Json, &status)?,
+        StatusFormat::Yaml => output::structured(output::Format::Yaml, &status)?,
         StatusFormat::Table => {
             output::table(
                 &["TARGET", "STATE", "SYNCED FROM", "SOURCE", "NOTE"],

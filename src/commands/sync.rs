@@ -39,10 +39,12 @@ pub async fn run(global: &GlobalArgs, args: SyncArgs) -> Result<i32> {
         .map_err(|e| Failure::error(format!("cannot handle SIGTERM: {e}")))?;
     loop {
         // The plan is read again each round (it may be a mounted ConfigMap);
-        // a broken edit keeps the last good plan running.
-        match load(&args.file) {
-            Ok(fresh) => plan = fresh,
-            Err(e) => tracing::error!("{}; keeping the previous plan", e.message),
+        // a broken edit keeps the last good plan running. Stdin is read once.
+        if !is_stdin(&args.file) {
+            match load(&args.file) {
+                Ok(fresh) => plan = fresh,
+                Err(e) => tracing::error!("{}; keeping the previous plan", e.message),
+            }
         }
         if let Err(e) = ensure_cluster(&mut cluster, &plan, &options, &config.kube).await {
             tracing::error!("{}", e.message);
@@ -66,7 +68,24 @@ pub async fn run(global: &GlobalArgs, args: SyncArgs) -> Result<i32> {
 }
 
 /// Read and validate a sync plan file (also used by `kvault rotate --plan`).
+fn is_stdin(file: &Path) -> bool {
+    file.as_os_str() == "-"
+}
+
+/// Read and check the plan; `-` is stdin (as `audit --manifests -`).
 pub(crate) fn load(file: &Path) -> Result<Plan> {
+    if is_stdin(file) {
+        let text =
+            crate::yaml::read(&mut std::io::stdin().lock(), &crate::yaml::PLAN).map_err(|e| {
+                Failure::error(match e {
+                    crate::yaml::ReadError::Io(e) => {
+                        format!("cannot read the sync plan from stdin: {e}")
+                    }
+                    crate::yaml::ReadError::Limit(e) => format!("sync plan on stdin: {e}"),
+                })
+            })?;
+        return engine::plan::parse("<stdin>", &text).map_err(|e| Failure::error(e.to_string()));
+    }
     let text = crate::yaml::read_file(file, &crate::yaml::PLAN).map_err(|e| {
         Failure::error(match e {
             crate::yaml::ReadError::Io(e) => {
@@ -146,6 +165,12 @@ fn print(report: &Report, format: SyncFormat, global: &GlobalArgs, watch: bool) 
             output::stdout_bytes(line.as_bytes())
         }
         SyncFormat::Json => output::structured(output::Format::Json, report),
+        // Documents in a stream: `---` before each run's.
+        SyncFormat::Yaml if watch => {
+            output::stdout_bytes(b"---\n")?;
+            output::structured(output::Format::Yaml, report)
+        }
+        SyncFormat::Yaml => output::structured(output::Format::Yaml, report),
         SyncFormat::Table => {
             let rows = report.rows();
             if !rows.is_empty() {

@@ -6,6 +6,7 @@
 //! references do not open thousands of connections (or files) together.
 
 pub mod child;
+pub mod env_file;
 pub mod limits;
 pub mod plan;
 pub mod scrub;

@@ -3,6 +3,11 @@
 //! bound the connect and each read, so a server that stalls after the
 //! handshake is caught; this bounds one that answers a byte at a time.
 //! Watches are long-lived by design and keep only the per-read bound.
+//!
+//! The same layer caps the size of every answer that is not a watch
+//! ([`MAX_ANSWER_BYTES`]): a server that streams without end would
+//! otherwise fill memory before the deadline passes (a loopback peer
+//! sends gigabytes in ten seconds).
 
 use bytes::Bytes;
 use http::{Request, Response};
@@ -18,6 +23,16 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 #[derive(Debug, thiserror::Error)]
 #[error("no complete answer within {0:?} (the request deadline; KVAULT_KUBE_TIMEOUT)")]
 pub struct DeadlinePassed(pub Duration);
+
+/// The largest answer kvault reads from the Kubernetes API (watches
+/// aside). Lists come in pages (the audit asks for 500 objects at a time),
+/// so a real answer is far smaller; 256 MiB only stops the endless one.
+pub const MAX_ANSWER_BYTES: u64 = 256 << 20;
+
+/// The answer passed [`MAX_ANSWER_BYTES`].
+#[derive(Debug, thiserror::Error)]
+#[error("the answer is larger than {} MiB, more than any Kubernetes API answer kvault asks for", .0 >> 20)]
+pub struct AnswerTooLarge(pub u64);
 
 #[derive(Clone, Copy, Debug)]
 pub struct DeadlineLayer {
@@ -78,6 +93,7 @@ where
                 body,
                 sleep: until.map(|u| Box::pin(tokio::time::sleep_until(u))),
                 total,
+                budget: until.map(|_| MAX_ANSWER_BYTES),
             }))
         })
     }
@@ -90,6 +106,8 @@ pin_project_lite::pin_project! {
         body: B,
         sleep: Option<Pin<Box<Sleep>>>,
         total: Duration,
+        // Bytes still allowed; `None` for a watch.
+        budget: Option<u64>,
     }
 }
 
@@ -111,7 +129,15 @@ where
                 return Poll::Ready(Some(Err(Box::new(DeadlinePassed(*this.total)))));
             }
         }
-        this.body.poll_frame(cx).map_err(Into::into)
+        let frame = this.body.poll_frame(cx).map_err(Into::into);
+        if let (Some(budget), Poll::Ready(Some(Ok(frame)))) = (this.budget.as_mut(), &frame) {
+            let len = frame.data_ref().map_or(0, |d| d.len() as u64);
+            match budget.checked_sub(len) {
+                Some(left) => *budget = left,
+                None => return Poll::Ready(Some(Err(Box::new(AnswerTooLarge(MAX_ANSWER_BYTES))))),
+            }
+        }
+        frame
     }
 
     fn is_end_stream(&self) -> bool {

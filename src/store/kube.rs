@@ -128,7 +128,7 @@ impl KubeConfig {
 /// A kubeconfig path, or a list of them as `KUBECONFIG` holds (`a:b`),
 /// merged as kubectl merges them: the first file to set a value wins, files
 /// that do not exist are skipped, but at least one must exist.
-fn read_kubeconfigs(path: &std::path::Path) -> Result<Kubeconfig, StoreError> {
+pub(crate) fn read_kubeconfigs(path: &std::path::Path) -> Result<Kubeconfig, StoreError> {
     let paths: Vec<PathBuf> = std::env::split_paths(path.as_os_str())
         .filter(|p| !p.as_os_str().is_empty())
         .collect();

@@ -241,6 +241,18 @@ impl LocalStore {
         Ok(self.secrets_dir().join(format!("{path}.age")))
     }
 
+    /// The key's state for `kvault doctor`: where it comes from, and the
+    /// fingerprint of its recipient (`None`: no key yet, the first write
+    /// makes one); an error for a missing or wrong key of a store that
+    /// holds secrets.
+    pub fn key_state(&self) -> Result<(String, Option<String>), StoreError> {
+        let identity = self.identity()?;
+        Ok((
+            self.key_name(),
+            identity.map(|i| fingerprint(&i.to_public())),
+        ))
+    }
+
     /// Where the key comes from, for messages.
     fn key_name(&self) -> String {
         match &self.key {

@@ -7,6 +7,7 @@ pub mod compare;
 pub mod deadline;
 pub mod history;
 pub mod kube;
+pub mod kube_access;
 pub mod local;
 pub mod memory;
 pub mod rate_limit;

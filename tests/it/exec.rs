@@ -46,6 +46,62 @@ fn references_and_templates_are_replaced_with_one_read_per_secret() {
 }
 
 #[test]
+fn env_files_hold_references_and_templates_and_win_over_the_environment() {
+    let home = local_home();
+    let (base, local) = (home.path().join("app.env"), home.path().join("local.env"));
+    std::fs::write(
+        &base,
+        "# the app's settings\nUSER_NAME=local:app/db#user\nDSN=\"postgres://${local:app/db#user}:${local:app/db#pass}@db\"\nMODE=base\n",
+    )
+    .unwrap();
+    std::fs::write(&local, "export MODE='local'\nTOKEN=local:app/api#token\n").unwrap();
+    let out = kvault_clean(home.path())
+        .env("USER_NAME", "from-the-shell")
+        .env("KEPT", "inherited")
+        .args(["exec", "--env-file"])
+        .arg(&base)
+        .arg("--env-file")
+        .arg(&local)
+        .args([
+            "--",
+            "sh",
+            "-c",
+            "echo \"$USER_NAME $DSN $MODE $TOKEN $KEPT\"",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "u-local postgres://u-local:p-local@db local t-local inherited\n"
+    );
+    assert!(!text(&out.stderr).contains("p-local"));
+}
+
+#[test]
+fn a_bad_env_file_stops_before_the_command_runs_naming_file_and_line() {
+    let home = local_home();
+    let file = home.path().join("bad.env");
+    std::fs::write(&file, "A=1\nthis is not-a-pair s3cr3t-looking\n").unwrap();
+    let out = kvault_clean(home.path())
+        .args(["exec", "--env-file"])
+        .arg(&file)
+        .args(["--", "sh", "-c", "echo ran"])
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(text(&out.stdout).is_empty());
+    assert!(err.contains("bad.env: line 2"), "{err}");
+    assert!(!err.contains("s3cr3t"), "{err}");
+    kvault_clean(home.path())
+        .args(["exec", "--env-file", "/nonexistent.env", "--", "true"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("/nonexistent.env"));
+}
+
+#[test]
 fn the_command_replaces_kvault_keeping_its_pid_and_exit_code() {
     let home = local_home();
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("kvault"));

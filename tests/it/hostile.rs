@@ -20,6 +20,8 @@ pub enum Behaviour {
     Silent,
     /// Headers, then the body one byte every `interval`, for ever.
     Trickle { interval: Duration },
+    /// `200` and a JSON-looking body that never ends, as fast as it goes.
+    Flood,
     /// `status` with the whole request as the body, as some proxies do.
     Echo { status: u16 },
     /// `status` with Vault's JSON error form holding the whole request.
@@ -229,6 +231,17 @@ fn answer(
                     break;
                 }
                 std::thread::sleep(*interval);
+            }
+        }
+        Behaviour::Flood => {
+            let _ = conn.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{\"items\":[\"",
+            );
+            let chunk = vec![b'a'; 1 << 16];
+            while !stop.load(Ordering::SeqCst) {
+                if conn.write_all(&chunk).is_err() {
+                    break;
+                }
             }
         }
         Behaviour::Echo { status } => respond(conn, *status, "text/plain", &request.raw, ""),

@@ -594,3 +594,33 @@ fn a_stalled_kube_apiserver_ends_every_command_in_bounded_time() {
         );
     }
 }
+
+#[test]
+fn a_kube_answer_that_never_ends_is_cut_at_its_size_cap_not_read_into_memory() {
+    let home = tempfile::tempdir().unwrap();
+    let server = Hostile::start(Behaviour::Flood);
+    let kubeconfig = kubeconfig_for(home.path(), &server.addr);
+    let start = Instant::now();
+    // A deadline long enough that only the size cap can end the read.
+    let out = kvault_clean(home.path())
+        .env("KUBECONFIG", &kubeconfig)
+        .env("KVAULT_KUBE_TIMEOUT", "120s")
+        .args(["get", "k8s:default/app#a"])
+        .timeout(Duration::from_secs(150))
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("larger than 256 MiB"), "{err}");
+    assert!(
+        start.elapsed() < Duration::from_secs(60),
+        "took {:?}",
+        start.elapsed()
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    record(
+        "hang",
+        "kube-apiserver answer that never ends",
+        "cut at 256 MiB (not read into memory), exit 2 naming the endpoint",
+    );
+}

@@ -10,6 +10,7 @@ mod bad_input;
 mod canary;
 mod cp_diff;
 mod delete;
+mod doctor;
 mod exec;
 mod export;
 mod faults;

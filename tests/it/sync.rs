@@ -669,6 +669,44 @@ fn an_invalid_plan_fails_with_its_line_and_column_and_exit_2() {
         .stderr(predicates::str::contains("cannot read sync plan"));
 }
 
+#[test]
+fn sync_and_status_read_the_plan_from_stdin_given_as_dash() {
+    let home = tempfile::tempdir().unwrap();
+    kvault_clean(home.path())
+        .args(["put", "local:src/app", "password=stdin-plan-value"])
+        .assert()
+        .success();
+    let plan = "secrets:\n  - source: local:src/app\n    target: local:dst/app\n";
+    kvault_clean(home.path())
+        .args(["status", "-f", "-"])
+        .write_stdin(plan)
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains("local:dst/app"));
+    kvault_clean(home.path())
+        .args(["sync", "-f", "-"])
+        .write_stdin(plan)
+        .assert()
+        .success();
+    kvault_clean(home.path())
+        .args(["get", "local:dst/app#password"])
+        .assert()
+        .success()
+        .stdout("stdin-plan-value");
+    kvault_clean(home.path())
+        .args(["status", "-f", "-"])
+        .write_stdin(plan)
+        .assert()
+        .success();
+    // A broken plan on stdin is named as such.
+    kvault_clean(home.path())
+        .args(["sync", "-f", "-"])
+        .write_stdin("secrets:\n  - sorce: local:a\n")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("<stdin>"));
+}
+
 /// In watch mode a failing entry does not stop the others, each run prints
 /// one JSON line, and SIGTERM ends it with the last run's code.
 #[test]

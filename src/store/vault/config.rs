@@ -84,6 +84,9 @@ pub struct VaultConfig {
     pub jwt_file: Option<PathBuf>,
     pub timeout: Option<Duration>,
     pub retry: Option<RetryPolicy>,
+    /// Where the token came from (`VAULT_TOKEN`, a file, a token helper),
+    /// for `kvault doctor`; `None` without a token.
+    pub token_source: Option<String>,
     /// Settings that were present but unusable, each a one-line message;
     /// connecting fails with the first.
     pub problems: Vec<String>,
@@ -101,12 +104,14 @@ fn first_var(names: &[&'static str]) -> Option<(&'static str, String)> {
 
 /// The token the CLIs would use when none is given: from the configured
 /// token helper, else `~/.vault-token`.
-fn stored_token() -> Result<Option<SecretString>, String> {
+fn stored_token() -> Result<Option<(String, SecretString)>, String> {
     if let Some(helper) = token_helper()? {
-        return run_token_helper(&helper);
+        let source = format!("token helper `{}`", helper.display());
+        return Ok(run_token_helper(&helper)?.map(|t| (source, t)));
     }
     match dirs::home_dir().map(|h| h.join(".vault-token")) {
-        Some(file) if file.exists() => read_credential_file(&file, "the token file").map(Some),
+        Some(file) if file.exists() => read_credential_file(&file, "the token file")
+            .map(|t| Some((format!("`{}`", file.display()), t))),
         _ => Ok(None),
     }
 }
@@ -257,17 +262,27 @@ impl VaultConfig {
         // `VAULT_TOKEN=vault:login` (vault-env) means "log in, then hand the
         // token to the child": it is not a token.
         let login = var("VAULT_TOKEN").is_some_and(|t| t == "vault:login");
+        let mut token_source = None;
         let token =
             match first_var(&["BAO_TOKEN", "VAULT_TOKEN"]).filter(|(_, t)| t != "vault:login") {
-                Some((name, raw)) => note(clean_credential(&raw, name).map(Some)),
+                Some((name, raw)) => {
+                    token_source = Some(name.to_string());
+                    note(clean_credential(&raw, name).map(Some))
+                }
                 None => match var("VAULT_TOKEN_FILE") {
                     // An explicit file that is missing is an error, never a
                     // silent fall-back to ~/.vault-token.
                     Some(file) => {
+                        token_source = Some(format!("VAULT_TOKEN_FILE `{file}`"));
                         note(read_credential_file(file.as_ref(), "VAULT_TOKEN_FILE").map(Some))
                     }
                     None if login => None,
-                    None => note(stored_token()),
+                    None => note(stored_token().map(|found| {
+                        found.map(|(source, t)| {
+                            token_source = Some(source);
+                            t
+                        })
+                    })),
                 },
             };
         let secret_id = match var("VAULT_SECRET_ID") {
@@ -331,6 +346,9 @@ impl VaultConfig {
             }
             parsed
         });
+        if token.is_none() {
+            token_source = None;
+        }
         VaultConfig {
             addr: first_var(&["BAO_ADDR", "VAULT_ADDR"]).map(|(_, a)| a),
             token,
@@ -362,6 +380,7 @@ impl VaultConfig {
             jwt_file: var("VAULT_JWT_FILE").map(PathBuf::from),
             timeout,
             retry,
+            token_source,
             problems,
         }
     }

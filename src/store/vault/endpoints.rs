@@ -25,6 +25,62 @@ pub struct MountInfo {
     pub options: Option<HashMap<String, String>>,
 }
 
+/// `GET sys/health`, asked to answer 200 in every state (sealed, standby,
+/// uninitialized). vaultrs' own request cannot be used: its answer type
+/// needs fields OpenBao does not send (`performance_standby`).
+#[derive(Debug, Endpoint)]
+#[endpoint(path = "sys/health", response = "HealthAnswer")]
+pub struct ReadHealth {
+    #[endpoint(query)]
+    pub standbyok: bool,
+    #[endpoint(query)]
+    pub perfstandbyok: bool,
+    #[endpoint(query)]
+    pub sealedcode: u16,
+    #[endpoint(query)]
+    pub uninitcode: u16,
+}
+
+impl Default for ReadHealth {
+    fn default() -> Self {
+        ReadHealth {
+            standbyok: true,
+            perfstandbyok: true,
+            sealedcode: 200,
+            uninitcode: 200,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct HealthAnswer {
+    pub initialized: bool,
+    pub sealed: bool,
+    #[serde(default)]
+    pub standby: bool,
+    #[serde(default)]
+    pub version: String,
+}
+
+/// `GET sys/internal/ui/mounts`: the mounts this token may use.
+#[derive(Debug, Endpoint)]
+#[endpoint(path = "sys/internal/ui/mounts", response = "VisibleMounts")]
+pub struct ListVisibleMounts {}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct VisibleMounts {
+    #[serde(default)]
+    pub secret: HashMap<String, MountEntry>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct MountEntry {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub options: Option<HashMap<String, String>>,
+}
+
 /// `GET :path` on any secrets engine (dynamic credentials, cubbyhole...).
 #[derive(Debug, Endpoint)]
 #[endpoint(path = "{self.path}", response = "HashMap<String, serde_json::Value>")]

@@ -53,6 +53,39 @@ pub struct TokenLife {
     pub renewable: bool,
 }
 
+/// Who a token is, as `lookup-self` says; the token itself is left out.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct TokenIdentity {
+    pub display_name: String,
+    pub entity_id: Option<String>,
+    /// Token and identity policies.
+    pub policies: Vec<String>,
+    #[serde(skip)]
+    pub life: TokenLife,
+    pub expire_time: Option<String>,
+    /// The auth path that issued it (`auth/token/create`, `auth/approle/login`).
+    pub auth_path: String,
+}
+
+/// `sys/health`.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Health {
+    pub version: String,
+    pub initialized: bool,
+    pub sealed: bool,
+    pub standby: bool,
+}
+
+/// A secrets engine the token can see.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct VisibleMount {
+    pub path: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// 1 or 2 for a KV mount.
+    pub kv_version: Option<u8>,
+}
+
 pub struct VaultStore {
     client: VaultClient,
     addr: String,
@@ -71,6 +104,14 @@ struct Located {
 impl VaultStore {
     /// Build the client and log in with the configured method.
     pub async fn connect(config: &VaultConfig) -> Result<Self, StoreError> {
+        let mut store = Self::unauthenticated(config).await?;
+        store.login(config).await?;
+        Ok(store)
+    }
+
+    /// The client, not logged in yet (`kvault doctor` asks the server's
+    /// health before it tries the credentials); [`Self::login`] next.
+    pub async fn unauthenticated(config: &VaultConfig) -> Result<Self, StoreError> {
         if let Some(problem) = config.problems.first() {
             return Err(StoreError::Config(problem.clone()));
         }
@@ -146,7 +187,7 @@ impl VaultStore {
             .map_err(|e| StoreError::Config(format!("cannot set up a client for {shown}: {e}")))?;
         // vaultrs builds a client of its own; every call goes through ours.
         client.http = rustify::clients::reqwest::Client::new(&addr, http);
-        let mut store = VaultStore {
+        Ok(VaultStore {
             client,
             addr: shown,
             retry: config.retry.unwrap_or_default(),
@@ -155,9 +196,12 @@ impl VaultStore {
                 .token
                 .clone()
                 .unwrap_or_else(|| SecretString::from("")),
-        };
-        store.login(config).await?;
-        Ok(store)
+        })
+    }
+
+    /// The address, as messages show it (no userinfo, no query).
+    pub fn address(&self) -> &str {
+        &self.addr
     }
 
     /// The token in use (for handing on to a child that asked for it).
@@ -165,7 +209,8 @@ impl VaultStore {
         &self.token
     }
 
-    async fn login(&mut self, config: &VaultConfig) -> Result<(), StoreError> {
+    /// Log in with the configured method (a token needs no login).
+    pub async fn login(&mut self, config: &VaultConfig) -> Result<(), StoreError> {
         let Some(method) = config.effective_auth() else {
             return Err(StoreError::Config(format!(
                 "no Vault credentials for {}\nhelp: set VAULT_TOKEN (or BAO_TOKEN, ~/.vault-token), or VAULT_ROLE for Kubernetes auth, or VAULT_ROLE_ID/VAULT_SECRET_ID for AppRole",
@@ -405,6 +450,76 @@ impl VaultStore {
             ttl: (found.ttl > 0).then(|| Duration::from_secs(found.ttl)),
             renewable: found.renewable.unwrap_or(false),
         })
+    }
+
+    /// Who kvault's token is (`auth/token/lookup-self`): never the token.
+    pub async fn identity(&self) -> Result<TokenIdentity, StoreError> {
+        let found = self
+            .call("auth/token/lookup-self", || async {
+                vaultrs::token::lookup_self(&self.client).await
+            })
+            .await?;
+        let mut policies = found.policies.clone();
+        for p in found.identity_policies.iter().flatten() {
+            if !policies.contains(p) {
+                policies.push(p.clone());
+            }
+        }
+        Ok(TokenIdentity {
+            display_name: found.display_name.clone(),
+            entity_id: Some(found.entity_id.clone()).filter(|e| !e.is_empty()),
+            policies,
+            life: TokenLife {
+                ttl: (found.ttl > 0).then(|| Duration::from_secs(found.ttl)),
+                renewable: found.renewable.unwrap_or(false),
+            },
+            expire_time: found.expire_time.clone().filter(|e| !e.is_empty()),
+            auth_path: found.path.clone(),
+        })
+    }
+
+    /// The server's health (`sys/health`, no token needed): version,
+    /// initialized, sealed. Asked to answer 200 in every state, so that a
+    /// sealed or standby server is told apart from a failing one.
+    pub async fn health(&self) -> Result<Health, StoreError> {
+        let h = self
+            .call("sys/health", || async {
+                vaultrs::api::exec_with_no_result(&self.client, endpoints::ReadHealth::default())
+                    .await
+            })
+            .await?;
+        Ok(Health {
+            version: h.version,
+            initialized: h.initialized,
+            sealed: h.sealed,
+            standby: h.standby,
+        })
+    }
+
+    /// The secrets engines the token can see (`sys/internal/ui/mounts`, as
+    /// the CLIs list them), each `(path, type, KV version)`.
+    pub async fn visible_mounts(&self) -> Result<Vec<VisibleMount>, StoreError> {
+        let all = self
+            .call("sys/internal/ui/mounts", || async {
+                vaultrs::api::exec_with_result(&self.client, endpoints::ListVisibleMounts {}).await
+            })
+            .await?;
+        let mut mounts: Vec<VisibleMount> = all
+            .secret
+            .into_iter()
+            .map(|(path, m)| VisibleMount {
+                kv_version: matches!(m.kind.as_str(), "kv" | "generic").then(|| {
+                    match m.options.as_ref().and_then(|o| o.get("version")) {
+                        Some(v) if v == "2" => 2,
+                        _ => 1,
+                    }
+                }),
+                path,
+                kind: m.kind,
+            })
+            .collect();
+        mounts.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(mounts)
     }
 
     /// Renew kvault's own token by `increment` (`auth/token/renew-self`);
