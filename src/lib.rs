@@ -15,6 +15,7 @@ pub mod commands;
 pub mod complete;
 pub mod doctor;
 pub mod exit;
+pub mod export;
 pub mod inject;
 pub mod logging;
 pub mod output;

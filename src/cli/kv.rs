@@ -5,16 +5,29 @@ use clap::Args;
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  kvault get local:app/db#password\n  kvault get vault:secret/app/db -o json\n  kvault get vault:secret/app/db#password#3   # version 3"
+    after_help = "Examples:\n  kvault get local:app/db#password\n  kvault get vault:secret/app/db -o json\n  kvault get vault:secret/app/db#password#3   # version 3\n  eval \"$(kvault get vault:secret/app/db -o env)\"   # export KEY='value' lines\n  kvault get vault:secret/app/db -o dotenv > .env    # KEY=\"value\" lines\n\n-o env quotes values for POSIX shells; -o dotenv escapes \\, \", $ and newlines in double\nquotes, as dotenv loaders (dotenvy, python-dotenv) read them back. Both refuse a key that is\nnot a shell variable name ([A-Za-z_][A-Za-z0-9_]*) and a value they cannot carry (NUL; for\ndotenv also a carriage return or bytes that are not UTF-8), naming the key."
 )]
 pub struct GetArgs {
     /// What to read: SCHEME:PATH[#KEY[#VERSION]].
     #[arg(add = clap_complete::engine::ArgValueCompleter::new(crate::complete::reference))]
     pub reference: String,
 
-    /// Output format for a whole secret (a single key prints its raw value).
+    /// Output format (a single key in table format prints its raw value).
     #[arg(short, long, value_enum, default_value_t)]
-    pub output: Format,
+    pub output: GetFormat,
+}
+
+/// How `get` prints: the common formats, and two only `get` has.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum GetFormat {
+    #[default]
+    Table,
+    Json,
+    Yaml,
+    /// `export KEY='value'` lines for a POSIX shell (`eval "$(kvault get ... -o env)"`).
+    Env,
+    /// `KEY="value"` lines for a .env file.
+    Dotenv,
 }
 
 #[derive(Debug, Args)]

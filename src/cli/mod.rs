@@ -3,6 +3,9 @@
 
 pub mod audit;
 pub mod canary;
+pub mod cp;
+pub mod delete;
+pub mod diff;
 pub mod doctor;
 pub mod exec;
 pub mod kv;
@@ -56,7 +59,8 @@ const AFTER_LONG_HELP: &str = "\
 Exit codes:
   0    success
   1    the answer is \"no\": a secret or key that does not exist, audit findings at or above --fail-on, kvault status not all in sync, kvault diff found differences, a kvault doctor check failed
-  2    error: usage, configuration, unreachable or sealed store, permission denied, CAS conflict
+  2    error: usage, configuration, unreachable or sealed store, permission denied, CAS conflict,
+       kvault diff: a secret that does not exist
   3    rotate: check-and-set conflict, another writer changed the secret (nothing was changed)
   126  exec: the command cannot be run
   127  exec: the command was not found
@@ -164,6 +168,12 @@ pub enum Command {
     Ls(kv::LsArgs),
     /// Show the versions of a secret.
     History(kv::HistoryArgs),
+    /// Delete a secret, chosen versions of it, or one key (asks first on a terminal).
+    Delete(delete::DeleteArgs),
+    /// Copy a secret, or one key, from any store to any store.
+    Cp(cp::CpArgs),
+    /// Compare two secrets key by key, never showing values (exit 1 when they differ).
+    Diff(diff::DiffArgs),
     /// Resolve references in the environment, then run a command with the values.
     Exec(exec::ExecArgs),
     /// Audit a cluster's Secret hygiene: encryption at rest, RBAC, workloads.

@@ -1,6 +1,6 @@
 //! `kvault get | put | ls | history`: plain access to any store.
 
-use crate::cli::kv::{GetArgs, HistoryArgs, LsArgs, PutArgs};
+use crate::cli::kv::{GetArgs, GetFormat, HistoryArgs, LsArgs, PutArgs};
 use crate::cli::GlobalArgs;
 use crate::exit::{Failure, Result};
 use crate::output::{self, Format};
@@ -14,7 +14,22 @@ pub async fn get(stores: &Stores, args: GetArgs) -> Result<()> {
         .resolve(&reference)
         .await
         .map_err(|e| Failure::from(e).context(format!("cannot read `{reference}`")))?;
-    match (&reference.key, args.output) {
+    let format = match args.output {
+        GetFormat::Table => Format::Table,
+        GetFormat::Json => Format::Json,
+        GetFormat::Yaml => Format::Yaml,
+        GetFormat::Env | GetFormat::Dotenv => {
+            let lines = if args.output == GetFormat::Env {
+                crate::export::shell_lines(&secret.data)
+            } else {
+                crate::export::dotenv_lines(&secret.data)
+            };
+            let lines =
+                lines.map_err(|e| Failure::error(format!("cannot export `{reference}`: {e}")))?;
+            return output::stdout_bytes(&lines);
+        }
+    };
+    match (&reference.key, format) {
         // One key, table format: the raw value, so `$(kvault get ...)` works
         // and `> file` keeps binary values byte for byte. A value that is
         // not printable text is not written to a terminal.

@@ -4,6 +4,9 @@
 pub mod audit;
 pub mod canary;
 pub mod completions;
+pub mod cp;
+pub mod delete;
+pub mod diff;
 pub mod doctor;
 pub mod exec;
 pub mod kv;
@@ -55,6 +58,9 @@ pub async fn dispatch(cli: Cli) -> Result<i32> {
         Command::Put(args) => kv::put(&stores(), &global, args).await,
         Command::Ls(args) => kv::ls(&stores(), args).await,
         Command::History(args) => kv::history(&stores(), args).await,
+        Command::Delete(args) => delete::run(&stores(), &global, args).await,
+        Command::Cp(args) => cp::run(&stores(), &global, args).await,
+        Command::Diff(args) => return diff::run(&stores(), &global, args).await,
         Command::Exec(args) => return exec::run(store_config(&global), &global, args).await,
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),

@@ -127,6 +127,18 @@ impl History {
         }
     }
 
+    /// Mark `version` deleted (recoverable, like a KV v2 soft delete);
+    /// false if there is no such version.
+    pub fn delete_version(&mut self, version: u64) -> bool {
+        match self.versions.iter_mut().find(|v| v.version == version) {
+            Some(v) => {
+                v.deleted = true;
+                true
+            }
+            None => false,
+        }
+    }
+
     pub fn infos(&self) -> Vec<VersionInfo> {
         let current = self.current().map(|v| v.version);
         self.versions

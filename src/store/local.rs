@@ -27,7 +27,8 @@
 
 use super::history::{children, History, StoredVersion};
 use super::{
-    Cas, Listing, Secret, SecretData, SecretStore, SecretValue, Skipped, StoreError, VersionInfo,
+    Cas, Deletion, Listing, Secret, SecretData, SecretStore, SecretValue, Skipped, StoreError,
+    VersionInfo,
 };
 use age::secrecy::ExposeSecret;
 use async_trait::async_trait;
@@ -753,6 +754,42 @@ impl SecretStore for LocalStore {
                 return Err(self.not_found(path));
             }
             self.save(identity, path, &history)
+        })
+    }
+
+    /// `Versions`: those versions are marked deleted (recoverable);
+    /// `All`: the secret's file goes, history and all. The local store
+    /// cannot destroy single versions (they share one encrypted file).
+    async fn delete_versions(&self, path: &str, which: &Deletion) -> Result<(), StoreError> {
+        let file = self.file_of(path)?;
+        if let Deletion::Destroy(_) = which {
+            return Err(StoreError::BadInput(format!(
+                "{} cannot destroy single versions of `{path}`\nhelp: kvault delete --all-versions removes the secret with its whole history",
+                self.describe()
+            )));
+        }
+        if self.identity()?.is_none() {
+            return Err(self.not_found(path));
+        }
+        self.locked(|| {
+            let identity = self.write_identity()?;
+            let mut history = self
+                .load(identity, path)?
+                .ok_or_else(|| self.not_found(path))?;
+            match which {
+                Deletion::Versions(versions) => {
+                    for v in versions {
+                        if !history.delete_version(*v) {
+                            return Err(StoreError::NotFound {
+                                store: self.describe(),
+                                path: format!("{path} version {v}"),
+                            });
+                        }
+                    }
+                    self.save(identity, path, &history)
+                }
+                _ => fs::remove_file(&file).map_err(|e| io_error("remove", &file, e)),
+            }
         })
     }
 }

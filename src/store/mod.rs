@@ -3,6 +3,7 @@
 //! Engines (`inject`, `sync`, ...) only see `dyn SecretStore`; `vaultrs` and
 //! `kube` are imported only inside their backend module.
 
+pub mod compare;
 pub mod deadline;
 pub mod history;
 pub mod kube;

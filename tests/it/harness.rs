@@ -352,3 +352,39 @@ pub fn record(category: &str, case: &str, outcome: &str) {
         let _ = writeln!(f, "{line}");
     }
 }
+
+/// Neither stdout nor stderr of `out` shows any of `values` in any of its
+/// [`encoded_forms`]; `what` names the command in the failure.
+pub fn assert_shows_none(values: &[&str], what: &str, out: &std::process::Output) {
+    for (name, stream) in [("stdout", text(&out.stdout)), ("stderr", text(&out.stderr))] {
+        for v in values {
+            for form in encoded_forms(v) {
+                assert!(
+                    !stream.contains(&form),
+                    "{what}: {name} shows a value:\n{stream}"
+                );
+            }
+        }
+    }
+}
+
+/// Run `cmd` (at -vvv, so diagnostics are checked too) and return its
+/// output after checking that it shows none of `values`.
+pub fn run_showing_none(values: &[&str], cmd: &mut Command) -> std::process::Output {
+    let out = cmd.arg("-vvv").output().unwrap();
+    assert_shows_none(values, &format!("{cmd:?}"), &out);
+    out
+}
+
+/// stderr of `out` less the diagnostics of -v..-vvv (lines of tracing's
+/// format, which start with a timestamp or a level).
+pub fn messages(out: &std::process::Output) -> String {
+    text(&out.stderr)
+        .lines()
+        .filter(|l| {
+            let first = l.split_whitespace().next().unwrap_or("");
+            !(first.starts_with("20") || ["TRACE", "DEBUG", "INFO", "WARN"].contains(&first))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect()
+}

@@ -1,0 +1,227 @@
+//! `kvault delete`: a secret, chosen versions of it, or one key.
+
+use crate::cli::delete::DeleteArgs;
+use crate::cli::GlobalArgs;
+use crate::exit::{Failure, Result};
+use crate::output;
+use crate::store::{Cas, Deletion, Reference, SecretStore, Stores};
+use std::io::IsTerminal;
+
+/// What the arguments ask for, checked before any store is asked.
+enum Plan {
+    /// The latest version (a plain delete where the store keeps no versions).
+    Latest,
+    /// `delete_versions` with this.
+    Chosen(Deletion),
+    /// The latest version, permanently: its number is looked up first.
+    DestroyLatest,
+    /// One key: the secret written again without it.
+    Key(String),
+}
+
+fn plan(reference: &Reference, args: &DeleteArgs) -> Result<Plan> {
+    if reference.version.is_some() {
+        return Err(Failure::error(format!(
+            "`{reference}` pins a version; delete takes SCHEME:PATH[#KEY]\nhelp: kvault delete {}:{} --versions {}",
+            reference.scheme,
+            reference.path,
+            reference.version.unwrap_or_default()
+        )));
+    }
+    if let Some(key) = &reference.key {
+        if !args.versions.is_empty() || args.destroy || args.all_versions {
+            return Err(Failure::error(format!(
+                "`{reference}` names a key; --versions, --destroy and --all-versions apply to a whole secret\nhelp: kvault delete {}:{} ...",
+                reference.scheme, reference.path
+            )));
+        }
+        return Ok(Plan::Key(key.clone()));
+    }
+    let mut versions = args.versions.clone();
+    versions.sort_unstable();
+    versions.dedup();
+    if versions.contains(&0) {
+        return Err(Failure::error("--versions: versions are numbered from 1"));
+    }
+    Ok(
+        match (versions.is_empty(), args.destroy, args.all_versions) {
+            (_, _, true) => Plan::Chosen(Deletion::All),
+            (true, false, false) => Plan::Latest,
+            (true, true, false) => Plan::DestroyLatest,
+            (false, false, false) => Plan::Chosen(Deletion::Versions(versions)),
+            (false, true, false) => Plan::Chosen(Deletion::Destroy(versions)),
+        },
+    )
+}
+
+fn versions_text(versions: &[u64]) -> String {
+    let list: Vec<String> = versions.iter().map(u64::to_string).collect();
+    format!(
+        "{} {}",
+        if versions.len() == 1 {
+            "version"
+        } else {
+            "versions"
+        },
+        list.join(", ")
+    )
+}
+
+pub async fn run(stores: &Stores, global: &GlobalArgs, args: DeleteArgs) -> Result<()> {
+    let reference = Reference::parse(&args.reference)?;
+    let plan = plan(&reference, &args)?;
+    // Without a terminal there is no one to ask: refuse before any request.
+    let terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    if !args.yes && !terminal {
+        return Err(Failure::error(format!(
+            "not deleting `{reference}`: no terminal to confirm on; pass --yes to delete without asking"
+        )));
+    }
+    let secret = format!("{}:{}", reference.scheme, reference.path);
+    let store = stores.get(reference.scheme).await?;
+    let path = reference.path.as_str();
+    let cannot = |e: crate::store::StoreError| {
+        Failure::from(e).context(format!("cannot delete `{reference}`"))
+    };
+    let ask = |what: &str| -> Result<()> {
+        if args.yes || crate::prompt::confirm(what) {
+            Ok(())
+        } else {
+            Err(Failure::no(format!(
+                "not deleting `{reference}`: not confirmed"
+            )))
+        }
+    };
+    let done = match plan {
+        Plan::Key(key) => {
+            let current = store.read(path, None).await.map_err(cannot)?;
+            let mut data = current.data;
+            if data.remove(&key).is_none() {
+                return Err(Failure::no(format!(
+                    "cannot delete `{reference}`: key `{key}` not found in `{path}` ({})",
+                    store.describe()
+                )));
+            }
+            if data.is_empty() {
+                return Err(Failure::error(format!(
+                    "not deleting `{reference}`: `{key}` is the only key of `{secret}`\nhelp: kvault delete {secret}"
+                )));
+            }
+            ask(&format!("remove key `{key}` from {secret}"))?;
+            let cas = match current.version {
+                Some(v) if v > 0 => Cas::Version(v),
+                _ => Cas::Any,
+            };
+            let version = store.write(path, &data, cas).await.map_err(cannot)?;
+            still_gone(store.as_ref(), path, &key, &reference).await?;
+            match version {
+                0 => format!("removed key `{key}` from {secret}"),
+                v => format!("removed key `{key}` from {secret} (now version {v})"),
+            }
+        }
+        Plan::Latest => {
+            // Read first: a store may answer "done" for nothing to delete.
+            let current = store.read(path, None).await.map_err(cannot)?;
+            let what = match current.version.filter(|v| *v > 0) {
+                Some(v) if store.keeps_versions(path).await.map_err(cannot)? => {
+                    format!("{secret} ({})", versions_text(&[v]))
+                }
+                _ => secret.clone(),
+            };
+            ask(&format!("delete {what}"))?;
+            store.delete(path).await.map_err(cannot)?;
+            format!("deleted {what}")
+        }
+        // Chosen versions of a store that keeps none.
+        Plan::DestroyLatest | Plan::Chosen(Deletion::Versions(_) | Deletion::Destroy(_))
+            if !store.keeps_versions(path).await.map_err(cannot)? =>
+        {
+            return Err(Failure::error(format!(
+                "cannot delete `{reference}`: {} keeps no versions of `{path}` (KV v1 and Kubernetes keep only the secret)\nhelp: kvault delete {secret} without --versions or --destroy",
+                store.describe()
+            )));
+        }
+        Plan::DestroyLatest => {
+            let latest = latest_version(store.as_ref(), path, &reference).await?;
+            let which = Deletion::Destroy(vec![latest]);
+            let what = format!("{secret} ({})", versions_text(&[latest]));
+            ask(&format!("destroy {what} permanently"))?;
+            store.delete_versions(path, &which).await.map_err(cannot)?;
+            format!("destroyed {what}")
+        }
+        Plan::Chosen(Deletion::All) if !store.keeps_versions(path).await.map_err(cannot)? => {
+            // Nothing but the secret itself to remove.
+            store.read(path, None).await.map_err(cannot)?;
+            ask(&format!("delete {secret}"))?;
+            store.delete(path).await.map_err(cannot)?;
+            format!("deleted {secret}")
+        }
+        Plan::Chosen(which) => {
+            let known = store.versions(path).await.map_err(cannot)?;
+            let (verb, what) = match &which {
+                Deletion::All => ("deleted", format!("{secret} (all versions and metadata)")),
+                Deletion::Versions(v) | Deletion::Destroy(v) => {
+                    if let Some(missing) =
+                        v.iter().find(|n| !known.iter().any(|k| k.version == **n))
+                    {
+                        return Err(Failure::no(format!(
+                            "cannot delete `{reference}`: version {missing} of `{path}` not found in {}",
+                            store.describe()
+                        )));
+                    }
+                    let verb = if matches!(which, Deletion::Destroy(_)) {
+                        "destroyed"
+                    } else {
+                        "deleted"
+                    };
+                    (verb, format!("{secret} ({})", versions_text(v)))
+                }
+            };
+            let question = match which {
+                Deletion::Versions(_) => format!("delete {what}"),
+                Deletion::Destroy(_) => format!("destroy {what} permanently"),
+                Deletion::All => format!("delete {what} permanently"),
+            };
+            ask(&question)?;
+            store.delete_versions(path, &which).await.map_err(cannot)?;
+            format!("{verb} {what}")
+        }
+    };
+    output::status(global.quiet, done);
+    Ok(())
+}
+
+/// The newest version of `path` not yet destroyed.
+async fn latest_version(store: &dyn SecretStore, path: &str, reference: &Reference) -> Result<u64> {
+    let versions = store
+        .versions(path)
+        .await
+        .map_err(|e| Failure::from(e).context(format!("cannot delete `{reference}`")))?;
+    versions
+        .iter()
+        .filter(|v| !v.destroyed)
+        .map(|v| v.version)
+        .max()
+        .ok_or_else(|| {
+            Failure::no(format!(
+                "cannot delete `{reference}`: every version of `{path}` is destroyed already"
+            ))
+        })
+}
+
+/// After a write without `key`, make sure it is gone: a Kubernetes Secret
+/// whose key another field manager owns keeps it through kvault's apply.
+async fn still_gone(
+    store: &dyn SecretStore,
+    path: &str,
+    key: &str,
+    reference: &Reference,
+) -> Result<()> {
+    match store.read(path, None).await {
+        Ok(after) if after.data.get(key).is_some() => Err(Failure::error(format!(
+            "cannot delete `{reference}`: the key is still there after the write ({} keeps it: in Kubernetes, another field manager owns it)\nhelp: kubectl edit secret, or kvault delete the whole secret",
+            store.describe()
+        ))),
+        _ => Ok(()),
+    }
+}

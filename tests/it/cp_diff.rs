@@ -1,0 +1,448 @@
+//! `kvault cp` and `kvault diff` across real stores: OpenBao KV v2, the
+//! Kubernetes test cluster and the local store. Values never show.
+
+use crate::harness::{messages, run_showing_none, text, KubeCluster, OpenBao};
+
+const VALUES: &[&str] = &[
+    "CpCanary-1a2/3+q=",
+    "CpCanary-4b5/6+z=",
+    "CpCanary-7c8/9+w=",
+];
+
+fn ok(out: &std::process::Output) -> String {
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    messages(out)
+}
+
+fn code(out: &std::process::Output) -> i32 {
+    out.status.code().expect("exited")
+}
+
+/// The data of a KV v2 secret as `bao` sees it.
+fn bao_data(bao: &OpenBao, path: &str) -> serde_json::Value {
+    let json = bao.must(&["kv", "get", "-format=json", path]);
+    serde_json::from_str::<serde_json::Value>(&json).unwrap()["data"]["data"].clone()
+}
+
+fn local_versions(bao: &OpenBao, reference: &str) -> usize {
+    let out = bao
+        .kvault()
+        .args(["history", reference, "-o", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    serde_json::from_slice::<serde_json::Value>(&out.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+#[test]
+fn cp_copies_a_whole_secret_between_stores_and_refuses_an_existing_destination() {
+    let bao = OpenBao::start();
+    bao.must(&[
+        "kv",
+        "put",
+        "secret/app/db",
+        "user=app",
+        &format!("password={}", VALUES[0]),
+    ]);
+    let kv = || bao.kvault();
+    let out = run_showing_none(
+        VALUES,
+        kv().args(["cp", "vault:secret/app/db", "local:app/db"]),
+    );
+    assert_eq!(
+        ok(&out),
+        "copied vault:secret/app/db -> local:app/db (version 1)\n"
+    );
+    kv().args(["get", "local:app/db#password"])
+        .assert()
+        .success()
+        .stdout(VALUES[0]);
+
+    // The destination exists: nothing is written without --overwrite or --merge.
+    bao.must(&[
+        "kv",
+        "put",
+        "secret/app/db",
+        "user=app2",
+        &format!("password={}", VALUES[1]),
+        "new=1",
+    ]);
+    let out = run_showing_none(
+        VALUES,
+        kv().args(["cp", "vault:secret/app/db", "local:app/db"]),
+    );
+    assert_eq!(code(&out), 2);
+    assert_eq!(
+        messages(&out),
+        "error: not copying to `local:app/db`: `local:app/db` exists already\nhelp: --overwrite to replace it, --merge to add the keys of the source to it\n"
+    );
+    assert_eq!(local_versions(&bao, "local:app/db"), 1);
+
+    // --overwrite: the destination becomes a copy.
+    kv().args(["put", "local:app/db", "only-here=1", "--merge"])
+        .assert()
+        .success();
+    let out = run_showing_none(
+        VALUES,
+        kv().args(["cp", "vault:secret/app/db", "local:app/db", "--overwrite"]),
+    );
+    assert_eq!(
+        ok(&out),
+        "copied vault:secret/app/db -> local:app/db (version 3)\n"
+    );
+    let out = run_showing_none(
+        VALUES,
+        kv().args(["diff", "vault:secret/app/db", "local:app/db"]),
+    );
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+
+    // --merge: local to vault, the keys of the source added, the others kept.
+    kv().args(["put", "local:extra", "token=-"])
+        .write_stdin(VALUES[2])
+        .assert()
+        .success();
+    let out = run_showing_none(
+        VALUES,
+        kv().args(["cp", "local:extra", "vault:secret/app/db", "--merge"]),
+    );
+    assert_eq!(
+        ok(&out),
+        "copied local:extra -> vault:secret/app/db (version 3)\n"
+    );
+    assert_eq!(
+        bao_data(&bao, "secret/app/db"),
+        serde_json::json!({ "user": "app2", "password": VALUES[1], "new": "1", "token": VALUES[2] })
+    );
+}
+
+/// KV v2 keeps the history of a deleted secret (and counts it for
+/// check-and-set); for cp a deleted destination is absent all the same.
+#[test]
+fn cp_onto_a_deleted_kv_v2_secret_writes_a_new_version_without_overwrite() {
+    let bao = OpenBao::start();
+    bao.must(&["kv", "put", "secret/gone", "old=1"]);
+    bao.must(&["kv", "delete", "secret/gone"]);
+    let kv = || bao.kvault();
+    kv().args(["put", "local:src", "password=-"])
+        .write_stdin(VALUES[0])
+        .assert()
+        .success();
+    let out = run_showing_none(VALUES, kv().args(["cp", "local:src", "vault:secret/gone"]));
+    assert_eq!(
+        ok(&out),
+        "copied local:src -> vault:secret/gone (version 2)\n"
+    );
+    assert_eq!(
+        bao_data(&bao, "secret/gone"),
+        serde_json::json!({ "password": VALUES[0] })
+    );
+}
+
+#[test]
+fn cp_of_one_key_keeps_the_other_keys_of_the_destination_and_its_own_name_by_default() {
+    let bao = OpenBao::start();
+    bao.must(&[
+        "kv",
+        "put",
+        "secret/a",
+        &format!("password={}", VALUES[0]),
+        "user=app",
+    ]);
+    bao.must(&["kv", "put", "secret/b", "other=1"]);
+    let kv = || bao.kvault();
+    let out = run_showing_none(
+        VALUES,
+        kv().args([
+            "cp",
+            "vault:secret/a#password",
+            "vault:secret/b#db-password",
+        ]),
+    );
+    assert_eq!(
+        ok(&out),
+        "copied vault:secret/a#password -> vault:secret/b#db-password (version 2)\n"
+    );
+    assert_eq!(
+        bao_data(&bao, "secret/b"),
+        serde_json::json!({ "other": "1", "db-password": VALUES[0] })
+    );
+    // The key exists now: --overwrite is needed (and --merge does not do).
+    bao.must(&[
+        "kv",
+        "put",
+        "secret/a",
+        &format!("password={}", VALUES[1]),
+        "user=app",
+    ]);
+    for extra in [None, Some("--merge")] {
+        let mut cmd = kv();
+        cmd.args([
+            "cp",
+            "vault:secret/a#password",
+            "vault:secret/b#db-password",
+        ]);
+        if let Some(flag) = extra {
+            cmd.arg(flag);
+        }
+        let out = run_showing_none(VALUES, &mut cmd);
+        assert_eq!(code(&out), 2);
+        assert!(
+            messages(&out).contains("key `db-password` of `vault:secret/b` exists already"),
+            "{}",
+            messages(&out)
+        );
+    }
+    let out = run_showing_none(
+        VALUES,
+        kv().args([
+            "cp",
+            "vault:secret/a#password",
+            "vault:secret/b#db-password",
+            "--overwrite",
+        ]),
+    );
+    assert_eq!(
+        ok(&out),
+        "copied vault:secret/a#password -> vault:secret/b#db-password (version 3)\n"
+    );
+    // A pinned source version; a destination without #KEY takes the key's name.
+    let out = run_showing_none(
+        VALUES,
+        kv().args(["cp", "vault:secret/a#password#1", "local:fresh"]),
+    );
+    assert_eq!(
+        ok(&out),
+        "copied vault:secret/a#password#1 -> local:fresh#password (version 1)\n"
+    );
+    kv().args(["get", "local:fresh#password"])
+        .assert()
+        .success()
+        .stdout(VALUES[0]);
+    // What cannot be: a whole secret into a key, a secret onto itself, a missing source.
+    for (args, want, exit) in [
+        (
+            vec!["cp", "vault:secret/a", "local:x#k"],
+            "cannot copy the whole secret",
+            2,
+        ),
+        (
+            vec!["cp", "vault:secret/a", "vault:secret/a"],
+            "the same secret",
+            2,
+        ),
+        (
+            vec!["cp", "vault:secret/nothing", "local:y"],
+            "`secret/nothing` not found",
+            1,
+        ),
+        (
+            vec!["cp", "vault:secret/a#nope", "local:y"],
+            "key `nope` not found",
+            1,
+        ),
+    ] {
+        let out = run_showing_none(VALUES, kv().args(&args));
+        assert_eq!(code(&out), exit, "{args:?}: {}", text(&out.stderr));
+        assert!(
+            messages(&out).contains(want),
+            "{args:?}: {}",
+            messages(&out)
+        );
+    }
+}
+
+#[test]
+fn cp_and_diff_between_vault_and_kubernetes() {
+    let bao = OpenBao::start();
+    let cluster = KubeCluster::start("none");
+    let home = tempfile::tempdir().unwrap();
+    let kv = || {
+        let mut cmd = cluster.kvault(home.path(), "admin");
+        cmd.env("VAULT_ADDR", &bao.addr)
+            .env("VAULT_TOKEN", &bao.token);
+        cmd
+    };
+    bao.must(&[
+        "kv",
+        "put",
+        "secret/app",
+        &format!("password={}", VALUES[0]),
+        "user=app",
+    ]);
+    kv().args(["put", "k8s:default/app", "keep=1"])
+        .assert()
+        .success();
+    let out = run_showing_none(
+        VALUES,
+        kv().args([
+            "cp",
+            "vault:secret/app#password",
+            "k8s:default/app#db-password",
+        ]),
+    );
+    assert_eq!(
+        ok(&out),
+        "copied vault:secret/app#password -> k8s:default/app#db-password (version 2)\n"
+    );
+    kv().args(["get", "k8s:default/app#db-password"])
+        .assert()
+        .success()
+        .stdout(VALUES[0]);
+    kv().args(["get", "k8s:default/app#keep"])
+        .assert()
+        .success()
+        .stdout("1");
+    let out = run_showing_none(
+        VALUES,
+        kv().args([
+            "diff",
+            "vault:secret/app#password",
+            "k8s:default/app#db-password",
+        ]),
+    );
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    // A whole copy to a new Secret, then they differ once vault moves on.
+    let out = run_showing_none(
+        VALUES,
+        kv().args(["cp", "vault:secret/app", "k8s:default/copy"]),
+    );
+    assert_eq!(
+        ok(&out),
+        "copied vault:secret/app -> k8s:default/copy (version 1)\n"
+    );
+    bao.must(&[
+        "kv",
+        "put",
+        "secret/app",
+        &format!("password={}", VALUES[1]),
+        "user=app",
+    ]);
+    let out = run_showing_none(
+        VALUES,
+        kv().args(["diff", "vault:secret/app", "k8s:default/copy", "-o", "json"]),
+    );
+    assert_eq!(code(&out), 1);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["different"], serde_json::json!(["password"]));
+    assert_eq!(report["equal_keys"], serde_json::json!(["user"]));
+    assert_eq!(report["equal"], false);
+}
+
+#[test]
+fn diff_names_keys_by_state_exits_1_when_they_differ_and_2_on_errors() {
+    let bao = OpenBao::start();
+    let kv = || bao.kvault();
+    bao.must(&[
+        "kv",
+        "put",
+        "secret/a",
+        &format!("password={}", VALUES[0]),
+        "user=app",
+        "old=x",
+    ]);
+    bao.must(&[
+        "kv",
+        "put",
+        "secret/b",
+        &format!("password={}", VALUES[1]),
+        "user=app",
+        "new=y",
+    ]);
+    let out = run_showing_none(
+        VALUES,
+        kv().args(["diff", "vault:secret/a", "vault:secret/b"]),
+    );
+    assert_eq!(code(&out), 1, "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    let rows: Vec<Vec<&str>> = table
+        .lines()
+        .filter(|l| l.starts_with('│'))
+        .map(|l| {
+            l.trim_matches(|c| c == '│' || c == ' ')
+                .split("   ")
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            vec!["KEY", "STATE"],
+            vec!["new", "only in B"],
+            vec!["old", "only in A"],
+            vec!["password", "different"],
+            vec!["user", "equal"],
+        ],
+        "{table}"
+    );
+    for format in ["json", "yaml"] {
+        let out = run_showing_none(
+            VALUES,
+            kv().args(["diff", "vault:secret/a", "vault:secret/b", "-o", format]),
+        );
+        assert_eq!(code(&out), 1);
+        let report: serde_json::Value = if format == "json" {
+            serde_json::from_slice(&out.stdout).unwrap()
+        } else {
+            serde_yaml::from_slice(&out.stdout).unwrap()
+        };
+        assert_eq!(report["only_in_a"], serde_json::json!(["old"]));
+        assert_eq!(report["only_in_b"], serde_json::json!(["new"]));
+    }
+    // Versions of one secret, and two keys of different names.
+    bao.must(&[
+        "kv",
+        "put",
+        "secret/a",
+        &format!("password={}", VALUES[1]),
+        "user=app",
+        "old=x",
+    ]);
+    let out = run_showing_none(
+        VALUES,
+        kv().args([
+            "diff",
+            "vault:secret/a#password#1",
+            "vault:secret/a#password",
+        ]),
+    );
+    assert_eq!(code(&out), 1);
+    let out = run_showing_none(
+        VALUES,
+        kv().args(["diff", "vault:secret/a#password", "vault:secret/b#password"]),
+    );
+    assert_eq!(code(&out), 0);
+    let out = run_showing_none(
+        VALUES,
+        kv().args(["diff", "vault:secret/a#user", "vault:secret/b#password"]),
+    );
+    assert_eq!(code(&out), 1);
+    // Errors are 2, a missing secret included (as diff(1) with a missing file).
+    for (args, want) in [
+        (
+            vec!["diff", "vault:secret/a", "vault:secret/nothing"],
+            "`secret/nothing` not found",
+        ),
+        (
+            vec!["diff", "vault:secret/a#nope", "vault:secret/b#password"],
+            "key `nope` not found",
+        ),
+        (
+            vec!["diff", "vault:secret/a", "vault:secret/b#password"],
+            "compare a key with a key",
+        ),
+    ] {
+        let out = run_showing_none(VALUES, kv().args(&args));
+        assert_eq!(code(&out), 2, "{args:?}");
+        assert!(
+            messages(&out).contains(want),
+            "{args:?}: {}",
+            messages(&out)
+        );
+    }
+}
