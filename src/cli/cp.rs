@@ -28,9 +28,11 @@ Exit codes:
 #[command(after_help = AFTER_HELP)]
 pub struct CpArgs {
     /// What to copy: SCHEME:PATH or SCHEME:PATH#KEY (#KEY#N: version N).
+    #[arg(add = clap_complete::engine::ArgValueCompleter::new(crate::complete::reference))]
     pub source: String,
 
     /// Where to: SCHEME:PATH or SCHEME:PATH#KEY.
+    #[arg(add = clap_complete::engine::ArgValueCompleter::new(crate::complete::reference))]
     pub destination: String,
 
     /// Replace DST (or DST#KEY) when it exists.

@@ -40,6 +40,7 @@ Exit codes:
 #[command(after_help = AFTER_HELP)]
 pub struct DeleteArgs {
     /// What to delete: SCHEME:PATH, or SCHEME:PATH#KEY for one key.
+    #[arg(add = clap_complete::engine::ArgValueCompleter::new(crate::complete::reference))]
     pub reference: String,
 
     /// Delete these versions (KV v2, local store), comma-separated: `--versions 3,4`.

@@ -22,9 +22,11 @@ Exit codes (as diff(1)):
 #[command(after_help = AFTER_HELP)]
 pub struct DiffArgs {
     /// The first secret: SCHEME:PATH or SCHEME:PATH#KEY[#VERSION].
+    #[arg(add = clap_complete::engine::ArgValueCompleter::new(crate::complete::reference))]
     pub a: String,
 
     /// The second secret, the same way.
+    #[arg(add = clap_complete::engine::ArgValueCompleter::new(crate::complete::reference))]
     pub b: String,
 
     #[arg(short, long, value_enum, default_value_t)]
