@@ -35,11 +35,12 @@ trap cleanup EXIT
 "$bao" server -dev -dev-root-token-id=tour-root-token \
     -dev-listen-address="127.0.0.1:$port" >"$T/bao.log" 2>&1 &
 bao_pid=$!
-bash "$root/scripts/kube-test-cluster.sh" start "$T/kube" --encryption none >"$T/kube.log" 2>&1 ||
+bash "$root/scripts/kube-test-cluster.sh" start "$T/kube" --encryption identity-then-secretbox >"$T/kube.log" 2>&1 ||
     { cat "$T/kube.log" >&2; exit 2; }
 # shellcheck disable=SC1091
 . "$T/kube/env"
 kube_port=${KVAULT_TEST_KUBE_SERVER##*:}
+etcd_port=${KVAULT_TEST_ETCD_ENDPOINT##*:}
 for _ in $(seq 50); do
     curl -sf "http://127.0.0.1:$port/v1/sys/health" >/dev/null && break
     sleep 0.2
@@ -57,11 +58,12 @@ ln -s "$root/examples" examples
 shown() {
     sed -e "s#$T/work#/tmp/tour#g" -e "s#$T/home#~#g" -e "s#$T#/tmp/tour#g" \
         -e "s#127.0.0.1:$port#127.0.0.1:8200#g" -e "s#127.0.0.1:$kube_port#127.0.0.1:6443#g" \
+        -e "s#127.0.0.1:$etcd_port#127.0.0.1:2379#g" \
         -e '$a\'
 }
 block() { printf '<!-- tour: %s -->\n' "$1"; }
 run() {
-    printf '$ %s\n' "$1"
+    printf '$ %s\n' "$1" | shown
     if ! bash -c "$1" 2>&1 | shown; then
         echo "tour: \`$1\` failed" >&2
         exit 1
@@ -88,6 +90,16 @@ run "kvault history local:app/db"
 run 'kvault get local:app/db#nope; echo "exit $?"'
 run "kvault get 'vault:secret/app#'; echo \"exit \$?\""
 
+block copy
+run "kvault cp local:app/db local:staging/db"
+run 'kvault cp local:app/db local:staging/db; echo "exit $?"'
+run "kvault cp 'local:app/db#password#1' local:staging/db --overwrite   # version 1 of one key"
+run 'kvault diff local:app/db local:staging/db; echo "exit $?"'
+run "kvault get local:staging/db -o dotenv"
+run 'kvault delete local:staging/db; echo "exit $?"'
+run "kvault delete local:staging/db#user -y"
+run "kvault delete local:staging/db --all-versions -y"
+
 block exec
 cat > show.sh <<'SH'
 echo "DB_USER=$DB_USER DB_PASS=<${#DB_PASS} chars> DSN=$DSN token=${VAULT_TOKEN:-<removed>}"
@@ -107,11 +119,20 @@ run "kvault put vault:secret/app/api token=@<(echo -n api-token-1)"
 run "DB_USER=vault:secret/app/db#user DB_PASS=vault:secret/data/app/db#password VAULT_ENV_FROM_PATH=secret/app/api kvault exec -- sh -c 'echo \"\$DB_USER <\${#DB_PASS} chars> token=<\${#token} chars> VAULT_TOKEN=\${VAULT_TOKEN:-<removed>}\"'"
 run "kvault ls vault:secret/app"
 run "kvault history vault:secret/app/db"
+run "kvault put vault:secret/old/db password=@<(echo -n one) && kvault put vault:secret/old/db password=@<(echo -n two)"
+run "kvault delete vault:secret/old/db -y            # KV v2: soft delete of the latest version"
+run "kvault get vault:secret/old/db#password#1"
+run "kvault delete vault:secret/old/db --destroy --versions 1 -y"
+run "kvault history vault:secret/old/db"
+run "kvault delete vault:secret/old/db --all-versions -y"
 
 block audit
-run "kvault audit --manifests examples/manifests | head -6"
-run "kvault audit --manifests examples/manifests -q >/dev/null; echo \"exit \$?\""
+run "kvault audit --manifests examples/manifests > findings.txt; echo \"exit \$?\""
+run "head -4 findings.txt"
 run "kvault audit --manifests examples/manifests-clean"
+run "kvault audit --manifests examples/manifests --who-can-read shop | head -4"
+run "kvault audit --etcd-endpoint $KVAULT_TEST_ETCD_ENDPOINT --fail-on critical > live.txt   # live: straight from etcd"
+run "head -3 live.txt"
 
 block sync
 cat > plan.yaml <<'YAML'
@@ -138,7 +159,10 @@ run "kvault rotate vault:secret/app/db#password --if-older-than 30d --yes       
 
 block canary
 run "kvault canary run --source vault:secret/canary --target k8s:prod/canary --timeout 3s; echo \"exit \$?\""
-run "kvault canary run --source local:canary --target local:canary --timeout 3s -o json | grep delivered"
+printf 'secrets:\n  - source: vault:secret/canary\n    target: k8s:prod/canary\n' > canary-plan.yaml
+run "kvault canary create --source vault:secret/canary      # then let the syncer deliver it"
+run "kvault sync -f canary-plan.yaml -q                     # the syncer (here kvault itself)"
+run "kvault canary check --source vault:secret/canary --target k8s:prod/canary --timeout 20s"
 
 block doctor
 run "kvault doctor"

@@ -35,6 +35,7 @@ fn normalized(text: &str) -> String {
         (r"\b\d+(\.\d+)?(ms|s)\b", "<duration>"),
         (r"v1:[0-9a-f]{64}", "<hash>"),
         (r"sha256:[0-9a-f]{16}", "<fingerprint>"),
+        (r"\b[0-9a-f]{24}\b", "<nonce>"),
         (r"[ \t]+", " "),
     ];
     let mut out = text.to_string();
