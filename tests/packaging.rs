@@ -150,7 +150,14 @@ fn version_names_the_git_commit_when_built_from_git() {
 
 /// What bash's programmable completion offers for `words` (the last one is
 /// the word being completed), with the completion function `script` registers.
+/// The script asks `kvault` on PATH at each TAB: the binary under test.
 fn bash_complete(script: &Path, words: &[&str]) -> Vec<String> {
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_kvault")).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     const DRIVER: &str = r#"
 source "$1"; shift
 spec=$(complete -p kvault)          # complete -F _kvault ... kvault
@@ -161,6 +168,7 @@ COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
 printf '%s\n' "${COMPREPLY[@]}"
 "#;
     let out = std::process::Command::new("bash")
+        .env("PATH", path)
         .args(["-c", DRIVER, "bash"])
         .arg(script)
         .args(words)

@@ -290,7 +290,7 @@ fn a_deeply_nested_sync_plan_is_refused_at_once_naming_the_file() {
             "{name}"
         );
         record(
-            "bad input",
+            "hang",
             &format!("sync plan: 200 KB nested ({name})"),
             "exit 2 at once, one-line error",
         );

@@ -634,6 +634,11 @@ fn watch_forwards_sigterm_at_once_while_a_re_read_is_stalled() {
     assert_eq!(status.and_then(|s| s.code()), Some(7), "{}", read(&log));
     assert!(read(&log).contains("term"));
     assert!(took < Duration::from_secs(2), "took {took:?}");
+    crate::harness::record(
+        "supervisor",
+        "SIGTERM while a re-read waits on a stalled store",
+        "forwarded at once, exit within seconds",
+    );
 }
 
 /// SIGHUP, SIGUSR1, SIGUSR2 and SIGWINCH are forwarded and the command
@@ -673,6 +678,11 @@ fn watch_forwards_every_supervised_signal_to_the_command() {
     send(child.id(), SIGINT);
     let status = exit_within(&mut child, Duration::from_secs(5));
     assert_eq!(status.and_then(|s| s.code()), Some(3), "{}", read(&log));
+    crate::harness::record(
+        "supervisor",
+        "HUP, USR1, USR2, WINCH, INT sent to kvault",
+        "each reaches the command",
+    );
 }
 
 /// kvault is the subreaper of what the command starts: an orphaned
@@ -711,6 +721,11 @@ fn watch_reaps_the_orphans_the_command_leaves_behind() {
     assert!(reaped, "zombies left: {:?}", zombies_of(kvault));
     assert!(alive, "kvault kept supervising the command");
     assert_eq!(status.and_then(|s| s.code()), Some(128 + 15));
+    crate::harness::record(
+        "supervisor",
+        "orphans re-parented to kvault (subreaper)",
+        "reaped, no zombies left",
+    );
 }
 
 /// A command that ignores SIGTERM gets SIGKILL once --grace has passed.
@@ -752,6 +767,11 @@ fn watch_kills_a_command_that_ignores_sigterm_after_the_grace_period() {
         stderr.contains("within 1s of SIGTERM: sending SIGKILL"),
         "{stderr}"
     );
+    crate::harness::record(
+        "supervisor",
+        "a command that ignores SIGTERM",
+        "SIGKILL after --grace",
+    );
 }
 
 /// On restart too: the old command has --grace to exit before SIGKILL,
@@ -787,6 +807,11 @@ fn watch_restart_kills_a_command_that_ignores_sigterm_after_the_grace_period() {
         "restarted after {took:?}"
     );
     assert_eq!(read(&log), "p-local\np-stubborn\n");
+    crate::harness::record(
+        "supervisor",
+        "restart of a command that ignores SIGTERM",
+        "SIGKILL after --grace, new command started",
+    );
 }
 
 /// The command's parent-death signal is SIGKILL: a kvault killed with
@@ -812,6 +837,11 @@ fn the_command_dies_when_kvault_is_killed() {
     assert!(
         wait_until(Duration::from_secs(3), || dead(app)),
         "the command outlived kvault"
+    );
+    crate::harness::record(
+        "supervisor",
+        "kvault SIGKILLed under --watch",
+        "the command gets SIGKILL (parent-death signal)",
     );
 }
 
@@ -893,6 +923,11 @@ fn watch_leaves_no_credentials_in_kvault_for_the_command_to_read() {
         assert!(environ.is_empty(), "{environ}");
         assert!(err.contains("Permission denied"), "{err}");
     }
+    crate::harness::record(
+        "leak",
+        "the command reads /proc/<kvault>/environ and mem",
+        "no token there; kvault not dumpable",
+    );
 }
 
 /// What execve cannot carry (a NUL byte, a variable over MAX_ARG_STRLEN, an
@@ -1051,6 +1086,11 @@ fn three_thousand_references_resolve_within_a_256_file_limit() {
     );
     assert_eq!(text(&out.stdout), "v0 v2999\n");
     assert!(stderr.contains("reads=3000"), "{stderr}");
+    crate::harness::record(
+        "hostile input",
+        "3,000 references at ulimit -n 256",
+        "all resolved, no EMFILE",
+    );
 }
 
 /// `--watch 0s` panicked (exec) or spun (sync): an interval under the

@@ -417,7 +417,7 @@ fn a_fifo_or_a_link_to_dev_zero_in_the_store_never_hangs_get_or_ls() {
     // A write next to them still works.
     put_canary(home.path(), "local:other", CANARIES[1]);
     record(
-        "fault",
+        "hang",
         "local store: a FIFO and a link to /dev/zero among the secrets",
         "get exit 2 naming the file, ls lists the rest with a warning each, no hang",
     );
@@ -479,7 +479,7 @@ fn ls_lists_the_good_entries_and_warns_once_per_corrupt_one_and_get_of_one_exits
     let out = run(home.path(), &[], &["get", "local:app/good#k"]);
     assert_eq!(text(&out.stdout), CANARIES[0]);
     record(
-        "fault",
+        "hostile input",
         "local store: truncated, garbage and undecodable files among good ones",
         "ls exit 0 with one warning line each, get of one exit 2, no value shown",
     );
@@ -555,7 +555,7 @@ fn a_write_killed_mid_way_leaves_a_temp_file_ls_never_shows_and_the_next_write_r
     let out = run(home.path(), &[], &["get", "local:keep#k"]);
     assert_eq!(text(&out.stdout), CANARIES[0]);
     record(
-        "fault",
+        "crash",
         "local store: writer killed (SIGKILL) mid-write",
         "temp file not listed, removed by the next write, other secrets intact",
     );
