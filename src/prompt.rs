@@ -15,7 +15,12 @@ pub fn secret_value(what: &str) -> std::io::Result<Zeroizing<Vec<u8>>> {
             .with_prompt(format!("{what} (not shown)"))
             .allow_empty_password(true)
             .interact()
-            .map_err(std::io::Error::other)?;
+            .map_err(|e| match e {
+                dialoguer::Error::IO(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+                    interrupted()
+                }
+                other => std::io::Error::other(other),
+            })?;
         return Ok(Zeroizing::new(typed.into_bytes()));
     }
     let mut bytes = Zeroizing::new(Vec::new());
@@ -36,11 +41,32 @@ pub fn confirm(question: &str) -> bool {
     let answer = dialoguer::Confirm::new()
         .with_prompt(format!("{question}?"))
         .default(false)
-        .interact()
-        .unwrap_or(false);
+        .interact();
     // dialoguer hides the cursor while it asks; make sure it is back.
     let _ = console::Term::stderr().show_cursor();
-    answer
+    match answer {
+        Ok(yes) => yes,
+        // In raw mode Ctrl-C is a key, not SIGINT: the same as the signal.
+        Err(dialoguer::Error::IO(e)) if e.kind() == std::io::ErrorKind::Interrupted => {
+            interrupted()
+        }
+        Err(_) => false,
+    }
+}
+
+/// Ctrl-C at a prompt: cursor shown, echo on, a new line, exit 130 (128 +
+/// SIGINT), as a shell would leave it.
+fn interrupted() -> ! {
+    let term = console::Term::stderr();
+    let _ = term.show_cursor();
+    // `stty echo` is what the shell would do; console has no call for it,
+    // and the Password prompt may have turned echo off.
+    let _ = std::process::Command::new("stty")
+        .arg("echo")
+        .stdin(std::fs::File::open("/dev/tty").map_or(std::process::Stdio::null(), Into::into))
+        .status();
+    let _ = term.write_line("");
+    std::process::exit(130)
 }
 
 /// dialoguer hides the cursor and turns echo off while it asks; SIGINT would
@@ -54,19 +80,7 @@ fn restore_terminal_on_ctrl_c() {
         };
         runtime.spawn(async {
             if tokio::signal::ctrl_c().await.is_ok() {
-                let term = console::Term::stderr();
-                let _ = term.show_cursor();
-                // `stty echo` is what the shell would do; console has no call
-                // for it, and the Password prompt may have turned echo off.
-                let _ = std::process::Command::new("stty")
-                    .arg("echo")
-                    .stdin(
-                        std::fs::File::open("/dev/tty")
-                            .map_or(std::process::Stdio::null(), Into::into),
-                    )
-                    .status();
-                let _ = term.write_line("");
-                std::process::exit(130);
+                interrupted();
             }
         });
     });
