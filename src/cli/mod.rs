@@ -158,6 +158,26 @@ pub struct GlobalArgs {
     pub local_store: Option<PathBuf>,
 }
 
+/// The global options each subcommand does not use, left out of its man
+/// page (see `commands::man`).
+pub const UNUSED_GLOBALS: &[(&str, &[&str])] = &[
+    ("audit", &["vault_addr", "vault_namespace", "local_store"]),
+    ("completions", ALL_GLOBALS),
+    ("man", ALL_GLOBALS),
+];
+
+const ALL_GLOBALS: &[&str] = &[
+    "verbose",
+    "quiet",
+    "no_headers",
+    "vault_addr",
+    "vault_namespace",
+    "kubeconfig",
+    "context",
+    "namespace",
+    "local_store",
+];
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Print a secret, or one key of it.

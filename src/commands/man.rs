@@ -51,6 +51,14 @@ fn collect(cmd: &clap::Command, parent: Option<&str>, pages: &mut Vec<(String, V
     }
 }
 
+/// `canary` for `kvault-canary-run`: the subcommand of kvault it belongs to.
+fn top_level_name(cmd: &clap::Command) -> &str {
+    page_name(cmd)
+        .strip_prefix("kvault-")
+        .and_then(|rest| rest.split('-').next())
+        .unwrap_or(cmd.get_name())
+}
+
 /// `kvault`, `kvault-get`, ...: what clap sets as the display name on build.
 fn page_name(cmd: &clap::Command) -> &str {
     cmd.get_display_name().unwrap_or_else(|| cmd.get_name())
@@ -63,11 +71,20 @@ fn page(cmd: &clap::Command, parent: Option<&str>) -> (String, Vec<u8>) {
         .map(|text| text.to_string());
     // clap_mangen would put the after-help into one filled EXTRA section
     // (done below instead) and add a VERSION section (the title has it).
-    let bare = cmd
+    let mut bare = cmd
         .clone()
         .after_help(None)
         .after_long_help(None)
         .version(None);
+    // The global options this command does not use stay off its page.
+    let top = parent.map_or(cmd.get_name(), |_| top_level_name(cmd));
+    if let Some((_, unused)) = crate::cli::UNUSED_GLOBALS.iter().find(|(n, _)| *n == top) {
+        for id in *unused {
+            if bare.get_arguments().any(|a| a.get_id() == *id) {
+                bare = bare.mut_arg(*id, |a| a.hide(true));
+            }
+        }
+    }
     let man = clap_mangen::Man::new(bare);
     let mut roff = Vec::new();
     man.render(&mut roff)
@@ -261,6 +278,21 @@ mod tests {
             Some(("BAO_ADDR, VAULT_ADDR", "the address"))
         );
         assert_eq!(table_row("  two words  text"), None);
+    }
+
+    #[test]
+    fn pages_leave_out_the_global_options_their_command_does_not_use() {
+        let completions = page_text("kvault-completions.1");
+        assert!(!completions.contains("vault\\-addr"), "{completions}");
+        assert!(!completions.contains("kubeconfig"), "{completions}");
+        let audit = page_text("kvault-audit.1");
+        assert!(!audit.contains("vault\\-addr"), "{audit}");
+        assert!(audit.contains("kubeconfig"), "{audit}");
+        let get = page_text("kvault-get.1");
+        assert!(
+            get.contains("vault\\-addr") && get.contains("local\\-store"),
+            "{get}"
+        );
     }
 
     #[test]
