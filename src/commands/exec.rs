@@ -108,6 +108,19 @@ pub async fn run(config: StoreConfig, global: &GlobalArgs, args: ExecArgs) -> Re
     let on_change = parse_on_change(&args.on_change)?;
     let mut env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
     let mut opts = InjectOptions::from_env(&env);
+    if let Some(problem) = opts.problems.first() {
+        return Err(Failure::error(problem.clone()));
+    }
+    if opts.revoke_token && args.watch.is_some() {
+        return Err(Failure::error(
+            "VAULT_REVOKE_TOKEN with --watch: the token is needed for the re-reads",
+        ));
+    }
+    if opts.revoke_token && opts.token_to_child {
+        return Err(Failure::error(
+            "VAULT_REVOKE_TOKEN with VAULT_TOKEN=vault:login: the command would get a revoked token",
+        ));
+    }
     opts.ignore_missing |= args.ignore_missing;
     opts.pass_credentials = args.pass_credentials;
     harden(&mut env, &opts);
@@ -123,6 +136,9 @@ pub async fn run(config: StoreConfig, global: &GlobalArgs, args: ExecArgs) -> Re
         resolve(&stores, &env, &opts, &leases, (program.as_os_str(), rest)).await?;
     for w in warnings {
         output::status(global.quiet, format!("warning: {w}"));
+    }
+    if opts.revoke_token {
+        revoke(&stores).await;
     }
     match args.watch {
         None => {
@@ -160,6 +176,27 @@ pub async fn run(config: StoreConfig, global: &GlobalArgs, args: ExecArgs) -> Re
             };
             watch.supervise(reader, resolved).await
         }
+    }
+}
+
+/// `VAULT_REVOKE_TOKEN`: the secrets are read, the token is no longer
+/// needed. A failed revoke is a warning: the command still gets its values,
+/// and the token expires with its TTL.
+async fn revoke(stores: &Stores) {
+    let vault = match stores.vault().await {
+        Ok(v) => v,
+        Err(e) => {
+            output::warning(format!(
+                "VAULT_REVOKE_TOKEN: cannot reach Vault to revoke the token: {e}"
+            ));
+            return;
+        }
+    };
+    match vault.revoke_self().await {
+        Ok(()) => tracing::info!("revoked kvault's Vault token (VAULT_REVOKE_TOKEN)"),
+        Err(e) => output::warning(format!(
+            "VAULT_REVOKE_TOKEN: the token was not revoked: {e}"
+        )),
     }
 }
 

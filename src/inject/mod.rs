@@ -40,11 +40,16 @@ pub struct InjectOptions {
     pub transit_path: String,
     /// `VAULT_TOKEN=vault:login`: give the child the token kvault logged in with.
     pub token_to_child: bool,
+    /// `VAULT_REVOKE_TOKEN`: revoke kvault's token once the secrets are read.
+    pub revoke_token: bool,
+    /// Settings present but unusable (one line each); exec refuses to run.
+    pub problems: Vec<String>,
 }
 
 impl InjectOptions {
     /// Read vault-env's variables from `env`.
     pub fn from_env(env: &[(OsString, OsString)]) -> Self {
+        let mut problems = Vec::new();
         let get = |name: &str| {
             env.iter()
                 .find(|(k, _)| k == name)
@@ -63,16 +68,62 @@ impl InjectOptions {
                 .unwrap_or_default()
         };
         InjectOptions {
-            ignore_missing: get("VAULT_IGNORE_MISSING_SECRETS")
-                .is_some_and(|v| v == "true" || v == "1"),
+            // Go's strconv.ParseBool, as vault-env reads its switches; a
+            // value it would refuse is a problem, not a silent `false`.
+            ignore_missing: match get("VAULT_IGNORE_MISSING_SECRETS") {
+                Some(v) => {
+                    crate::store::vault::config::parse_bool("VAULT_IGNORE_MISSING_SECRETS", &v)
+                        .unwrap_or_else(|p| {
+                            problems.push(p);
+                            false
+                        })
+                }
+                None => false,
+            },
             pass_credentials: false,
             passthrough: list("VAULT_ENV_PASSTHROUGH").into_iter().collect(),
             from_paths: list("VAULT_ENV_FROM_PATH"),
             transit_key: get("VAULT_TRANSIT_KEY_ID"),
             transit_path: get("VAULT_TRANSIT_PATH").unwrap_or_else(|| "transit".into()),
             token_to_child: get("VAULT_TOKEN").is_some_and(|v| v == "vault:login"),
+            revoke_token: match get("VAULT_REVOKE_TOKEN") {
+                Some(v) => crate::store::vault::config::parse_bool("VAULT_REVOKE_TOKEN", &v)
+                    .unwrap_or_else(|p| {
+                        problems.push(p);
+                        false
+                    }),
+                None => false,
+            },
+            problems,
         }
     }
+}
+
+/// One `VAULT_ENV_FROM_PATH` entry: `[vault:]PATH[#VERSION]` (or another
+/// scheme's `SCHEME:PATH`), as vault-env reads it.
+fn from_path_key(entry: &str) -> Result<ReadKey, String> {
+    let scheme = Scheme::prefix_of(entry).unwrap_or(Scheme::Vault);
+    let rest = Scheme::prefix_of(entry).map_or(entry, |s| &entry[s.as_str().len() + 1..]);
+    let (path, version) = match rest.rsplit_once('#') {
+        Some((path, v)) => match v.parse::<u64>() {
+            Ok(n) if n > 0 => (path, Some(n)),
+            _ => {
+                return Err(format!(
+                    "VAULT_ENV_FROM_PATH `{entry}`: `{v}` after `#` is not a version number (PATH#VERSION)"
+                ))
+            }
+        },
+        None => (rest, None),
+    };
+    let path = path.trim_matches('/');
+    if path.is_empty() {
+        return Err(format!("VAULT_ENV_FROM_PATH `{entry}` names no path"));
+    }
+    Ok(ReadKey {
+        scheme,
+        path: path.to_string(),
+        version,
+    })
 }
 
 /// The environment to run the command with.
@@ -275,15 +326,12 @@ pub async fn resolve_env(
     let from_path_keys: Vec<ReadKey> = opts
         .from_paths
         .iter()
-        .map(|p| ReadKey {
-            scheme: Scheme::prefix_of(p).unwrap_or(Scheme::Vault),
-            path: Scheme::prefix_of(p)
-                .map_or(p.as_str(), |s| &p[s.as_str().len() + 1..])
-                .trim_matches('/')
-                .to_string(),
-            version: None,
-        })
-        .collect();
+        .map(|p| from_path_key(p))
+        .collect::<Result<_, _>>()
+        .map_err(|line| InjectError {
+            code: Code::Error,
+            lines: vec![line],
+        })?;
     keys.extend(from_path_keys.iter().cloned());
 
     // Collected first: a lazy `map` over borrowed keys makes the future not

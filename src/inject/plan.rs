@@ -62,8 +62,10 @@ pub fn classify(name: &OsStr, value: &OsStr) -> Result<Option<Wanted>, PlanError
             Ok(None)
         };
     };
-    // vault-env's `VAULT_TOKEN=vault:login` is an instruction, not a reference.
-    if name == "VAULT_TOKEN" && text == "vault:login" {
+    // vault-env's `VAULT_TOKEN=vault:login` is an instruction, not a
+    // reference; so are the paths `VAULT_ENV_FROM_PATH` names (`vault:` is
+    // allowed there, and `#N` is a version, not a key).
+    if (name == "VAULT_TOKEN" && text == "vault:login") || name == "VAULT_ENV_FROM_PATH" {
         return Ok(None);
     }
     if let Some(rest) = text.strip_prefix(">>vault:") {

@@ -25,3 +25,4 @@ mod sync;
 mod tmux;
 mod tour;
 mod vault;
+mod vault_env;

@@ -234,7 +234,7 @@ fn parse_retries(name: &str, text: &str) -> Result<u32, String> {
     }
 }
 
-fn parse_bool(name: &str, text: &str) -> Result<bool, String> {
+pub fn parse_bool(name: &str, text: &str) -> Result<bool, String> {
     // Go's strconv.ParseBool, which the vault and bao CLIs use.
     match text {
         "1" | "t" | "T" | "TRUE" | "true" | "True" => Ok(true),
@@ -276,7 +276,16 @@ impl VaultConfig {
                         token_source = Some(format!("VAULT_TOKEN_FILE `{file}`"));
                         note(read_credential_file(file.as_ref(), "VAULT_TOKEN_FILE").map(Some))
                     }
-                    None if login => None,
+                    // vault-env's "log in, then hand the token on": with no
+                    // login method configured, the token the CLI stored is
+                    // the one to hand on.
+                    None if login
+                        && (var("VAULT_AUTH_METHOD").is_some()
+                            || var("VAULT_ROLE").is_some()
+                            || var("VAULT_ROLE_ID").is_some()) =>
+                    {
+                        None
+                    }
                     None => note(stored_token().map(|found| {
                         found.map(|(source, t)| {
                             token_source = Some(source);

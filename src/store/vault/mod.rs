@@ -439,6 +439,19 @@ impl VaultStore {
         Ok((json_to_data(data), lease))
     }
 
+    /// Revoke kvault's own token (`auth/token/revoke-self`): vault-env's
+    /// `VAULT_REVOKE_TOKEN`, once the secrets are read. Not retried once
+    /// sent (a second revoke of a revoked token is an error, not a no-op).
+    pub async fn revoke_self(&self) -> Result<(), StoreError> {
+        self.call_as(
+            "auth/token/revoke-self",
+            Idempotent::No,
+            &Redactor::new(),
+            || async { vaultrs::token::revoke_self(&self.client).await },
+        )
+        .await
+    }
+
     /// How long kvault's own token lives (`auth/token/lookup-self`).
     pub async fn token_life(&self) -> Result<TokenLife, StoreError> {
         let found = self

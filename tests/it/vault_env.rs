@@ -1,0 +1,122 @@
+//! vault-env settings a migrating user relies on (issue #13), on a real
+//! OpenBao: VAULT_ENV_FROM_PATH with a version, VAULT_REVOKE_TOKEN,
+//! VAULT_TOKEN=vault:login with the token `bao login` stored, and Go's
+//! booleans for the switches.
+
+use crate::harness::{text, OpenBao};
+
+#[test]
+fn env_from_path_takes_a_pinned_version_and_a_vault_prefix() {
+    let bao = OpenBao::start();
+    bao.must(&["kv", "put", "secret/envfrom", "FROM_A=a1"]);
+    bao.must(&["kv", "put", "secret/envfrom", "FROM_A=a2"]);
+    for (setting, want) in [
+        ("secret/envfrom#1", "a1"),
+        ("vault:secret/envfrom#1", "a1"),
+        ("secret/data/envfrom", "a2"),
+    ] {
+        let out = bao
+            .kvault()
+            .env("VAULT_ENV_FROM_PATH", setting)
+            .args(["exec", "--", "sh", "-c", "printf %s \"$FROM_A\""])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{setting}: {}", text(&out.stderr));
+        assert_eq!(text(&out.stdout), want, "{setting}");
+    }
+    let out = bao
+        .kvault()
+        .env("VAULT_ENV_FROM_PATH", "secret/envfrom#latest")
+        .args(["exec", "--", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("`latest` after `#` is not a version number"));
+}
+
+#[test]
+fn revoke_token_revokes_kvaults_token_once_the_secrets_are_read() {
+    let bao = OpenBao::start();
+    bao.must(&["kv", "put", "secret/app", "pass=p-revoke"]);
+    let token = bao
+        .must(&["token", "create", "-policy=root", "-field=token"])
+        .trim()
+        .to_string();
+    let out = bao
+        .kvault()
+        .env("VAULT_TOKEN", &token)
+        .env("VAULT_REVOKE_TOKEN", "True")
+        .env("PASS", "vault:secret/app#pass")
+        .args(["exec", "--", "sh", "-c", "printf %s \"$PASS\""])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "p-revoke");
+    let lookup = bao.bao(&["token", "lookup", &token]);
+    assert!(
+        !lookup.status.success(),
+        "the token still works after VAULT_REVOKE_TOKEN"
+    );
+    // With --watch the token is needed later: refused before anything runs.
+    let out = bao
+        .kvault()
+        .env("VAULT_REVOKE_TOKEN", "1")
+        .args(["exec", "--watch", "1m", "--", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("VAULT_REVOKE_TOKEN with --watch"));
+}
+
+#[test]
+fn vault_login_hands_on_the_token_bao_login_stored() {
+    let bao = OpenBao::start();
+    bao.must(&["kv", "put", "secret/app", "pass=p-login"]);
+    let token = bao
+        .must(&["token", "create", "-policy=root", "-field=token"])
+        .trim()
+        .to_string();
+    std::fs::write(bao.home.path().join(".vault-token"), format!("{token}\n")).unwrap();
+    let out = bao
+        .kvault()
+        .env_remove("VAULT_TOKEN")
+        .env("VAULT_TOKEN", "vault:login")
+        .env("EXPECTED", &token)
+        .env("PASS", "vault:secret/app#pass")
+        .args([
+            "exec",
+            "--",
+            "sh",
+            "-c",
+            "[ \"$VAULT_TOKEN\" = \"$EXPECTED\" ] && printf 'same token, %s' \"$PASS\"",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "same token, p-login");
+    assert!(!text(&out.stderr).contains(&token));
+}
+
+#[test]
+fn switches_read_booleans_as_go_does_and_refuse_anything_else() {
+    let bao = OpenBao::start();
+    for yes in ["true", "True", "TRUE", "t", "1"] {
+        let out = bao
+            .kvault()
+            .env("VAULT_IGNORE_MISSING_SECRETS", yes)
+            .env("GONE", "vault:secret/nothing#here")
+            .args(["exec", "--", "sh", "-c", "printf %s \"${GONE-unset}\""])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{yes}: {}", text(&out.stderr));
+        assert_eq!(text(&out.stdout), "unset", "{yes}");
+    }
+    let out = bao
+        .kvault()
+        .env("VAULT_IGNORE_MISSING_SECRETS", "yes")
+        .args(["exec", "--", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("VAULT_IGNORE_MISSING_SECRETS=`yes` is not a boolean"));
+}
