@@ -41,7 +41,7 @@ fn fixture() -> &'static Fixture {
         let store = LocalStore::open(&LocalConfig {
             root: Some(root.clone()),
             key_file: Some(key_file),
-            key_from_env: false,
+            key_from_env: None,
             max_versions: None,
         })
         .expect("open the local store");

@@ -14,11 +14,10 @@ pub mod supervisor;
 pub mod token;
 
 use crate::exit::Code;
-use crate::store::reference::Segment;
 use crate::store::vault::{Lease, VaultStore, CREDENTIAL_VARS};
 use crate::store::{Reference, Scheme, Secret, SecretValue, StoreError, Stores};
 use futures::stream::{self, StreamExt};
-use plan::{DynamicRequest, Wanted};
+use plan::{DynamicRequest, Part, Wanted};
 use std::collections::{BTreeSet, HashMap};
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStringExt;
@@ -311,10 +310,22 @@ pub async fn resolve_env(
             Wanted::Key(r) => {
                 keys.insert(r.into());
             }
-            Wanted::Template(segs) => keys.extend(segs.iter().filter_map(|s| match s {
-                Segment::Reference(r) => Some(ReadKey::from(r)),
-                Segment::Literal(_) => None,
-            })),
+            Wanted::Template(parts) => {
+                for part in parts {
+                    match part {
+                        Part::Reference(r) => {
+                            keys.insert(r.into());
+                        }
+                        Part::Dynamic(d) => {
+                            dynamics.insert(d.request.clone());
+                        }
+                        Part::Transit(c) => {
+                            ciphertexts.insert(c.clone());
+                        }
+                        Part::Literal(_) => {}
+                    }
+                }
+            }
             Wanted::Dynamic(d) => {
                 dynamics.insert(d.request.clone());
             }
@@ -408,18 +419,8 @@ pub async fn resolve_env(
         let shown = name.to_string_lossy();
         let value = match w {
             Wanted::Key(r) => lookup(&reads, r),
-            Wanted::Template(segs) => expand(&reads, segs),
-            Wanted::Dynamic(d) => match &dynamic_results[&d.request] {
-                Ok(data) => data
-                    .get(&d.key)
-                    .cloned()
-                    .ok_or_else(|| StoreError::KeyNotFound {
-                        store: "vault".into(),
-                        path: d.request.path.clone(),
-                        key: d.key.clone(),
-                    }),
-                Err(e) => Err(clone_error(e)),
-            },
+            Wanted::Template(parts) => expand(&reads, &dynamic_results, &transit, parts),
+            Wanted::Dynamic(d) => dynamic_value(&dynamic_results, d),
             Wanted::Transit(c) => transit[c].clone().map_err(StoreError::BadInput),
         };
         match value {
@@ -528,15 +529,44 @@ fn lookup(reads: &Reads, r: &Reference) -> Result<SecretValue, StoreError> {
         })
 }
 
-fn expand(reads: &Reads, segments: &[Segment]) -> Result<SecretValue, StoreError> {
+/// A template's value: its literal text and each part's value, in order.
+/// A dynamic reference used twice gets the one credential issued for it.
+fn expand(
+    reads: &Reads,
+    dynamics: &HashMap<DynamicRequest, Result<crate::store::SecretData, StoreError>>,
+    transit: &HashMap<String, Result<SecretValue, String>>,
+    parts: &[Part],
+) -> Result<SecretValue, StoreError> {
     let mut out = zeroize::Zeroizing::new(Vec::new());
-    for seg in segments {
-        match seg {
-            Segment::Literal(text) => out.extend_from_slice(text.as_bytes()),
-            Segment::Reference(r) => out.extend_from_slice(lookup(reads, r)?.expose()),
+    for part in parts {
+        match part {
+            Part::Literal(text) => out.extend_from_slice(text.as_bytes()),
+            Part::Reference(r) => out.extend_from_slice(lookup(reads, r)?.expose()),
+            Part::Dynamic(d) => out.extend_from_slice(dynamic_value(dynamics, d)?.expose()),
+            Part::Transit(c) => {
+                out.extend_from_slice(transit[c].clone().map_err(StoreError::BadInput)?.expose())
+            }
         }
     }
     Ok(SecretValue::new(out.to_vec()))
+}
+
+/// One key of a dynamic secret's answer.
+fn dynamic_value(
+    dynamics: &HashMap<DynamicRequest, Result<crate::store::SecretData, StoreError>>,
+    d: &plan::DynamicRef,
+) -> Result<SecretValue, StoreError> {
+    match &dynamics[&d.request] {
+        Ok(data) => data
+            .get(&d.key)
+            .cloned()
+            .ok_or_else(|| StoreError::KeyNotFound {
+                store: "vault".into(),
+                path: d.request.path.clone(),
+                key: d.key.clone(),
+            }),
+        Err(e) => Err(clone_error(e)),
+    }
 }
 
 /// Errors are shared between the variables that use one read.

@@ -1,7 +1,7 @@
 //! Classify environment variables: which hold references and what kind.
 //! Pure: no I/O.
 
-use crate::store::reference::{has_template, parse_template, Reference, ReferenceError, Segment};
+use crate::store::reference::{has_template, Reference, ReferenceError};
 use crate::store::Scheme;
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
@@ -13,10 +13,20 @@ pub enum Wanted {
     /// `vault:secret/app#key`: one key of a secret.
     Key(Reference),
     /// A value with `${...}` references between literal text.
-    Template(Vec<Segment>),
+    Template(Vec<Part>),
     /// `>>vault:PATH#KEY[#{json}]`: write to a dynamic engine, take KEY.
     Dynamic(DynamicRef),
     /// `vault:v1:...`: a transit ciphertext to decrypt.
+    Transit(String),
+}
+
+/// One piece of a template value: vault-env allows every kind of reference
+/// inline, `${>>vault:...}` and `${vault:v1:...}` included.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Part {
+    Literal(String),
+    Reference(Reference),
+    Dynamic(DynamicRef),
     Transit(String),
 }
 
@@ -87,22 +97,91 @@ pub fn classify(name: &OsStr, value: &OsStr) -> Result<Option<Wanted>, PlanError
         }
         return Ok(Some(Wanted::Key(reference)));
     }
-    if has_template(text) {
-        let segments =
-            parse_template(text).map_err(|source| PlanError::Reference { var: var(), source })?;
-        for seg in &segments {
-            if let Segment::Reference(r) = seg {
-                if r.key.is_none() {
-                    return Err(PlanError::NoKey {
-                        var: var(),
-                        reference: r.to_string(),
-                    });
-                }
-            }
-        }
-        return Ok(Some(Wanted::Template(segments)));
+    if has_inline(text) {
+        return parse_inline(text)
+            .map(|parts| Some(Wanted::Template(parts)))
+            .map_err(|e| match e {
+                InlineError::Reference(source) => PlanError::Reference { var: var(), source },
+                InlineError::NoKey(reference) => PlanError::NoKey {
+                    var: var(),
+                    reference,
+                },
+                InlineError::Dynamic(detail) => PlanError::Dynamic { var: var(), detail },
+            });
     }
     Ok(None)
+}
+
+/// Whether a value holds a `${...}` kvault resolves: a reference of any
+/// scheme, a dynamic `>>vault:` one or a `vault:v1:` ciphertext.
+fn has_inline(text: &str) -> bool {
+    has_template(text)
+        || text
+            .match_indices("${")
+            .any(|(i, _)| text[i + 2..].starts_with(">>vault:"))
+}
+
+enum InlineError {
+    Reference(ReferenceError),
+    NoKey(String),
+    Dynamic(String),
+}
+
+/// Split a value into literal text and inline references. The inner text
+/// runs to the `}` that balances the opening one, so the JSON parameters of
+/// `${>>vault:pki/issue/web#certificate#{"common_name":"a"}}` stay whole.
+fn parse_inline(text: &str) -> Result<Vec<Part>, InlineError> {
+    let mut parts = Vec::new();
+    let mut literal = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let ours = after.starts_with(">>vault:") || Scheme::prefix_of(after).is_some();
+        if !ours {
+            literal.push_str(&rest[..start + 2]);
+            rest = after;
+            continue;
+        }
+        let offset = text.len() - rest.len() + start;
+        let end = balanced_end(after)
+            .ok_or(InlineError::Reference(ReferenceError::Unterminated(offset)))?;
+        let inner = &after[..end];
+        literal.push_str(&rest[..start]);
+        if !literal.is_empty() {
+            parts.push(Part::Literal(std::mem::take(&mut literal)));
+        }
+        parts.push(if let Some(dynamic) = inner.strip_prefix(">>vault:") {
+            Part::Dynamic(parse_dynamic(dynamic).map_err(InlineError::Dynamic)?)
+        } else if inner.starts_with("vault:v1:") {
+            Part::Transit(inner.to_string())
+        } else {
+            let reference = Reference::parse(inner).map_err(InlineError::Reference)?;
+            if reference.key.is_none() {
+                return Err(InlineError::NoKey(reference.to_string()));
+            }
+            Part::Reference(reference)
+        });
+        rest = &after[end + 1..];
+    }
+    literal.push_str(rest);
+    if !literal.is_empty() {
+        parts.push(Part::Literal(literal));
+    }
+    Ok(parts)
+}
+
+/// The index of the `}` that closes a `${` whose inner text is `after`.
+fn balanced_end(after: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, c) in after.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' if depth == 0 => return Some(i),
+            '}' => depth -= 1,
+            _ => {}
+        }
+    }
+    None
 }
 
 /// `PATH#KEY` or `PATH#KEY#{"param":"value"}` (Bank-Vaults' write form).
@@ -173,6 +252,38 @@ pub fn plan(env: &[(OsString, OsString)]) -> (Vec<(OsString, Wanted)>, Vec<PlanE
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn inline_dynamic_and_transit_references_are_parts_of_a_template() {
+        let value = OsStr::new(
+            r#"cert=${>>vault:pki/issue/web#certificate#{"common_name":"a.test"}};pw=${vault:v1:abc};u=${vault:secret/app#user}"#,
+        );
+        let Some(Wanted::Template(parts)) = classify(OsStr::new("X"), value).unwrap() else {
+            panic!("not a template");
+        };
+        assert_eq!(parts.len(), 6, "{parts:?}");
+        assert!(
+            matches!(&parts[1], Part::Dynamic(d) if d.key == "certificate"
+            && d.request.params.get("common_name").map(String::as_str) == Some("a.test"))
+        );
+        assert_eq!(parts[3], Part::Transit("vault:v1:abc".into()));
+        assert!(matches!(&parts[5], Part::Reference(r) if r.key.as_deref() == Some("user")));
+    }
+
+    #[test]
+    fn an_unclosed_inline_reference_is_an_error_never_passed_through() {
+        let err = classify(
+            OsStr::new("X"),
+            OsStr::new("a${>>vault:pki/issue/web#cert#{"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().starts_with("X: "), "{err}");
+        assert_eq!(
+            classify(OsStr::new("X"), OsStr::new("${HOME}/x")).unwrap(),
+            None
+        );
+    }
+
     use super::*;
     use std::os::unix::ffi::OsStringExt;
 

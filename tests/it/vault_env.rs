@@ -120,3 +120,62 @@ fn switches_read_booleans_as_go_does_and_refuse_anything_else() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("VAULT_IGNORE_MISSING_SECRETS=`yes` is not a boolean"));
 }
+
+#[test]
+fn inline_dynamic_references_and_transit_values_resolve_and_one_issue_serves_both_uses() {
+    let bao = OpenBao::start();
+    bao.must(&["secrets", "enable", "pki"]);
+    bao.must(&[
+        "write",
+        "pki/root/generate/internal",
+        "common_name=test.local",
+        "ttl=1h",
+    ]);
+    bao.must(&[
+        "write",
+        "pki/roles/web",
+        "allowed_domains=test.local",
+        "allow_subdomains=true",
+        "max_ttl=1h",
+    ]);
+    bao.must(&["secrets", "enable", "transit"]);
+    bao.must(&["write", "-f", "transit/keys/app"]);
+    let ct = bao.must(&[
+        "write",
+        "-field=ciphertext",
+        "transit/encrypt/app",
+        "plaintext=aW5saW5lLXRyYW5zaXQ=",
+    ]);
+    let issue = r#">>vault:pki/issue/web#serial_number#{"common_name":"a.test.local","ttl":"10m"}"#;
+    let out = bao
+        .kvault()
+        .env("VAULT_TRANSIT_KEY_ID", "app")
+        .env("FIRST", format!("serial=${{{issue}}}"))
+        .env(
+            "SECOND",
+            format!("again ${{{issue}}} and ${{{}}}", ct.trim()),
+        )
+        .args([
+            "exec",
+            "--",
+            "sh",
+            "-c",
+            "printf '%s|%s' \"$FIRST\" \"$SECOND\"",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    let (first, second) = shown.split_once('|').unwrap();
+    let serial = first.strip_prefix("serial=").unwrap();
+    assert!(serial.contains(':'), "not a serial number: {shown}");
+    assert_eq!(second, format!("again {serial} and inline-transit"));
+    assert!(
+        !shown.contains(">>vault:"),
+        "passed through unresolved: {shown}"
+    );
+    // One certificate was issued for the two uses.
+    let certs = bao.must(&["list", "-format=json", "pki/certs"]);
+    let listed: Vec<String> = serde_json::from_str(&certs).unwrap();
+    assert_eq!(listed.len(), 2, "root + one issued: {listed:?}");
+}
