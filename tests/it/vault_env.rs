@@ -179,3 +179,48 @@ fn inline_dynamic_references_and_transit_values_resolve_and_one_issue_serves_bot
     let listed: Vec<String> = serde_json::from_str(&certs).unwrap();
     assert_eq!(listed.len(), 2, "root + one issued: {listed:?}");
 }
+
+#[test]
+fn fifty_references_over_ten_paths_ask_for_the_mount_once() {
+    let bao = OpenBao::start();
+    for p in 0..10 {
+        bao.must(&[
+            "kv",
+            "put",
+            &format!("secret/app{p}"),
+            "a=1",
+            "b=2",
+            "c=3",
+            "d=4",
+            "e=5",
+        ]);
+    }
+    // Every request passes through a counting proxy to the real server.
+    let proxy = crate::hostile::Hostile::start(crate::hostile::Behaviour::FailFirst {
+        k: 0,
+        upstream: bao.addr.clone(),
+    });
+    let mut cmd = bao.kvault();
+    cmd.env("VAULT_ADDR", &proxy.addr);
+    for p in 0..10 {
+        for k in ["a", "b", "c", "d", "e"] {
+            cmd.env(format!("V_{p}_{k}"), format!("vault:secret/app{p}#{k}"));
+        }
+    }
+    let out = cmd.args(["exec", "--", "true"]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let paths: Vec<String> = proxy
+        .received
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|r| r.path.clone())
+        .collect();
+    let lookups = paths
+        .iter()
+        .filter(|p| p.contains("sys/internal/ui/mounts"))
+        .count();
+    let reads = paths.iter().filter(|p| p.contains("/secret/data/")).count();
+    assert_eq!(lookups, 1, "{paths:?}");
+    assert_eq!(reads, 10, "{paths:?}");
+}

@@ -17,7 +17,7 @@ use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use vaultrs::client::{Client, VaultClient, VaultClientSettingsBuilder};
 use vaultrs::error::ClientError;
@@ -91,6 +91,10 @@ pub struct VaultStore {
     addr: String,
     retry: RetryPolicy,
     mounts: Mutex<Vec<Mount>>,
+    /// One mount lookup at a time per first path segment: reads that start
+    /// together (exec resolving 50 references) wait for the first lookup and
+    /// find its answer cached, instead of each asking the server.
+    lookups: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// The token obtained by logging in (kept for `VAULT_TOKEN=vault:login`).
     token: SecretString,
 }
@@ -192,6 +196,7 @@ impl VaultStore {
             addr: shown,
             retry: config.retry.unwrap_or_default(),
             mounts: Mutex::new(Vec::new()),
+            lookups: Mutex::new(HashMap::new()),
             token: config
                 .token
                 .clone()
@@ -290,14 +295,30 @@ impl VaultStore {
     /// Find the mount serving `path` (cached per mount).
     async fn locate(&self, path: &str) -> Result<Located, StoreError> {
         let path = path.trim_matches('/');
-        let cached = {
+        let cached = || {
             let mounts = self.mounts.lock().expect("mount cache");
             mounts
                 .iter()
                 .find(|m| path == m.path || path.starts_with(&format!("{}/", m.path)))
                 .cloned()
         };
-        let mount = match cached {
+        let mut found = cached();
+        let _turn = if found.is_none() {
+            let first = path.split('/').next().unwrap_or_default().to_string();
+            let gate = self
+                .lookups
+                .lock()
+                .expect("mount lookups")
+                .entry(first)
+                .or_default()
+                .clone();
+            let turn = gate.lock_owned().await;
+            found = cached();
+            Some(turn)
+        } else {
+            None
+        };
+        let mount = match found {
             Some(m) => m,
             None => {
                 let info = self
