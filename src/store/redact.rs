@@ -58,6 +58,17 @@ impl Redactor {
             if let Ok(json) = serde_json::to_string(text) {
                 forms.push(json.trim_matches('"').to_string());
             }
+            // A token's prefix (`hvs.`) is public; its tail is the secret.
+            // An echo that drops or mangles the prefix (found by fuzzing
+            // http_answer) must not show the tail.
+            for prefix in ["hvs.", "hvb.", "hvr.", "s.", "b.", "r."] {
+                if let Some(tail) = text.strip_prefix(prefix) {
+                    if tail.len() >= 16 {
+                        forms.push(tail.to_string());
+                    }
+                    break;
+                }
+            }
         }
         for form in forms {
             if form.len() >= MIN_SECRET_LEN && !self.forms.contains(&form) {
@@ -289,6 +300,15 @@ pub fn json_error(e: &serde_json::Error) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_token_echoed_without_its_prefix_is_still_hidden() {
+        let token = "hvs.FuzzPlantedToken0123456789abcd";
+        let hide = Redactor::new().secret(token.as_bytes());
+        let shown = hide.remote(&format!("p{token}sioFuzzPlantedToken0123456789abcdsnd"));
+        assert!(!shown.contains("FuzzPlantedToken"), "{shown}");
+    }
+
     use super::*;
 
     #[test]
