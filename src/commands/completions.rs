@@ -78,6 +78,18 @@ _kvault_complete() {
 complete -F _kvault_complete BIN
 "#;
 
+/// A registration script with its placeholders filled; the completer's
+/// path shell-quoted.
+fn fill(script: &str, var: &str, bin: &str, completer: &str) -> String {
+    let completer = shlex::try_quote(completer)
+        .map(|c| c.into_owned())
+        .unwrap_or_else(|_| completer.to_string());
+    script
+        .replace("BIN", bin)
+        .replace("COMPLETER", &completer)
+        .replace("VAR", var)
+}
+
 /// Zsh, with a prefix that is not a whole word yet (`vault:`,
 /// `local:app/`) completed without a space after it. clap's script adds
 /// the space unless the value ends in `/`, and reads `:` as the start of a
@@ -123,14 +135,7 @@ impl EnvCompleter for ZshByValue {
         completer: &str,
         buf: &mut dyn std::io::Write,
     ) -> std::result::Result<(), std::io::Error> {
-        let completer = shlex::try_quote(completer)
-            .map(|c| c.into_owned())
-            .unwrap_or_else(|_| completer.to_string());
-        let script = ZSH_SCRIPT
-            .replace("BIN", bin)
-            .replace("COMPLETER", &completer)
-            .replace("VAR", var);
-        buf.write_all(script.as_bytes())
+        buf.write_all(fill(ZSH_SCRIPT, var, bin, completer).as_bytes())
     }
     fn write_complete(
         &self,
@@ -169,14 +174,11 @@ impl EnvCompleter for BashByLine {
         completer: &str,
         buf: &mut dyn std::io::Write,
     ) -> std::result::Result<(), std::io::Error> {
-        let completer = shlex::try_quote(completer)
-            .map(|c| c.into_owned())
-            .unwrap_or_else(|_| completer.to_string());
-        let script = BASH_SCRIPT
-            .replace("BIN", bin)
-            .replace("COMPLETER", &completer)
-            .replace("VAR", var);
-        buf.write_all(script.trim_start().as_bytes())
+        buf.write_all(
+            fill(BASH_SCRIPT, var, bin, completer)
+                .trim_start()
+                .as_bytes(),
+        )
     }
     fn write_complete(
         &self,
