@@ -7,6 +7,7 @@
 
 pub mod child;
 pub mod env_file;
+pub mod key_template;
 pub mod limits;
 pub mod plan;
 pub mod scrub;
@@ -15,7 +16,7 @@ pub mod token;
 
 use crate::exit::Code;
 use crate::store::vault::{Lease, VaultStore, CREDENTIAL_VARS};
-use crate::store::{Reference, Scheme, Secret, SecretValue, StoreError, Stores};
+use crate::store::{Reference, Scheme, Secret, SecretData, SecretValue, StoreError, Stores};
 use futures::stream::{self, StreamExt};
 use plan::{DynamicRequest, Part, Wanted};
 use std::collections::{BTreeSet, HashMap};
@@ -518,13 +519,20 @@ pub async fn resolve_env(
 fn lookup(reads: &Reads, r: &Reference) -> Result<SecretValue, StoreError> {
     let secret = reads[&ReadKey::from(r)].as_ref().map_err(clone_error)?;
     let key = r.key.as_deref().expect("planned references have keys");
-    secret
-        .data
-        .get(key)
+    pick(&secret.data, key, &format!("{} store", r.scheme), &r.path)
+}
+
+/// One key of `data`, or the output of a Go-template key over all of it.
+fn pick(data: &SecretData, key: &str, store: &str, path: &str) -> Result<SecretValue, StoreError> {
+    if key_template::is_template(key) {
+        return key_template::render(key, data)
+            .map_err(|e| StoreError::BadInput(format!("{path}: {e}")));
+    }
+    data.get(key)
         .cloned()
         .ok_or_else(|| StoreError::KeyNotFound {
-            store: format!("{} store", r.scheme),
-            path: r.path.clone(),
+            store: store.to_string(),
+            path: path.to_string(),
             key: key.to_string(),
         })
 }
@@ -557,14 +565,7 @@ fn dynamic_value(
     d: &plan::DynamicRef,
 ) -> Result<SecretValue, StoreError> {
     match &dynamics[&d.request] {
-        Ok(data) => data
-            .get(&d.key)
-            .cloned()
-            .ok_or_else(|| StoreError::KeyNotFound {
-                store: "vault".into(),
-                path: d.request.path.clone(),
-                key: d.key.clone(),
-            }),
+        Ok(data) => pick(data, &d.key, "vault", &d.request.path),
         Err(e) => Err(clone_error(e)),
     }
 }

@@ -1,6 +1,7 @@
 //! Classify environment variables: which hold references and what kind.
 //! Pure: no I/O.
 
+use super::key_template;
 use crate::store::reference::{has_template, Reference, ReferenceError};
 use crate::store::Scheme;
 use std::collections::BTreeMap;
@@ -55,10 +56,46 @@ pub enum PlanError {
     NotUtf8 { var: String },
     #[error("{var}: {detail}")]
     Dynamic { var: String, detail: String },
+    #[error("{var}: {detail}")]
+    KeyTemplate { var: String, detail: String },
 }
 
 /// Decide what `value` asks for; `None` for a plain value to pass on as is.
+/// A Go-template key (`#${.password | urlquery}`) is checked here, so a
+/// template that cannot work fails before any secret is read.
 pub fn classify(name: &OsStr, value: &OsStr) -> Result<Option<Wanted>, PlanError> {
+    let wanted = classify_unchecked(name, value)?;
+    if let Some(w) = &wanted {
+        for key in keys_of(w) {
+            if key_template::is_template(key) {
+                key_template::check(key).map_err(|detail| PlanError::KeyTemplate {
+                    var: name.to_string_lossy().into_owned(),
+                    detail,
+                })?;
+            }
+        }
+    }
+    Ok(wanted)
+}
+
+/// Every key `w` picks out of a secret or a dynamic answer.
+fn keys_of(w: &Wanted) -> Vec<&str> {
+    fn key_of_part(p: &Part) -> Option<&str> {
+        match p {
+            Part::Reference(r) => r.key.as_deref(),
+            Part::Dynamic(d) => Some(d.key.as_str()),
+            Part::Literal(_) | Part::Transit(_) => None,
+        }
+    }
+    match w {
+        Wanted::Key(r) => r.key.as_deref().into_iter().collect(),
+        Wanted::Dynamic(d) => vec![d.key.as_str()],
+        Wanted::Template(parts) => parts.iter().filter_map(key_of_part).collect(),
+        Wanted::Transit(_) => Vec::new(),
+    }
+}
+
+fn classify_unchecked(name: &OsStr, value: &OsStr) -> Result<Option<Wanted>, PlanError> {
     let var = || name.to_string_lossy().into_owned();
     let Some(text) = value.to_str() else {
         let bytes = value.as_bytes();

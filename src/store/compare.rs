@@ -83,10 +83,7 @@ mod tests {
     use crate::store::{Cas, SecretStore, SecretValue};
 
     fn data(pairs: &[(&str, &str)]) -> SecretData {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), SecretValue::from_str_value(v)))
-            .collect()
+        SecretData::from_pairs(pairs)
     }
 
     #[tokio::test]

@@ -67,6 +67,14 @@ impl SecretData {
         Self::default()
     }
 
+    /// Text keys and values, as tests and examples write them.
+    pub fn from_pairs(pairs: &[(&str, &str)]) -> Self {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), SecretValue::from_str_value(v)))
+            .collect()
+    }
+
     pub fn insert(&mut self, key: impl Into<String>, value: SecretValue) {
         self.0.insert(key.into(), value);
     }

@@ -171,13 +171,9 @@ pub fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::SecretValue;
 
     fn data(pairs: &[(&str, &str)]) -> SecretData {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), SecretValue::from_str_value(v)))
-            .collect()
+        SecretData::from_pairs(pairs)
     }
 
     fn desired(hash: &str) -> Desired {

@@ -66,13 +66,9 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::SecretValue;
 
     fn data(pairs: &[(&str, &str)]) -> SecretData {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), SecretValue::from_str_value(v)))
-            .collect()
+        SecretData::from_pairs(pairs)
     }
 
     fn r(text: &str) -> Reference {

@@ -258,30 +258,10 @@ fn bank_vaults_vault_env_contract_on_openbao() {
     bao.must(&["kv", "put", "secret/app", "user=u-bao", "pass=p-bao"]);
     bao.must(&["kv", "put", "secret/envfrom", "FROM_A=a1", "FROM_B=b1"]);
     // Transit: a ciphertext made by bao, decrypted by kvault in a batch.
-    bao.must(&["secrets", "enable", "transit"]);
-    bao.must(&["write", "-f", "transit/keys/app"]);
-    let ct = bao.must(&[
-        "write",
-        "-field=ciphertext",
-        "transit/encrypt/app",
-        "plaintext=dHJhbnNpdC12YWx1ZQ==",
-    ]);
+    let ct = bao.transit_ciphertext("app", "dHJhbnNpdC12YWx1ZQ==");
     // PKI: one request per distinct `>>vault:` reference, so the serial and the
     // certificate come from the same issue call.
-    bao.must(&["secrets", "enable", "pki"]);
-    bao.must(&[
-        "write",
-        "pki/root/generate/internal",
-        "common_name=test.local",
-        "ttl=1h",
-    ]);
-    bao.must(&[
-        "write",
-        "pki/roles/web",
-        "allowed_domains=test.local",
-        "allow_subdomains=true",
-        "max_ttl=1h",
-    ]);
+    bao.pki_with_web_role("1h", &[]);
     let params = r#"{"common_name":"a.test.local","ttl":"10m"}"#;
     let script = "printf '%s|%s|%s|%s|%s\\n' \"$USER_NAME\" \"$SECRET\" \"$FROM_A\" \"$FROM_B\" \"$SERIAL\"; printf '%s' \"$CERT\" > cert.pem";
     let out = bao
@@ -367,21 +347,7 @@ fn bank_vaults_vault_env_contract_on_openbao() {
 #[test]
 fn watch_keeps_a_dynamic_credential_instead_of_reissuing_it() {
     let bao = OpenBao::start();
-    bao.must(&["secrets", "enable", "pki"]);
-    bao.must(&[
-        "write",
-        "pki/root/generate/internal",
-        "common_name=test.local",
-        "ttl=2h",
-    ]);
-    bao.must(&[
-        "write",
-        "pki/roles/web",
-        "allowed_domains=test.local",
-        "allow_subdomains=true",
-        "max_ttl=1h",
-        "generate_lease=true",
-    ]);
+    bao.pki_with_web_role("2h", &["generate_lease=true"]);
     let log = bao.home.path().join("starts");
     let script = format!("echo \"$SERIAL\" >> {}; exec sleep 30", log.display());
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("kvault"));

@@ -168,6 +168,44 @@ impl OpenBao {
         String::from_utf8(out.stdout).unwrap()
     }
 
+    /// A PKI engine at `pki/` with a root CA for `test.local` (valid for
+    /// `root_ttl`) and a role `web` for its subdomains; `extra` adds role
+    /// settings (`generate_lease=true`).
+    pub fn pki_with_web_role(&self, root_ttl: &str, extra: &[&str]) {
+        self.must(&["secrets", "enable", "pki"]);
+        let ttl = format!("ttl={root_ttl}");
+        self.must(&[
+            "write",
+            "pki/root/generate/internal",
+            "common_name=test.local",
+            &ttl,
+        ]);
+        let mut role = vec![
+            "write",
+            "pki/roles/web",
+            "allowed_domains=test.local",
+            "allow_subdomains=true",
+            "max_ttl=1h",
+        ];
+        role.extend_from_slice(extra);
+        self.must(&role);
+    }
+
+    /// A transit engine at `transit/` with the key `key`, and the
+    /// ciphertext (`vault:v1:...`) of `plaintext_b64` under it.
+    pub fn transit_ciphertext(&self, key: &str, plaintext_b64: &str) -> String {
+        self.must(&["secrets", "enable", "transit"]);
+        self.must(&["write", "-f", &format!("transit/keys/{key}")]);
+        self.must(&[
+            "write",
+            "-field=ciphertext",
+            &format!("transit/encrypt/{key}"),
+            &format!("plaintext={plaintext_b64}"),
+        ])
+        .trim()
+        .to_string()
+    }
+
     /// The server's process, e.g. to SIGSTOP it so requests stall.
     pub fn pid(&self) -> u32 {
         self.child.as_ref().expect("running").id()

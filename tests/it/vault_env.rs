@@ -124,28 +124,8 @@ fn switches_read_booleans_as_go_does_and_refuse_anything_else() {
 #[test]
 fn inline_dynamic_references_and_transit_values_resolve_and_one_issue_serves_both_uses() {
     let bao = OpenBao::start();
-    bao.must(&["secrets", "enable", "pki"]);
-    bao.must(&[
-        "write",
-        "pki/root/generate/internal",
-        "common_name=test.local",
-        "ttl=1h",
-    ]);
-    bao.must(&[
-        "write",
-        "pki/roles/web",
-        "allowed_domains=test.local",
-        "allow_subdomains=true",
-        "max_ttl=1h",
-    ]);
-    bao.must(&["secrets", "enable", "transit"]);
-    bao.must(&["write", "-f", "transit/keys/app"]);
-    let ct = bao.must(&[
-        "write",
-        "-field=ciphertext",
-        "transit/encrypt/app",
-        "plaintext=aW5saW5lLXRyYW5zaXQ=",
-    ]);
+    bao.pki_with_web_role("1h", &[]);
+    let ct = bao.transit_ciphertext("app", "aW5saW5lLXRyYW5zaXQ=");
     let issue = r#">>vault:pki/issue/web#serial_number#{"common_name":"a.test.local","ttl":"10m"}"#;
     let out = bao
         .kvault()
@@ -223,4 +203,92 @@ fn fifty_references_over_ten_paths_ask_for_the_mount_once() {
     let reads = paths.iter().filter(|p| p.contains("/secret/data/")).count();
     assert_eq!(lookups, 1, "{paths:?}");
     assert_eq!(reads, 10, "{paths:?}");
+}
+
+/// Bank-Vaults' Go-template keys, in the three places vault-sdk's own tests
+/// use them: a whole value, inside an inline reference, and on the answer
+/// of a transit decrypt write.
+#[test]
+fn go_template_keys_format_values_whole_inline_and_on_a_transit_decrypt() {
+    let bao = OpenBao::start();
+    bao.must(&[
+        "kv",
+        "put",
+        "secret/account",
+        "username=ann",
+        "password=p@ss w/rd&",
+    ]);
+    // "template-plain" in base64: transit takes and returns base64.
+    let ct = bao.transit_ciphertext("mykey", "dGVtcGxhdGUtcGxhaW4=");
+    let out = bao
+        .kvault()
+        .env("QUOTED", "vault:secret/data/account#${.password | urlquery}")
+        .env(
+            "INLINE_SECRET_EMBEDDED_TEMPLATE",
+            "scheme://${vault:secret/data/account#username}:${vault:secret/data/account#${.password | urlquery}}@127.0.0.1:8080",
+        )
+        .env(
+            "TRANSIT_SECRET",
+            format!(r#">>vault:transit/decrypt/mykey#${{.plaintext | b64dec}}#{{"ciphertext":"{ct}"}}"#),
+        )
+        .env("AS_JSON", "vault:secret/account#${toJson .}")
+        .env("ENCODED", "vault:secret/account#${.username | b64enc}")
+        .args([
+            "exec",
+            "--",
+            "sh",
+            "-c",
+            "printf '%s\\n' \"$QUOTED\" \"$INLINE_SECRET_EMBEDDED_TEMPLATE\" \"$TRANSIT_SECRET\" \"$AS_JSON\" \"$ENCODED\"",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "p%40ss+w%2Frd%26\n\
+         scheme://ann:p%40ss+w%2Frd%26@127.0.0.1:8080\n\
+         template-plain\n\
+         {\"password\":\"p@ss w/rd&\",\"username\":\"ann\"}\n\
+         YW5u\n"
+    );
+}
+
+/// A template kvault cannot run fails before any secret is read, on one
+/// line naming the variable; one that fails on the data names the variable
+/// too and never shows a value.
+#[test]
+fn a_key_template_that_cannot_work_is_a_one_line_error_naming_the_variable() {
+    let bao = OpenBao::start();
+    bao.must(&["kv", "put", "secret/account", "password=tmpl-secret-4242"]);
+    let out = bao
+        .kvault()
+        .env("HASHED", "vault:secret/account#${.password | sha256sum}")
+        .args(["exec", "--", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("HASHED") && stderr.contains("sha256sum"),
+        "{stderr}"
+    );
+
+    for (var, key) in [
+        ("MISSING", "${.nope}"),
+        ("NOT_BASE64", "${.password | b64dec}"),
+        ("BAD_CALL", "${printf 42 .password}"),
+    ] {
+        let out = bao
+            .kvault()
+            .env(var, format!("vault:secret/account#{key}"))
+            .args(["exec", "--", "true"])
+            .output()
+            .unwrap();
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert_eq!(out.status.code(), Some(2), "{var}: {all}");
+        assert!(all.contains(var), "{var}: {all}");
+        assert_eq!(all.trim().lines().count(), 1, "{var}: {all}");
+        assert!(!all.contains("tmpl-secret-4242"), "{var} leaked: {all}");
+    }
 }
