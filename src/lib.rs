@@ -43,7 +43,19 @@ pub fn run() -> i32 {
     // `COMPLETE=bash kvault -- ...`: the shell asking for candidates.
     commands::completions::answer_if_asked();
     let cli = cli::Cli::parse();
-    logging::init(&cli.global);
+    // vault-env's VAULT_LOG_LEVEL and VAULT_JSON_LOG: for `exec` only.
+    let (exec_log, problems) = match cli.command {
+        cli::Command::Exec(_) => {
+            let (log, problems) = logging::ExecLog::from_env();
+            (Some(log), problems)
+        }
+        _ => (None, Vec::new()),
+    };
+    logging::init(&cli.global, exec_log.as_ref());
+    if let Some(problem) = problems.first() {
+        output::error(problem);
+        return Code::Error as i32;
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -61,7 +73,7 @@ pub fn run() -> i32 {
     match outcome {
         Ok(code) => code,
         Err(failure) => {
-            eprintln!("error: {}", failure.message);
+            output::error(&failure.message);
             failure.code as i32
         }
     }

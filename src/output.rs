@@ -154,9 +154,36 @@ pub fn status(quiet: bool, line: impl std::fmt::Display) {
 }
 
 /// A non-fatal problem to stderr as one `warning: ...` line; shown even
-/// with `-q`, like errors, since it says some data was left out.
+/// with `-q`, like errors, since it says some data was left out. Under
+/// `VAULT_JSON_LOG` (exec), a JSON line at level WARN instead.
 pub fn warning(line: impl std::fmt::Display) {
-    let _ = writeln!(std::io::stderr(), "warning: {line}");
+    if json_log() {
+        tracing::warn!("{line}");
+    } else {
+        let _ = writeln!(std::io::stderr(), "warning: {line}");
+    }
+}
+
+/// The final error of a command: `error: ...` on stderr, or under
+/// `VAULT_JSON_LOG` (exec) a JSON line at level ERROR, so that every line
+/// kvault writes to stderr is JSON.
+pub fn error(message: impl std::fmt::Display) {
+    if json_log() {
+        tracing::error!("{message}");
+    } else {
+        let _ = writeln!(std::io::stderr(), "error: {message}");
+    }
+}
+
+static JSON_LOG: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Set by `logging::init`: diagnostics are JSON lines (`VAULT_JSON_LOG`).
+pub fn set_json_log(on: bool) {
+    JSON_LOG.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+pub fn json_log() -> bool {
+    JSON_LOG.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 #[cfg(test)]

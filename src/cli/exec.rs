@@ -10,7 +10,23 @@ Every environment variable whose value is a reference (DB_PASS=vault:secret/app/
 or holds ${scheme:...} templates is replaced by the secret value, then CMD replaces kvault
 (same PID, signals and exit code). Bank-Vaults vault-env's contract is honoured too:
 >>vault: write references, vault:v1: transit ciphertexts, VAULT_ENV_FROM_PATH,
-VAULT_IGNORE_MISSING_SECRETS, VAULT_ENV_PASSTHROUGH, VAULT_TOKEN=vault:login.
+VAULT_IGNORE_MISSING_SECRETS, VAULT_ENV_PASSTHROUGH, VAULT_TOKEN=vault:login,
+VAULT_REVOKE_TOKEN, and:
+  VAULT_ENV_DAEMON=true  stay the command's parent, the supervisor of --watch (signals
+      forwarded, exit code passed through, token and leases renewed) without its re-reads:
+      as under vault-env the command keeps the values it started with. A lease that can
+      no longer be renewed ends it (SIGTERM, SIGKILL 10s later). With --watch, --watch
+      wins; VAULT_REVOKE_TOKEN is refused with either (the token is still needed).
+  VAULT_ENV_DELAY=2s  wait after the secrets are read, before the command starts; a Go
+      duration (150ms, 1m30s). A bare number other than 0 is refused: vault-env would
+      read it as nanoseconds.
+  VAULT_LOG_LEVEL=debug  the level of kvault's diagnostics: trace, debug, info, warn
+      (warning), error (fatal, panic); -v and -q win over it.
+  VAULT_JSON_LOG=true  diagnostics, warnings and errors as JSON lines, on stderr only
+      (vault-env writes its info lines to stdout, which is the command's here).
+  VAULT_ENV_LOG_SERVER  not supported: a warning, and the command runs.
+These settings are read by exec only. A switch that is not a Go boolean (true, 1, t,
+false, 0, f, ...), a level or a delay kvault cannot read is a one-line error.
 
 With --watch kvault stays the command's parent, like tini: SIGTERM, SIGINT, SIGHUP,
 SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH are forwarded at once (even while a re-read

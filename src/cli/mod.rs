@@ -91,7 +91,10 @@ Environment:
   KVAULT_LOCAL_KEY_FILE  the local store's age key file (default DIR/key.txt)
   KVAULT_LOCAL_KEY  the age identity itself (AGE-SECRET-KEY-1...), instead of a file
   KVAULT_LOCAL_MAX_VERSIONS  versions kept per local secret (default 10)
-  VAULT_ENV_FROM_PATH, VAULT_ENV_PASSTHROUGH, VAULT_IGNORE_MISSING_SECRETS  exec: Bank-Vaults vault-env settings (see kvault exec --help)
+  VAULT_ENV_FROM_PATH, VAULT_ENV_PASSTHROUGH, VAULT_IGNORE_MISSING_SECRETS, VAULT_REVOKE_TOKEN  exec: Bank-Vaults vault-env settings (see kvault exec --help)
+  VAULT_ENV_DAEMON, VAULT_ENV_DELAY  exec: stay the command's parent (no re-reads); wait before it starts (a Go duration)
+  VAULT_LOG_LEVEL, VAULT_JSON_LOG  exec: the level of kvault's diagnostics (-v/-q win); JSON lines on stderr
+  VAULT_ENV_LOG_SERVER  exec: not supported (a warning)
   VAULT_TRANSIT_KEY_ID, VAULT_TRANSIT_PATH  exec: the transit key and mount for vault:v1: values
   NO_COLOR  set and not empty: no colour anywhere
 

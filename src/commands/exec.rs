@@ -1,6 +1,14 @@
 //! `kvault exec -- CMD`: resolve references in the environment, then become
 //! CMD (execve: same PID, signals and exit code), or with `--watch` stay as
 //! its parent and restart or signal it when a value changes.
+//!
+//! `VAULT_ENV_DAEMON` (vault-env's daemon mode) without `--watch` is the
+//! same supervisor with the re-reads left out: the command keeps the values
+//! it started with, as under vault-env, while kvault forwards signals,
+//! passes the exit code through and renews its token and the leases of
+//! dynamic secrets. A lease that can no longer be kept ends the command
+//! (SIGTERM, then SIGKILL after the grace period), as vault-env ends it, so
+//! that its orchestrator starts it again with fresh credentials.
 
 use crate::cli::exec::ExecArgs;
 use crate::cli::GlobalArgs;
@@ -116,6 +124,16 @@ pub async fn run(config: StoreConfig, global: &GlobalArgs, args: ExecArgs) -> Re
             "VAULT_REVOKE_TOKEN with --watch: the token is needed for the re-reads",
         ));
     }
+    if opts.revoke_token && opts.daemon {
+        return Err(Failure::error(
+            "VAULT_REVOKE_TOKEN with VAULT_ENV_DAEMON: the token is needed to renew itself and the leases of dynamic secrets",
+        ));
+    }
+    if opts.log_server {
+        output::warning(
+            "VAULT_ENV_LOG_SERVER is not supported: kvault's diagnostics stay on stderr (no syslog copy)",
+        );
+    }
     if opts.revoke_token && opts.token_to_child {
         return Err(Failure::error(
             "VAULT_REVOKE_TOKEN with VAULT_TOKEN=vault:login: the command would get a revoked token",
@@ -134,13 +152,28 @@ pub async fn run(config: StoreConfig, global: &GlobalArgs, args: ExecArgs) -> Re
     let (program, rest) = args.command.split_first().expect("clap requires a command");
     let (resolved, warnings) =
         resolve(&stores, &env, &opts, &leases, (program.as_os_str(), rest)).await?;
-    for w in warnings {
-        output::status(global.quiet, format!("warning: {w}"));
+    if !global.quiet {
+        for w in warnings {
+            output::warning(w);
+        }
     }
     if opts.revoke_token {
         revoke(&stores).await;
     }
-    match args.watch {
+    if let Some(delay) = opts.delay {
+        tracing::info!(
+            "VAULT_ENV_DELAY: waiting {} before starting the command",
+            humantime::format_duration(delay)
+        );
+        tokio::time::sleep(delay).await;
+    }
+    // --watch re-reads; VAULT_ENV_DAEMON alone only supervises and renews.
+    let (interval, rereads) = match (args.watch, opts.daemon) {
+        (Some(interval), _) => (Some(interval), true),
+        (None, true) => (Some(DAEMON_TICK), false),
+        (None, false) => (None, false),
+    };
+    match interval {
         None => {
             let err = std::process::Command::new(program)
                 .args(rest)
@@ -166,6 +199,7 @@ pub async fn run(config: StoreConfig, global: &GlobalArgs, args: ExecArgs) -> Re
                 can_login,
                 keeper: None,
                 looked_up: false,
+                rereads,
             };
             let watch = Watch {
                 program,
@@ -178,6 +212,12 @@ pub async fn run(config: StoreConfig, global: &GlobalArgs, args: ExecArgs) -> Re
         }
     }
 }
+
+/// How often daemon mode (`VAULT_ENV_DAEMON` without `--watch`) looks at
+/// the token and the leases. A look is a clock comparison; a request is made
+/// only when one is due (at half its TTL), so a short tick costs nothing and
+/// keeps TTLs of a few seconds alive.
+const DAEMON_TICK: Duration = Duration::from_secs(1);
 
 /// `VAULT_REVOKE_TOKEN`: the secrets are read, the token is no longer
 /// needed. A failed revoke is a warning: the command still gets its values,
@@ -285,7 +325,7 @@ async fn keep_token(
         }
         TokenAction::Warn => {
             tracing::warn!(
-                "the Vault token kvault was given expires in {} and cannot be renewed; give kvault credentials to log in with (AppRole, Kubernetes, JWT) to keep --watch reading",
+                "the Vault token kvault was given expires in {} and cannot be renewed; give kvault credentials to log in with (AppRole, Kubernetes, JWT) to keep reading",
                 humantime::format_duration(k.left(now).unwrap_or_default())
             );
             Relogin::No
@@ -312,6 +352,9 @@ struct Reader {
     /// Looked up once per login: a token that may not look itself up (no
     /// `default` policy) is warned about once, not at every tick.
     looked_up: bool,
+    /// `--watch`: read everything again at each tick. Without it (daemon
+    /// mode), a tick only renews the token and the leases.
+    rereads: bool,
 }
 
 /// What a job of the reader found.
@@ -320,6 +363,11 @@ enum Found {
     Started,
     /// A re-read: the fresh environment, checked for `execve`.
     Fresh(Result<Vec<(OsString, OsString)>>),
+    /// Daemon mode: the token and the leases are looked after.
+    Kept,
+    /// Daemon mode: the command's dynamic credentials cannot be kept alive
+    /// (why, one line): the command is to stop.
+    Lost(String),
 }
 
 impl Reader {
@@ -334,6 +382,64 @@ impl Reader {
     async fn start(mut self) -> (Self, Found) {
         self.look_up_token().await;
         (self, Found::Started)
+    }
+
+    /// Whether ticks have anything to do: always under `--watch`; in daemon
+    /// mode only while a token with a TTL or a lease is looked after.
+    fn needs_ticks(&self) -> bool {
+        self.rereads
+            || self
+                .keeper
+                .as_ref()
+                .is_some_and(|k| k.left(Instant::now()).is_some())
+            || self.leases.any()
+    }
+
+    /// At a tick: re-read (`--watch`) or only renew (daemon mode).
+    async fn tick(self) -> (Self, Found) {
+        if self.rereads {
+            self.reread().await
+        } else {
+            self.renew().await
+        }
+    }
+
+    /// Daemon mode: keep the token and the leases alive; nothing is read
+    /// again, as vault-env does not read again.
+    async fn renew(mut self) -> (Self, Found) {
+        let relogin = keep_token(
+            &self.stores,
+            &mut self.keeper,
+            self.interval,
+            self.can_login,
+        )
+        .await;
+        if relogin == Relogin::Needed {
+            if self.leases.any() {
+                return (
+                    self,
+                    Found::Lost(
+                        "kvault's Vault token cannot be renewed any further, and the leases of the command's dynamic secrets end with it".into(),
+                    ),
+                );
+            }
+            tracing::info!(
+                "kvault's Vault token cannot be renewed any further; without --watch nothing needs it"
+            );
+        }
+        if self.leases.any() {
+            if let Ok(vault) = self.stores.vault().await {
+                if self.leases.renew_due(&vault).await > 0 {
+                    return (
+                        self,
+                        Found::Lost(
+                            "a lease of the command's dynamic secrets cannot be renewed".into(),
+                        ),
+                    );
+                }
+            }
+        }
+        (self, Found::Kept)
     }
 
     /// At a tick: keep the token alive, renew leases, read everything again.
@@ -450,6 +556,7 @@ impl Watch<'_> {
 
     /// `--watch`: run the child, forward signals to it, re-read every
     /// `interval`, and restart or signal it when the resolved values change.
+    /// Daemon mode: the same, but a tick only renews (see [`Reader::tick`]).
     /// Returns the child's exit code once it exits on its own or by a
     /// forwarded signal (128 + N when killed by signal N).
     async fn supervise(self, reader: Reader, mut first: Vec<(OsString, OsString)>) -> Result<i32> {
@@ -484,7 +591,9 @@ impl Watch<'_> {
                 State::Running => None,
             };
             let orphans = command.next_orphan_check();
-            let ticking = matches!(state, State::Running) && job.is_none() && reader.is_some();
+            let ticking = matches!(state, State::Running)
+                && job.is_none()
+                && reader.as_ref().is_some_and(Reader::needs_ticks);
             tokio::select! {
                 biased;
                 Some(sig) = signals.recv() => {
@@ -514,7 +623,7 @@ impl Watch<'_> {
                 _ = tokio::time::sleep_until(orphans.unwrap_or(now).into()), if orphans.is_some() => {}
                 _ = ticker.tick(), if ticking => {
                     if let Some(r) = reader.take() {
-                        job = Some(tokio::spawn(r.reread()));
+                        job = Some(tokio::spawn(r.tick()));
                     }
                 }
                 joined = async { job.as_mut().expect("a job").await }, if job.is_some() => {
@@ -522,8 +631,14 @@ impl Watch<'_> {
                     match joined {
                         Ok((r, found)) => {
                             reader = Some(r);
-                            if let Found::Fresh(fresh) = found {
-                                self.on_fresh(fresh, &mut last, &command, &mut state, now);
+                            match found {
+                                Found::Fresh(fresh) => self.on_fresh(fresh, &mut last, &command, &mut state, now),
+                                Found::Lost(why) if matches!(state, State::Running) => {
+                                    tracing::warn!("{why}: sending the command SIGTERM (SIGKILL after {grace})");
+                                    command.signal(Signal::SIGTERM);
+                                    state = State::Stopping { deadline: Some(now + self.grace) };
+                                }
+                                Found::Started | Found::Kept | Found::Lost(_) => {}
                             }
                         }
                         Err(e) => tracing::error!("re-reading secrets stopped, keeping the running command without re-reads: {e}"),

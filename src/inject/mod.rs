@@ -7,6 +7,7 @@
 
 pub mod child;
 pub mod env_file;
+pub mod go_duration;
 pub mod key_template;
 pub mod limits;
 pub mod plan;
@@ -42,6 +43,14 @@ pub struct InjectOptions {
     pub token_to_child: bool,
     /// `VAULT_REVOKE_TOKEN`: revoke kvault's token once the secrets are read.
     pub revoke_token: bool,
+    /// `VAULT_ENV_DAEMON`: stay the command's parent (signals, exit code,
+    /// renewals), without the re-reads of `--watch`.
+    pub daemon: bool,
+    /// `VAULT_ENV_DELAY`: wait this long after the secrets are read, before
+    /// the command starts.
+    pub delay: Option<std::time::Duration>,
+    /// `VAULT_ENV_LOG_SERVER` is set: declined (a warning).
+    pub log_server: bool,
     /// Settings present but unusable (one line each); exec refuses to run.
     pub problems: Vec<String>,
 }
@@ -67,6 +76,20 @@ impl InjectOptions {
                 })
                 .unwrap_or_default()
         };
+        let mut switch = |name: &str| match get(name) {
+            Some(v) => crate::store::vault::config::parse_bool(name, &v).unwrap_or_else(|p| {
+                problems.push(p);
+                false
+            }),
+            None => false,
+        };
+        let daemon = switch("VAULT_ENV_DAEMON");
+        let delay = get("VAULT_ENV_DELAY").and_then(|v| {
+            go_duration::parse_delay("VAULT_ENV_DELAY", &v)
+                .map_err(|p| problems.push(p))
+                .ok()
+                .filter(|d| !d.is_zero())
+        });
         InjectOptions {
             // Go's strconv.ParseBool, as vault-env reads its switches; a
             // value it would refuse is a problem, not a silent `false`.
@@ -94,6 +117,9 @@ impl InjectOptions {
                     }),
                 None => false,
             },
+            daemon,
+            delay,
+            log_server: get("VAULT_ENV_LOG_SERVER").is_some(),
             problems,
         }
     }
@@ -189,7 +215,9 @@ impl Leases {
     /// Renew every lease past half its duration. A lease that cannot be
     /// renewed and is close to expiry is dropped, so the next resolve issues
     /// a fresh credential (and the watch loop restarts or signals the child).
-    pub async fn renew_due(&self, vault: &VaultStore) {
+    /// Returns how many were dropped.
+    pub async fn renew_due(&self, vault: &VaultStore) -> usize {
+        let mut dropped = 0;
         let due: Vec<(DynamicRequest, Lease, std::time::Duration)> = self
             .issued
             .lock()
@@ -219,14 +247,16 @@ impl Leases {
                     }
                 }
                 Err(e) if age >= lease.duration.mul_f64(0.8) => {
-                    tracing::warn!(path = %request.path, "lease cannot be renewed ({e}); issuing a new credential");
+                    tracing::warn!(path = %request.path, "lease cannot be renewed ({e}) and is close to its expiry");
                     issued.remove(&request);
+                    dropped += 1;
                 }
                 Err(e) => {
                     tracing::debug!(path = %request.path, "lease renewal failed, will retry: {e}")
                 }
             }
         }
+        dropped
     }
 
     /// Forget every issued secret: after logging in again, the old token's
@@ -826,11 +856,33 @@ mod tests {
         ]);
         let o = InjectOptions::from_env(&e);
         assert!(o.ignore_missing && o.token_to_child);
+        assert!(!o.daemon && o.delay.is_none() && !o.log_server);
         assert_eq!(o.passthrough.len(), 2);
         assert_eq!(o.from_paths, vec!["secret/a", "secret/b"]);
         assert_eq!(
             (o.transit_key.as_deref(), o.transit_path.as_str()),
             (Some("k1"), "transit")
         );
+    }
+
+    #[test]
+    fn daemon_delay_and_log_server_are_read_from_the_environment() {
+        let o = InjectOptions::from_env(&env(&[
+            ("VAULT_ENV_DAEMON", "t"),
+            ("VAULT_ENV_DELAY", "1m30s"),
+            ("VAULT_ENV_LOG_SERVER", "127.0.0.1:514"),
+        ]));
+        assert!(o.problems.is_empty(), "{:?}", o.problems);
+        assert!(o.daemon && o.log_server);
+        assert_eq!(o.delay, Some(std::time::Duration::from_secs(90)));
+        let o = InjectOptions::from_env(&env(&[("VAULT_ENV_DELAY", "0")]));
+        assert!(o.problems.is_empty() && o.delay.is_none());
+        let o = InjectOptions::from_env(&env(&[
+            ("VAULT_ENV_DAEMON", "on"),
+            ("VAULT_ENV_DELAY", "5"),
+        ]));
+        assert_eq!(o.problems.len(), 2, "{:?}", o.problems);
+        assert!(o.problems[0].starts_with("VAULT_ENV_DAEMON=`on` is not a boolean"));
+        assert!(o.problems[1].starts_with("VAULT_ENV_DELAY=`5` has no unit"));
     }
 }

@@ -493,7 +493,7 @@ fn watch_logs_in_again_when_its_token_reaches_the_max_ttl() {
 
 /// `kvault` started by the test itself (to signal it), with a clean
 /// environment: PATH, a private HOME and a local store inside it.
-fn kvault_process(home: &std::path::Path) -> std::process::Command {
+pub(crate) fn kvault_process(home: &std::path::Path) -> std::process::Command {
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("kvault"));
     cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap())
@@ -503,7 +503,7 @@ fn kvault_process(home: &std::path::Path) -> std::process::Command {
     cmd
 }
 
-fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+pub(crate) fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
     let start = Instant::now();
     while start.elapsed() < limit {
         if done() {
@@ -514,16 +514,16 @@ fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
     done()
 }
 
-fn read(path: &std::path::Path) -> String {
+pub(crate) fn read(path: &std::path::Path) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
 }
 
-fn send(pid: u32, signal: nix::sys::signal::Signal) {
+pub(crate) fn send(pid: u32, signal: nix::sys::signal::Signal) {
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), signal).unwrap();
 }
 
 /// Wait for `child` to exit, at most `limit`; kill it if it does not.
-fn exit_within(
+pub(crate) fn exit_within(
     child: &mut std::process::Child,
     limit: Duration,
 ) -> Option<std::process::ExitStatus> {

@@ -1,9 +1,14 @@
 //! vault-env settings a migrating user relies on (issue #13), on a real
 //! OpenBao: VAULT_ENV_FROM_PATH with a version, VAULT_REVOKE_TOKEN,
-//! VAULT_TOKEN=vault:login with the token `bao login` stored, and Go's
-//! booleans for the switches.
+//! VAULT_TOKEN=vault:login with the token `bao login` stored, Go's
+//! booleans for the switches, VAULT_ENV_DAEMON, VAULT_ENV_DELAY,
+//! VAULT_JSON_LOG, VAULT_LOG_LEVEL and VAULT_ENV_LOG_SERVER.
 
-use crate::harness::{text, OpenBao};
+use crate::exec::{exit_within, kvault_process, read, send, wait_until};
+use crate::harness::{assert_shows_none, kvault_clean, text, OpenBao};
+use nix::sys::signal::Signal;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
 
 #[test]
 fn env_from_path_takes_a_pinned_version_and_a_vault_prefix() {
@@ -203,6 +208,464 @@ fn fifty_references_over_ten_paths_ask_for_the_mount_once() {
     let reads = paths.iter().filter(|p| p.contains("/secret/data/")).count();
     assert_eq!(lookups, 1, "{paths:?}");
     assert_eq!(reads, 10, "{paths:?}");
+}
+
+/// `kvault` started by the test (to signal it or time it), pointed at `bao`
+/// as root, HOME its home.
+fn kvault_on(bao: &OpenBao) -> std::process::Command {
+    let mut cmd = kvault_process(bao.home.path());
+    cmd.env("VAULT_ADDR", &bao.addr)
+        .env("VAULT_TOKEN", &bao.token);
+    cmd
+}
+
+/// Every line of `stderr` is a JSON object with a timestamp, a level and a
+/// message; returns them.
+fn json_lines(stderr: &str) -> Vec<serde_json::Value> {
+    stderr
+        .lines()
+        .map(|line| {
+            let v: serde_json::Value = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}\n{stderr}"));
+            for field in ["timestamp", "level", "message"] {
+                assert!(v.get(field).is_some(), "no {field}: {line}");
+            }
+            v
+        })
+        .collect()
+}
+
+fn with_level<'a>(lines: &'a [serde_json::Value], level: &str) -> Vec<&'a str> {
+    lines
+        .iter()
+        .filter(|v| v["level"] == level)
+        .filter_map(|v| v["message"].as_str())
+        .collect()
+}
+
+/// VAULT_ENV_DAEMON: kvault stays the command's parent (the command sees
+/// kvault's PID as its parent), forwards SIGWINCH, and exits with the
+/// command's code, whether the command exits on its own or on a forwarded
+/// SIGTERM. The command gets no token.
+#[test]
+fn vault_env_daemon_forwards_sigwinch_and_passes_the_exit_code() {
+    let bao = OpenBao::start();
+    bao.must(&["kv", "put", "secret/app", "pass=p-daemon"]);
+    let log = bao.home.path().join("log");
+    let script = format!(
+        "trap 'echo WINCH >> {0}' WINCH; trap 'echo TERM >> {0}; exit 7' TERM; \
+         echo \"up $PPID $PASS ${{VAULT_TOKEN-no-token}}\" >> {0}; while :; do sleep 0.05; done",
+        log.display()
+    );
+    let mut child = kvault_on(&bao)
+        .env("VAULT_ENV_DAEMON", "True")
+        .env("PASS", "vault:secret/app#pass")
+        .args(["exec", "--", "sh", "-c", &script])
+        .spawn()
+        .unwrap();
+    assert!(wait_until(Duration::from_secs(15), || read(&log).contains("up")));
+    assert_eq!(
+        read(&log).lines().next().unwrap(),
+        format!("up {} p-daemon no-token", child.id()),
+        "kvault is the parent; the value is in, the token is not"
+    );
+    send(child.id(), Signal::SIGWINCH);
+    assert!(
+        wait_until(Duration::from_secs(5), || read(&log).contains("WINCH")),
+        "SIGWINCH not forwarded: {}",
+        read(&log)
+    );
+    send(child.id(), Signal::SIGTERM);
+    let status = exit_within(&mut child, Duration::from_secs(10));
+    assert_eq!(status.and_then(|s| s.code()), Some(7), "{}", read(&log));
+    assert!(read(&log).contains("TERM"));
+
+    let out = bao
+        .kvault()
+        .env("VAULT_ENV_DAEMON", "1")
+        .env("PASS", "vault:secret/app#pass")
+        .args(["exec", "--", "sh", "-c", "printf %s \"$PASS\"; exit 5"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "p-daemon");
+}
+
+/// Daemon mode keeps a token with a 4 s TTL alive for the life of the
+/// command, and does not read again: a value changed meanwhile does not
+/// restart the command (vault-env does not re-read either).
+#[test]
+fn vault_env_daemon_renews_the_token_and_does_not_re_read() {
+    let bao = OpenBao::start();
+    bao.policy("reader", "secret/data/app", &["read"]);
+    bao.must(&["kv", "put", "secret/app", "pass=daemon-1"]);
+    let token = bao.must(&[
+        "token",
+        "create",
+        "-policy=reader",
+        "-ttl=4s",
+        "-field=token",
+    ]);
+    let token = token.trim().to_string();
+    let log = bao.home.path().join("starts");
+    let errors = bao.home.path().join("stderr");
+    let script = format!("echo \"$PASS\" >> {}; exec sleep 60", log.display());
+    let mut child = kvault_on(&bao)
+        .env("VAULT_TOKEN", &token)
+        .env("VAULT_ENV_DAEMON", "t")
+        .env("VAULT_LOG_LEVEL", "debug")
+        .env("PASS", "vault:secret/app#pass")
+        .args(["exec", "--", "sh", "-c", &script])
+        .stderr(std::fs::File::create(&errors).unwrap())
+        .spawn()
+        .unwrap();
+    assert!(wait_until(Duration::from_secs(15), || read(&log).contains("daemon-1")));
+    bao.must(&["kv", "put", "secret/app", "pass=daemon-2"]);
+    std::thread::sleep(Duration::from_secs(9));
+    let alive = bao.bao(&["token", "lookup", &token]);
+    send(child.id(), Signal::SIGTERM);
+    let status = exit_within(&mut child, Duration::from_secs(10));
+    let stderr = read(&errors);
+    assert!(
+        alive.status.success(),
+        "the token expired: {}\n{stderr}",
+        text(&alive.stderr)
+    );
+    assert!(stderr.contains("renewed the vault token"), "{stderr}");
+    assert_eq!(read(&log), "daemon-1\n", "started once, not re-read");
+    assert_eq!(status.and_then(|s| s.code()), Some(128 + 15));
+    assert!(!stderr.contains(&token) && !stderr.contains("daemon-1"));
+}
+
+/// Daemon mode with a dynamic secret whose lease cannot be renewed (a PKI
+/// certificate, 3 s): close to its expiry the command gets SIGTERM, and
+/// kvault exits with its code, as vault-env stops the command when renewal
+/// ends, so that its orchestrator starts it again with fresh credentials.
+#[test]
+fn vault_env_daemon_stops_the_command_when_a_lease_cannot_be_renewed() {
+    let bao = OpenBao::start();
+    bao.must(&["secrets", "enable", "pki"]);
+    bao.must(&[
+        "write",
+        "pki/root/generate/internal",
+        "common_name=test.local",
+        "ttl=2h",
+    ]);
+    bao.must(&[
+        "write",
+        "pki/roles/web",
+        "allowed_domains=test.local",
+        "allow_subdomains=true",
+        "max_ttl=1h",
+        "generate_lease=true",
+    ]);
+    let log = bao.home.path().join("log");
+    let errors = bao.home.path().join("stderr");
+    let script = format!(
+        "trap 'echo TERM >> {0}; exit 9' TERM; echo \"up $SERIAL\" >> {0}; while :; do sleep 0.05; done",
+        log.display()
+    );
+    let started = Instant::now();
+    let mut child = kvault_on(&bao)
+        .env("VAULT_ENV_DAEMON", "true")
+        .env(
+            "SERIAL",
+            r#">>vault:pki/issue/web#serial_number#{"common_name":"a.test.local","ttl":"3s"}"#,
+        )
+        .args(["exec", "--", "sh", "-c", &script])
+        .stderr(std::fs::File::create(&errors).unwrap())
+        .spawn()
+        .unwrap();
+    let status = exit_within(&mut child, Duration::from_secs(30));
+    let stderr = read(&errors);
+    assert_eq!(status.and_then(|s| s.code()), Some(9), "{stderr}");
+    assert!(read(&log).starts_with("up ") && read(&log).contains("TERM"));
+    assert!(started.elapsed() >= Duration::from_secs(2), "{stderr}");
+    assert!(
+        stderr.contains("a lease of the command's dynamic secrets cannot be renewed"),
+        "{stderr}"
+    );
+}
+
+/// VAULT_REVOKE_TOKEN with VAULT_ENV_DAEMON is refused before anything is
+/// read or run, as it is with --watch: the token is needed to renew.
+#[test]
+fn vault_revoke_token_with_vault_env_daemon_is_refused() {
+    let home = tempfile::tempdir().unwrap();
+    let marker = home.path().join("ran");
+    let out = kvault_clean(home.path())
+        .env("VAULT_ENV_DAEMON", "true")
+        .env("VAULT_REVOKE_TOKEN", "true")
+        .args(["exec", "--", "touch"])
+        .arg(&marker)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr).lines().count(),
+        1,
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(text(&out.stderr).contains("VAULT_REVOKE_TOKEN with VAULT_ENV_DAEMON"));
+    assert!(!marker.exists());
+}
+
+/// VAULT_ENV_DELAY waits after the secrets are read and before the command
+/// starts: a value changed during the wait does not reach the command, and
+/// the command starts no sooner than the delay. A bare number (nanoseconds
+/// to vault-env) is a one-line error naming the variable.
+#[test]
+fn vault_env_delay_waits_before_exec() {
+    let bao = OpenBao::start();
+    bao.must(&["kv", "put", "secret/app", "pass=before-delay"]);
+    let errors = bao.home.path().join("stderr");
+    let started = Instant::now();
+    let child = kvault_on(&bao)
+        .env("VAULT_ENV_DELAY", "3s")
+        .env("VAULT_LOG_LEVEL", "info")
+        .env("PASS", "vault:secret/app#pass")
+        .args(["exec", "--", "sh", "-c", "printf %s \"$PASS\""])
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&errors).unwrap())
+        .spawn()
+        .unwrap();
+    assert!(
+        wait_until(Duration::from_secs(15), || read(&errors)
+            .contains("VAULT_ENV_DELAY: waiting 3s")),
+        "{}",
+        read(&errors)
+    );
+    bao.must(&["kv", "put", "secret/app", "pass=after-delay"]);
+    let out = child.wait_with_output().unwrap();
+    let took = started.elapsed();
+    assert!(out.status.success(), "{}", read(&errors));
+    assert_eq!(text(&out.stdout), "before-delay", "read before the delay");
+    assert!(took >= Duration::from_secs(3), "started after {took:?}");
+
+    let marker = bao.home.path().join("ran");
+    let out = bao
+        .kvault()
+        .env("VAULT_ENV_DELAY", "5")
+        .args(["exec", "--", "touch"])
+        .arg(&marker)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("VAULT_ENV_DELAY=`5` has no unit"),
+        "{stderr}"
+    );
+    assert!(!marker.exists());
+}
+
+/// VAULT_JSON_LOG: every line kvault writes to stderr is a JSON object
+/// (diagnostics, the VAULT_ENV_LOG_SERVER warning, the final error), and
+/// stdout holds only the command's output.
+#[test]
+fn vault_json_log_writes_json_lines_on_stderr_only() {
+    let bao = OpenBao::start();
+    bao.must(&["kv", "put", "secret/app", "pass=p-json"]);
+    let out = bao
+        .kvault()
+        .env("VAULT_JSON_LOG", "true")
+        .env("VAULT_LOG_LEVEL", "debug")
+        .env("VAULT_ENV_LOG_SERVER", "127.0.0.1:514")
+        .env("PASS", "vault:secret/app#pass")
+        .args([
+            "exec",
+            "--",
+            "sh",
+            "-c",
+            "[ -n \"$PASS\" ] && printf child-out",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "child-out");
+    let lines = json_lines(&text(&out.stderr));
+    assert!(
+        with_level(&lines, "INFO").contains(&"environment resolved"),
+        "{lines:?}"
+    );
+    assert!(
+        with_level(&lines, "WARN")
+            .iter()
+            .any(|m| m.contains("VAULT_ENV_LOG_SERVER is not supported")),
+        "{lines:?}"
+    );
+    assert!(!with_level(&lines, "DEBUG").is_empty(), "{lines:?}");
+
+    // A failure too: the error is a JSON line, and still names the variable.
+    let out = bao
+        .kvault()
+        .env("VAULT_JSON_LOG", "1")
+        .env("GONE", "vault:secret/nothing#here")
+        .args(["exec", "--", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let lines = json_lines(&text(&out.stderr));
+    let errors = with_level(&lines, "ERROR");
+    assert_eq!(errors.len(), 1, "{lines:?}");
+    assert!(errors[0].contains("GONE"), "{lines:?}");
+}
+
+/// JSON logs at trace level show no secret value and no token, through
+/// references, templates, VAULT_ENV_FROM_PATH, VAULT_TOKEN=vault:login,
+/// daemon mode and a failure.
+#[test]
+fn vault_json_log_shows_no_value_or_token_at_trace_level() {
+    let bao = OpenBao::start();
+    let values = ["JsonLeak-alpha-4411", "JsonLeak-beta-8822"];
+    bao.must(&[
+        "kv",
+        "put",
+        "secret/app",
+        &format!("a={}", values[0]),
+        &format!("B_FROM_PATH={}", values[1]),
+    ]);
+    let run = |extra: &[(&str, &str)]| {
+        let mut cmd = bao.kvault();
+        cmd.env("VAULT_JSON_LOG", "true")
+            .env("VAULT_LOG_LEVEL", "trace")
+            .env("A", "vault:secret/app#a")
+            .env("T", "x-${vault:secret/app#a}-y")
+            .env("VAULT_ENV_FROM_PATH", "secret/app")
+            .envs(extra.iter().copied())
+            .args(["exec", "--", "sh", "-c", "[ -n \"$A$T$B_FROM_PATH\" ]"]);
+        cmd.output().unwrap()
+    };
+    let cases = [
+        ("references", run(&[])),
+        ("daemon", run(&[("VAULT_ENV_DAEMON", "true")])),
+        ("vault:login", run(&[("VAULT_TOKEN", "vault:login")])),
+        ("failure", run(&[("GONE", "vault:secret/app#missing")])),
+    ];
+    let token = bao.token.clone();
+    for (what, out) in &cases {
+        json_lines(&text(&out.stderr));
+        assert!(!text(&out.stderr).is_empty(), "{what}: no diagnostics");
+        let mut shown = values.to_vec();
+        shown.push(&token);
+        assert_shows_none(&shown, what, out);
+    }
+    assert!(cases[0].1.status.success(), "{}", text(&cases[0].1.stderr));
+    assert_eq!(cases[3].1.status.code(), Some(1));
+}
+
+/// VAULT_LOG_LEVEL=debug shows kvault's debug events for exec; -q wins over
+/// it, and so does a lower level.
+#[test]
+fn vault_log_level_debug_shows_debug_events() {
+    let bao = OpenBao::start();
+    bao.must(&["kv", "put", "secret/app", "pass=p-level"]);
+    let exec = |level: &str, flags: &[&str]| {
+        bao.kvault()
+            .env("VAULT_LOG_LEVEL", level)
+            .env("PASS", "vault:secret/app#pass")
+            .args(flags)
+            .args(["exec", "--", "true"])
+            .output()
+            .unwrap()
+    };
+    let event = "credentials removed from kvault's environment";
+    let out = exec("debug", &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.contains("DEBUG") && l.contains(event)),
+        "{stderr}"
+    );
+    assert!(stderr.contains("environment resolved"), "{stderr}");
+    for (level, flags) in [("DEBUG", &["-q"][..]), ("Warning", &[][..])] {
+        let out = exec(level, flags);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(
+            out.stderr.is_empty(),
+            "{level} {flags:?}: {}",
+            text(&out.stderr)
+        );
+    }
+    // -v wins too: info, not debug.
+    let out = exec("trace", &["-v"]);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("environment resolved") && !stderr.contains(event),
+        "{stderr}"
+    );
+}
+
+/// An unknown VAULT_LOG_LEVEL stops exec with one line naming the variable
+/// (in JSON under VAULT_JSON_LOG) before anything runs; other commands do not
+/// read it.
+#[test]
+fn unknown_vault_log_level_is_a_one_line_error() {
+    let bao = OpenBao::start();
+    bao.must(&["kv", "put", "secret/app", "pass=p-unknown"]);
+    let marker = bao.home.path().join("ran");
+    let out = bao
+        .kvault()
+        .env("VAULT_LOG_LEVEL", "loud")
+        .args(["exec", "--", "touch"])
+        .arg(&marker)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "error: VAULT_LOG_LEVEL=`loud` is not a log level (trace, debug, info, warn, error, fatal, panic)\n"
+    );
+    assert!(!marker.exists());
+    let out = bao
+        .kvault()
+        .env("VAULT_LOG_LEVEL", "loud")
+        .env("VAULT_JSON_LOG", "true")
+        .args(["exec", "--", "touch"])
+        .arg(&marker)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let lines = json_lines(&text(&out.stderr));
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(with_level(&lines, "ERROR")[0].contains("VAULT_LOG_LEVEL=`loud`"));
+    assert!(!marker.exists());
+    // Not exec: not read.
+    let out = bao
+        .kvault()
+        .env("VAULT_LOG_LEVEL", "loud")
+        .env("VAULT_JSON_LOG", "true")
+        .args(["get", "vault:secret/app#pass"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), "p-unknown");
+}
+
+/// VAULT_ENV_LOG_SERVER (a syslog copy of the logs) is declined with one
+/// warning line, and the command runs.
+#[test]
+fn vault_env_log_server_is_declined_with_a_warning_and_exec_runs() {
+    let bao = OpenBao::start();
+    bao.must(&["kv", "put", "secret/app", "pass=p-syslog"]);
+    let out = bao
+        .kvault()
+        .env("VAULT_ENV_LOG_SERVER", "127.0.0.1:514")
+        .env("PASS", "vault:secret/app#pass")
+        .args(["exec", "--", "sh", "-c", "printf %s \"$PASS\""])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "p-syslog");
+    assert_eq!(
+        text(&out.stderr),
+        "warning: VAULT_ENV_LOG_SERVER is not supported: kvault's diagnostics stay on stderr (no syslog copy)\n"
+    );
 }
 
 /// Bank-Vaults' Go-template keys, in the three places vault-sdk's own tests
