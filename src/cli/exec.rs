@@ -9,7 +9,9 @@ use std::time::Duration;
 Every environment variable whose value is a reference (DB_PASS=vault:secret/app/db#password)
 or holds ${scheme:...} templates is replaced by the secret value, then CMD replaces kvault
 (same PID, signals and exit code). Bank-Vaults vault-env's contract is honoured too:
->>vault: write references, vault:v1: transit ciphertexts, VAULT_ENV_FROM_PATH,
+>>vault: write references, vault:v1: transit ciphertexts, Go-template keys
+(vault:secret/app#${.password | urlquery}; Go's built-ins and Sprig's b64enc, b64dec,
+toJson, ...; a missing field or unknown function is an error), VAULT_ENV_FROM_PATH,
 VAULT_IGNORE_MISSING_SECRETS, VAULT_ENV_PASSTHROUGH, VAULT_TOKEN=vault:login,
 VAULT_REVOKE_TOKEN, and:
   VAULT_ENV_DAEMON=true  stay the command's parent, the supervisor of --watch (signals
