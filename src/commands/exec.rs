@@ -404,16 +404,21 @@ impl Reader {
         }
     }
 
-    /// Daemon mode: keep the token and the leases alive; nothing is read
-    /// again, as vault-env does not read again.
-    async fn renew(mut self) -> (Self, Found) {
-        let relogin = keep_token(
+    /// Renew kvault's own token if due; whether it must log in again.
+    async fn keep_token(&mut self) -> Relogin {
+        keep_token(
             &self.stores,
             &mut self.keeper,
             self.interval,
             self.can_login,
         )
-        .await;
+        .await
+    }
+
+    /// Daemon mode: keep the token and the leases alive; nothing is read
+    /// again, as vault-env does not read again.
+    async fn renew(mut self) -> (Self, Found) {
+        let relogin = self.keep_token().await;
         if relogin == Relogin::Needed {
             if self.leases.any() {
                 return (
@@ -444,13 +449,7 @@ impl Reader {
 
     /// At a tick: keep the token alive, renew leases, read everything again.
     async fn reread(mut self) -> (Self, Found) {
-        let relogin = keep_token(
-            &self.stores,
-            &mut self.keeper,
-            self.interval,
-            self.can_login,
-        )
-        .await;
+        let relogin = self.keep_token().await;
         if relogin == Relogin::Needed {
             tracing::info!(
                 "logging in to Vault again: the token reached its max TTL or cannot be renewed"

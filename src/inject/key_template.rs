@@ -236,14 +236,16 @@ fn sprig() -> gotmpl::FuncMap {
         Ok(Value::from(s.into()))
     }
     use base64::engine::general_purpose::STANDARD as b64;
+    /// A function of one value taken as text, giving text.
+    fn text_fn(name: &'static str, f: fn(&str) -> String) -> (&'static str, ValueFunc) {
+        let func: ValueFunc = Arc::new(move |a: &[Value]| {
+            arity(name, a, 1)?;
+            string(f(&text(&a[0])))
+        });
+        (name, func)
+    }
     let funcs: Vec<(&str, ValueFunc)> = vec![
-        (
-            "b64enc",
-            Arc::new(|a: &[Value]| {
-                arity("b64enc", a, 1)?;
-                string(b64.encode(text(&a[0])))
-            }),
-        ),
+        text_fn("b64enc", |s| b64.encode(s)),
         (
             "b64dec",
             Arc::new(|a: &[Value]| {
@@ -270,34 +272,10 @@ fn sprig() -> gotmpl::FuncMap {
                 string(serde_json::to_string_pretty(&to_json(&a[0])).unwrap_or_default())
             }),
         ),
-        (
-            "toString",
-            Arc::new(|a: &[Value]| {
-                arity("toString", a, 1)?;
-                string(text(&a[0]))
-            }),
-        ),
-        (
-            "upper",
-            Arc::new(|a: &[Value]| {
-                arity("upper", a, 1)?;
-                string(text(&a[0]).to_uppercase())
-            }),
-        ),
-        (
-            "lower",
-            Arc::new(|a: &[Value]| {
-                arity("lower", a, 1)?;
-                string(text(&a[0]).to_lowercase())
-            }),
-        ),
-        (
-            "trim",
-            Arc::new(|a: &[Value]| {
-                arity("trim", a, 1)?;
-                string(text(&a[0]).trim())
-            }),
-        ),
+        text_fn("toString", str::to_string),
+        text_fn("upper", str::to_uppercase),
+        text_fn("lower", str::to_lowercase),
+        text_fn("trim", |s| s.trim().to_string()),
         (
             "trimPrefix",
             Arc::new(|a: &[Value]| {
@@ -321,20 +299,8 @@ fn sprig() -> gotmpl::FuncMap {
                 string(text(&a[2]).replace(&text(&a[0]), &text(&a[1])))
             }),
         ),
-        (
-            "quote",
-            Arc::new(|a: &[Value]| {
-                arity("quote", a, 1)?;
-                string(format!("{:?}", text(&a[0])))
-            }),
-        ),
-        (
-            "squote",
-            Arc::new(|a: &[Value]| {
-                arity("squote", a, 1)?;
-                string(format!("'{}'", text(&a[0])))
-            }),
-        ),
+        text_fn("quote", |s| format!("{s:?}")),
+        text_fn("squote", |s| format!("'{s}'")),
         (
             "default",
             Arc::new(|a: &[Value]| {
@@ -414,6 +380,8 @@ mod tests {
         assert_eq!(out(r#"${.v | trimPrefix "x-"}"#, &[("v", "x-y")]), "y");
         assert_eq!(out(r#"${.v | default "none"}"#, &[("v", "")]), "none");
         assert_eq!(out("${.v | quote}", &[("v", "a\"b")]), r#""a\"b""#);
+        assert_eq!(out("${.v | trim | lower | squote}", &[("v", " AB ")]), "'ab'");
+        assert_eq!(out("${.n | toString}", &[("n", "[1,2]")]), "[1 2]");
     }
 
     #[test]

@@ -344,21 +344,7 @@ fn vault_env_daemon_renews_the_token_and_does_not_re_read() {
 #[test]
 fn vault_env_daemon_stops_the_command_when_a_lease_cannot_be_renewed() {
     let bao = OpenBao::start();
-    bao.must(&["secrets", "enable", "pki"]);
-    bao.must(&[
-        "write",
-        "pki/root/generate/internal",
-        "common_name=test.local",
-        "ttl=2h",
-    ]);
-    bao.must(&[
-        "write",
-        "pki/roles/web",
-        "allowed_domains=test.local",
-        "allow_subdomains=true",
-        "max_ttl=1h",
-        "generate_lease=true",
-    ]);
+    bao.pki_with_web_role("2h", &["generate_lease=true"]);
     let log = bao.home.path().join("log");
     let errors = bao.home.path().join("stderr");
     let script = format!(
