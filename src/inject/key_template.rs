@@ -380,7 +380,10 @@ mod tests {
         assert_eq!(out(r#"${.v | trimPrefix "x-"}"#, &[("v", "x-y")]), "y");
         assert_eq!(out(r#"${.v | default "none"}"#, &[("v", "")]), "none");
         assert_eq!(out("${.v | quote}", &[("v", "a\"b")]), r#""a\"b""#);
-        assert_eq!(out("${.v | trim | lower | squote}", &[("v", " AB ")]), "'ab'");
+        assert_eq!(
+            out("${.v | trim | lower | squote}", &[("v", " AB ")]),
+            "'ab'"
+        );
         assert_eq!(out("${.n | toString}", &[("n", "[1,2]")]), "[1 2]");
     }
 
