@@ -55,17 +55,13 @@ pub fn parse_duration_at_most(text: &str, max: Duration) -> Result<Duration, Str
     }
 }
 
-const AFTER_LONG_HELP: &str = "\
-Exit codes:
-  0    success
-  1    the answer is \"no\": a secret or key that does not exist, audit findings at or above --fail-on, kvault status not all in sync, kvault diff found differences, a kvault doctor check failed
-  2    error: usage, configuration, unreachable or sealed store, permission denied, CAS conflict,
-       kvault diff: a secret that does not exist
-  3    rotate: check-and-set conflict, another writer changed the secret (nothing was changed)
-  126  exec: the command cannot be run
-  127  exec: the command was not found
-`kvault exec` passes the child's exit code through once the child runs.
+/// `kvault --help`'s closing sections: the exit codes (from `exit::Code`)
+/// and the environment.
+fn after_long_help() -> String {
+    format!("{}\n{ENVIRONMENT}", crate::exit::help())
+}
 
+const ENVIRONMENT: &str = "\
 Environment:
   BAO_ADDR, VAULT_ADDR  the Vault/OpenBao address (default http://127.0.0.1:8200); BAO_* wins over VAULT_*, as in the bao CLI
   BAO_TOKEN, VAULT_TOKEN  the token; trailing newlines are trimmed; VAULT_TOKEN=vault:login logs in and hands the token on (exec)
@@ -111,7 +107,7 @@ Files:
 /// `k8s:prod/app-db#password`, `local:app/db#password` (the embedded local
 /// store, no server needed). Append `#N` after the key to pin a version.
 #[derive(Debug, Parser)]
-#[command(name = "kvault", version = crate::VERSION, after_long_help = AFTER_LONG_HELP, propagate_version = true)]
+#[command(name = "kvault", version = crate::VERSION, after_long_help = after_long_help(), propagate_version = true)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,

@@ -8,7 +8,7 @@ use crate::cli::GlobalArgs;
 use crate::exit::{Code, Failure, Result};
 use crate::output;
 
-pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<i32> {
+pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<Code> {
     let started = std::time::Instant::now();
     let is_live = args.manifests.is_empty();
     if !is_live && args.etcd_endpoint.is_some() {
@@ -72,7 +72,7 @@ pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<i32> {
         }
         std::mem::forget(rbac);
         std::mem::forget(inventory);
-        return Ok(Code::Success as i32);
+        return Ok(Code::Success);
     }
 
     let ignore = match &args.ignore {
@@ -146,9 +146,9 @@ pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<i32> {
     }
     tracing::debug!(ms = started.elapsed().as_millis(), "report written");
     let code = if report.failed() {
-        Code::No as i32
+        Code::No
     } else {
-        Code::Success as i32
+        Code::Success
     };
     // The process exits next: freeing every finding and object one by one
     // costs more than a large audit itself.

@@ -7,7 +7,7 @@ use crate::exit::{Code, Failure, Result};
 use crate::output;
 use crate::store::{Reference, Stores};
 
-pub async fn run(stores: &Stores, global: &GlobalArgs, args: CanaryArgs) -> Result<i32> {
+pub async fn run(stores: &Stores, global: &GlobalArgs, args: CanaryArgs) -> Result<Code> {
     match args.action {
         CanaryAction::Create(a) => {
             let source = Reference::parse(&a.source)?;
@@ -24,7 +24,7 @@ pub async fn run(stores: &Stores, global: &GlobalArgs, args: CanaryArgs) -> Resu
                     format!("canary {} written at {}", canary.nonce, a.source),
                 ),
             }
-            Ok(Code::Success as i32)
+            Ok(Code::Success)
         }
         CanaryAction::Check(a) => {
             let metrics = previous_metrics(&a)?;
@@ -63,7 +63,7 @@ async fn check(
     a: CheckArgs,
     written: Option<Canary>,
     mut metrics: Option<Metrics>,
-) -> Result<i32> {
+) -> Result<Code> {
     let source = Reference::parse(&a.source)?;
     let target = Reference::parse(&a.target)?;
     let canary = match written {
@@ -83,7 +83,7 @@ async fn check(
     }
     report(global, &a, &canary, outcome.as_ref())?;
     match outcome {
-        Ok(_) => Ok(Code::Success as i32),
+        Ok(_) => Ok(Code::Success),
         Err(e) => Err(to_failure(e)),
     }
 }

@@ -21,7 +21,7 @@ async fn read(stores: &Stores, reference: &Reference) -> Result<SecretData> {
         })
 }
 
-pub async fn run(stores: &Stores, global: &GlobalArgs, args: DiffArgs) -> Result<i32> {
+pub async fn run(stores: &Stores, global: &GlobalArgs, args: DiffArgs) -> Result<Code> {
     let a = Reference::parse(&args.a)?;
     let b = Reference::parse(&args.b)?;
     if a.key.is_some() != b.key.is_some() {
@@ -62,8 +62,8 @@ pub async fn run(stores: &Stores, global: &GlobalArgs, args: DiffArgs) -> Result
         )?,
     }
     Ok(if comparison.is_equal() {
-        Code::Success as i32
+        Code::Success
     } else {
-        Code::No as i32
+        Code::No
     })
 }

@@ -7,7 +7,7 @@ use crate::exit::{Code, Result};
 use crate::output::{self, Format};
 use crate::store::StoreConfig;
 
-pub async fn run(config: StoreConfig, args: DoctorArgs) -> Result<i32> {
+pub async fn run(config: StoreConfig, args: DoctorArgs) -> Result<Code> {
     let wanted = |area| args.stores.is_empty() || args.stores.contains(&area);
     // The stores are independent: asked at once, reported in a fixed order.
     let (vault, kube, local) = tokio::join!(
@@ -39,7 +39,7 @@ pub async fn run(config: StoreConfig, args: DoctorArgs) -> Result<i32> {
         Code::No
     } else {
         Code::Success
-    } as i32)
+    })
 }
 
 fn print(checks: &[Check], format: Format) -> Result<()> {

@@ -49,7 +49,7 @@ pub fn store_config(global: &GlobalArgs) -> StoreConfig {
     config
 }
 
-pub async fn dispatch(cli: Cli) -> Result<i32> {
+pub async fn dispatch(cli: Cli) -> Result<Code> {
     let global = cli.global;
     crate::output::set_no_headers(global.no_headers);
     let stores = || Stores::new(store_config(&global));
@@ -72,5 +72,5 @@ pub async fn dispatch(cli: Cli) -> Result<i32> {
         Command::Doctor(args) => return doctor::run(store_config(&global), args).await,
         Command::Whoami(args) => return whoami::run(store_config(&global), args).await,
     }
-    .map(|()| Code::Success as i32)
+    .map(|()| Code::Success)
 }

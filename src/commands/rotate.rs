@@ -24,7 +24,7 @@ use std::time::Duration;
 pub const PAUSE_VAR: &str = "KVAULT_ROTATE_TEST_PAUSE_AFTER";
 const TEST_PAUSE: Duration = Duration::from_secs(60);
 
-pub async fn run(global: &GlobalArgs, args: RotateArgs) -> Result<i32> {
+pub async fn run(global: &GlobalArgs, args: RotateArgs) -> Result<Code> {
     let reference = Reference::parse(&args.reference)?;
     let plan = args.plan.as_deref().map(super::sync::load).transpose()?;
     let config = super::store_config(global);
@@ -95,7 +95,7 @@ pub async fn run(global: &GlobalArgs, args: RotateArgs) -> Result<i32> {
                         "reference": request.reference.to_string(),
                         "outcome": "failed",
                         "error": failure.message,
-                        "exit_code": failure.code as i32,
+                        "exit_code": failure.code.value(),
                     }),
                 )?;
             }
@@ -116,20 +116,20 @@ fn failure(e: RotateError) -> Failure {
     }
 }
 
-fn code_of(report: &Report) -> Result<i32> {
+fn code_of(report: &Report) -> Result<Code> {
     match report.outcome {
         Outcome::RolledBack => Err(Failure::error(format!(
             "the rotation of `{}` was rolled back: {}",
             report.reference,
             report.reason.as_deref().unwrap_or("?")
         ))),
-        Outcome::Declined => Ok(Code::No as i32),
+        Outcome::Declined => Ok(Code::No),
         Outcome::Rotated if !report.errors.is_empty() => Err(Failure::error(format!(
             "`{}` was rotated, but: {}",
             report.reference,
             report.errors.join("; ")
         ))),
-        _ => Ok(Code::Success as i32),
+        _ => Ok(Code::Success),
     }
 }
 

@@ -10,7 +10,7 @@ use crate::sync::kube_cluster::KubeCluster;
 use crate::sync::status::Status;
 use crate::sync::{self as engine, Cluster};
 
-pub async fn run(global: &GlobalArgs, args: StatusArgs) -> Result<i32> {
+pub async fn run(global: &GlobalArgs, args: StatusArgs) -> Result<Code> {
     let plan = super::sync::load(&args.file)?;
     let config = super::store_config(global);
     let stores = Stores::new(config.clone());
@@ -45,5 +45,5 @@ pub async fn run(global: &GlobalArgs, args: StatusArgs) -> Result<i32> {
     } else {
         Code::No
     };
-    Ok(code as i32)
+    Ok(code)
 }

@@ -14,7 +14,7 @@ use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Duration;
 
-pub async fn run(global: &GlobalArgs, args: SyncArgs) -> Result<i32> {
+pub async fn run(global: &GlobalArgs, args: SyncArgs) -> Result<Code> {
     let mut plan = load(&args.file)?;
     let mut config = super::store_config(global);
     config.rate_limits = RateLimit::per_store(&args.rate_limit);
@@ -31,7 +31,7 @@ pub async fn run(global: &GlobalArgs, args: SyncArgs) -> Result<i32> {
         ensure_cluster(&mut cluster, &plan, &options, &config.kube).await?;
         let report = once(&plan, &stores, cluster.as_ref(), &options, global).await;
         print(&report, args.output, global, false)?;
-        return Ok(code_of(&report) as i32);
+        return Ok(code_of(&report));
     };
 
     let mut last = Code::Success;
@@ -54,15 +54,15 @@ pub async fn run(global: &GlobalArgs, args: SyncArgs) -> Result<i32> {
                 print(&report, args.output, global, true)?;
                 last = code_of(&report);
             }
-            _ = tokio::signal::ctrl_c() => return Ok(last as i32),
-            _ = terminate.recv() => return Ok(last as i32),
+            _ = tokio::signal::ctrl_c() => return Ok(last),
+            _ = terminate.recv() => return Ok(last),
         }
         let pause = jittered(every, args.jitter);
         tracing::debug!(?pause, "next sync");
         tokio::select! {
             _ = tokio::time::sleep(pause) => {}
-            _ = tokio::signal::ctrl_c() => return Ok(last as i32),
-            _ = terminate.recv() => return Ok(last as i32),
+            _ = tokio::signal::ctrl_c() => return Ok(last),
+            _ = terminate.recv() => return Ok(last),
         }
     }
 }

@@ -30,7 +30,7 @@ struct Identity {
     error: Option<String>,
 }
 
-pub async fn run(config: StoreConfig, args: WhoamiArgs) -> Result<i32> {
+pub async fn run(config: StoreConfig, args: WhoamiArgs) -> Result<Code> {
     let named = |area| args.stores.contains(&area);
     let all = args.stores.is_empty();
     let mut answers = Vec::new();
@@ -56,7 +56,7 @@ pub async fn run(config: StoreConfig, args: WhoamiArgs) -> Result<i32> {
     }
     print(&answers, args.output)?;
     let failed = answers.iter().any(|a| a.error.is_some());
-    Ok(if failed { Code::Error } else { Code::Success } as i32)
+    Ok(if failed { Code::Error } else { Code::Success })
 }
 
 async fn vault(config: &StoreConfig) -> Identity {

@@ -9,16 +9,19 @@ pub mod child;
 pub mod env_file;
 pub mod go_duration;
 pub mod key_template;
+mod leases;
 pub mod limits;
 pub mod plan;
 pub mod scrub;
 pub mod supervisor;
 pub mod token;
+pub mod watch;
 
 use crate::exit::Code;
-use crate::store::vault::{Lease, VaultStore, CREDENTIAL_VARS};
+use crate::store::vault::{VaultStore, CREDENTIAL_VARS};
 use crate::store::{Reference, Scheme, Secret, SecretData, SecretValue, StoreError, Stores};
 use futures::stream::{self, StreamExt};
+pub use leases::Leases;
 use plan::{DynamicRequest, Part, Wanted};
 use std::collections::{BTreeSet, HashMap};
 use std::ffi::{OsStr, OsString};
@@ -178,103 +181,6 @@ impl std::fmt::Display for InjectError {
     }
 }
 
-/// Dynamic secrets issued so far and their leases.
-#[derive(Default)]
-pub struct Leases {
-    issued: std::sync::Mutex<HashMap<DynamicRequest, Issued>>,
-}
-
-struct Issued {
-    data: crate::store::SecretData,
-    lease: Option<Lease>,
-    /// When the lease was issued or last renewed.
-    since: std::time::Instant,
-}
-
-impl Leases {
-    async fn get_or_issue(
-        &self,
-        vault: &VaultStore,
-        request: &DynamicRequest,
-    ) -> Result<crate::store::SecretData, StoreError> {
-        if let Some(issued) = self.issued.lock().expect("leases").get(request) {
-            return Ok(issued.data.clone());
-        }
-        let (data, lease) = vault.write_dynamic(&request.path, &request.params).await?;
-        self.issued.lock().expect("leases").insert(
-            request.clone(),
-            Issued {
-                data: data.clone(),
-                lease,
-                since: std::time::Instant::now(),
-            },
-        );
-        Ok(data)
-    }
-
-    /// Renew every lease past half its duration. A lease that cannot be
-    /// renewed and is close to expiry is dropped, so the next resolve issues
-    /// a fresh credential (and the watch loop restarts or signals the child).
-    /// Returns how many were dropped.
-    pub async fn renew_due(&self, vault: &VaultStore) -> usize {
-        let mut dropped = 0;
-        let due: Vec<(DynamicRequest, Lease, std::time::Duration)> = self
-            .issued
-            .lock()
-            .expect("leases")
-            .iter()
-            .filter_map(|(req, issued)| {
-                let lease = issued.lease.clone()?;
-                (issued.since.elapsed() >= lease.duration / 2)
-                    .then(|| (req.clone(), lease, issued.since.elapsed()))
-            })
-            .collect();
-        for (request, lease, age) in due {
-            let renewed = if lease.renewable {
-                vault.renew_lease(&lease).await
-            } else {
-                Err(StoreError::BadInput("not renewable".into()))
-            };
-            let mut issued = self.issued.lock().expect("leases");
-            match renewed {
-                Ok(duration) => {
-                    tracing::debug!(path = %request.path, ?duration, "renewed lease");
-                    if let Some(entry) = issued.get_mut(&request) {
-                        entry.since = std::time::Instant::now();
-                        if let Some(l) = entry.lease.as_mut() {
-                            l.duration = duration;
-                        }
-                    }
-                }
-                Err(e) if age >= lease.duration.mul_f64(0.8) => {
-                    tracing::warn!(path = %request.path, "lease cannot be renewed ({e}) and is close to its expiry");
-                    issued.remove(&request);
-                    dropped += 1;
-                }
-                Err(e) => {
-                    tracing::debug!(path = %request.path, "lease renewal failed, will retry: {e}")
-                }
-            }
-        }
-        dropped
-    }
-
-    /// Forget every issued secret: after logging in again, the old token's
-    /// leases die with it, so the next resolve issues fresh credentials.
-    pub fn clear(&self) {
-        self.issued.lock().expect("leases").clear();
-    }
-
-    /// Whether any issued secret has a lease to look after.
-    pub fn any(&self) -> bool {
-        self.issued
-            .lock()
-            .expect("leases")
-            .values()
-            .any(|i| i.lease.is_some())
-    }
-}
-
 /// One store read: a secret at a version.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 struct ReadKey {
@@ -297,8 +203,11 @@ type Reads = HashMap<ReadKey, Result<Secret, StoreError>>;
 
 /// Store reads (and dynamic secret requests) in flight at once. Bounds the
 /// connections and files open together: 3,000 references run within a
-/// 256 file descriptor limit.
-pub const READ_CONCURRENCY: usize = 16;
+/// 256 file descriptor limit. Eight, the size of the keep-alive pool
+/// (`store::vault::transport`): against a 2-core OpenBao, 4 to 8 in flight
+/// were fastest and 16 slower (the server's CPU is the limit; bench/exec.sh),
+/// while over a network more in flight hide more round trips.
+pub const READ_CONCURRENCY: usize = 8;
 
 /// Why a key of a `VAULT_ENV_FROM_PATH` secret cannot be a variable name,
 /// if it cannot: empty, or holding `=` or NUL (`A=B` would reach the
@@ -331,40 +240,7 @@ pub async fn resolve_env(
             lines: plan_errors.iter().map(ToString::to_string).collect(),
         });
     }
-
-    // Distinct reads, then all of them at once.
-    let mut keys: BTreeSet<ReadKey> = BTreeSet::new();
-    let mut dynamics: BTreeSet<DynamicRequest> = BTreeSet::new();
-    let mut ciphertexts: BTreeSet<String> = BTreeSet::new();
-    for (_, w) in &wanted {
-        match w {
-            Wanted::Key(r) => {
-                keys.insert(r.into());
-            }
-            Wanted::Template(parts) => {
-                for part in parts {
-                    match part {
-                        Part::Reference(r) => {
-                            keys.insert(r.into());
-                        }
-                        Part::Dynamic(d) => {
-                            dynamics.insert(d.request.clone());
-                        }
-                        Part::Transit(c) => {
-                            ciphertexts.insert(c.clone());
-                        }
-                        Part::Literal(_) => {}
-                    }
-                }
-            }
-            Wanted::Dynamic(d) => {
-                dynamics.insert(d.request.clone());
-            }
-            Wanted::Transit(c) => {
-                ciphertexts.insert(c.clone());
-            }
-        }
-    }
+    let mut needs = Needs::of(&wanted);
     let from_path_keys: Vec<ReadKey> = opts
         .from_paths
         .iter()
@@ -374,8 +250,102 @@ pub async fn resolve_env(
             code: Code::Error,
             lines: vec![line],
         })?;
-    keys.extend(from_path_keys.iter().cloned());
+    needs.keys.extend(from_path_keys.iter().cloned());
 
+    let reads = read_all(stores, &needs.keys).await;
+    tracing::debug!(reads = reads.len(), "read secrets");
+    let needs_vault =
+        !needs.dynamics.is_empty() || !needs.ciphertexts.is_empty() || opts.token_to_child;
+    let vault = if needs_vault {
+        Some(stores.vault().await.map_err(|e| InjectError {
+            code: Code::Error,
+            lines: vec![e.to_string()],
+        })?)
+    } else {
+        None
+    };
+    let answers = Answers {
+        dynamic: issue_all(vault.as_deref(), &needs.dynamics, leases).await,
+        transit: decrypt_all(vault.as_deref(), opts, &needs.ciphertexts).await,
+        reads,
+    };
+    let (values, skipped) = values_of(env, &wanted, &answers, &from_path_keys, opts)?;
+    let mut warnings = Vec::new();
+    let mut out = assemble(env, &values, opts);
+    for k in &from_path_keys {
+        if let Ok(secret) = &answers.reads[k] {
+            add_from_path(&mut out, &mut warnings, &k.path, secret);
+        }
+    }
+    if opts.token_to_child {
+        if let Some(v) = &vault {
+            use secrecy::ExposeSecret;
+            out.retain(|(n, _)| n != "VAULT_TOKEN");
+            out.push(("VAULT_TOKEN".into(), v.token().expose_secret().into()));
+        }
+    }
+    Ok(Injected {
+        env: out,
+        skipped,
+        warnings,
+        reads: answers.reads.len(),
+    })
+}
+
+/// What the wanted variables need, each once: store reads, dynamic
+/// requests, transit ciphertexts.
+#[derive(Default)]
+struct Needs {
+    keys: BTreeSet<ReadKey>,
+    dynamics: BTreeSet<DynamicRequest>,
+    ciphertexts: BTreeSet<String>,
+}
+
+impl Needs {
+    fn of(wanted: &[(OsString, Wanted)]) -> Needs {
+        let mut needs = Needs::default();
+        for (_, w) in wanted {
+            match w {
+                Wanted::Key(r) => {
+                    needs.keys.insert(r.into());
+                }
+                Wanted::Template(parts) => {
+                    for part in parts {
+                        match part {
+                            Part::Reference(r) => {
+                                needs.keys.insert(r.into());
+                            }
+                            Part::Dynamic(d) => {
+                                needs.dynamics.insert(d.request.clone());
+                            }
+                            Part::Transit(c) => {
+                                needs.ciphertexts.insert(c.clone());
+                            }
+                            Part::Literal(_) => {}
+                        }
+                    }
+                }
+                Wanted::Dynamic(d) => {
+                    needs.dynamics.insert(d.request.clone());
+                }
+                Wanted::Transit(c) => {
+                    needs.ciphertexts.insert(c.clone());
+                }
+            }
+        }
+        needs
+    }
+}
+
+/// What the stores answered, for the variables to take their values from.
+struct Answers {
+    reads: Reads,
+    dynamic: HashMap<DynamicRequest, Result<crate::store::SecretData, StoreError>>,
+    transit: HashMap<String, Result<SecretValue, String>>,
+}
+
+/// Every distinct read, [`READ_CONCURRENCY`] at a time.
+async fn read_all(stores: &Stores, keys: &BTreeSet<ReadKey>) -> Reads {
     // Collected first: a lazy `map` over borrowed keys makes the future not
     // `Send` (rustc's "FnOnce is not general enough"), and `exec --watch`
     // re-reads on a task of its own.
@@ -389,70 +359,82 @@ pub async fn resolve_env(
             (k.clone(), result)
         })
         .collect();
-    let reads: Reads = stream::iter(pending)
+    stream::iter(pending)
         .buffer_unordered(READ_CONCURRENCY)
         .collect()
-        .await;
-    tracing::debug!(reads = reads.len(), "read secrets");
+        .await
+}
 
-    let needs_vault = !dynamics.is_empty() || !ciphertexts.is_empty() || opts.token_to_child;
-    let vault = if needs_vault {
-        Some(stores.vault().await.map_err(|e| InjectError {
-            code: Code::Error,
-            lines: vec![e.to_string()],
-        })?)
-    } else {
-        None
+/// Every distinct dynamic request (once per request, reused from `leases`).
+async fn issue_all(
+    vault: Option<&VaultStore>,
+    dynamics: &BTreeSet<DynamicRequest>,
+    leases: &Leases,
+) -> HashMap<DynamicRequest, Result<crate::store::SecretData, StoreError>> {
+    let Some(v) = vault else {
+        return HashMap::new();
     };
+    let pending: Vec<_> = dynamics
+        .iter()
+        .map(|d| async move { (d.clone(), leases.get_or_issue(v, d).await) })
+        .collect();
+    stream::iter(pending)
+        .buffer_unordered(READ_CONCURRENCY)
+        .collect()
+        .await
+}
 
-    let dynamic_results: HashMap<DynamicRequest, Result<crate::store::SecretData, StoreError>> =
-        match &vault {
-            Some(v) => {
-                let pending: Vec<_> = dynamics
-                    .iter()
-                    .map(|d| async move { (d.clone(), leases.get_or_issue(v, d).await) })
-                    .collect();
-                stream::iter(pending)
-                    .buffer_unordered(READ_CONCURRENCY)
-                    .collect()
-                    .await
-            }
-            None => HashMap::new(),
-        };
+/// Every transit ciphertext, decrypted in one batch.
+async fn decrypt_all(
+    vault: Option<&VaultStore>,
+    opts: &InjectOptions,
+    ciphertexts: &BTreeSet<String>,
+) -> HashMap<String, Result<SecretValue, String>> {
+    if ciphertexts.is_empty() {
+        return HashMap::new();
+    }
+    let cts: Vec<String> = ciphertexts.iter().cloned().collect();
+    match (&opts.transit_key, vault) {
+        (None, _) => cts
+            .into_iter()
+            .map(|c| {
+                (
+                    c,
+                    Err("a `vault:v1:` transit value needs VAULT_TRANSIT_KEY_ID".to_string()),
+                )
+            })
+            .collect(),
+        (Some(key), Some(v)) => match v.transit_decrypt(&opts.transit_path, key, &cts).await {
+            Ok(plain) => cts.into_iter().zip(plain.into_iter().map(Ok)).collect(),
+            Err(e) => cts.into_iter().map(|c| (c, Err(e.to_string()))).collect(),
+        },
+        (Some(_), None) => unreachable!("vault is opened when ciphertexts exist"),
+    }
+}
 
-    let transit: HashMap<String, Result<SecretValue, String>> = if ciphertexts.is_empty() {
-        HashMap::new()
-    } else {
-        let cts: Vec<String> = ciphertexts.iter().cloned().collect();
-        match (&opts.transit_key, &vault) {
-            (None, _) => cts
-                .into_iter()
-                .map(|c| {
-                    (
-                        c,
-                        Err("a `vault:v1:` transit value needs VAULT_TRANSIT_KEY_ID".to_string()),
-                    )
-                })
-                .collect(),
-            (Some(key), Some(v)) => match v.transit_decrypt(&opts.transit_path, key, &cts).await {
-                Ok(plain) => cts.into_iter().zip(plain.into_iter().map(Ok)).collect(),
-                Err(e) => cts.into_iter().map(|c| (c, Err(e.to_string()))).collect(),
-            },
-            (Some(_), None) => unreachable!("vault is opened when ciphertexts exist"),
-        }
-    };
-
+/// Each wanted variable's value (`None`: left unset, `--ignore-missing`)
+/// and the names skipped; or one line per variable that cannot have one.
+#[allow(clippy::type_complexity)]
+fn values_of(
+    env: &[(OsString, OsString)],
+    wanted: &[(OsString, Wanted)],
+    answers: &Answers,
+    from_path_keys: &[ReadKey],
+    opts: &InjectOptions,
+) -> Result<(HashMap<OsString, Option<SecretValue>>, Vec<String>), InjectError> {
     let mut lines = Vec::new();
     let mut all_missing = true;
     let mut skipped = Vec::new();
     let mut values: HashMap<OsString, Option<SecretValue>> = HashMap::new();
-    for (name, w) in &wanted {
+    for (name, w) in wanted {
         let shown = name.to_string_lossy();
         let value = match w {
-            Wanted::Key(r) => lookup(&reads, r),
-            Wanted::Template(parts) => expand(&reads, &dynamic_results, &transit, parts),
-            Wanted::Dynamic(d) => dynamic_value(&dynamic_results, d),
-            Wanted::Transit(c) => transit[c].clone().map_err(StoreError::BadInput),
+            Wanted::Key(r) => lookup(&answers.reads, r),
+            Wanted::Template(parts) => {
+                expand(&answers.reads, &answers.dynamic, &answers.transit, parts)
+            }
+            Wanted::Dynamic(d) => dynamic_value(&answers.dynamic, d),
+            Wanted::Transit(c) => answers.transit[c].clone().map_err(StoreError::BadInput),
         };
         match value {
             Ok(v) => {
@@ -479,23 +461,31 @@ pub async fn resolve_env(
             }
         }
     }
-    for k in &from_path_keys {
-        if let Err(e) = &reads[k] {
+    for k in from_path_keys {
+        if let Err(e) = &answers.reads[k] {
             if !(e.is_not_found() && opts.ignore_missing) {
                 all_missing &= e.is_not_found();
                 lines.push(format!("cannot read VAULT_ENV_FROM_PATH `{}`: {e}", k.path));
             }
         }
     }
-    if !lines.is_empty() {
-        return Err(InjectError {
+    if lines.is_empty() {
+        Ok((values, skipped))
+    } else {
+        Err(InjectError {
             code: if all_missing { Code::No } else { Code::Error },
             lines,
-        });
+        })
     }
+}
 
-    // Assemble: the original order, references replaced, credentials removed.
-    let mut warnings = Vec::new();
+/// The command's environment: the original order, references replaced,
+/// credentials removed.
+fn assemble(
+    env: &[(OsString, OsString)],
+    values: &HashMap<OsString, Option<SecretValue>>,
+    opts: &InjectOptions,
+) -> Vec<(OsString, OsString)> {
     let mut out: Vec<(OsString, OsString)> = Vec::with_capacity(env.len());
     for (name, value) in env {
         let keep_credential =
@@ -509,41 +499,34 @@ pub async fn resolve_env(
             None => out.push((name.clone(), value.clone())),
         }
     }
-    for k in &from_path_keys {
-        if let Ok(secret) = &reads[k] {
-            let count = secret.data.iter().count();
-            for (position, (key, v)) in secret.data.iter().enumerate() {
-                // Skipped, not fatal: one odd key in a shared secret should
-                // not stop the command, and it can never be a variable. The
-                // key itself is not shown: `PASS=hunter2` may be a value
-                // typed into a key by mistake.
-                if let Some(why) = unfit_name(key) {
-                    warnings.push(format!(
-                        "VAULT_ENV_FROM_PATH `{}`: key {} of {count} (in sorted order) skipped: {why}, which a variable name cannot",
-                        k.path,
-                        position + 1
-                    ));
-                    continue;
-                }
-                if !out.iter().any(|(n, _)| n == OsStr::new(key)) {
-                    out.push((key.into(), OsString::from_vec(v.expose().to_vec())));
-                }
-            }
+    out
+}
+
+/// `VAULT_ENV_FROM_PATH`: every key of `secret` as a variable, never
+/// overriding one already set.
+fn add_from_path(
+    out: &mut Vec<(OsString, OsString)>,
+    warnings: &mut Vec<String>,
+    path: &str,
+    secret: &Secret,
+) {
+    let count = secret.data.iter().count();
+    for (position, (key, v)) in secret.data.iter().enumerate() {
+        // Skipped, not fatal: one odd key in a shared secret should not
+        // stop the command, and it can never be a variable. The key itself
+        // is not shown: `PASS=hunter2` may be a value typed into a key by
+        // mistake.
+        if let Some(why) = unfit_name(key) {
+            warnings.push(format!(
+                "VAULT_ENV_FROM_PATH `{path}`: key {} of {count} (in sorted order) skipped: {why}, which a variable name cannot",
+                position + 1
+            ));
+            continue;
+        }
+        if !out.iter().any(|(n, _)| n == OsStr::new(key)) {
+            out.push((key.into(), OsString::from_vec(v.expose().to_vec())));
         }
     }
-    if opts.token_to_child {
-        if let Some(v) = &vault {
-            use secrecy::ExposeSecret;
-            out.retain(|(n, _)| n != "VAULT_TOKEN");
-            out.push(("VAULT_TOKEN".into(), v.token().expose_secret().into()));
-        }
-    }
-    Ok(Injected {
-        env: out,
-        skipped,
-        warnings,
-        reads: reads.len(),
-    })
 }
 
 fn lookup(reads: &Reads, r: &Reference) -> Result<SecretValue, StoreError> {
@@ -641,248 +624,4 @@ fn clone_error(e: &StoreError) -> StoreError {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::store::memory::MemoryStore;
-    use crate::store::{Cas, SecretData, SecretStore};
-    use std::sync::atomic::Ordering;
-    use std::sync::Arc;
-
-    async fn stores_with(secrets: &[(&str, &[(&str, &str)])]) -> (Stores, Arc<MemoryStore>) {
-        let mem = Arc::new(MemoryStore::new());
-        for (path, pairs) in secrets {
-            let data: SecretData = pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), SecretValue::from_str_value(v)))
-                .collect();
-            mem.write(path, &data, Cas::Any).await.unwrap();
-        }
-        let stores = Stores::with(vec![(Scheme::Local, mem.clone() as Arc<dyn SecretStore>)]);
-        (stores, mem)
-    }
-
-    fn env(pairs: &[(&str, &str)]) -> Vec<(OsString, OsString)> {
-        pairs.iter().map(|(k, v)| (k.into(), v.into())).collect()
-    }
-
-    fn get<'a>(out: &'a Injected, name: &str) -> Option<&'a str> {
-        out.env
-            .iter()
-            .find(|(k, _)| k == name)
-            .and_then(|(_, v)| v.to_str())
-    }
-
-    #[tokio::test]
-    async fn references_are_replaced_with_one_read_per_secret() {
-        let (stores, mem) = stores_with(&[
-            ("app/db", &[("user", "u1"), ("pass", "p1")]),
-            ("app/api", &[("token", "t1")]),
-        ])
-        .await;
-        let e = env(&[
-            ("USER", "local:app/db#user"),
-            ("PASS", "local:app/db#pass"),
-            ("DSN", "${local:app/db#user}:${local:app/db#pass}@db"),
-            ("TOKEN", "local:app/api#token"),
-            ("PLAIN", "left alone"),
-        ]);
-        let out = resolve_env(&e, &stores, &InjectOptions::default(), &Leases::default())
-            .await
-            .unwrap();
-        assert_eq!(get(&out, "USER"), Some("u1"));
-        assert_eq!(get(&out, "DSN"), Some("u1:p1@db"));
-        assert_eq!(get(&out, "TOKEN"), Some("t1"));
-        assert_eq!(get(&out, "PLAIN"), Some("left alone"));
-        assert_eq!(mem.reads.load(Ordering::SeqCst), 2);
-        assert_eq!(out.reads, 2);
-    }
-
-    #[tokio::test]
-    async fn a_missing_key_fails_naming_the_variable_not_the_value() {
-        let (stores, _) = stores_with(&[("app/db", &[("user", "secret-user-value")])]).await;
-        let e = env(&[("PASS", "local:app/db#pass"), ("USER", "local:app/db#user")]);
-        let err = resolve_env(&e, &stores, &InjectOptions::default(), &Leases::default())
-            .await
-            .unwrap_err();
-        assert_eq!(err.code, Code::No);
-        let text = err.to_string();
-        assert!(text.contains("PASS=`local:app/db#pass`"), "{text}");
-        assert!(!text.contains("secret-user-value"));
-    }
-
-    #[tokio::test]
-    async fn ignore_missing_leaves_the_variable_unset() {
-        let (stores, _) = stores_with(&[]).await;
-        let e = env(&[("PASS", "local:app/db#pass")]);
-        let opts = InjectOptions {
-            ignore_missing: true,
-            ..Default::default()
-        };
-        let out = resolve_env(&e, &stores, &opts, &Leases::default())
-            .await
-            .unwrap();
-        assert_eq!(get(&out, "PASS"), None);
-        assert_eq!(out.skipped, vec!["PASS"]);
-    }
-
-    #[tokio::test]
-    async fn credentials_are_removed_unless_passed_through() {
-        let (stores, _) = stores_with(&[]).await;
-        let e = env(&[
-            ("VAULT_TOKEN", "s.tok"),
-            ("VAULT_ADDR", "http://127.0.0.1:1"),
-            ("VAULT_ROLE_ID", "r"),
-        ]);
-        let out = resolve_env(&e, &stores, &InjectOptions::default(), &Leases::default())
-            .await
-            .unwrap();
-        assert_eq!(get(&out, "VAULT_TOKEN"), None);
-        assert_eq!(get(&out, "VAULT_ROLE_ID"), None);
-        assert_eq!(get(&out, "VAULT_ADDR"), Some("http://127.0.0.1:1"));
-        let opts = InjectOptions {
-            passthrough: ["VAULT_TOKEN".to_string()].into(),
-            ..Default::default()
-        };
-        let out = resolve_env(&e, &stores, &opts, &Leases::default())
-            .await
-            .unwrap();
-        assert_eq!(get(&out, "VAULT_TOKEN"), Some("s.tok"));
-        assert_eq!(get(&out, "VAULT_ROLE_ID"), None);
-    }
-
-    #[tokio::test]
-    async fn env_from_path_adds_every_key_without_overriding() {
-        let (stores, _) = stores_with(&[("app/cfg", &[("A", "1"), ("B", "2")])]).await;
-        let e = env(&[("B", "explicit")]);
-        let opts = InjectOptions {
-            from_paths: vec!["local:app/cfg".into()],
-            ..Default::default()
-        };
-        let out = resolve_env(&e, &stores, &opts, &Leases::default())
-            .await
-            .unwrap();
-        assert_eq!(get(&out, "A"), Some("1"));
-        assert_eq!(get(&out, "B"), Some("explicit"));
-    }
-
-    #[tokio::test]
-    async fn env_from_path_skips_keys_that_cannot_be_variable_names_without_overriding() {
-        let (stores, _) = stores_with(&[(
-            "app/cfg",
-            &[("", "e"), ("A=evil", "x"), ("B", "2"), ("N\0UL", "n")],
-        )])
-        .await;
-        let e = env(&[("A", "explicit")]);
-        let opts = InjectOptions {
-            from_paths: vec!["local:app/cfg".into()],
-            ..Default::default()
-        };
-        let out = resolve_env(&e, &stores, &opts, &Leases::default())
-            .await
-            .unwrap();
-        assert_eq!(get(&out, "A"), Some("explicit"));
-        assert_eq!(get(&out, "B"), Some("2"));
-        let names: Vec<_> = out.env.iter().map(|(k, _)| k.clone()).collect();
-        assert_eq!(names, ["A", "B"]);
-        assert_eq!(out.warnings.len(), 3, "{:?}", out.warnings);
-        assert!(out.warnings[0].contains("`app/cfg`: key 1 of 4"));
-        assert!(out.warnings.iter().all(|w| !w.contains("evil")));
-    }
-
-    /// A store that counts the reads in flight at once.
-    struct Gauge {
-        now: std::sync::atomic::AtomicUsize,
-        max: std::sync::atomic::AtomicUsize,
-    }
-
-    #[async_trait::async_trait]
-    impl SecretStore for Gauge {
-        fn describe(&self) -> String {
-            "gauge".into()
-        }
-        async fn read(&self, _path: &str, _v: Option<u64>) -> Result<Secret, StoreError> {
-            let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
-            self.max.fetch_max(now, Ordering::SeqCst);
-            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
-            self.now.fetch_sub(1, Ordering::SeqCst);
-            Ok(Secret {
-                data: [("k".to_string(), SecretValue::from_str_value("v"))]
-                    .into_iter()
-                    .collect(),
-                version: None,
-                metadata: Default::default(),
-            })
-        }
-        async fn write(&self, _: &str, _: &SecretData, _: Cas) -> Result<u64, StoreError> {
-            unimplemented!()
-        }
-        async fn list(&self, _: &str) -> Result<Vec<String>, StoreError> {
-            unimplemented!()
-        }
-        async fn versions(&self, _: &str) -> Result<Vec<crate::store::VersionInfo>, StoreError> {
-            unimplemented!()
-        }
-        async fn delete(&self, _: &str) -> Result<(), StoreError> {
-            unimplemented!()
-        }
-    }
-
-    #[tokio::test]
-    async fn at_most_read_concurrency_reads_are_in_flight_at_once() {
-        let gauge = Arc::new(Gauge {
-            now: 0.into(),
-            max: 0.into(),
-        });
-        let stores = Stores::with(vec![(Scheme::Local, gauge.clone() as Arc<dyn SecretStore>)]);
-        let e: Vec<(OsString, OsString)> = (0..500)
-            .map(|i| (format!("V{i}").into(), format!("local:many/{i}#k").into()))
-            .collect();
-        let out = resolve_env(&e, &stores, &InjectOptions::default(), &Leases::default())
-            .await
-            .unwrap();
-        assert_eq!(out.reads, 500);
-        let max = gauge.max.load(Ordering::SeqCst);
-        assert!(max > 1 && max <= READ_CONCURRENCY, "{max} at once");
-    }
-
-    #[tokio::test]
-    async fn vault_env_options_are_read_from_the_environment() {
-        let e = env(&[
-            ("VAULT_IGNORE_MISSING_SECRETS", "true"),
-            ("VAULT_ENV_PASSTHROUGH", "VAULT_TOKEN, VAULT_ROLE_ID"),
-            ("VAULT_ENV_FROM_PATH", "secret/a,secret/b"),
-            ("VAULT_TRANSIT_KEY_ID", "k1"),
-            ("VAULT_TOKEN", "vault:login"),
-        ]);
-        let o = InjectOptions::from_env(&e);
-        assert!(o.ignore_missing && o.token_to_child);
-        assert!(!o.daemon && o.delay.is_none() && !o.log_server);
-        assert_eq!(o.passthrough.len(), 2);
-        assert_eq!(o.from_paths, vec!["secret/a", "secret/b"]);
-        assert_eq!(
-            (o.transit_key.as_deref(), o.transit_path.as_str()),
-            (Some("k1"), "transit")
-        );
-    }
-
-    #[test]
-    fn daemon_delay_and_log_server_are_read_from_the_environment() {
-        let o = InjectOptions::from_env(&env(&[
-            ("VAULT_ENV_DAEMON", "t"),
-            ("VAULT_ENV_DELAY", "1m30s"),
-            ("VAULT_ENV_LOG_SERVER", "127.0.0.1:514"),
-        ]));
-        assert!(o.problems.is_empty(), "{:?}", o.problems);
-        assert!(o.daemon && o.log_server);
-        assert_eq!(o.delay, Some(std::time::Duration::from_secs(90)));
-        let o = InjectOptions::from_env(&env(&[("VAULT_ENV_DELAY", "0")]));
-        assert!(o.problems.is_empty() && o.delay.is_none());
-        let o = InjectOptions::from_env(&env(&[
-            ("VAULT_ENV_DAEMON", "on"),
-            ("VAULT_ENV_DELAY", "5"),
-        ]));
-        assert_eq!(o.problems.len(), 2, "{:?}", o.problems);
-        assert!(o.problems[0].starts_with("VAULT_ENV_DAEMON=`on` is not a boolean"));
-        assert!(o.problems[1].starts_with("VAULT_ENV_DELAY=`5` has no unit"));
-    }
-}
+mod tests;

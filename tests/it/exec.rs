@@ -607,14 +607,18 @@ fn watch_forwards_sigterm_at_once_while_a_re_read_is_stalled() {
     );
 }
 
-/// SIGHUP, SIGUSR1, SIGUSR2 and SIGWINCH are forwarded and the command
-/// keeps running; SIGINT is forwarded and kvault exits with its code.
+/// SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH, SIGALRM, SIGCONT, SIGURG, SIGPWR and
+/// SIGVTALRM (every catchable signal, as vault-env's daemon mode) are
+/// forwarded and the command keeps running; SIGINT is forwarded and kvault
+/// exits with its code.
 #[test]
 fn watch_forwards_every_supervised_signal_to_the_command() {
     let home = local_home();
     let log = home.path().join("log");
     let mut script = String::new();
-    for sig in ["HUP", "USR1", "USR2", "WINCH"] {
+    for sig in [
+        "HUP", "USR1", "USR2", "WINCH", "ALRM", "CONT", "URG", "PWR", "VTALRM",
+    ] {
         script.push_str(&format!("trap 'echo {sig} >> {}' {sig}; ", log.display()));
     }
     script.push_str(&format!(
@@ -633,6 +637,11 @@ fn watch_forwards_every_supervised_signal_to_the_command() {
         (SIGUSR1, "USR1"),
         (SIGUSR2, "USR2"),
         (SIGWINCH, "WINCH"),
+        (SIGALRM, "ALRM"),
+        (SIGCONT, "CONT"),
+        (SIGURG, "URG"),
+        (SIGPWR, "PWR"),
+        (SIGVTALRM, "VTALRM"),
     ] {
         send(child.id(), sig);
         assert!(
@@ -646,7 +655,7 @@ fn watch_forwards_every_supervised_signal_to_the_command() {
     assert_eq!(status.and_then(|s| s.code()), Some(3), "{}", read(&log));
     crate::harness::record(
         "supervisor",
-        "HUP, USR1, USR2, WINCH, INT sent to kvault",
+        "HUP, USR1, USR2, WINCH, ALRM, CONT, URG, PWR, VTALRM, INT sent to kvault",
         "each reaches the command",
     );
 }

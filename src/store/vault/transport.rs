@@ -74,11 +74,21 @@ pub fn client(s: &HttpSettings<'_>) -> Result<reqwest::Client, StoreError> {
         .pool_max_idle_per_host(POOL_PER_HOST)
         .pool_idle_timeout(Duration::from_secs(30))
         .tls_danger_accept_invalid_certs(s.skip_verify);
+    // The roots: the configured CAs alone, as Vault's own client does
+    // (VAULT_CACERT / VAULT_CAPATH replace the system pool, they do not add
+    // to it). Otherwise the system's, except for a plain-http server: a
+    // redirect never leaves the origin, so no TLS can happen, and loading
+    // the system pool reads every file of /etc/ssl/certs (a third of
+    // `kvault exec`'s start-up on a loopback server).
+    let mut roots = Vec::new();
     if let Some(path) = s.ca_cert {
-        builder = builder.tls_certs_merge(read_ca(path, "VAULT_CACERT")?);
+        roots.extend(read_ca(path, "VAULT_CACERT")?);
     }
     if let Some(dir) = s.ca_path {
-        builder = builder.tls_certs_merge(read_ca_dir(dir)?);
+        roots.extend(read_ca_dir(dir)?);
+    }
+    if !roots.is_empty() || is_plain_http(s.addr) {
+        builder = builder.tls_certs_only(roots);
     }
     if let Some((cert, key)) = s.client_cert {
         builder = builder.identity(read_identity(cert, key)?);
@@ -93,6 +103,13 @@ pub fn client(s: &HttpSettings<'_>) -> Result<reqwest::Client, StoreError> {
             e.without_url()
         ))
     })
+}
+
+/// `http://...`: a server no TLS connection can reach (redirects stay on
+/// the origin).
+fn is_plain_http(addr: &str) -> bool {
+    addr.get(..7)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"))
 }
 
 /// A PEM bundle holding at least one certificate.
@@ -155,4 +172,18 @@ fn read_identity(cert: &Path, key: &Path) -> Result<reqwest::Identity, StoreErro
             key.display()
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_plain_http;
+
+    #[test]
+    fn only_an_http_address_skips_the_system_certificates() {
+        assert!(is_plain_http("http://127.0.0.1:8200"));
+        assert!(is_plain_http("HTTP://vault.internal"));
+        assert!(!is_plain_http("https://vault.internal"));
+        assert!(!is_plain_http("http"));
+        assert!(!is_plain_http("vault.internal:8200"));
+    }
 }
