@@ -6,7 +6,7 @@ use crate::cli::sync::{RateLimit, SyncArgs, SyncFormat};
 use crate::cli::GlobalArgs;
 use crate::exit::{Code, Failure, Result};
 use crate::output;
-use crate::store::{Scheme, Stores};
+use crate::store::Stores;
 use crate::sync::kube_cluster::KubeCluster;
 use crate::sync::{self as engine, Cluster, Plan, Report};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -40,7 +40,7 @@ pub async fn run(global: &GlobalArgs, args: SyncArgs) -> Result<Code> {
     loop {
         // The plan is read again each round (it may be a mounted ConfigMap);
         // a broken edit keeps the last good plan running. Stdin is read once.
-        if !is_stdin(&args.file) {
+        if args.file.as_os_str() != "-" {
             match load(&args.file) {
                 Ok(fresh) => plan = fresh,
                 Err(e) => tracing::error!("{}; keeping the previous plan", e.message),
@@ -67,57 +67,23 @@ pub async fn run(global: &GlobalArgs, args: SyncArgs) -> Result<Code> {
     }
 }
 
-/// Read and validate a sync plan file (also used by `kvault rotate --plan`).
-fn is_stdin(file: &Path) -> bool {
-    file.as_os_str() == "-"
-}
-
-/// Read and check the plan; `-` is stdin (as `audit --manifests -`).
+/// The plan `file` names (`-`: stdin), as a failure to print.
 pub(crate) fn load(file: &Path) -> Result<Plan> {
-    if is_stdin(file) {
-        let text =
-            crate::yaml::read(&mut std::io::stdin().lock(), &crate::yaml::PLAN).map_err(|e| {
-                Failure::error(match e {
-                    crate::yaml::ReadError::Io(e) => {
-                        format!("cannot read the sync plan from stdin: {e}")
-                    }
-                    crate::yaml::ReadError::Limit(e) => format!("sync plan on stdin: {e}"),
-                })
-            })?;
-        return engine::plan::parse("<stdin>", &text).map_err(|e| Failure::error(e.to_string()));
-    }
-    let text = crate::yaml::read_file(file, &crate::yaml::PLAN).map_err(|e| {
-        Failure::error(match e {
-            crate::yaml::ReadError::Io(e) => {
-                format!("cannot read sync plan `{}`: {e}", file.display())
-            }
-            crate::yaml::ReadError::Limit(e) => format!("sync plan `{}`: {e}", file.display()),
-        })
-    })?;
-    engine::plan::parse(&file.display().to_string(), &text)
-        .map_err(|e| Failure::error(e.to_string()))
+    engine::plan::load(file).map_err(|e| Failure::error(e.to_string()))
 }
 
-/// Connect to Kubernetes for rollouts and pruning, once, if the plan needs
-/// it (also used by `kvault status`).
+/// Connect to Kubernetes once, if the plan needs it beyond its stores.
 pub(crate) async fn ensure_cluster(
     cluster: &mut Option<KubeCluster>,
     plan: &Plan,
     options: &engine::Options,
     kube: &crate::store::kube::KubeConfig,
 ) -> Result<()> {
-    let kube_targets = plan
-        .targets
-        .iter()
-        .filter(|t| t.reference.scheme == Scheme::K8s);
-    let needed = kube_targets.clone().any(|t| !t.rollout.is_empty())
-        || (options.prune && kube_targets.count() > 0);
-    if needed && cluster.is_none() {
-        *cluster = Some(KubeCluster::connect(kube).await.map_err(|e| {
+    KubeCluster::connect_if_needed(cluster, plan, options.prune, kube)
+        .await
+        .map_err(|e| {
             Failure::from(e).context("cannot connect to Kubernetes for rollouts and --prune")
-        })?);
-    }
-    Ok(())
+        })
 }
 
 async fn once(

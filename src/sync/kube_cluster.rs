@@ -25,6 +25,20 @@ impl KubeCluster {
         Ok(KubeCluster { client })
     }
 
+    /// Connect once, if `plan` needs the cluster beyond its stores: a
+    /// Kubernetes target with rollouts, or `--prune` with a Kubernetes target.
+    pub async fn connect_if_needed(
+        cluster: &mut Option<KubeCluster>,
+        plan: &super::Plan,
+        prune: bool,
+        config: &KubeConfig,
+    ) -> Result<(), StoreError> {
+        if cluster.is_none() && plan.needs_cluster(prune) {
+            *cluster = Some(KubeCluster::connect(config).await?);
+        }
+        Ok(())
+    }
+
     fn api<K: Templated>(&self, namespace: &str) -> Api<K> {
         Api::namespaced(self.client.clone(), namespace)
     }

@@ -26,6 +26,7 @@ use crate::store::{Reference, Scheme};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::path::Path;
 
 /// A validated plan: the targets in the order the file first names them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -52,6 +53,20 @@ pub struct Part {
     pub source: Reference,
     /// The target key for a one-key source, when it differs from the source key.
     pub rename: Option<String>,
+}
+
+impl Plan {
+    /// Whether running the plan needs a Kubernetes connection beyond its
+    /// stores: a Kubernetes target with rollouts, or `--prune` with any
+    /// Kubernetes target (`kvault sync` and `kvault status` connect once).
+    pub fn needs_cluster(&self, prune: bool) -> bool {
+        let mut kube = self
+            .targets
+            .iter()
+            .filter(|t| t.reference.scheme == Scheme::K8s);
+        let rollouts = kube.clone().any(|t| !t.rollout.is_empty());
+        rollouts || (prune && kube.next().is_some())
+    }
 }
 
 impl Part {
@@ -149,6 +164,38 @@ enum RolloutFile {
 }
 
 /// Parse and validate the plan in `text`; `file` names it in errors.
+/// Why a plan file could not be loaded: unreadable, over the size limit,
+/// or not a valid plan.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{0}")]
+    Read(String),
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+}
+
+/// Read and check the plan `file` names; `-` is stdin (as `audit --manifests -`).
+/// Used by `kvault sync`, `kvault status` and `kvault rotate --plan`.
+pub fn load(file: &Path) -> Result<Plan, LoadError> {
+    use crate::yaml::{read, read_file, ReadError, PLAN};
+    if file.as_os_str() == "-" {
+        let text = read(&mut std::io::stdin().lock(), &PLAN).map_err(|e| {
+            LoadError::Read(match e {
+                ReadError::Io(e) => format!("cannot read the sync plan from stdin: {e}"),
+                ReadError::Limit(e) => format!("sync plan on stdin: {e}"),
+            })
+        })?;
+        return Ok(parse("<stdin>", &text)?);
+    }
+    let text = read_file(file, &PLAN).map_err(|e| {
+        LoadError::Read(match e {
+            ReadError::Io(e) => format!("cannot read sync plan `{}`: {e}", file.display()),
+            ReadError::Limit(e) => format!("sync plan `{}`: {e}", file.display()),
+        })
+    })?;
+    Ok(parse(&file.display().to_string(), &text)?)
+}
+
 pub fn parse(file: &str, text: &str) -> Result<Plan, PlanError> {
     crate::yaml::check(text, &crate::yaml::PLAN).map_err(|e| PlanError {
         file: file.to_string(),
