@@ -504,3 +504,102 @@ async fn versions_cas_list_and_delete() {
     assert_eq!(s.versions("app/db").await.unwrap().len(), 2);
     assert_eq!(s.list("app").await.unwrap(), vec!["x/"]);
 }
+
+/// `app/db` written three times: versions 1 to 3.
+async fn three_versions(s: &LocalStore) {
+    for v in ["a", "b", "c"] {
+        s.write("app/db", &data(v), Cas::Any).await.unwrap();
+    }
+}
+
+/// Each version of `app/db`, and whether it is deleted.
+async fn deleted_flags(s: &LocalStore) -> Vec<(u64, bool)> {
+    let versions = s.versions("app/db").await.unwrap();
+    versions.iter().map(|v| (v.version, v.deleted)).collect()
+}
+
+#[tokio::test]
+async fn deleting_chosen_versions_marks_them_deleted_and_keeps_the_rest_readable() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path());
+    three_versions(&s).await;
+    s.delete_versions("app/db", &Deletion::Versions(vec![1, 3]))
+        .await
+        .unwrap();
+    assert_eq!(deleted_flags(&s).await, [(1, true), (2, false), (3, true)]);
+    assert!(s.read("app/db", None).await.unwrap_err().is_not_found());
+    assert!(s.read("app/db", Some(1)).await.unwrap_err().is_not_found());
+    assert_eq!(s.read("app/db", Some(2)).await.unwrap().data, data("b"));
+}
+
+#[tokio::test]
+async fn deleting_a_version_that_is_not_kept_is_not_found_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path());
+    three_versions(&s).await;
+    let file = dir.path().join("secrets/app/db.age");
+    let before = fs::read(&file).unwrap();
+    let err = s
+        .delete_versions("app/db", &Deletion::Versions(vec![1, 9]))
+        .await
+        .unwrap_err();
+    match &err {
+        StoreError::NotFound { path, .. } => assert_eq!(path, "app/db version 9"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(fs::read(&file).unwrap(), before, "the file was rewritten");
+    assert_eq!(
+        deleted_flags(&s).await,
+        [(1, false), (2, false), (3, false)]
+    );
+}
+
+#[tokio::test]
+async fn destroying_single_versions_is_refused_and_points_at_all_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path());
+    three_versions(&s).await;
+    match s
+        .delete_versions("app/db", &Deletion::Destroy(vec![1]))
+        .await
+    {
+        Err(StoreError::BadInput(m)) => {
+            assert!(
+                m.contains("cannot destroy single versions of `app/db`"),
+                "{m}"
+            );
+            assert!(m.contains("--all-versions"), "{m}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        deleted_flags(&s).await,
+        [(1, false), (2, false), (3, false)]
+    );
+}
+
+#[tokio::test]
+async fn deleting_all_versions_removes_the_secret_with_its_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path());
+    three_versions(&s).await;
+    s.write("app/other", &data("x"), Cas::Any).await.unwrap();
+    s.delete_versions("app/db", &Deletion::All).await.unwrap();
+    assert!(!dir.path().join("secrets/app/db.age").exists());
+    assert!(s.versions("app/db").await.unwrap_err().is_not_found());
+    assert_eq!(s.list("app").await.unwrap(), vec!["other"]);
+    let again = s.delete_versions("app/db", &Deletion::All).await;
+    assert!(again.unwrap_err().is_not_found());
+}
+
+#[tokio::test]
+async fn deleting_versions_in_an_empty_store_finds_nothing_and_makes_no_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path());
+    for which in [Deletion::Versions(vec![1]), Deletion::All] {
+        let err = s.delete_versions("app/db", &which).await.unwrap_err();
+        assert!(err.is_not_found(), "{which:?}: {err:?}");
+    }
+    assert!(!dir.path().join("key.txt").exists());
+    assert!(!dir.path().join("secrets").exists());
+}
