@@ -1,25 +1,40 @@
 //! Vault / OpenBao backend over `vaultrs`: KV v1 and v2 (the version is asked
 //! of the server per mount, never guessed from the path), check-and-set,
 //! metadata, and the auth methods token, kubernetes, approle and jwt.
+//!
+//! This file holds the store type, the one way every call is made
+//! (`call_as`: retries, error mapping, redaction) and the
+//! [`SecretStore`] glue; the rest lives by concern:
+//! - `connect`: the client (address, TLS, namespace) and logging in;
+//! - `locate`: which mount serves a path, and the path inside it;
+//! - `kv`: KV v1 and v2 reads, writes, listing, metadata, deletion;
+//! - `engines`: dynamic-engine writes, lease renewal, transit decryption;
+//! - `token`: kvault's own token and the `sys/` calls;
+//! - `errors`: from a vaultrs error or an answer to a [`StoreError`].
 
 pub mod config;
+mod connect;
 mod endpoints;
+mod engines;
+mod errors;
+mod kv;
+mod locate;
+mod token;
 pub mod transport;
 
 pub use config::{AuthMethod, VaultConfig, CREDENTIAL_VARS};
+pub use errors::{error_from_answer, error_from_unparsable_read};
 
-use super::redact::{self, Redactor};
+use super::redact::Redactor;
 use super::retry::RetryPolicy;
-use super::{
-    Cas, Deletion, Listing, Secret, SecretData, SecretStore, SecretValue, StoreError, VersionInfo,
-};
+use super::{Cas, Deletion, Listing, Secret, SecretData, SecretStore, StoreError, VersionInfo};
 use async_trait::async_trait;
+use errors::{map_error, never_sent};
 use secrecy::{ExposeSecret, SecretString};
-use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use vaultrs::client::{Client, VaultClient, VaultClientSettingsBuilder};
+use vaultrs::client::VaultClient;
 use vaultrs::error::ClientError;
 
 /// What serves a path: a KV mount of some version, or another engine.
@@ -99,111 +114,7 @@ pub struct VaultStore {
     token: SecretString,
 }
 
-/// Where a path lands: its mount and the path inside the mount.
-struct Located {
-    mount: Mount,
-    rel: String,
-}
-
 impl VaultStore {
-    /// Build the client and log in with the configured method.
-    pub async fn connect(config: &VaultConfig) -> Result<Self, StoreError> {
-        let mut store = Self::unauthenticated(config).await?;
-        store.login(config).await?;
-        Ok(store)
-    }
-
-    /// The client, not logged in yet (`kvault doctor` asks the server's
-    /// health before it tries the credentials); [`Self::login`] next.
-    pub async fn unauthenticated(config: &VaultConfig) -> Result<Self, StoreError> {
-        if let Some(problem) = config.problems.first() {
-            return Err(StoreError::Config(problem.clone()));
-        }
-        let addr = config.addr();
-        // Userinfo in VAULT_ADDR is a credential: never part of a message.
-        let shown = redact::display_url(&addr);
-        let url = reqwest::Url::parse(&addr).map_err(|e| {
-            StoreError::Config(format!("VAULT_ADDR `{shown}` is not a valid URL: {e}"))
-        })?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(StoreError::Config(format!(
-                "VAULT_ADDR `{shown}` is not an http:// or https:// URL"
-            )));
-        }
-        if config.skip_verify {
-            tracing::warn!("TLS verification of {shown} is off (VAULT_SKIP_VERIFY)");
-        }
-        // VAULT_TLS_SERVER_NAME: requests go to the name (so TLS checks it),
-        // which resolves to where the address's host does.
-        let (addr, server_name) = match &config.tls_server_name {
-            Some(name) if url.scheme() == "https" => {
-                let host = url.host_str().unwrap_or_default().to_string();
-                let port = url.port_or_known_default().unwrap_or(443);
-                let addrs: Vec<std::net::SocketAddr> =
-                    std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), port))
-                        .map_err(|e| {
-                            StoreError::Config(format!("cannot resolve `{host}` of {shown}: {e}"))
-                        })?
-                        .collect();
-                let mut named = url.clone();
-                named.set_host(Some(name)).map_err(|e| {
-                    StoreError::Config(format!(
-                        "VAULT_TLS_SERVER_NAME `{name}` is not a host name: {e}"
-                    ))
-                })?;
-                let named = named.to_string().trim_end_matches('/').to_string();
-                (named, Some((name.as_str(), addrs)))
-            }
-            _ => (addr, None),
-        };
-        let http = transport::client(&transport::HttpSettings {
-            addr: &addr,
-            timeout: config.timeout.unwrap_or(transport::DEFAULT_TIMEOUT),
-            connect_timeout: transport::DEFAULT_CONNECT_TIMEOUT,
-            skip_verify: config.skip_verify,
-            ca_cert: config.ca_cert.as_deref(),
-            ca_path: config.ca_path.as_deref(),
-            client_cert: config
-                .client_cert
-                .as_ref()
-                .map(|(c, k)| (c.as_path(), k.as_path())),
-            server_name,
-        })?;
-        let mut settings = VaultClientSettingsBuilder::default();
-        settings
-            .address(&addr)
-            .token(
-                config
-                    .token
-                    .as_ref()
-                    .map(|t| t.expose_secret().to_string())
-                    .unwrap_or_default(),
-            )
-            .verify(!config.skip_verify)
-            .ca_certs(Vec::new());
-        if let Some(ns) = &config.namespace {
-            settings.set_namespace(ns.clone());
-        }
-        let settings = settings
-            .build()
-            .map_err(|_| StoreError::Config(format!("VAULT_ADDR `{shown}` is not usable")))?;
-        let mut client = VaultClient::new(settings)
-            .map_err(|e| StoreError::Config(format!("cannot set up a client for {shown}: {e}")))?;
-        // vaultrs builds a client of its own; every call goes through ours.
-        client.http = rustify::clients::reqwest::Client::new(&addr, http);
-        Ok(VaultStore {
-            client,
-            addr: shown,
-            retry: config.retry.unwrap_or_default(),
-            mounts: Mutex::new(Vec::new()),
-            lookups: Mutex::new(HashMap::new()),
-            token: config
-                .token
-                .clone()
-                .unwrap_or_else(|| SecretString::from("")),
-        })
-    }
-
     /// The address, as messages show it (no userinfo, no query).
     pub fn address(&self) -> &str {
         &self.addr
@@ -212,157 +123,6 @@ impl VaultStore {
     /// The token in use (for handing on to a child that asked for it).
     pub fn token(&self) -> &SecretString {
         &self.token
-    }
-
-    /// Log in with the configured method (a token needs no login).
-    pub async fn login(&mut self, config: &VaultConfig) -> Result<(), StoreError> {
-        let Some(method) = config.effective_auth() else {
-            return Err(StoreError::Config(format!(
-                "no Vault credentials for {}\nhelp: set VAULT_TOKEN (or BAO_TOKEN, ~/.vault-token), or VAULT_ROLE for Kubernetes auth, or VAULT_ROLE_ID/VAULT_SECRET_ID for AppRole",
-                self.addr
-            )));
-        };
-        let mount = config
-            .auth_mount
-            .clone()
-            .unwrap_or_else(|| method.default_mount().to_string());
-        let what = format!(
-            "log in to {} with {method:?} auth at `auth/{mount}`",
-            self.addr
-        );
-        let login_path = format!("auth/{mount}/login");
-        let need = |v: Option<&SecretString>, name: &str| {
-            v.cloned()
-                .ok_or_else(|| StoreError::Config(format!("cannot {what}: {name} is not set")))
-        };
-        let auth = match method {
-            AuthMethod::Token => {
-                need(config.token.as_ref(), "VAULT_TOKEN")?;
-                return Ok(());
-            }
-            AuthMethod::Kubernetes => {
-                let role = config.role.clone().ok_or_else(|| {
-                    StoreError::Config(format!("cannot {what}: VAULT_ROLE is not set"))
-                })?;
-                let jwt = read_jwt(config, config::SA_TOKEN_FILE)?;
-                let client = &self.client;
-                let hide = Redactor::new().secret(jwt.expose_secret().as_bytes());
-                self.call_as(&login_path, Idempotent::No, &hide, || async {
-                    vaultrs::auth::kubernetes::login(client, &mount, &role, jwt.expose_secret())
-                        .await
-                })
-                .await?
-            }
-            AuthMethod::AppRole => {
-                let role_id = need(config.role_id.as_ref(), "VAULT_ROLE_ID")?;
-                let secret_id = need(config.secret_id.as_ref(), "VAULT_SECRET_ID")?;
-                let client = &self.client;
-                let hide = Redactor::new()
-                    .secret(role_id.expose_secret().as_bytes())
-                    .secret(secret_id.expose_secret().as_bytes());
-                self.call_as(&login_path, Idempotent::No, &hide, || async {
-                    vaultrs::auth::approle::login(
-                        client,
-                        &mount,
-                        role_id.expose_secret(),
-                        secret_id.expose_secret(),
-                    )
-                    .await
-                })
-                .await?
-            }
-            AuthMethod::Jwt => {
-                let jwt = match &config.jwt {
-                    Some(j) => j.clone(),
-                    None => read_jwt(config, config::SA_TOKEN_FILE)?,
-                };
-                let client = &self.client;
-                let role = config.role.clone();
-                let hide = Redactor::new().secret(jwt.expose_secret().as_bytes());
-                self.call_as(&login_path, Idempotent::No, &hide, || async {
-                    vaultrs::auth::oidc::login(client, &mount, jwt.expose_secret(), role.clone())
-                        .await
-                })
-                .await?
-            }
-        };
-        tracing::debug!(method = ?method, mount = %mount, "logged in to vault");
-        self.client.set_token(&auth.client_token);
-        self.token = SecretString::from(auth.client_token);
-        Ok(())
-    }
-
-    /// Find the mount serving `path` (cached per mount).
-    async fn locate(&self, path: &str) -> Result<Located, StoreError> {
-        let path = path.trim_matches('/');
-        let cached = || {
-            let mounts = self.mounts.lock().expect("mount cache");
-            mounts
-                .iter()
-                .find(|m| path == m.path || path.starts_with(&format!("{}/", m.path)))
-                .cloned()
-        };
-        let mut found = cached();
-        let _turn = if found.is_none() {
-            let first = path.split('/').next().unwrap_or_default().to_string();
-            let gate = self
-                .lookups
-                .lock()
-                .expect("mount lookups")
-                .entry(first)
-                .or_default()
-                .clone();
-            let turn = gate.lock_owned().await;
-            found = cached();
-            Some(turn)
-        } else {
-            None
-        };
-        let mount = match found {
-            Some(m) => m,
-            None => {
-                let info = self
-                    .call(path, || async {
-                        vaultrs::api::exec_with_result(
-                            &self.client,
-                            endpoints::ReadMountInfo {
-                                path: path.to_string(),
-                            },
-                        )
-                        .await
-                    })
-                    .await?;
-                let kind = match (
-                    info.kind.as_str(),
-                    info.options.as_ref().and_then(|o| o.get("version")),
-                ) {
-                    ("kv", Some(v)) if v == "2" => MountKind::Kv2,
-                    ("kv" | "generic", _) => MountKind::Kv1,
-                    (other, _) => MountKind::Other(other.to_string()),
-                };
-                let mount = Mount {
-                    path: info.path.trim_matches('/').to_string(),
-                    kind,
-                };
-                tracing::debug!(mount = %mount.path, kind = ?mount.kind, "detected mount");
-                self.mounts.lock().expect("mount cache").push(mount.clone());
-                mount
-            }
-        };
-        let mut rel = path
-            .strip_prefix(&mount.path)
-            .unwrap_or_default()
-            .trim_start_matches('/')
-            .to_string();
-        // Bank-Vaults form: `secret/data/app` names `app` on a KV v2 mount.
-        if mount.kind == MountKind::Kv2 {
-            if let Some(stripped) = rel.strip_prefix("data/") {
-                rel = stripped.to_string();
-            } else if rel == "data" {
-                rel.clear();
-            }
-        }
-        Ok(Located { mount, rel })
     }
 
     /// One idempotent API call (a read, a PUT of the same content, a
@@ -417,454 +177,6 @@ impl VaultStore {
             path: path.into(),
         }
     }
-
-    /// `>>vault:PATH`: write `params` to a path of a dynamic engine and return
-    /// the response data and its lease (one request per distinct reference,
-    /// so a username and password from one credential match).
-    pub async fn write_dynamic(
-        &self,
-        path: &str,
-        params: &BTreeMap<String, String>,
-    ) -> Result<(SecretData, Option<Lease>), StoreError> {
-        use rustify::endpoint::Endpoint as _;
-        let body = serde_json::to_vec(params).map_err(|e| StoreError::BadInput(e.to_string()))?;
-        let mut hide = Redactor::new();
-        for v in params.values() {
-            hide.add(v.as_bytes());
-        }
-        // A POST to a dynamic engine issues a credential or a certificate
-        // each time: never sent twice.
-        let result = self
-            .call_as(path, Idempotent::No, &hide, || async {
-                let endpoint = endpoints::LogicalWrite {
-                    path: path.to_string(),
-                    body: body.clone(),
-                };
-                let response = endpoint
-                    .with_middleware(self.client.middle())
-                    .exec(self.client.http())
-                    .await?;
-                let wrapped: vaultrs::api::EndpointResult<HashMap<String, Value>> =
-                    response.wrap()?;
-                Ok(wrapped)
-            })
-            .await?;
-        let lease = (!result.lease_id.is_empty()).then(|| Lease {
-            id: result.lease_id.clone(),
-            duration: Duration::from_secs(u64::from(result.lease_duration)),
-            renewable: result.renewable,
-        });
-        let data = result
-            .data
-            .ok_or_else(|| StoreError::BadInput(format!("`{path}` returned no data")))?;
-        Ok((json_to_data(data), lease))
-    }
-
-    /// Revoke kvault's own token (`auth/token/revoke-self`): vault-env's
-    /// `VAULT_REVOKE_TOKEN`, once the secrets are read. Not retried once
-    /// sent (a second revoke of a revoked token is an error, not a no-op).
-    pub async fn revoke_self(&self) -> Result<(), StoreError> {
-        self.call_as(
-            "auth/token/revoke-self",
-            Idempotent::No,
-            &Redactor::new(),
-            || async { vaultrs::token::revoke_self(&self.client).await },
-        )
-        .await
-    }
-
-    /// How long kvault's own token lives (`auth/token/lookup-self`).
-    pub async fn token_life(&self) -> Result<TokenLife, StoreError> {
-        let found = self
-            .call("auth/token/lookup-self", || async {
-                vaultrs::token::lookup_self(&self.client).await
-            })
-            .await?;
-        Ok(TokenLife {
-            ttl: (found.ttl > 0).then(|| Duration::from_secs(found.ttl)),
-            renewable: found.renewable.unwrap_or(false),
-        })
-    }
-
-    /// Who kvault's token is (`auth/token/lookup-self`): never the token.
-    pub async fn identity(&self) -> Result<TokenIdentity, StoreError> {
-        let found = self
-            .call("auth/token/lookup-self", || async {
-                vaultrs::token::lookup_self(&self.client).await
-            })
-            .await?;
-        let mut policies = found.policies.clone();
-        for p in found.identity_policies.iter().flatten() {
-            if !policies.contains(p) {
-                policies.push(p.clone());
-            }
-        }
-        Ok(TokenIdentity {
-            display_name: found.display_name.clone(),
-            entity_id: Some(found.entity_id.clone()).filter(|e| !e.is_empty()),
-            policies,
-            life: TokenLife {
-                ttl: (found.ttl > 0).then(|| Duration::from_secs(found.ttl)),
-                renewable: found.renewable.unwrap_or(false),
-            },
-            expire_time: found.expire_time.clone().filter(|e| !e.is_empty()),
-            auth_path: found.path.clone(),
-        })
-    }
-
-    /// The server's health (`sys/health`, no token needed): version,
-    /// initialized, sealed. Asked to answer 200 in every state, so that a
-    /// sealed or standby server is told apart from a failing one.
-    pub async fn health(&self) -> Result<Health, StoreError> {
-        let h = self
-            .call("sys/health", || async {
-                vaultrs::api::exec_with_no_result(&self.client, endpoints::ReadHealth::default())
-                    .await
-            })
-            .await?;
-        Ok(Health {
-            version: h.version,
-            initialized: h.initialized,
-            sealed: h.sealed,
-            standby: h.standby,
-        })
-    }
-
-    /// The secrets engines the token can see (`sys/internal/ui/mounts`, as
-    /// the CLIs list them), each `(path, type, KV version)`.
-    pub async fn visible_mounts(&self) -> Result<Vec<VisibleMount>, StoreError> {
-        let all = self
-            .call("sys/internal/ui/mounts", || async {
-                vaultrs::api::exec_with_result(&self.client, endpoints::ListVisibleMounts {}).await
-            })
-            .await?;
-        let mut mounts: Vec<VisibleMount> = all
-            .secret
-            .into_iter()
-            .map(|(path, m)| VisibleMount {
-                kv_version: matches!(m.kind.as_str(), "kv" | "generic").then(|| {
-                    match m.options.as_ref().and_then(|o| o.get("version")) {
-                        Some(v) if v == "2" => 2,
-                        _ => 1,
-                    }
-                }),
-                path,
-                kind: m.kind,
-            })
-            .collect();
-        mounts.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok(mounts)
-    }
-
-    /// Renew kvault's own token by `increment` (`auth/token/renew-self`);
-    /// the server may grant less (the token's max TTL).
-    pub async fn renew_token(&self, increment: Duration) -> Result<TokenLife, StoreError> {
-        let increment = format!("{}s", increment.as_secs());
-        let auth = self
-            .call("auth/token/renew-self", || async {
-                vaultrs::token::renew_self(&self.client, Some(&increment)).await
-            })
-            .await?;
-        Ok(TokenLife {
-            ttl: (auth.lease_duration > 0).then(|| Duration::from_secs(auth.lease_duration)),
-            renewable: auth.renewable,
-        })
-    }
-
-    /// Renew a lease; returns its new duration.
-    pub async fn renew_lease(&self, lease: &Lease) -> Result<Duration, StoreError> {
-        use rustify::endpoint::Endpoint as _;
-        let result = self
-            .call("sys/leases/renew", || async {
-                let endpoint = endpoints::RenewLease {
-                    lease_id: lease.id.clone(),
-                    increment: lease.duration.as_secs(),
-                };
-                let response = endpoint
-                    .with_middleware(self.client.middle())
-                    .exec(self.client.http())
-                    .await?;
-                let wrapped: vaultrs::api::EndpointResult<Value> = response.wrap()?;
-                Ok(wrapped)
-            })
-            .await?;
-        Ok(Duration::from_secs(u64::from(result.lease_duration)))
-    }
-
-    /// Decrypt `vault:v1:...` transit ciphertexts in one batch request.
-    pub async fn transit_decrypt(
-        &self,
-        mount: &str,
-        key: &str,
-        ciphertexts: &[String],
-    ) -> Result<Vec<SecretValue>, StoreError> {
-        let where_ = format!("{mount}/decrypt/{key}");
-        let mut hide = Redactor::new().secret(self.token.expose_secret().as_bytes());
-        for c in ciphertexts {
-            hide.add(c.as_bytes());
-        }
-        let response = self
-            .call(&where_, || async {
-                vaultrs::api::exec_with_result(
-                    &self.client,
-                    endpoints::TransitBatchDecrypt {
-                        mount: mount.to_string(),
-                        key: key.to_string(),
-                        batch_input: ciphertexts
-                            .iter()
-                            .map(|c| endpoints::CiphertextItem {
-                                ciphertext: c.clone(),
-                            })
-                            .collect(),
-                    },
-                )
-                .await
-            })
-            .await?;
-        use base64::Engine as _;
-        response
-            .batch_results
-            .into_iter()
-            .enumerate()
-            .map(|(i, item)| match (item.plaintext, item.error) {
-                (Some(p), None) => base64::engine::general_purpose::STANDARD
-                    .decode(p.as_bytes())
-                    .map(SecretValue::new)
-                    .map_err(|_| StoreError::Corrupt(format!("{where_}: item {i} is not base64"))),
-                (_, err) => Err(StoreError::BadInput(format!(
-                    "{where_}: cannot decrypt item {i}: {}",
-                    err.map_or_else(|| "no plaintext".into(), |e| hide.remote(&e))
-                ))),
-            })
-            .collect()
-    }
-}
-
-impl VaultStore {
-    /// A KV v2 write makes a new version each time it lands, so it is never
-    /// simply sent again: after a failure that may have come after the
-    /// server applied it (a timeout, a 5xx), kvault reads the secret back.
-    /// If it holds what was written, that version is the answer; otherwise
-    /// the write is sent again with `cas` set to the version just read, so
-    /// that a first try landing late cannot add a second version.
-    async fn write_kv2(
-        &self,
-        path: &str,
-        mount: &str,
-        rel: &str,
-        value: &serde_json::Map<String, Value>,
-        cas: Option<u32>,
-        hide: &Redactor,
-    ) -> Result<u64, StoreError> {
-        let send = |cas: Option<u32>| {
-            self.call_as(path, Idempotent::No, hide, move || async move {
-                match cas {
-                    Some(c) => {
-                        let opts = vaultrs::api::kv2::requests::SetSecretRequestOptions { cas: c };
-                        vaultrs::kv2::set_with_options(&self.client, mount, rel, value, opts).await
-                    }
-                    None => vaultrs::kv2::set(&self.client, mount, rel, value).await,
-                }
-            })
-        };
-        let mut error = match send(cas).await {
-            Ok(meta) => return Ok(meta.version),
-            Err(e) if e.is_retryable() => e,
-            Err(e) => return Err(e),
-        };
-        for retry in 0..self.retry.attempts.saturating_sub(1) {
-            tokio::time::sleep(self.retry.pause(retry)).await;
-            let current = match self.read_kv2_current(path, mount, rel).await {
-                Ok(current) => current,
-                Err(e) if e.is_retryable() => {
-                    error = e;
-                    continue;
-                }
-                Err(e) => return Err(e),
-            };
-            let (version, data) = current.unwrap_or((0, None));
-            let landed =
-                data.as_ref() == Some(value) && cas.is_none_or(|c| u64::from(c) + 1 == version);
-            if landed {
-                tracing::debug!(path, version, "the write had landed; not sent again");
-                return Ok(version);
-            }
-            if let Some(c) = cas {
-                if u64::from(c) != version {
-                    return Err(StoreError::CasConflict {
-                        store: self.describe(),
-                        path: path.into(),
-                        detail: format!("expected version {c}, the secret is at version {version}"),
-                    });
-                }
-            }
-            let guard = u32::try_from(version)
-                .map_err(|_| StoreError::BadInput(format!("version {version} is out of range")))?;
-            match send(Some(guard)).await {
-                Ok(meta) => return Ok(meta.version),
-                // Our own first try landed in between: read again.
-                Err(e) if e.is_retryable() || matches!(e, StoreError::CasConflict { .. }) => {
-                    error = e
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Err(error)
-    }
-
-    /// The current version of a KV v2 secret and its data (`None` when that
-    /// version is deleted); `None` when nothing is stored.
-    async fn read_kv2_current(
-        &self,
-        path: &str,
-        mount: &str,
-        rel: &str,
-    ) -> Result<Option<(u64, Option<serde_json::Map<String, Value>>)>, StoreError> {
-        let read = self
-            .call(path, || async {
-                let req = vaultrs::api::kv2::requests::ReadSecretRequest::builder()
-                    .mount(mount)
-                    .path(rel)
-                    .build()
-                    .expect("all fields set");
-                vaultrs::api::exec_with_result(&self.client, req).await
-            })
-            .await;
-        match read {
-            Ok(resp) => Ok(Some((
-                resp.metadata.version,
-                match resp.data {
-                    Value::Object(map) => Some(map),
-                    _ => None,
-                },
-            ))),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// A password made by the server's password policy `policy`
-    /// (`GET sys/policies/password/:policy/generate`), for `kvault rotate
-    /// --generate policy:NAME`.
-    pub async fn generate_password(&self, policy: &str) -> Result<SecretValue, StoreError> {
-        if policy.is_empty() || policy.contains(['/', '?', '#']) || policy.contains("..") {
-            return Err(StoreError::BadInput(format!(
-                "`{policy}` is not a password policy name"
-            )));
-        }
-        let path = format!("sys/policies/password/{policy}/generate");
-        let data = self
-            .call(&path, || async {
-                vaultrs::api::exec_with_result(
-                    &self.client,
-                    endpoints::LogicalRead { path: path.clone() },
-                )
-                .await
-            })
-            .await?;
-        match data.get("password") {
-            Some(Value::String(p)) if !p.is_empty() => Ok(SecretValue::from_str_value(p)),
-            _ => Err(StoreError::Corrupt(format!(
-                "{}: `{path}` returned no password",
-                self.describe()
-            ))),
-        }
-    }
-
-    /// The names under `prefix`; `NotFound` when KV has none there.
-    async fn list_existing(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
-        let at = self.locate(prefix).await?;
-        let (mount, rel) = (at.mount.path.as_str(), at.rel.as_str());
-        let result = match &at.mount.kind {
-            MountKind::Kv2 => {
-                self.call(prefix, || async {
-                    vaultrs::kv2::list(&self.client, mount, rel).await
-                })
-                .await
-            }
-            MountKind::Kv1 => {
-                self.call(prefix, || async {
-                    vaultrs::kv1::list(&self.client, mount, rel)
-                        .await
-                        .map(|r| r.data.keys)
-                })
-                .await
-            }
-            MountKind::Other(kind) => {
-                return Err(StoreError::BadInput(format!(
-                    "`{mount}/` is a `{kind}` mount: kvault lists only KV mounts"
-                )))
-            }
-        };
-        let mut keys = result?;
-        keys.sort();
-        Ok(keys)
-    }
-
-    /// Set `metadata` keys in the KV v2 custom metadata of `path`, keeping
-    /// the others (Vault's POST replaces the whole map, so read it first).
-    async fn merge_custom_metadata(
-        &self,
-        path: &str,
-        metadata: &BTreeMap<String, String>,
-    ) -> Result<(), StoreError> {
-        let at = self.locate(path).await?;
-        let (mount, rel) = (at.mount.path.as_str(), at.rel.as_str());
-        let current = self
-            .call(path, || async {
-                vaultrs::kv2::read_metadata(&self.client, mount, rel).await
-            })
-            .await?;
-        let mut custom = current.custom_metadata.unwrap_or_default();
-        custom.extend(metadata.iter().map(|(k, v)| (k.clone(), v.clone())));
-        self.call(path, || async {
-            let mut opts = vaultrs::api::kv2::requests::SetSecretMetadataRequest::builder();
-            opts.custom_metadata(custom.clone());
-            vaultrs::kv2::set_metadata(&self.client, mount, rel, Some(&mut opts)).await
-        })
-        .await
-    }
-}
-
-fn read_jwt(config: &VaultConfig, default: &str) -> Result<SecretString, StoreError> {
-    let file = config.jwt_file.clone().unwrap_or_else(|| default.into());
-    std::fs::read_to_string(&file)
-        .map(|t| SecretString::from(t.trim().to_string()))
-        .map_err(|e| {
-            StoreError::Config(format!(
-                "cannot read the service-account token `{}`: {e}\nhelp: set VAULT_JWT_FILE",
-                file.display()
-            ))
-        })
-}
-
-/// KV values are JSON: strings are taken as they are, anything else as its
-/// JSON text.
-fn json_to_data(map: HashMap<String, Value>) -> SecretData {
-    map.into_iter()
-        .map(|(k, v)| {
-            let text = match v {
-                Value::String(s) => s,
-                other => other.to_string(),
-            };
-            (k, SecretValue::new(text.into_bytes()))
-        })
-        .collect()
-}
-
-fn data_to_json(data: &SecretData, path: &str) -> Result<zeroize::Zeroizing<Vec<u8>>, StoreError> {
-    let mut map = serde_json::Map::new();
-    for (k, v) in data.iter() {
-        let text = v.expose_str().ok_or_else(|| {
-            StoreError::BadInput(format!(
-                "the value of key `{k}` for `{path}` is not UTF-8 text, which Vault KV cannot hold\nhelp: base64-encode it first"
-            ))
-        })?;
-        map.insert(k.to_string(), Value::String(text.to_string()));
-    }
-    serde_json::to_vec(&map)
-        .map(zeroize::Zeroizing::new)
-        .map_err(|e| StoreError::BadInput(e.to_string()))
 }
 
 /// Whether a call may be made again without doing its work twice.
@@ -887,194 +199,6 @@ impl std::fmt::Display for Attempt {
     }
 }
 
-/// The transport error under a vaultrs error, if the failure was there.
-fn transport(e: &ClientError) -> Option<&reqwest::Error> {
-    match e {
-        ClientError::RestClientError {
-            source: rustify::errors::ClientError::RequestError { source, .. },
-        }
-        | ClientError::RestClientError {
-            source: rustify::errors::ClientError::ResponseError { source },
-        } => source.downcast_ref::<reqwest::Error>(),
-        _ => None,
-    }
-}
-
-/// True only when the request certainly did not leave: the connection
-/// could not be made.
-fn never_sent(e: &ClientError) -> bool {
-    matches!(
-        e,
-        ClientError::RestClientError {
-            source: rustify::errors::ClientError::RequestError { .. },
-        }
-    ) && transport(e).is_some_and(|t| t.is_connect())
-}
-
-/// The causes of a transport error, without the URL (it may carry
-/// userinfo) and bounded.
-fn transport_detail(e: &reqwest::Error) -> String {
-    let mut out = redact::causes(e);
-    if let Some(url) = e.url() {
-        out = out.replace(url.as_str(), &redact::display_url(url.as_str()));
-    }
-    Redactor::new().remote(&out)
-}
-
-/// What kvault makes of a Vault answer with a non-2xx `status` and `body`:
-/// vaultrs's reading of the body (Vault's `{"errors": [...]}` form, or not),
-/// then the mapping every call uses. Public for the `http_answer` fuzz target
-/// and tests; `hide` holds what the request carried.
-pub fn error_from_answer(status: u16, body: &[u8], hide: &Redactor) -> StoreError {
-    let error = ClientError::RestClientError {
-        source: rustify::errors::ClientError::ServerResponseError {
-            code: status,
-            content: String::from_utf8(body.to_vec()).ok(),
-        },
-    };
-    map_error(error, "vault (answer)", "path", hide)
-}
-
-/// The `errors[]` strings of Vault's JSON error form, if `body` is one.
-fn vault_errors(body: &str) -> Option<Vec<String>> {
-    #[derive(serde::Deserialize)]
-    struct Errors {
-        errors: Vec<String>,
-    }
-    serde_json::from_str::<Errors>(body).ok().map(|e| e.errors)
-}
-
-/// What kvault makes of a 2xx answer to a KV v2 read that is not of the
-/// API's shape (the parse error vaultrs reports, then the same mapping).
-pub fn error_from_unparsable_read(body: &[u8], hide: &Redactor) -> Option<StoreError> {
-    let parsed: Result<
-        vaultrs::api::EndpointResult<vaultrs::api::kv2::responses::ReadSecretResponse>,
-        _,
-    > = serde_json::from_slice(body);
-    let e = parsed.err()?;
-    let error = ClientError::RestClientError {
-        source: rustify::errors::ClientError::ResponseParseError {
-            source: e.into(),
-            content: String::from_utf8(body.to_vec()).ok(),
-        },
-    };
-    Some(map_error(error, "vault (answer)", "path", hide))
-}
-
-/// Turn a vaultrs error into a `StoreError` that names what and where.
-/// Nothing of a response body is shown but the `errors[]` strings of
-/// Vault's JSON error form, through `hide`; a JSON parse error shows its
-/// position, never the text it choked on.
-fn map_error(e: ClientError, store: &str, path: &str, hide: &Redactor) -> StoreError {
-    use rustify::errors::ClientError as Rest;
-    if let Some(t) = transport(&e) {
-        let redirect = std::error::Error::source(t)
-            .and_then(|s| s.downcast_ref::<transport::CrossOriginRedirect>());
-        if let Some(r) = redirect {
-            return StoreError::Config(format!(
-                "{store}: `{path}`: {r}\nhelp: set VAULT_ADDR to the server you mean to trust"
-            ));
-        }
-        let detail = if t.is_timeout() {
-            "no answer in time (the request deadline passed; KVAULT_VAULT_TIMEOUT)".to_string()
-        } else if t.is_connect() {
-            format!("cannot connect: {}", transport_detail(t))
-        } else {
-            format!("the request failed: {}", transport_detail(t))
-        };
-        return StoreError::Unavailable {
-            store: store.into(),
-            detail,
-        };
-    }
-    let shown = |errors: &[String]| {
-        errors
-            .iter()
-            .map(|e| hide.remote(e))
-            .filter(|e| !e.is_empty())
-            .take(3)
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
-    let (code, errors) = match &e {
-        ClientError::APIError { code, errors } => (*code, shown(errors)),
-        // Calls made through rustify directly get the body as it came:
-        // Vault's error form shows its errors[], anything else (a proxy's
-        // page, an echo) the status only.
-        ClientError::RestClientError {
-            source: Rest::ServerResponseError { code, content },
-        } => (
-            *code,
-            content
-                .as_deref()
-                .and_then(vault_errors)
-                .map_or_else(String::new, |e| shown(&e)),
-        ),
-        ClientError::RestClientError {
-            source: Rest::ResponseParseError { source, .. },
-        } => {
-            let why = source.downcast_ref::<serde_json::Error>().map_or_else(
-                || "is not what the API returns".to_string(),
-                redact::json_error,
-            );
-            return StoreError::Corrupt(format!("{store}: the answer for `{path}` {why}"));
-        }
-        ClientError::JsonParseError { source } => {
-            return StoreError::Corrupt(format!(
-                "{store}: the answer for `{path}` {}",
-                redact::json_error(source)
-            ));
-        }
-        ClientError::RestClientError {
-            source: Rest::ResponseConversionError { .. },
-        } => {
-            return StoreError::Corrupt(format!(
-                "{store}: the answer for `{path}` is not UTF-8 text"
-            ));
-        }
-        ClientError::ResponseEmptyError | ClientError::ResponseDataEmptyError => {
-            return StoreError::Corrupt(format!("{store}: `{path}` answered with no data"));
-        }
-        // Only the top-level text: a source could quote the response.
-        other => {
-            return StoreError::Config(format!("{store}: `{path}`: {other}"));
-        }
-    };
-    let detail = if errors.is_empty() {
-        format!("HTTP {code}")
-    } else {
-        format!("HTTP {code}: {errors}")
-    };
-    match code {
-        404 => StoreError::NotFound {
-            store: store.into(),
-            path: path.into(),
-        },
-        403 | 401 => StoreError::PermissionDenied {
-            store: store.into(),
-            path: path.into(),
-            detail,
-        },
-        400 if errors.contains("check-and-set") => StoreError::CasConflict {
-            store: store.into(),
-            path: path.into(),
-            detail,
-        },
-        503 if errors.to_lowercase().contains("sealed") => StoreError::Unavailable {
-            store: store.into(),
-            detail: "the server is sealed".into(),
-        },
-        429 | 500..=599 => StoreError::Unavailable {
-            store: store.into(),
-            detail,
-        },
-        300..=399 => StoreError::Config(format!(
-            "{store}: `{path}`: {detail}, a redirect kvault did not follow\nhelp: set VAULT_ADDR to the server's own address"
-        )),
-        _ => StoreError::BadInput(format!("{store} refused `{path}`: {detail}")),
-    }
-}
-
 #[async_trait]
 impl SecretStore for VaultStore {
     fn describe(&self) -> String {
@@ -1082,100 +206,11 @@ impl SecretStore for VaultStore {
     }
 
     async fn read(&self, path: &str, version: Option<u64>) -> Result<Secret, StoreError> {
-        let at = self.locate(path).await?;
-        let (mount, rel) = (at.mount.path.as_str(), at.rel.as_str());
-        match &at.mount.kind {
-            MountKind::Kv2 => {
-                let resp = self
-                    .call(path, || async {
-                        let req = vaultrs::api::kv2::requests::ReadSecretRequest::builder()
-                            .mount(mount)
-                            .path(rel)
-                            .version(version)
-                            .build()
-                            .expect("all fields set");
-                        vaultrs::api::exec_with_result(&self.client, req).await
-                    })
-                    .await?;
-                let data = match resp.data {
-                    Value::Object(map) => json_to_data(map.into_iter().collect()),
-                    // A deleted or destroyed version reads as null data.
-                    _ => return Err(self.not_found(path)),
-                };
-                Ok(Secret {
-                    data,
-                    version: Some(resp.metadata.version),
-                    metadata: resp
-                        .metadata
-                        .custom_metadata
-                        .unwrap_or_default()
-                        .into_iter()
-                        .collect(),
-                })
-            }
-            kind => {
-                if version.is_some() && *kind == MountKind::Kv1 {
-                    return Err(StoreError::BadInput(format!(
-                        "`{path}` is on the KV v1 mount `{mount}/`, which keeps no versions"
-                    )));
-                }
-                let full = format!("{mount}/{rel}");
-                let data = self
-                    .call(path, || async {
-                        vaultrs::api::exec_with_result(
-                            &self.client,
-                            endpoints::LogicalRead { path: full.clone() },
-                        )
-                        .await
-                    })
-                    .await?;
-                Ok(Secret::new(json_to_data(data)))
-            }
-        }
+        self.kv_read(path, version).await
     }
 
     async fn write(&self, path: &str, data: &SecretData, cas: Cas) -> Result<u64, StoreError> {
-        let at = self.locate(path).await?;
-        let (mount, rel) = (at.mount.path.as_str(), at.rel.as_str());
-        let body = data_to_json(data, path)?;
-        let mut hide = Redactor::new();
-        for (_, v) in data.iter() {
-            hide.add(v.expose());
-        }
-        match &at.mount.kind {
-            MountKind::Kv2 => {
-                let value: serde_json::Map<String, Value> =
-                    serde_json::from_slice(&body).expect("just serialized");
-                let cas = match cas {
-                    Cas::Any => None,
-                    Cas::MustNotExist => Some(0),
-                    Cas::Version(v) => Some(u32::try_from(v).map_err(|_| {
-                        StoreError::BadInput(format!("version {v} is out of range"))
-                    })?),
-                };
-                self.write_kv2(path, mount, rel, &value, cas, &hide).await
-            }
-            MountKind::Kv1 => {
-                if cas != Cas::Any {
-                    return Err(StoreError::BadInput(format!(
-                        "check-and-set needs a KV v2 mount; `{mount}/` is KV v1"
-                    )));
-                }
-                let value: serde_json::Map<String, Value> =
-                    serde_json::from_slice(&body).expect("just serialized");
-                let value: HashMap<&str, &Value> =
-                    value.iter().map(|(k, v)| (k.as_str(), v)).collect();
-                // A PUT of the same content: safe to send again.
-                self.call_as(path, Idempotent::Yes, &hide, || async {
-                    vaultrs::kv1::set(&self.client, mount, rel, &value).await
-                })
-                .await?;
-                Ok(0)
-            }
-            MountKind::Other(kind) => Err(StoreError::BadInput(format!(
-                "`{mount}/` is a `{kind}` mount, not KV: kvault writes only to KV"
-            ))),
-        }
+        self.kv_write(path, data, cas).await
     }
 
     async fn keeps_metadata(&self, path: &str) -> Result<bool, StoreError> {
@@ -1245,88 +280,232 @@ impl SecretStore for VaultStore {
     }
 
     async fn versions(&self, path: &str) -> Result<Vec<VersionInfo>, StoreError> {
-        let at = self.locate(path).await?;
-        let (mount, rel) = (at.mount.path.as_str(), at.rel.as_str());
-        if at.mount.kind != MountKind::Kv2 {
-            return Err(StoreError::BadInput(format!(
-                "`{mount}/` is not a KV v2 mount: it keeps no history"
-            )));
-        }
-        let meta = self
-            .call(path, || async {
-                vaultrs::kv2::read_metadata(&self.client, mount, rel).await
-            })
-            .await?;
-        let mut out: Vec<VersionInfo> = meta
-            .versions
-            .iter()
-            .filter_map(|(v, m)| {
-                let version = v.parse::<u64>().ok()?;
-                Some(VersionInfo {
-                    version,
-                    created: Some(m.created_time.clone()),
-                    deleted: !m.deletion_time.is_empty(),
-                    destroyed: m.destroyed,
-                    current: version == meta.current_version,
-                })
-            })
-            .collect();
-        out.sort_by_key(|v| v.version);
-        Ok(out)
+        self.kv_versions(path).await
     }
 
     async fn delete(&self, path: &str) -> Result<(), StoreError> {
-        let at = self.locate(path).await?;
-        let (mount, rel) = (at.mount.path.as_str(), at.rel.as_str());
-        match &at.mount.kind {
-            MountKind::Kv2 => {
-                self.call(path, || async {
-                    vaultrs::kv2::delete_latest(&self.client, mount, rel).await
-                })
-                .await
-            }
-            MountKind::Kv1 => {
-                self.call(path, || async {
-                    vaultrs::kv1::delete(&self.client, mount, rel).await
-                })
-                .await
-            }
-            MountKind::Other(kind) => Err(StoreError::BadInput(format!(
-                "`{mount}/` is a `{kind}` mount, not KV"
-            ))),
-        }
+        self.kv_delete(path).await
     }
 
     /// KV v2 only: soft delete (`delete`), destroy (`destroy`) or the
     /// metadata and every version (`DELETE metadata/`).
     async fn delete_versions(&self, path: &str, which: &Deletion) -> Result<(), StoreError> {
-        let at = self.locate(path).await?;
-        let (mount, rel) = (at.mount.path.as_str(), at.rel.as_str());
-        if at.mount.kind != MountKind::Kv2 {
-            return Err(StoreError::BadInput(format!(
-                "`{mount}/` is not a KV v2 mount: it keeps no versions to delete one by one\nhelp: kvault delete without --versions, --destroy or --all-versions"
-            )));
+        self.kv_delete_versions(path, which).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    const TOKEN: &str = "unit-test-token-0123456789";
+
+    /// A store that never talks to a server: calls below return errors made
+    /// up in the test, as vaultrs would hand them over.
+    async fn store(addr: &str, attempts: u32) -> VaultStore {
+        VaultStore::unauthenticated(&VaultConfig {
+            addr: Some(addr.into()),
+            token: Some(SecretString::from(TOKEN)),
+            retry: Some(RetryPolicy {
+                attempts,
+                base_delay: Duration::from_millis(1),
+                max_delay: Duration::from_millis(1),
+            }),
+            ..Default::default()
+        })
+        .await
+        .expect("building a client needs no server")
+    }
+
+    fn api_error(code: u16, error: &str) -> ClientError {
+        ClientError::APIError {
+            code,
+            errors: vec![error.to_string()],
         }
-        let client = &self.client;
-        match which {
-            Deletion::Versions(v) => {
-                self.call(path, || async {
-                    vaultrs::kv2::delete_versions(client, mount, rel, v.clone()).await
-                })
-                .await
+    }
+
+    #[tokio::test]
+    async fn an_error_that_echoes_the_stores_own_token_is_redacted() {
+        let store = store("http://127.0.0.1:8200", 1).await;
+        let e = store
+            .call("secret/app", || async {
+                Err::<(), _>(api_error(403, &format!("permission denied for {TOKEN}")))
+            })
+            .await
+            .unwrap_err();
+        let shown = e.to_string();
+        assert!(matches!(e, StoreError::PermissionDenied { .. }), "{e:?}");
+        assert!(!shown.contains(TOKEN), "{shown}");
+        assert!(shown.contains(super::super::redact::REDACTED), "{shown}");
+    }
+
+    #[tokio::test]
+    async fn an_error_names_the_store_by_its_address_and_the_path_asked_for() {
+        let store = store("http://127.0.0.1:8200", 1).await;
+        let e = store
+            .call("secret/app", || async { Err::<(), _>(api_error(404, "")) })
+            .await
+            .unwrap_err();
+        match e {
+            StoreError::NotFound { store, path } => {
+                assert_eq!(store, "vault (http://127.0.0.1:8200)");
+                assert_eq!(path, "secret/app");
             }
-            Deletion::Destroy(v) => {
-                self.call(path, || async {
-                    vaultrs::kv2::destroy_versions(client, mount, rel, v.clone()).await
-                })
-                .await
-            }
-            Deletion::All => {
-                self.call(path, || async {
-                    vaultrs::kv2::delete_metadata(client, mount, rel).await
-                })
-                .await
-            }
+            other => panic!("{other:?}"),
         }
+    }
+
+    #[tokio::test]
+    async fn an_idempotent_call_is_tried_again_while_the_server_is_unavailable() {
+        let store = store("http://127.0.0.1:8200", 4).await;
+        let tries = AtomicU32::new(0);
+        let got = store
+            .call("secret/app", || async {
+                if tries.fetch_add(1, Ordering::SeqCst) < 2 {
+                    Err(api_error(503, "busy"))
+                } else {
+                    Ok(7)
+                }
+            })
+            .await;
+        assert_eq!(got.unwrap(), 7);
+        assert_eq!(tries.load(Ordering::SeqCst), 3);
+    }
+
+    /// A call of `idempotent` kind that fails with `code` every time: its
+    /// error, and how often it was tried.
+    async fn always_failing(attempts: u32, idempotent: Idempotent, code: u16) -> (StoreError, u32) {
+        let store = store("http://127.0.0.1:8200", attempts).await;
+        let tries = AtomicU32::new(0);
+        let e = store
+            .call_as("secret/app", idempotent, &Redactor::new(), || async {
+                tries.fetch_add(1, Ordering::SeqCst);
+                Err::<(), _>(api_error(code, "failing"))
+            })
+            .await
+            .unwrap_err();
+        (e, tries.load(Ordering::SeqCst))
+    }
+
+    #[tokio::test]
+    async fn an_idempotent_call_gives_up_after_the_configured_attempts() {
+        let (e, tries) = always_failing(3, Idempotent::Yes, 502).await;
+        assert!(e.is_retryable(), "{e:?}");
+        assert_eq!(tries, 3);
+    }
+
+    #[tokio::test]
+    async fn a_call_that_may_have_reached_the_server_is_not_sent_twice() {
+        let (e, tries) = always_failing(4, Idempotent::No, 503).await;
+        assert!(e.is_retryable(), "{e:?}");
+        assert_eq!(tries, 1);
+    }
+
+    #[tokio::test]
+    async fn a_refusal_is_not_tried_again() {
+        let (e, tries) = always_failing(4, Idempotent::Yes, 403).await;
+        assert!(matches!(e, StoreError::PermissionDenied { .. }), "{e:?}");
+        assert_eq!(tries, 1);
+    }
+
+    #[tokio::test]
+    async fn what_a_request_carried_is_redacted_with_the_token() {
+        let store = store("http://127.0.0.1:8200", 1).await;
+        let value = "hunter2-the-value-written";
+        let hide = Redactor::new().secret(value.as_bytes());
+        let e = store
+            .call_as("secret/app", Idempotent::No, &hide, || async {
+                Err::<(), _>(api_error(400, &format!("bad {value} with {TOKEN}")))
+            })
+            .await
+            .unwrap_err();
+        let shown = e.to_string();
+        assert!(!shown.contains(value), "{shown}");
+        assert!(!shown.contains(TOKEN), "{shown}");
+    }
+
+    #[tokio::test]
+    async fn the_address_is_shown_without_its_userinfo() {
+        let store = store("http://admin:s3cretpw@127.0.0.1:8200", 1).await;
+        assert!(!store.address().contains("s3cretpw"), "{}", store.address());
+        assert!(
+            !store.describe().contains("s3cretpw"),
+            "{}",
+            store.describe()
+        );
+        assert!(store.address().contains("127.0.0.1:8200"));
+    }
+
+    #[tokio::test]
+    async fn an_address_that_is_not_http_or_https_is_a_config_error() {
+        for addr in ["ftp://127.0.0.1:8200", "not a url"] {
+            let got = VaultStore::unauthenticated(&VaultConfig {
+                addr: Some(addr.into()),
+                ..Default::default()
+            })
+            .await;
+            assert!(matches!(got, Err(StoreError::Config(_))), "{addr}");
+        }
+    }
+
+    #[tokio::test]
+    async fn the_first_configuration_problem_stops_the_connection() {
+        let got = VaultStore::unauthenticated(&VaultConfig {
+            problems: vec!["VAULT_CLIENT_TIMEOUT is not a duration".into()],
+            ..Default::default()
+        })
+        .await;
+        match got {
+            Err(StoreError::Config(m)) => assert_eq!(m, "VAULT_CLIENT_TIMEOUT is not a duration"),
+            Err(other) => panic!("{other:?}"),
+            Ok(_) => panic!("connected with a configuration problem"),
+        }
+    }
+
+    #[tokio::test]
+    async fn no_credentials_is_a_config_error_that_says_what_to_set() {
+        let mut store = VaultStore::unauthenticated(&VaultConfig::default())
+            .await
+            .unwrap();
+        let got = store.login(&VaultConfig::default()).await;
+        match got {
+            Err(StoreError::Config(m)) => {
+                assert!(
+                    m.starts_with("no Vault credentials for http://127.0.0.1:8200"),
+                    "{m}"
+                );
+                assert!(m.contains("VAULT_TOKEN"), "{m}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn approle_without_a_secret_id_names_the_missing_setting() {
+        let config = VaultConfig {
+            auth_method: Some(AuthMethod::AppRole),
+            role_id: Some(SecretString::from("role-id-1234")),
+            ..Default::default()
+        };
+        let mut store = VaultStore::unauthenticated(&config).await.unwrap();
+        match store.login(&config).await {
+            Err(StoreError::Config(m)) => {
+                assert!(m.contains("auth at `auth/approle`"), "{m}");
+                assert!(m.ends_with("VAULT_SECRET_ID is not set"), "{m}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_token_needs_no_login_and_is_kept_as_it_is() {
+        let config = VaultConfig {
+            token: Some(SecretString::from(TOKEN)),
+            ..Default::default()
+        };
+        let mut store = VaultStore::unauthenticated(&config).await.unwrap();
+        store.login(&config).await.unwrap();
+        assert_eq!(store.token().expose_secret(), TOKEN);
     }
 }
