@@ -10,4 +10,9 @@ while IFS='=' read -r key value; do
     [ -n "$key" ] && export "$key=$value"
 done <<< "$settings"
 
-cargo test --locked --all-targets "$@"
+# The suite's time, printed at the end (a number to watch as tests grow).
+started=$(date +%s)
+status=0
+cargo test --locked --all-targets "$@" || status=$?
+echo "test.sh: the suite took $(( $(date +%s) - started )) s (exit $status)"
+exit "$status"

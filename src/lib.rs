@@ -7,6 +7,9 @@
 
 // Denied everywhere but `inject::child`, which needs `pre_exec`.
 #![deny(unsafe_code)]
+// Output goes through `output` (the printer: stdout for results, stderr for
+// the rest, colour and --quiet decided once), never a stray print.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod audit;
 pub mod canary;
@@ -70,7 +73,7 @@ pub fn run() -> i32 {
     let runtime = match { builder }.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            output::error(format!("cannot start the async runtime: {e}"));
             return Code::Error.value();
         }
     };
