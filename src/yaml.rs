@@ -397,127 +397,146 @@ impl<'l> Scan<'l> {
                 return Ok(()); // a comment
             }
             after_blank = false;
-            if self.flow > 0 {
-                match b {
-                    b'[' | b'{' => {
-                        self.flow += 1;
-                        self.check_depth()?;
-                        self.expect_node = true;
-                        self.after_close = false;
+            let step = if self.flow > 0 {
+                self.flow_byte(line, i, next_blank)?
+            } else if self.expect_node {
+                self.node_start(line, i, next_blank, &mut key)?
+            } else {
+                // Inside a plain scalar, or after a quoted one or a flow
+                // collection: only `: ` (a key ended) and ` #` matter.
+                if b == b':' && (next_blank || self.after_close) {
+                    if key >= 0 {
+                        self.indent(key as usize)?;
                     }
-                    b']' | b'}' => {
-                        self.flow -= 1;
-                        self.expect_node = false;
-                        self.after_close = true;
-                    }
-                    b',' => {
-                        self.expect_node = true;
-                        self.after_close = false;
-                    }
-                    b':' if self.expect_node
-                        || self.after_close
-                        || next_blank
-                        || line.get(i + 1).is_some_and(|n| b",[]{}".contains(n)) =>
-                    {
-                        self.expect_node = true;
-                        self.after_close = false;
-                    }
-                    b'?' if self.expect_node && next_blank => {}
-                    b'"' | b'\'' if self.expect_node => match close_quote(line, i + 1, b) {
-                        Some(end) => {
-                            self.expect_node = false;
-                            self.after_close = true;
-                            i = end;
-                            continue;
-                        }
-                        None => {
-                            self.quote = Some(b);
-                            return Ok(());
-                        }
-                    },
-                    b'!' | b'&' if self.expect_node => {
-                        i = token_end(line, i);
-                        continue;
-                    }
-                    _ => {
-                        self.expect_node = false;
-                        self.after_close = false;
-                    }
+                    self.expect_node = true;
+                    self.after_close = false;
                 }
-                i += 1;
-                continue;
+                Step::To(i + 1)
+            };
+            match step {
+                Step::To(next) => i = next,
+                Step::Done => return Ok(()),
             }
-            // Block context.
-            if self.expect_node {
-                match b {
-                    b'-' | b'?' | b':' if next_blank => {
-                        self.indent(i)?;
-                        key = i as isize;
-                        i += 1;
-                        continue;
-                    }
-                    b'[' | b'{' => {
-                        self.flow = 1;
-                        self.check_depth()?;
-                        self.after_close = false;
-                        key = i as isize;
-                        i += 1;
-                        continue;
-                    }
-                    b'"' | b'\'' => match close_quote(line, i + 1, b) {
-                        Some(end) => {
-                            self.expect_node = false;
-                            self.after_close = true;
-                            key = i as isize;
-                            i = end;
-                            continue;
-                        }
-                        None => {
-                            self.quote = Some(b);
-                            self.expect_node = false;
-                            return Ok(());
-                        }
-                    },
-                    b'|' | b'>' => {
-                        let parent = self.indents.last().map_or(-1, |c| *c as isize);
-                        let explicit = line[i + 1..]
-                            .iter()
-                            .take_while(|c| !is_blank(**c))
-                            .find(|c| c.is_ascii_digit())
-                            .map(|d| (parent.max(0) as usize) + usize::from(d - b'0'));
-                        self.block_scalar = Some(BlockScalar {
-                            parent,
-                            content: explicit,
-                        });
-                        return Ok(());
-                    }
-                    b'!' | b'&' => {
-                        i = token_end(line, i);
-                        continue;
-                    }
-                    _ => {
-                        // A plain scalar (or alias) starts here.
-                        self.expect_node = false;
-                        self.after_close = false;
-                        key = i as isize;
-                        i += 1;
-                        continue;
-                    }
-                }
-            }
-            // Inside a plain scalar, or after a quoted one or a flow
-            // collection: only `: ` (a key ended) and ` #` matter.
-            if b == b':' && (next_blank || self.after_close) {
-                if key >= 0 {
-                    self.indent(key as usize)?;
-                }
-                self.expect_node = true;
-                self.after_close = false;
-            }
-            i += 1;
         }
         Ok(())
     }
+
+    /// One byte inside a flow collection (`[...]`, `{...}`).
+    fn flow_byte(&mut self, line: &[u8], i: usize, next_blank: bool) -> Result<Step, LimitError> {
+        let b = line[i];
+        match b {
+            b'[' | b'{' => {
+                self.flow += 1;
+                self.check_depth()?;
+                self.expect_node = true;
+                self.after_close = false;
+            }
+            b']' | b'}' => {
+                self.flow -= 1;
+                self.expect_node = false;
+                self.after_close = true;
+            }
+            b',' => {
+                self.expect_node = true;
+                self.after_close = false;
+            }
+            b':' if self.expect_node
+                || self.after_close
+                || next_blank
+                || line.get(i + 1).is_some_and(|n| b",[]{}".contains(n)) =>
+            {
+                self.expect_node = true;
+                self.after_close = false;
+            }
+            b'?' if self.expect_node && next_blank => {}
+            b'"' | b'\'' if self.expect_node => match close_quote(line, i + 1, b) {
+                Some(end) => {
+                    self.expect_node = false;
+                    self.after_close = true;
+                    return Ok(Step::To(end));
+                }
+                None => {
+                    self.quote = Some(b);
+                    return Ok(Step::Done);
+                }
+            },
+            b'!' | b'&' if self.expect_node => return Ok(Step::To(token_end(line, i))),
+            _ => {
+                self.expect_node = false;
+                self.after_close = false;
+            }
+        }
+
+        Ok(Step::To(i + 1))
+    }
+
+    /// The first byte of a block node: an indicator, a flow collection, a
+    /// quoted or block scalar, a tag or anchor, or a plain scalar. Sets
+    /// `key` to the column where the node starts.
+    fn node_start(
+        &mut self,
+        line: &[u8],
+        i: usize,
+        next_blank: bool,
+        key: &mut isize,
+    ) -> Result<Step, LimitError> {
+        let b = line[i];
+        match b {
+            b'-' | b'?' | b':' if next_blank => {
+                self.indent(i)?;
+                *key = i as isize;
+                Ok(Step::To(i + 1))
+            }
+            b'[' | b'{' => {
+                self.flow = 1;
+                self.check_depth()?;
+                self.after_close = false;
+                *key = i as isize;
+                Ok(Step::To(i + 1))
+            }
+            b'"' | b'\'' => match close_quote(line, i + 1, b) {
+                Some(end) => {
+                    self.expect_node = false;
+                    self.after_close = true;
+                    *key = i as isize;
+                    Ok(Step::To(end))
+                }
+                None => {
+                    self.quote = Some(b);
+                    self.expect_node = false;
+                    Ok(Step::Done)
+                }
+            },
+            b'|' | b'>' => {
+                let parent = self.indents.last().map_or(-1, |c| *c as isize);
+                let explicit = line[i + 1..]
+                    .iter()
+                    .take_while(|c| !is_blank(**c))
+                    .find(|c| c.is_ascii_digit())
+                    .map(|d| (parent.max(0) as usize) + usize::from(d - b'0'));
+                self.block_scalar = Some(BlockScalar {
+                    parent,
+                    content: explicit,
+                });
+                Ok(Step::Done)
+            }
+            b'!' | b'&' => Ok(Step::To(token_end(line, i))),
+            _ => {
+                // A plain scalar (or alias) starts here.
+                self.expect_node = false;
+                self.after_close = false;
+                *key = i as isize;
+                Ok(Step::To(i + 1))
+            }
+        }
+    }
+}
+
+/// Where [`Scan::scan`] goes on after a byte: on at a position, or done
+/// with the line (a comment, or a scalar that continues on the next line).
+enum Step {
+    To(usize),
+    Done,
 }
 
 /// Where the quoted scalar whose body starts at `from` ends (just past the

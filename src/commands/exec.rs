@@ -51,26 +51,7 @@ pub async fn run(config: StoreConfig, global: &GlobalArgs, args: ExecArgs) -> Re
     if let Some(problem) = opts.problems.first() {
         return Err(Failure::error(problem.clone()));
     }
-    if opts.revoke_token && args.watch.is_some() {
-        return Err(Failure::error(
-            "VAULT_REVOKE_TOKEN with --watch: the token is needed for the re-reads",
-        ));
-    }
-    if opts.revoke_token && opts.daemon {
-        return Err(Failure::error(
-            "VAULT_REVOKE_TOKEN with VAULT_ENV_DAEMON: the token is needed to renew itself and the leases of dynamic secrets",
-        ));
-    }
-    if opts.log_server {
-        output::warning(
-            "VAULT_ENV_LOG_SERVER is not supported: kvault's diagnostics stay on stderr (no syslog copy)",
-        );
-    }
-    if opts.revoke_token && opts.token_to_child {
-        return Err(Failure::error(
-            "VAULT_REVOKE_TOKEN with VAULT_TOKEN=vault:login: the command would get a revoked token",
-        ));
-    }
+    refuse_conflicts(&opts, &args)?;
     opts.ignore_missing |= args.ignore_missing;
     opts.pass_credentials = args.pass_credentials;
     harden(&mut env, &opts);
@@ -133,6 +114,33 @@ pub async fn run(config: StoreConfig, global: &GlobalArgs, args: ExecArgs) -> Re
             watch::supervise(what, session, resolved).await
         }
     }
+}
+
+/// vault-env settings that cannot go together with each other or with
+/// `--watch`, refused before anything is read; the one that is only
+/// declined is warned about.
+fn refuse_conflicts(opts: &InjectOptions, args: &ExecArgs) -> Result<()> {
+    if opts.revoke_token && args.watch.is_some() {
+        return Err(Failure::error(
+            "VAULT_REVOKE_TOKEN with --watch: the token is needed for the re-reads",
+        ));
+    }
+    if opts.revoke_token && opts.daemon {
+        return Err(Failure::error(
+            "VAULT_REVOKE_TOKEN with VAULT_ENV_DAEMON: the token is needed to renew itself and the leases of dynamic secrets",
+        ));
+    }
+    if opts.log_server {
+        output::warning(
+            "VAULT_ENV_LOG_SERVER is not supported: kvault's diagnostics stay on stderr (no syslog copy)",
+        );
+    }
+    if opts.revoke_token && opts.token_to_child {
+        return Err(Failure::error(
+            "VAULT_REVOKE_TOKEN with VAULT_TOKEN=vault:login: the command would get a revoked token",
+        ));
+    }
+    Ok(())
 }
 
 /// `VAULT_REVOKE_TOKEN`: the secrets are read, the token is no longer
