@@ -123,7 +123,7 @@ pub async fn run(stores: &Stores, global: &GlobalArgs, args: DeleteArgs) -> Resu
             // Read first: a store may answer "done" for nothing to delete.
             let current = store.read(path, None).await.map_err(cannot)?;
             let what = match current.version.filter(|v| *v > 0) {
-                Some(v) if store.keeps_versions(path).await.map_err(cannot)? => {
+                Some(v) if store.capabilities(path).await.map_err(cannot)?.versions => {
                     format!("{secret} ({})", versions_text(&[v]))
                 }
                 _ => secret.clone(),
@@ -134,7 +134,7 @@ pub async fn run(stores: &Stores, global: &GlobalArgs, args: DeleteArgs) -> Resu
         }
         // Chosen versions of a store that keeps none.
         Plan::DestroyLatest | Plan::Chosen(Deletion::Versions(_) | Deletion::Destroy(_))
-            if !store.keeps_versions(path).await.map_err(cannot)? =>
+            if !store.capabilities(path).await.map_err(cannot)?.versions =>
         {
             return Err(Failure::error(format!(
                 "cannot delete `{reference}`: {} keeps no versions of `{path}` (KV v1 and Kubernetes keep only the secret)\nhelp: kvault delete {secret} without --versions or --destroy",
@@ -149,7 +149,9 @@ pub async fn run(stores: &Stores, global: &GlobalArgs, args: DeleteArgs) -> Resu
             store.delete_versions(path, &which).await.map_err(cannot)?;
             format!("destroyed {what}")
         }
-        Plan::Chosen(Deletion::All) if !store.keeps_versions(path).await.map_err(cannot)? => {
+        Plan::Chosen(Deletion::All)
+            if !store.capabilities(path).await.map_err(cannot)?.versions =>
+        {
             // Nothing but the secret itself to remove.
             store.read(path, None).await.map_err(cannot)?;
             ask(&format!("delete {secret}"))?;

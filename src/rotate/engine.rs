@@ -149,7 +149,10 @@ pub async fn run(
     };
     let store = stores.get(reference.scheme).await?;
     let path = reference.path.clone();
-    if !(store.keeps_versions(&path).await? && store.keeps_metadata(&path).await?) {
+    if !({
+        let can = store.capabilities(&path).await?;
+        can.versions && can.metadata
+    }) {
         return Err(RotateError::Unsupported {
             reference: reference.to_string(),
             store: store.describe(),

@@ -164,9 +164,10 @@ async fn shows(target: &Target, stores: &Stores, hash: &str) -> Result<(), Strin
         return Err("the target does not hold the new data".into());
     }
     let keeps = store
-        .keeps_metadata(&reference.path)
+        .capabilities(&reference.path)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())?
+        .metadata;
     match secret.metadata.get(DATA_HASH) {
         Some(recorded) if recorded == hash => Ok(()),
         _ if !keeps => Ok(()),

@@ -8,6 +8,7 @@
 //! writer makes the apply fail with a conflict instead of being overwritten.
 
 use super::{Cas, Secret, SecretData, SecretStore, SecretValue, StoreError, VersionInfo};
+use crate::store::Capabilities;
 use async_trait::async_trait;
 use k8s_openapi::api::core::v1::Secret as KubeSecret;
 use k8s_openapi::ByteString;
@@ -351,8 +352,11 @@ impl SecretStore for KubeStore {
             .await
     }
 
-    async fn keeps_metadata(&self, _path: &str) -> Result<bool, StoreError> {
-        Ok(true)
+    async fn capabilities(&self, _path: &str) -> Result<Capabilities, StoreError> {
+        Ok(Capabilities {
+            metadata: true,
+            versions: false,
+        })
     }
 
     /// `metadata` becomes annotations of the Secret (next to kvault's

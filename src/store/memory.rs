@@ -3,6 +3,7 @@
 
 use super::history::History;
 use super::{Cas, Secret, SecretData, SecretStore, StoreError, VersionInfo};
+use crate::store::Capabilities;
 use async_trait::async_trait;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -68,12 +69,11 @@ impl SecretStore for MemoryStore {
             })
     }
 
-    async fn keeps_metadata(&self, _path: &str) -> Result<bool, StoreError> {
-        Ok(true)
-    }
-
-    async fn keeps_versions(&self, _path: &str) -> Result<bool, StoreError> {
-        Ok(true)
+    async fn capabilities(&self, _path: &str) -> Result<Capabilities, StoreError> {
+        Ok(Capabilities {
+            metadata: true,
+            versions: true,
+        })
     }
 
     async fn write_with_metadata(

@@ -74,19 +74,11 @@ pub trait SecretStore: Send + Sync {
         Ok(None)
     }
 
-    /// Whether `path` keeps free-form metadata next to its data (Kubernetes
-    /// annotations, KV v2 custom metadata), so that `write_with_metadata`
-    /// records it and `read` returns it. `kvault sync` needs it for
-    /// provenance and drift; without it sync compares data only.
-    async fn keeps_metadata(&self, _path: &str) -> Result<bool, StoreError> {
-        Ok(false)
-    }
-
-    /// Whether `path` keeps its older versions readable (`read` with a
-    /// version), as KV v2 and the local store do. `kvault rotate` needs it
-    /// to roll back.
-    async fn keeps_versions(&self, _path: &str) -> Result<bool, StoreError> {
-        Ok(false)
+    /// What `path` keeps beyond its current data (see [`Capabilities`]).
+    /// One query, so that a wrapper store forwards one method, not one per
+    /// capability (a forgotten one would silently answer "no").
+    async fn capabilities(&self, _path: &str) -> Result<Capabilities, StoreError> {
+        Ok(Capabilities::default())
     }
 
     /// `write`, and record `metadata` with the secret: the given keys are set,
@@ -114,6 +106,19 @@ pub trait SecretStore: Send + Sync {
             .await
             .map(|_| ())
     }
+}
+
+/// What a store keeps for a path beyond its current data.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Capabilities {
+    /// Free-form metadata next to the data (Kubernetes annotations, KV v2
+    /// custom metadata): `write_with_metadata` records it and `read` returns
+    /// it. `kvault sync` needs it for provenance and drift; without it sync
+    /// compares data only.
+    pub metadata: bool,
+    /// Older versions stay readable (`read` with a version), as on KV v2 and
+    /// the local store. `kvault rotate` needs it to roll back.
+    pub versions: bool,
 }
 
 /// What `delete_versions` removes.

@@ -6,6 +6,7 @@
 use super::{
     Cas, ChangeStream, Deletion, Listing, Secret, SecretData, SecretStore, StoreError, VersionInfo,
 };
+use crate::store::Capabilities;
 use async_trait::async_trait;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use std::collections::BTreeMap;
@@ -82,12 +83,8 @@ impl SecretStore for RateLimited {
 
     // Answered from the mount table the store caches after its first call:
     // no turn of their own.
-    async fn keeps_metadata(&self, path: &str) -> Result<bool, StoreError> {
-        self.inner.keeps_metadata(path).await
-    }
-
-    async fn keeps_versions(&self, path: &str) -> Result<bool, StoreError> {
-        self.inner.keeps_versions(path).await
+    async fn capabilities(&self, path: &str) -> Result<Capabilities, StoreError> {
+        self.inner.capabilities(path).await
     }
 
     async fn write_with_metadata(

@@ -221,7 +221,7 @@ async fn sync_one(
         .await
         .map_err(|e| e.to_string())?;
     let read_target = async {
-        let keeps = store.keeps_metadata(path).await?;
+        let keeps = store.capabilities(path).await?.metadata;
         match store.read(path, None).await {
             Ok(secret) => Ok((keeps, Some(secret))),
             Err(e) if e.is_not_found() => Ok((keeps, None)),

@@ -5,6 +5,7 @@
 use super::*;
 use crate::rotate::state::{CURRENT, PENDING, PREVIOUS, ROTATED_AT, STEP};
 use crate::store::memory::MemoryStore;
+use crate::store::Capabilities;
 use crate::store::{Scheme, Secret, VersionInfo};
 use crate::sync::plan;
 use crate::sync::DATA_HASH;
@@ -63,11 +64,11 @@ impl SecretStore for Faulty {
     async fn delete(&self, path: &str) -> Result<(), StoreError> {
         self.inner.delete(path).await
     }
-    async fn keeps_metadata(&self, path: &str) -> Result<bool, StoreError> {
-        self.inner.keeps_metadata(path).await
-    }
-    async fn keeps_versions(&self, _path: &str) -> Result<bool, StoreError> {
-        Ok(!self.unversioned)
+    async fn capabilities(&self, path: &str) -> Result<Capabilities, StoreError> {
+        Ok(Capabilities {
+            versions: !self.unversioned,
+            ..self.inner.capabilities(path).await?
+        })
     }
     async fn write_with_metadata(
         &self,

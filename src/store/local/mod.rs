@@ -37,6 +37,7 @@ use super::history::{children, History};
 use super::{
     Cas, Deletion, Listing, Secret, SecretData, SecretStore, Skipped, StoreError, VersionInfo,
 };
+use crate::store::Capabilities;
 use async_trait::async_trait;
 use std::collections::BTreeMap;
 use std::fs;
@@ -335,8 +336,11 @@ impl SecretStore for LocalStore {
         })
     }
 
-    async fn keeps_versions(&self, _path: &str) -> Result<bool, StoreError> {
-        Ok(true)
+    async fn capabilities(&self, _path: &str) -> Result<Capabilities, StoreError> {
+        Ok(Capabilities {
+            metadata: false,
+            versions: true,
+        })
     }
 
     async fn versions(&self, path: &str) -> Result<Vec<VersionInfo>, StoreError> {

@@ -28,6 +28,7 @@ pub use errors::{error_from_answer, error_from_unparsable_read};
 use super::redact::Redactor;
 use super::retry::RetryPolicy;
 use super::{Cas, Deletion, Listing, Secret, SecretData, SecretStore, StoreError, VersionInfo};
+use crate::store::Capabilities;
 use async_trait::async_trait;
 use errors::{map_error, never_sent};
 use secrecy::{ExposeSecret, SecretString};
@@ -213,12 +214,12 @@ impl SecretStore for VaultStore {
         self.kv_write(path, data, cas).await
     }
 
-    async fn keeps_metadata(&self, path: &str) -> Result<bool, StoreError> {
-        Ok(self.locate(path).await?.mount.kind == MountKind::Kv2)
-    }
-
-    async fn keeps_versions(&self, path: &str) -> Result<bool, StoreError> {
-        Ok(self.locate(path).await?.mount.kind == MountKind::Kv2)
+    async fn capabilities(&self, path: &str) -> Result<Capabilities, StoreError> {
+        let kv2 = self.locate(path).await?.mount.kind == MountKind::Kv2;
+        Ok(Capabilities {
+            metadata: kv2,
+            versions: kv2,
+        })
     }
 
     /// On KV v2, `metadata` is merged into the custom metadata after the
@@ -231,7 +232,7 @@ impl SecretStore for VaultStore {
         metadata: &BTreeMap<String, String>,
     ) -> Result<u64, StoreError> {
         let version = self.write(path, data, cas).await?;
-        if !metadata.is_empty() && self.keeps_metadata(path).await? {
+        if !metadata.is_empty() && self.capabilities(path).await?.metadata {
             self.merge_custom_metadata(path, metadata).await?;
         }
         Ok(version)
@@ -244,7 +245,7 @@ impl SecretStore for VaultStore {
         _data: &SecretData,
         metadata: &BTreeMap<String, String>,
     ) -> Result<(), StoreError> {
-        if self.keeps_metadata(path).await? {
+        if self.capabilities(path).await?.metadata {
             self.merge_custom_metadata(path, metadata).await?;
         }
         Ok(())
