@@ -11,7 +11,7 @@
 //! one whose evidence lists every source.
 
 use super::storage;
-use crate::audit::finding::Finding;
+use crate::audit::finding::{Finding, FindingId};
 use crate::audit::inventory::{
     EncryptionConfig, EncryptionEvidence, EvidenceSource, Inventory, KeyLength, Observation,
     Provider,
@@ -70,7 +70,7 @@ fn configured(inventory: &Inventory, observed: &storage::Observed) -> Vec<Findin
             text.push_str("; the EncryptionConfiguration among the inputs is not loaded by it");
         }
         return vec![Finding::new(
-            "KV-ENC-001",
+            FindingId::Enc001,
             "Secrets are stored in etcd in plaintext: kube-apiserver has no encryption config",
             text,
         )
@@ -80,7 +80,7 @@ fn configured(inventory: &Inventory, observed: &storage::Observed) -> Vec<Findin
     let Some(best) = configs.iter().map(|(e, _)| e.confidence).max() else {
         return match flags.first() {
             Some((e, Some(path))) => vec![Finding::new(
-                "KV-ENC-009",
+                FindingId::Enc009,
                 "Encryption at rest is configured; its providers were not checked",
                 format!(
                     "{} sets --encryption-provider-config={path}, a file not among the inputs",
@@ -104,7 +104,7 @@ fn configured(inventory: &Inventory, observed: &storage::Observed) -> Vec<Findin
                     text.push_str(why);
                 }
                 vec![Finding::new(
-                    "KV-ENC-002",
+                    FindingId::Enc002,
                     "Encryption at rest could not be verified",
                     text,
                 )]
@@ -139,7 +139,7 @@ fn check_config(
     let mut findings: Vec<Finding> = bad_keys(config)
         .map(|bad| {
             Finding::new(
-                "KV-ENC-011",
+                FindingId::Enc011,
                 "An EncryptionConfiguration key has the wrong length: kube-apiserver will not start",
                 format!("{source}: {bad}{loaded}"),
             )
@@ -155,7 +155,7 @@ fn check_config(
             .collect();
         findings.push(
             Finding::new(
-                "KV-ENC-003",
+                FindingId::Enc003,
                 "Secrets are not covered by the EncryptionConfiguration",
                 format!(
                     "{source}: no resources entry names `secrets`, `*.` or `*.*` (covered: {}){loaded}",
@@ -180,7 +180,7 @@ fn check_config(
     match entry.providers.first().map(|p| p.kind.as_str()) {
         None => findings.push(
             Finding::new(
-                "KV-ENC-003",
+                FindingId::Enc003,
                 "Secrets are not covered by the EncryptionConfiguration",
                 format!("{source}: resources[{index}] lists no providers{loaded}"),
             )
@@ -188,7 +188,7 @@ fn check_config(
         ),
         Some("identity") => findings.push(
             Finding::new(
-                "KV-ENC-004",
+                FindingId::Enc004,
                 "identity is the first provider for Secrets: new Secrets are written in plaintext",
                 at.clone(),
             )
@@ -196,7 +196,7 @@ fn check_config(
         ),
         Some("aescbc") => findings.push(
             Finding::new(
-                "KV-ENC-005",
+                FindingId::Enc005,
                 "Secrets are encrypted with aescbc",
                 at.clone(),
             )
@@ -204,7 +204,7 @@ fn check_config(
         ),
         Some("aesgcm") => findings.push(
             Finding::new(
-                "KV-ENC-007",
+                FindingId::Enc007,
                 "Secrets are encrypted with aesgcm",
                 at.clone(),
             )
@@ -219,7 +219,7 @@ fn check_config(
     {
         findings.push(
             Finding::new(
-                "KV-ENC-006",
+                FindingId::Enc006,
                 format!(
                     "KMS v1 provider `{}` is configured for Secrets",
                     provider.name.as_deref().unwrap_or("(unnamed)")
@@ -237,7 +237,7 @@ fn check_config(
     {
         findings.push(
             Finding::new(
-                "KV-ENC-008",
+                FindingId::Enc008,
                 "identity is a fallback provider: Secrets written before encryption may still be plaintext",
                 at,
             )
@@ -294,7 +294,7 @@ mod tests {
     fn ids(yaml: &str) -> Vec<&'static str> {
         let mut inv = Inventory::default();
         add_text(&mut inv, "enc.yaml", yaml, false).unwrap();
-        let mut ids: Vec<_> = check(&inv).into_iter().map(|f| f.id).collect();
+        let mut ids: Vec<_> = check(&inv).into_iter().map(|f| f.id.as_str()).collect();
         ids.sort();
         ids
     }
@@ -388,7 +388,10 @@ spec:
             let mut inv = Inventory::default();
             add_text(&mut inv, "enc.yaml", &keyed(provider, key), false).unwrap();
             let f = check(&inv);
-            let bad = f.iter().find(|f| f.id == "KV-ENC-011").expect(provider);
+            let bad = f
+                .iter()
+                .find(|f| f.id.as_str() == "KV-ENC-011")
+                .expect(provider);
             assert_eq!(bad.severity, crate::audit::Severity::High);
             assert!(
                 bad.evidence

@@ -6,7 +6,7 @@
 //! `resourceNames` are least privilege done right: they show in the listing
 //! but raise findings only for broad groups and default service accounts.
 
-use crate::audit::finding::{Finding, ObjectRef};
+use crate::audit::finding::{Finding, FindingId, ObjectRef};
 use crate::audit::inventory::{object_ref, Inventory};
 use crate::audit::rbac::{
     Access, Grant, Path, Rbac, Request, Rule, Scope, SubjectRef, ALL_SERVICE_ACCOUNTS, ANONYMOUS,
@@ -166,7 +166,7 @@ fn access_findings(rbac: &Rbac, access: &Access) -> Vec<Finding> {
     };
     if broad(subject) {
         return vec![Finding::new(
-            "KV-RBAC-001",
+            FindingId::Rbac001,
             format!("{subject} (everyone of its kind) can reach Secrets {where_}"),
             how(&access.grants),
         )
@@ -174,7 +174,7 @@ fn access_findings(rbac: &Rbac, access: &Access) -> Vec<Finding> {
     }
     if binding.scope == Scope::Cluster && role.is_full_admin() {
         return vec![Finding::new(
-            "KV-RBAC-002",
+            FindingId::Rbac002,
             format!("{subject} is cluster-admin (`*` on `*`) in all namespaces"),
             format!(
                 "{} → {}: {}",
@@ -191,7 +191,7 @@ fn access_findings(rbac: &Rbac, access: &Access) -> Vec<Finding> {
     }
     if default_service_account(subject) {
         return vec![Finding::new(
-            "KV-RBAC-005",
+            FindingId::Rbac005,
             format!("{subject} can reach Secrets {where_}: every pod without its own service account can"),
             how(&access.grants),
         )
@@ -202,11 +202,11 @@ fn access_findings(rbac: &Rbac, access: &Access) -> Vec<Finding> {
     if unrestricted(&direct) {
         let (id, title) = match binding.scope {
             Scope::Cluster => (
-                "KV-RBAC-003",
+                FindingId::Rbac003,
                 format!("{subject} can read Secrets in all namespaces"),
             ),
             Scope::Namespace(ref ns) => (
-                "KV-RBAC-004",
+                FindingId::Rbac004,
                 format!("{subject} can read Secrets in namespace `{ns}`"),
             ),
         };
@@ -219,8 +219,8 @@ fn access_findings(rbac: &Rbac, access: &Access) -> Vec<Finding> {
         .partition(|g| super::escalation::unusable_alone(rbac, access, g));
     if unrestricted(&usable) {
         let id = match binding.scope {
-            Scope::Cluster => "KV-RBAC-007",
-            Scope::Namespace(_) => "KV-RBAC-008",
+            Scope::Cluster => FindingId::Rbac007,
+            Scope::Namespace(_) => FindingId::Rbac008,
         };
         let mut evidence = how(&usable);
         if unrestricted(&alone) {
@@ -240,7 +240,7 @@ fn access_findings(rbac: &Rbac, access: &Access) -> Vec<Finding> {
     } else if unrestricted(&alone) {
         findings.push(
             Finding::new(
-                "KV-RBAC-010",
+                FindingId::Rbac010,
                 format!(
                     "{subject} may escalate or bind roles {where_} but not write the roles or bindings that would use it"
                 ),
@@ -294,7 +294,7 @@ fn wildcard_roles(inventory: &Inventory) -> Vec<Finding> {
         if !hits.is_empty() {
             findings.push(
                 Finding::new(
-                    "KV-RBAC-006",
+                    FindingId::Rbac006,
                     format!("{object} grants Secret access through wildcards"),
                     hits.join("; "),
                 )
@@ -342,7 +342,7 @@ fn dangling_bindings(rbac: &Rbac) -> Vec<Finding> {
                 format!("{} is not among the audited objects", b.role_ref)
             };
             Finding::new(
-                "KV-RBAC-009",
+                FindingId::Rbac009,
                 format!(
                     "{} refers to {}, which does not exist",
                     b.object, b.role_ref
@@ -503,7 +503,7 @@ mod tests {
     }
 
     fn ids(yaml: &str) -> Vec<&'static str> {
-        let mut ids: Vec<_> = findings(yaml).iter().map(|f| f.id).collect();
+        let mut ids: Vec<_> = findings(yaml).iter().map(|f| f.id.as_str()).collect();
         ids.sort();
         ids
     }
@@ -645,11 +645,14 @@ rules:
                 "{kind: User, name: bob}",
             );
         let f = findings(&yaml);
-        let wild = f.iter().find(|f| f.id == "KV-RBAC-006").unwrap();
+        let wild = f.iter().find(|f| f.id.as_str() == "KV-RBAC-006").unwrap();
         assert!(wild.evidence.starts_with("rule 0 "), "{}", wild.evidence);
         assert!(!wild.evidence.contains("rule 1"));
         assert!(!wild.evidence.contains("rule 2"));
-        assert_eq!(f.iter().filter(|f| f.id == "KV-RBAC-009").count(), 1);
+        assert_eq!(
+            f.iter().filter(|f| f.id.as_str() == "KV-RBAC-009").count(),
+            1
+        );
     }
 
     fn role(kind: &str, ns: Option<&str>, name: &str, rules: &str) -> String {
@@ -672,7 +675,10 @@ rules:
         let yaml = role("Role", Some("shop"), "rbac-verbs", ESCALATE_BIND)
             + &binding("RoleBinding", Some("shop"), "Role", "rbac-verbs", DEV);
         let f = findings(&yaml);
-        assert_eq!(f.iter().map(|f| f.id).collect::<Vec<_>>(), ["KV-RBAC-010"]);
+        assert_eq!(
+            f.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(),
+            ["KV-RBAC-010"]
+        );
         assert_eq!(f[0].severity, crate::audit::Severity::Low);
         assert!(
             f[0].title.contains("not write the roles or bindings"),
@@ -706,7 +712,10 @@ rules:
             + &role("Role", Some("shop"), "binder", WRITE_BINDINGS)
             + &binding("RoleBinding", Some("shop"), "Role", "binder", DEV);
         let f = findings(&split);
-        assert_eq!(f.iter().map(|f| f.id).collect::<Vec<_>>(), ["KV-RBAC-008"]);
+        assert_eq!(
+            f.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(),
+            ["KV-RBAC-008"]
+        );
         assert!(f[0].evidence.contains("bind roles"), "{}", f[0].evidence);
         assert!(
             f[0].evidence
