@@ -6,7 +6,7 @@
 use crate::store::kube::KubeConfig;
 use crate::store::kube_access;
 use crate::store::local::{LocalConfig, LocalStore};
-use crate::store::vault::{config::VaultConfig, VaultStore};
+use crate::store::vault::{config::VaultConfig, TokenIdentity, VaultStore};
 use crate::store::{SecretStore, StoreError};
 use serde::Serialize;
 use std::time::Duration;
@@ -98,6 +98,26 @@ pub fn vault_configured(config: &VaultConfig) -> bool {
 /// Vault/OpenBao: settings, server, credential, token, KV mounts.
 pub async fn vault(config: &VaultConfig) -> Vec<Check> {
     let mut c = Checks::new("vault");
+    // `None` is where a check failed and the rest could not run.
+    let _ = vault_checks(config, &mut c).await;
+    c.list
+}
+
+/// The Vault checks in debugging order, each a step that stops the rest
+/// (`None`) when what it checks does not work.
+async fn vault_checks(config: &VaultConfig, c: &mut Checks) -> Option<()> {
+    vault_settings(config, c)?;
+    let mut store = vault_store(config, c).await?;
+    vault_server(&store, c).await?;
+    vault_credential(config, &mut store, c).await?;
+    vault_token(&store, c).await?;
+    vault_mounts(&store, c).await;
+    Some(())
+}
+
+/// Whether Vault is configured at all, and without problems in its
+/// variables: a skip or one failure per problem otherwise.
+fn vault_settings(config: &VaultConfig, c: &mut Checks) -> Option<()> {
     if !vault_configured(config) {
         c.add(
             "settings",
@@ -105,26 +125,35 @@ pub async fn vault(config: &VaultConfig) -> Vec<Check> {
             "not configured: no VAULT_ADDR/BAO_ADDR, no token, no login method",
         )
         .fix("set VAULT_ADDR and VAULT_TOKEN (or log in with `bao login`, which writes ~/.vault-token)");
-        return c.list;
+        return None;
     }
     if !config.problems.is_empty() {
         for p in &config.problems {
             c.add("settings", State::Fail, p.clone())
                 .fix("correct the variable or unset it");
         }
-        return c.list;
+        return None;
     }
-    let mut store = match VaultStore::unauthenticated(config).await {
-        Ok(s) => s,
+    Some(())
+}
+
+/// A client for the configured address, not logged in yet.
+async fn vault_store(config: &VaultConfig, c: &mut Checks) -> Option<VaultStore> {
+    match VaultStore::unauthenticated(config).await {
+        Ok(s) => Some(s),
         Err(e) => {
             c.failed(
                 "settings",
                 &e,
                 "correct VAULT_ADDR (http:// or https://, host and port)",
             );
-            return c.list;
+            None
         }
-    };
+    }
+}
+
+/// The server answers, is initialized and unsealed.
+async fn vault_server(store: &VaultStore, c: &mut Checks) -> Option<()> {
     match store.health().await {
         Ok(h) if !h.initialized => {
             c.add(
@@ -133,7 +162,7 @@ pub async fn vault(config: &VaultConfig) -> Vec<Check> {
                 format!("{} v{}: not initialized", store.address(), h.version),
             )
             .fix("initialize it: bao operator init");
-            return c.list;
+            None
         }
         Ok(h) if h.sealed => {
             c.add(
@@ -142,7 +171,7 @@ pub async fn vault(config: &VaultConfig) -> Vec<Check> {
                 format!("{} v{}: sealed", store.address(), h.version),
             )
             .fix("unseal it: bao operator unseal");
-            return c.list;
+            None
         }
         Ok(h) => {
             let role = if h.standby { ", standby" } else { "" };
@@ -151,6 +180,7 @@ pub async fn vault(config: &VaultConfig) -> Vec<Check> {
                 State::Ok,
                 format!("{} v{}, unsealed{role}", store.address(), h.version),
             );
+            Some(())
         }
         Err(e) => {
             c.failed(
@@ -158,9 +188,17 @@ pub async fn vault(config: &VaultConfig) -> Vec<Check> {
                 &e,
                 "check VAULT_ADDR and that the server runs; for TLS, VAULT_CACERT/VAULT_CAPATH name its CA",
             );
-            return c.list;
+            None
         }
     }
+}
+
+/// A credential is found and logging in with it works.
+async fn vault_credential(
+    config: &VaultConfig,
+    store: &mut VaultStore,
+    c: &mut Checks,
+) -> Option<()> {
     let source = match (config.effective_auth(), &config.token_source) {
         (Some(crate::store::vault::config::AuthMethod::Token), Some(source)) => {
             format!("token from {source}")
@@ -171,7 +209,7 @@ pub async fn vault(config: &VaultConfig) -> Vec<Check> {
     if source.is_empty() {
         c.add("credential", State::Fail, "no credential found")
             .fix("set VAULT_TOKEN or VAULT_TOKEN_FILE, run `bao login` (~/.vault-token), or set VAULT_ROLE (Kubernetes auth) or VAULT_ROLE_ID/VAULT_SECRET_ID (AppRole)");
-        return c.list;
+        return None;
     }
     if let Err(e) = store.login(config).await {
         c.add(
@@ -180,56 +218,70 @@ pub async fn vault(config: &VaultConfig) -> Vec<Check> {
             format!("{source}: {}", one_line(&e)),
         )
         .fix("check the role and the auth mount (VAULT_PATH), and that the credential is current");
-        return c.list;
+        return None;
     }
     c.add("credential", State::Ok, source);
-    match store.identity().await {
-        Ok(id) => {
-            let ttl = match id.life.ttl {
-                None => "never expires".to_string(),
-                Some(t) => format!(
-                    "TTL {}{}",
-                    humantime::format_duration(Duration::from_secs(t.as_secs())),
-                    if id.life.renewable {
-                        " (renewable)"
-                    } else {
-                        ""
-                    }
-                ),
-            };
-            let detail = format!(
-                "{} via {}, policies [{}], {ttl}",
-                if id.display_name.is_empty() {
-                    "(no name)"
-                } else {
-                    &id.display_name
-                },
-                id.auth_path.trim_end_matches('/'),
-                id.policies.join(", ")
-            );
-            match id.life.ttl {
-                Some(t) if t < SHORT_TTL => {
-                    c.add("token", State::Warn, detail)
-                        .fix(if id.life.renewable {
-                            "renew it (bao token renew) or log in again before long jobs"
-                        } else {
-                            "log in again: the token cannot be renewed"
-                        });
-                }
-                _ => {
-                    c.add("token", State::Ok, detail);
-                }
-            }
-        }
+    Some(())
+}
+
+/// Who the token is and how long it lives: a warning when it is short.
+async fn vault_token(store: &VaultStore, c: &mut Checks) -> Option<()> {
+    let id = match store.identity().await {
+        Ok(id) => id,
         Err(e) => {
             c.failed(
                 "token",
                 &e,
                 "the token is expired, revoked or not valid here (VAULT_NAMESPACE?): log in again",
             );
-            return c.list;
+            return None;
+        }
+    };
+    let detail = token_detail(&id);
+    match id.life.ttl {
+        Some(t) if t < SHORT_TTL => {
+            c.add("token", State::Warn, detail)
+                .fix(if id.life.renewable {
+                    "renew it (bao token renew) or log in again before long jobs"
+                } else {
+                    "log in again: the token cannot be renewed"
+                });
+        }
+        _ => {
+            c.add("token", State::Ok, detail);
         }
     }
+    Some(())
+}
+
+/// `name via auth/path, policies [...], TTL ...`: never the token.
+fn token_detail(id: &TokenIdentity) -> String {
+    let ttl = match id.life.ttl {
+        None => "never expires".to_string(),
+        Some(t) => format!(
+            "TTL {}{}",
+            humantime::format_duration(Duration::from_secs(t.as_secs())),
+            if id.life.renewable {
+                " (renewable)"
+            } else {
+                ""
+            }
+        ),
+    };
+    format!(
+        "{} via {}, policies [{}], {ttl}",
+        if id.display_name.is_empty() {
+            "(no name)"
+        } else {
+            &id.display_name
+        },
+        id.auth_path.trim_end_matches('/'),
+        id.policies.join(", ")
+    )
+}
+
+/// The KV mounts the token sees; the last check, so it stops nothing.
+async fn vault_mounts(store: &VaultStore, c: &mut Checks) {
     match store.visible_mounts().await {
         Ok(mounts) => {
             let kv: Vec<String> = mounts
@@ -245,12 +297,31 @@ pub async fn vault(config: &VaultConfig) -> Vec<Check> {
         }
         Err(e) => c.failed("kv mounts", &e, "the token may not list mounts (sys/internal/ui/mounts): references still work where its policies allow"),
     }
-    c.list
 }
 
 /// Kubernetes: configuration, server, identity, access to Secrets.
 pub async fn kube(config: &KubeConfig) -> Vec<Check> {
     let mut c = Checks::new("kubernetes");
+    // `None` is where a check failed and the rest could not run.
+    let _ = kube_checks(config, &mut c).await;
+    c.list
+}
+
+/// The Kubernetes checks in debugging order, each a step that stops the
+/// rest (`None`) when what it checks does not work.
+async fn kube_checks(config: &KubeConfig, c: &mut Checks) -> Option<()> {
+    let (client, target) = kube_settings(config, c).await?;
+    kube_server(&client, &target, c).await?;
+    kube_identity(&client, c).await?;
+    kube_secrets(&client, &target.namespace, c).await
+}
+
+/// A kubeconfig (or in-cluster config) is found and gives a client; no
+/// kubeconfig at all is a skip, not a failure.
+async fn kube_settings(
+    config: &KubeConfig,
+    c: &mut Checks,
+) -> Option<(kube::Client, kube_access::Target)> {
     let (client, target) = match kube_access::connect(config).await {
         Ok(found) => found,
         Err(e) => {
@@ -267,7 +338,7 @@ pub async fn kube(config: &KubeConfig) -> Vec<Check> {
             };
             c.add("settings", state, detail)
                 .fix("set KUBECONFIG (or --kubeconfig) to a kubeconfig file, or run in a Pod with a service account");
-            return c.list;
+            return None;
         }
     };
     c.add(
@@ -280,21 +351,35 @@ pub async fn kube(config: &KubeConfig) -> Vec<Check> {
             target.namespace
         ),
     );
-    match kube_access::server_version(&client).await {
+    Some((client, target))
+}
+
+/// The API server answers with its version.
+async fn kube_server(
+    client: &kube::Client,
+    target: &kube_access::Target,
+    c: &mut Checks,
+) -> Option<()> {
+    match kube_access::server_version(client).await {
         Ok(v) => {
             c.add(
                 "server",
                 State::Ok,
                 format!("{} Kubernetes {v}", target.server),
             );
+            Some(())
         }
         Err(e) => {
             c.add("server", State::Fail, format!("{}: {}", target.server, one_line(&e)))
                 .fix("check that the API server is up and reachable from here (the kubeconfig's server, VPN, proxy)");
-            return c.list;
+            None
         }
     }
-    match kube_access::who(&client).await {
+}
+
+/// Who the credentials are; a server too old to say is only a warning.
+async fn kube_identity(client: &kube::Client, c: &mut Checks) -> Option<()> {
+    match kube_access::who(client).await {
         Ok((user, groups)) => {
             c.add(
                 "identity",
@@ -304,18 +389,23 @@ pub async fn kube(config: &KubeConfig) -> Vec<Check> {
         }
         Err(e @ StoreError::PermissionDenied { .. }) => {
             c.failed("identity", &e, "the credentials are not accepted: refresh them (kubectl config view, your cloud's login)");
-            return c.list;
+            return None;
         }
         // SelfSubjectReview is GA since 1.28; older servers lack it.
         Err(e) => {
             c.add("identity", State::Warn, one_line(&e));
         }
     }
-    let ns = &target.namespace;
+    Some(())
+}
+
+/// What the identity may do with Secrets in the namespace: get is needed,
+/// the writes only for sync and rotate.
+async fn kube_secrets(client: &kube::Client, ns: &str, c: &mut Checks) -> Option<()> {
     let mut allowed = Vec::new();
     let mut denied = Vec::new();
     for verb in ["get", "list", "create", "patch"] {
-        match kube_access::can(&client, verb, ns).await {
+        match kube_access::can(client, verb, ns).await {
             Ok(true) => allowed.push(verb),
             Ok(false) => denied.push(verb),
             Err(e) => {
@@ -324,23 +414,10 @@ pub async fn kube(config: &KubeConfig) -> Vec<Check> {
                     &e,
                     format!("ask: kubectl auth can-i {verb} secrets -n {ns}"),
                 );
-                return c.list;
+                return None;
             }
         }
     }
-    let detail = format!(
-        "in namespace {ns}: may {}{}",
-        if allowed.is_empty() {
-            "nothing".to_string()
-        } else {
-            allowed.join(", ")
-        },
-        if denied.is_empty() {
-            String::new()
-        } else {
-            format!("; may not {}", denied.join(", "))
-        }
-    );
     let state = if !allowed.contains(&"get") {
         State::Fail
     } else if denied.is_empty() {
@@ -348,7 +425,7 @@ pub async fn kube(config: &KubeConfig) -> Vec<Check> {
     } else {
         State::Warn
     };
-    c.add("secrets", state, detail);
+    c.add("secrets", state, secrets_detail(ns, &allowed, &denied));
     if state != State::Ok {
         c.fix(format!(
             "a Role in {ns} granting {} on secrets, bound to this identity, is needed to {}",
@@ -360,7 +437,24 @@ pub async fn kube(config: &KubeConfig) -> Vec<Check> {
             }
         ));
     }
-    c.list
+    Some(())
+}
+
+/// `in namespace ns: may get, list; may not create, patch`.
+fn secrets_detail(ns: &str, allowed: &[&str], denied: &[&str]) -> String {
+    format!(
+        "in namespace {ns}: may {}{}",
+        if allowed.is_empty() {
+            "nothing".to_string()
+        } else {
+            allowed.join(", ")
+        },
+        if denied.is_empty() {
+            String::new()
+        } else {
+            format!("; may not {}", denied.join(", "))
+        }
+    )
 }
 
 const KEY_FIX: &str = "restore the key file from a backup, or point KVAULT_LOCAL_KEY_FILE/KVAULT_LOCAL_KEY at the key the store was made with";

@@ -39,11 +39,13 @@
 //! | `KV-IGN-001` | info | an ignore-file entry has expired and no longer suppresses anything |
 
 use super::finding::Severity;
+use serde::Serialize;
+use std::fmt;
 
 /// One entry of the catalogue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Rule {
-    pub id: &'static str,
+    pub id: FindingId,
     pub severity: Severity,
     /// A short, generic title (SARIF `shortDescription`).
     pub title: &'static str,
@@ -51,227 +53,179 @@ pub struct Rule {
     pub fix: &'static str,
 }
 
-const fn entry(
-    id: &'static str,
-    severity: Severity,
-    title: &'static str,
-    fix: &'static str,
-) -> Rule {
-    Rule {
-        id,
-        severity,
-        title,
-        fix,
-    }
+/// Declares [`FindingId`] and [`RULES`] from one list, so every id has
+/// exactly one entry and the enum and the table cannot drift apart.
+macro_rules! catalogue {
+    ($($variant:ident = $id:literal, $severity:ident, $title:literal, $fix:literal;)*) => {
+        /// A finding id of the catalogue. Checks name their findings with
+        /// these, so a misspelt id does not compile; the text (`KV-WL-001`)
+        /// is what output, ignore files and SARIF rules show.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum FindingId {
+            $(
+                #[doc = concat!("`", $id, "`: ", $title)]
+                $variant,
+            )*
+        }
+
+        impl FindingId {
+            /// The id as output shows it, e.g. `KV-WL-001`.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(FindingId::$variant => $id,)*
+                }
+            }
+        }
+
+        /// Every finding id, in catalogue order (the order of [`FindingId`]).
+        pub const RULES: &[Rule] = &[
+            $(Rule {
+                id: FindingId::$variant,
+                severity: $severity,
+                title: $title,
+                fix: $fix,
+            },)*
+        ];
+    };
 }
 
 use Severity::{Critical, High, Info, Low, Medium};
 
-/// Every finding id, in catalogue order.
-pub const RULES: &[Rule] = &[
-    entry(
-        "KV-ENC-001",
-        High,
+catalogue! {
+    Enc001 = "KV-ENC-001", High,
         "Secrets are not encrypted at rest",
-        "Start kube-apiserver with --encryption-provider-config naming an EncryptionConfiguration whose first provider for secrets is kms (v2), secretbox or aesgcm.",
-    ),
-    entry(
-        "KV-ENC-002",
-        Medium,
+        "Start kube-apiserver with --encryption-provider-config naming an EncryptionConfiguration whose first provider for secrets is kms (v2), secretbox or aesgcm.";
+    Enc002 = "KV-ENC-002", Medium,
         "Encryption at rest could not be verified",
-        "Pass --encryption-config FILE or include the kube-apiserver static Pod manifest so the audit can see how Secrets are stored.",
-    ),
-    entry(
-        "KV-ENC-003",
-        High,
+        "Pass --encryption-config FILE or include the kube-apiserver static Pod manifest so the audit can see how Secrets are stored.";
+    Enc003 = "KV-ENC-003", High,
         "EncryptionConfiguration does not cover Secrets",
-        "Add `secrets` to the resources of an entry whose first provider encrypts (kms v2, secretbox or aesgcm), then rewrite all Secrets.",
-    ),
-    entry(
-        "KV-ENC-004",
-        High,
+        "Add `secrets` to the resources of an entry whose first provider encrypts (kms v2, secretbox or aesgcm), then rewrite all Secrets.";
+    Enc004 = "KV-ENC-004", High,
         "identity is the first provider: new Secrets are written in plaintext",
-        "Put an encrypting provider (kms v2, secretbox) before identity, restart kube-apiserver, then rewrite all Secrets (kubectl get secrets -A -o json | kubectl replace -f -).",
-    ),
-    entry(
-        "KV-ENC-005",
-        Medium,
+        "Put an encrypting provider (kms v2, secretbox) before identity, restart kube-apiserver, then rewrite all Secrets (kubectl get secrets -A -o json | kubectl replace -f -).";
+    Enc005 = "KV-ENC-005", Medium,
         "Secrets are encrypted with aescbc",
-        "Switch the first provider to kms v2 or secretbox: aescbc is not recommended (padding-oracle attacks).",
-    ),
-    entry(
-        "KV-ENC-006",
-        Medium,
+        "Switch the first provider to kms v2 or secretbox: aescbc is not recommended (padding-oracle attacks).";
+    Enc006 = "KV-ENC-006", Medium,
         "KMS v1 provider is deprecated",
-        "Migrate to a KMS v2 plugin (apiVersion: v2): KMS v1 is deprecated since Kubernetes 1.28 and off by default since 1.29.",
-    ),
-    entry(
-        "KV-ENC-007",
-        Low,
+        "Migrate to a KMS v2 plugin (apiVersion: v2): KMS v1 is deprecated since Kubernetes 1.28 and off by default since 1.29.";
+    Enc007 = "KV-ENC-007", Low,
         "Secrets are encrypted with aesgcm",
-        "Rotate the aesgcm key at least every 200,000 writes, or switch to kms v2 or secretbox.",
-    ),
-    entry(
-        "KV-ENC-008",
-        Info,
+        "Rotate the aesgcm key at least every 200,000 writes, or switch to kms v2 or secretbox.";
+    Enc008 = "KV-ENC-008", Info,
         "identity is a fallback provider: older Secrets may still be plaintext",
-        "Rewrite every Secret once encryption is on (kubectl get secrets -A -o json | kubectl replace -f -), then drop identity from the list.",
-    ),
-    entry(
-        "KV-ENC-009",
-        Info,
+        "Rewrite every Secret once encryption is on (kubectl get secrets -A -o json | kubectl replace -f -), then drop identity from the list.";
+    Enc009 = "KV-ENC-009", Info,
         "Encryption at rest is configured but its providers were not checked",
-        "Pass --encryption-config with the file named by kube-apiserver's --encryption-provider-config to check its providers.",
-    ),
-    entry(
-        "KV-ENC-010",
-        High,
+        "Pass --encryption-config with the file named by kube-apiserver's --encryption-provider-config to check its providers.";
+    Enc010 = "KV-ENC-010", High,
         "Secrets are stored in etcd in plaintext",
-        "Rewrite every Secret so the first provider encrypts it (kubectl get secrets -A -o json | kubectl replace -f -), then check again with --etcd-endpoint.",
-    ),
-    entry(
-        "KV-ENC-011",
-        High,
+        "Rewrite every Secret so the first provider encrypts it (kubectl get secrets -A -o json | kubectl replace -f -), then check again with --etcd-endpoint.";
+    Enc011 = "KV-ENC-011", High,
         "EncryptionConfiguration key has the wrong length",
-        "Generate a key of the size the provider takes (head -c 32 /dev/urandom | base64 for secretbox and AES-256) before kube-apiserver restarts with this file: it refuses to start on a wrong length.",
-    ),
-    entry(
-        "KV-RBAC-001",
-        Critical,
+        "Generate a key of the size the provider takes (head -c 32 /dev/urandom | base64 for secretbox and AES-256) before kube-apiserver restarts with this file: it refuses to start on a wrong length.";
+    Rbac001 = "KV-RBAC-001", Critical,
         "Anonymous or all authenticated users can reach Secrets",
-        "Remove system:anonymous, system:unauthenticated, system:authenticated and system:serviceaccounts from bindings that grant Secret access.",
-    ),
-    entry(
-        "KV-RBAC-002",
-        High,
+        "Remove system:anonymous, system:unauthenticated, system:authenticated and system:serviceaccounts from bindings that grant Secret access.";
+    Rbac002 = "KV-RBAC-002", High,
         "cluster-admin granted cluster-wide",
-        "Bind narrower roles per namespace; keep cluster-admin for a few break-glass identities.",
-    ),
-    entry(
-        "KV-RBAC-003",
-        High,
+        "Bind narrower roles per namespace; keep cluster-admin for a few break-glass identities.";
+    Rbac003 = "KV-RBAC-003", High,
         "Subject can read Secrets in all namespaces",
-        "Replace the ClusterRoleBinding with RoleBindings where needed, and restrict the rule with resourceNames.",
-    ),
-    entry(
-        "KV-RBAC-004",
-        Medium,
+        "Replace the ClusterRoleBinding with RoleBindings where needed, and restrict the rule with resourceNames.";
+    Rbac004 = "KV-RBAC-004", Medium,
         "Subject can read Secrets in a namespace",
-        "Restrict the rule to the Secrets needed with resourceNames, and drop list/watch.",
-    ),
-    entry(
-        "KV-RBAC-005",
-        High,
+        "Restrict the rule to the Secrets needed with resourceNames, and drop list/watch.";
+    Rbac005 = "KV-RBAC-005", High,
         "Default service account can reach Secrets",
-        "Bind the permission to a dedicated ServiceAccount instead of default or system:serviceaccounts:<namespace>.",
-    ),
-    entry(
-        "KV-RBAC-006",
-        Medium,
+        "Bind the permission to a dedicated ServiceAccount instead of default or system:serviceaccounts:<namespace>.";
+    Rbac006 = "KV-RBAC-006", Medium,
         "Role grants Secret access through wildcards",
-        "List verbs and resources explicitly: `*` also covers Secrets and resources added later.",
-    ),
-    entry(
-        "KV-RBAC-007",
-        High,
+        "List verbs and resources explicitly: `*` also covers Secrets and resources added later.";
+    Rbac007 = "KV-RBAC-007", High,
         "Subject can obtain Secrets indirectly in all namespaces",
-        "Remove pod/workload creation, exec/attach, ephemeral containers, token creation, impersonate, escalate/bind and nodes/proxy from cluster-wide bindings.",
-    ),
-    entry(
-        "KV-RBAC-008",
-        Medium,
+        "Remove pod/workload creation, exec/attach, ephemeral containers, token creation, impersonate, escalate/bind and nodes/proxy from cluster-wide bindings.";
+    Rbac008 = "KV-RBAC-008", Medium,
         "Subject can obtain Secrets indirectly in a namespace",
-        "Grant pod/workload creation, exec/attach and token creation only to identities that deploy into that namespace.",
-    ),
-    entry(
-        "KV-RBAC-009",
-        Low,
+        "Grant pod/workload creation, exec/attach and token creation only to identities that deploy into that namespace.";
+    Rbac009 = "KV-RBAC-009", Low,
         "Binding refers to a role that does not exist",
-        "Delete the binding or create the role: whoever creates a role with that name grants it to the binding's subjects.",
-    ),
-    entry(
-        "KV-RBAC-010",
-        Low,
+        "Delete the binding or create the role: whoever creates a role with that name grants it to the binding's subjects.";
+    Rbac010 = "KV-RBAC-010", Low,
         "Subject may escalate or bind roles without writing roles or bindings",
-        "Remove escalate and bind unless the subject manages RBAC: granted create, update or patch on roles or bindings later, they let it grant itself any permission, Secrets included.",
-    ),
-    entry(
-        "KV-WL-001",
-        Medium,
+        "Remove escalate and bind unless the subject manages RBAC: granted create, update or patch on roles or bindings later, they let it grant itself any permission, Secrets included.";
+    Wl001 = "KV-WL-001", Medium,
         "Secret exposed through environment variables",
-        "Mount the Secret as a file (secret volume) instead: environment variables leak through /proc, crash dumps, logs and child processes.",
-    ),
-    entry(
-        "KV-WL-002",
-        High,
+        "Mount the Secret as a file (secret volume) instead: environment variables leak through /proc, crash dumps, logs and child processes.";
+    Wl002 = "KV-WL-002", High,
         "Credential written literally in a container's environment",
-        "Move the value into a Secret (or a reference resolved by `kvault exec`) and rotate it.",
-    ),
-    entry(
-        "KV-WL-003",
-        High,
+        "Move the value into a Secret (or a reference resolved by `kvault exec`) and rotate it.";
+    Wl003 = "KV-WL-003", High,
         "Credential-like value stored in a ConfigMap",
-        "Move the value into a Secret and rotate it: ConfigMaps are readable by the view role and are not encrypted at rest.",
-    ),
-    entry(
-        "KV-WL-004",
-        Low,
+        "Move the value into a Secret and rotate it: ConfigMaps are readable by the view role and are not encrypted at rest.";
+    Wl004 = "KV-WL-004", Low,
         "Workload runs as the default service account",
-        "Create a dedicated ServiceAccount for the workload and set spec.serviceAccountName.",
-    ),
-    entry(
-        "KV-WL-005",
-        Low,
+        "Create a dedicated ServiceAccount for the workload and set spec.serviceAccountName.";
+    Wl005 = "KV-WL-005", Low,
         "Service account token is mounted automatically",
-        "Set automountServiceAccountToken: false on the pod or its ServiceAccount unless the workload calls the Kubernetes API.",
-    ),
-    entry(
-        "KV-WL-006",
-        Medium,
+        "Set automountServiceAccountToken: false on the pod or its ServiceAccount unless the workload calls the Kubernetes API.";
+    Wl006 = "KV-WL-006", Medium,
         "Legacy long-lived service account token Secret",
-        "Delete the kubernetes.io/service-account-token Secret and use short-lived projected tokens (TokenRequest) instead.",
-    ),
-    entry(
-        "KV-WL-007",
-        Medium,
+        "Delete the kubernetes.io/service-account-token Secret and use short-lived projected tokens (TokenRequest) instead.";
+    Wl007 = "KV-WL-007", Medium,
         "Reference to a Secret that does not exist",
-        "Create the Secret or remove the reference: the pod cannot start, and whoever creates a Secret with that name feeds it data.",
-    ),
-    entry(
-        "KV-WL-008",
-        Low,
+        "Create the Secret or remove the reference: the pod cannot start, and whoever creates a Secret with that name feeds it data.";
+    Wl008 = "KV-WL-008", Low,
         "Secret is not used by any audited object",
-        "Delete the Secret if nothing outside the audited objects uses it.",
-    ),
-    entry(
-        "KV-WL-009",
-        Low,
+        "Delete the Secret if nothing outside the audited objects uses it.";
+    Wl009 = "KV-WL-009", Low,
         "Secret older than 90 days",
-        "Rotate the Secret (kvault rotate) so its credentials are renewed.",
-    ),
-    entry(
-        "KV-AUD-001",
-        Medium,
+        "Rotate the Secret (kvault rotate) so its credentials are renewed.";
+    Aud001 = "KV-AUD-001", Medium,
         "Audit incomplete: a kind could not be listed",
-        "Run the audit as a user who may list every audited kind (a read-only ClusterRole with get/list on them), or accept the gap.",
-    ),
-    entry(
-        "KV-AUD-002",
-        Info,
+        "Run the audit as a user who may list every audited kind (a read-only ClusterRole with get/list on them), or accept the gap.";
+    Aud002 = "KV-AUD-002", Info,
         "SARIF results left out: GitHub code scanning takes 25,000 per run",
-        "Fix or ignore the most severe findings first, or read every finding with -o json.",
-    ),
-    entry(
-        "KV-IGN-001",
-        Info,
+        "Fix or ignore the most severe findings first, or read every finding with -o json.";
+    Ign001 = "KV-IGN-001", Info,
         "Ignore entry expired",
-        "Fix the finding, or renew the entry with a new reason and expiry date.",
-    ),
-];
+        "Fix the finding, or renew the entry with a new reason and expiry date.";
+}
 
-/// The catalogue entry for `id`.
+impl FindingId {
+    /// The id's catalogue entry: severity, title and fix.
+    pub fn rule(self) -> &'static Rule {
+        &RULES[self.index()]
+    }
+
+    /// The id's position in [`RULES`] (SARIF's `ruleIndex`).
+    pub fn index(self) -> usize {
+        // RULES lists the variants in declaration order (see `catalogue!`).
+        self as usize
+    }
+
+    /// The id that `text` (e.g. `KV-WL-001`, from an ignore file) names.
+    pub fn parse(text: &str) -> Option<FindingId> {
+        RULES.iter().map(|r| r.id).find(|id| id.as_str() == text)
+    }
+}
+
+impl fmt::Display for FindingId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for FindingId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// The catalogue entry for the id `id` names, e.g. `KV-WL-001`.
 pub fn rule(id: &str) -> Option<&'static Rule> {
-    RULES.iter().find(|r| r.id == id)
+    FindingId::parse(id).map(FindingId::rule)
 }
 
 #[cfg(test)]
@@ -282,11 +236,23 @@ mod tests {
     fn ids_are_unique_and_well_formed() {
         let mut seen = std::collections::HashSet::new();
         for r in RULES {
-            assert!(seen.insert(r.id), "duplicate id {}", r.id);
-            assert!(r.id.starts_with("KV-"), "{}", r.id);
+            assert!(seen.insert(r.id.as_str()), "duplicate id {}", r.id);
+            assert!(r.id.as_str().starts_with("KV-"), "{}", r.id);
             assert!(!r.fix.is_empty() && !r.title.is_empty());
             assert!(!r.fix.contains('\n'), "fix of {} is one line", r.id);
         }
+    }
+
+    #[test]
+    fn ids_index_their_entry_and_parse_back() {
+        for (i, r) in RULES.iter().enumerate() {
+            assert_eq!(r.id.index(), i, "{}", r.id);
+            assert_eq!(r.id.rule(), r);
+            assert_eq!(FindingId::parse(r.id.as_str()), Some(r.id));
+            assert_eq!(rule(r.id.as_str()), Some(r));
+        }
+        assert_eq!(FindingId::Wl001.to_string(), "KV-WL-001");
+        assert_eq!(FindingId::parse("KV-NOPE-1"), None);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! never a Secret's value: checks only ever see Secrets whose values the
 //! loader blanked out.
 
+pub use super::catalogue::FindingId;
 use rayon::slice::ParallelSliceMut;
 use serde::Serialize;
 use std::fmt;
@@ -128,7 +129,7 @@ impl fmt::Display for Location {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Finding {
     /// Stable identifier from the catalogue, e.g. `KV-RBAC-003`.
-    pub id: &'static str,
+    pub id: FindingId,
     pub severity: Severity,
     /// One line, specific to this finding.
     pub title: String,
@@ -145,12 +146,8 @@ pub struct Finding {
 
 impl Finding {
     /// A finding with the severity and fix of catalogue entry `id`.
-    ///
-    /// # Panics
-    /// When `id` is not in the catalogue: ids are constants in the checks.
-    pub fn new(id: &'static str, title: impl Into<String>, evidence: impl Into<String>) -> Self {
-        let rule = super::catalogue::rule(id)
-            .unwrap_or_else(|| panic!("finding id `{id}` is not in the catalogue"));
+    pub fn new(id: FindingId, title: impl Into<String>, evidence: impl Into<String>) -> Self {
+        let rule = id.rule();
         Finding {
             id: rule.id,
             severity: rule.severity,
@@ -188,7 +185,7 @@ impl Finding {
     pub fn sort_key(&self) -> (std::cmp::Reverse<Severity>, &str, &[ObjectRef], &str) {
         (
             std::cmp::Reverse(self.severity),
-            self.id,
+            self.id.as_str(),
             &self.objects,
             &self.title,
         )
@@ -229,7 +226,7 @@ mod tests {
 
     #[test]
     fn findings_take_severity_and_fix_from_the_catalogue() {
-        let f = Finding::new("KV-WL-008", "t", "e");
+        let f = Finding::new(FindingId::Wl008, "t", "e");
         assert_eq!(f.severity, Severity::Low);
         assert!(!f.fix.is_empty());
     }

@@ -14,7 +14,7 @@
 //! object). Unknown fields, unknown ids and malformed dates are errors. An
 //! expired entry suppresses nothing and is reported as `KV-IGN-001`.
 
-use super::finding::{Finding, Location, ObjectRef};
+use super::finding::{Finding, FindingId, Location, ObjectRef};
 use serde::Deserialize;
 use std::fmt;
 
@@ -173,7 +173,7 @@ struct RawEntry {
 /// One accepted finding.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
-    pub id: String,
+    pub id: FindingId,
     pub object: Option<ObjectPattern>,
     pub reason: String,
     pub expires: Option<Date>,
@@ -220,12 +220,12 @@ impl IgnoreFile {
         for (i, r) in raw.into_iter().enumerate() {
             let number = i + 1;
             let at = |msg: String| format!("`{path}` entry {number}: {msg}");
-            if super::catalogue::rule(&r.id).is_none() {
+            let Some(id) = FindingId::parse(&r.id) else {
                 return Err(at(format!(
                     "unknown finding id `{}`\nhelp: the ids are listed in `kvault audit --help`",
                     r.id
                 )));
-            }
+            };
             if r.reason.trim().is_empty() {
                 return Err(at(
                     "`reason` is empty: say why the finding is accepted".into()
@@ -245,7 +245,7 @@ impl IgnoreFile {
                     })?),
                 };
             entries.push(Entry {
-                id: r.id,
+                id,
                 object,
                 reason: r.reason,
                 expires,
@@ -282,7 +282,7 @@ impl IgnoreFile {
                 .unwrap_or_default();
             findings.push(
                 Finding::new(
-                    "KV-IGN-001",
+                    FindingId::Ign001,
                     format!(
                         "Ignore entry {} ({}{object}) expired on {}",
                         e.number,
@@ -364,7 +364,7 @@ mod tests {
         assert!(ObjectPattern::parse("Secret//x").is_err());
     }
 
-    fn finding(id: &'static str, object: ObjectRef) -> Finding {
+    fn finding(id: FindingId, object: ObjectRef) -> Finding {
         Finding::new(id, "t", "e").object(object)
     }
 
@@ -385,34 +385,40 @@ mod tests {
         .unwrap();
         let mut findings = vec![
             finding(
-                "KV-WL-008",
+                FindingId::Wl008,
                 ObjectRef::namespaced("Secret", "shop", "old-key"),
             ),
             finding(
-                "KV-WL-008",
+                FindingId::Wl008,
                 ObjectRef::namespaced("Secret", "shop", "new-key"),
             ),
             finding(
-                "KV-WL-009",
+                FindingId::Wl009,
                 ObjectRef::namespaced("Secret", "shop", "old-key"),
             ),
         ];
         let today = Date::parse("2030-01-31").unwrap();
         assert_eq!(file.apply(&mut findings, today), 1);
-        let ids: Vec<_> = findings.iter().map(|f| f.id).collect();
+        let ids: Vec<_> = findings.iter().map(|f| f.id.as_str()).collect();
         assert_eq!(ids, ["KV-WL-008", "KV-WL-009", "KV-IGN-001"]);
         assert!(findings[2].title.contains("expired on 2020-01-01"));
         assert_eq!(findings[2].locations[0].line, Some(6));
         // The day after, the first entry has expired too.
         let mut again = vec![finding(
-            "KV-WL-008",
+            FindingId::Wl008,
             ObjectRef::namespaced("Secret", "shop", "old-key"),
         )];
         assert_eq!(
             file.apply(&mut again, Date::parse("2030-02-01").unwrap()),
             0
         );
-        assert_eq!(again.iter().filter(|f| f.id == "KV-IGN-001").count(), 2);
+        assert_eq!(
+            again
+                .iter()
+                .filter(|f| f.id.as_str() == "KV-IGN-001")
+                .count(),
+            2
+        );
     }
 
     #[test]

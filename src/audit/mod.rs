@@ -32,7 +32,7 @@ pub mod report;
 pub mod sarif_limits;
 pub mod warnings;
 
-pub use finding::{Finding, ObjectRef, Severity};
+pub use finding::{Finding, FindingId, ObjectRef, Severity};
 pub use inventory::Inventory;
 pub use report::Report;
 

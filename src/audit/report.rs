@@ -26,7 +26,7 @@
 
 use super::catalogue::RULES;
 use super::checks::rbac::AccessRow;
-use super::finding::{Finding, Severity};
+use super::finding::{Finding, FindingId, Severity};
 use super::sarif_limits;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -204,7 +204,7 @@ pub fn placeholder_uri(f: &Finding) -> String {
 fn fingerprint(f: &Finding) -> String {
     use std::fmt::Write;
     let mut hasher = Sha256::new();
-    hasher.update(f.id.as_bytes());
+    hasher.update(f.id.as_str().as_bytes());
     for o in &f.objects {
         hasher.update([0]);
         hasher.update(o.to_string().as_bytes());
@@ -348,8 +348,8 @@ pub fn sarif(report: &Report) -> Sarif<'_> {
     let rules = RULES
         .iter()
         .map(|r| SarifRule {
-            id: r.id,
-            name: r.id.replace('-', ""),
+            id: r.id.as_str(),
+            name: r.id.as_str().replace('-', ""),
             short_description: Text { text: r.title },
             full_description: Text {
                 text: format!("{} (severity {}).", r.title, r.severity),
@@ -388,8 +388,8 @@ pub fn sarif(report: &Report) -> Sarif<'_> {
     }
 }
 
-fn rule_index(id: &str) -> usize {
-    RULES.iter().position(|r| r.id == id).unwrap_or(0)
+fn rule_index(id: FindingId) -> usize {
+    id.index()
 }
 
 /// One result for a group of findings of one rule about one main object.
@@ -423,7 +423,7 @@ fn group_result<'a>(group: &sarif_limits::Group<'a>) -> SarifResult<'a> {
         })
         .collect();
     SarifResult {
-        rule_id: f.id,
+        rule_id: f.id.as_str(),
         rule_index: rule_index(f.id),
         level: f.severity.sarif_level(),
         message: Text {
@@ -444,9 +444,9 @@ fn group_result<'a>(group: &sarif_limits::Group<'a>) -> SarifResult<'a> {
 
 /// The last result when some were left out: how many, and where to see them.
 fn truncated_result(t: &sarif_limits::Truncated) -> SarifResult<'static> {
-    let rule = super::catalogue::rule("KV-AUD-002").expect("KV-AUD-002 is in the catalogue");
+    let rule = FindingId::Aud002.rule();
     SarifResult {
-        rule_id: rule.id,
+        rule_id: rule.id.as_str(),
         rule_index: rule_index(rule.id),
         level: rule.severity.sarif_level(),
         message: Text { text: t.message() },
@@ -525,7 +525,7 @@ mod tests {
 
     #[test]
     fn fail_on_threshold() {
-        let f = vec![Finding::new("KV-RBAC-004", "t", "e")];
+        let f = vec![Finding::new(FindingId::Rbac004, "t", "e")];
         assert!(report(f.clone(), Severity::Medium).failed());
         assert!(report(f.clone(), Severity::Low).failed());
         assert!(!report(f, Severity::High).failed());
@@ -539,7 +539,7 @@ mod tests {
 
     #[test]
     fn sarif_results_point_at_rules_and_files() {
-        let f = Finding::new("KV-WL-008", "Secret unused", "nothing refers to it")
+        let f = Finding::new(FindingId::Wl008, "Secret unused", "nothing refers to it")
             .object(ObjectRef::namespaced("Secret", "a", "b"))
             .location(Location {
                 file: "m/s.yaml".into(),
@@ -565,14 +565,15 @@ mod tests {
 
     #[test]
     fn every_sarif_result_has_a_physical_location_even_without_a_file() {
-        let from_stdin = Finding::new("KV-WL-008", "t", "e")
+        let from_stdin = Finding::new(FindingId::Wl008, "t", "e")
             .object(ObjectRef::namespaced("Secret", "a", "b"))
             .location(Location {
                 file: crate::audit::load::STDIN.into(),
                 line: Some(2),
             });
-        let live = Finding::new("KV-RBAC-002", "t", "e").object(ObjectRef::cluster("User", "root"));
-        let nothing = Finding::new("KV-ENC-002", "t", "e");
+        let live =
+            Finding::new(FindingId::Rbac002, "t", "e").object(ObjectRef::cluster("User", "root"));
+        let nothing = Finding::new(FindingId::Enc002, "t", "e");
         let doc = serde_json::to_value(sarif(&report(
             vec![from_stdin, live, nothing],
             Severity::High,
@@ -601,8 +602,8 @@ mod tests {
     #[test]
     fn json_summary_counts() {
         let f = vec![
-            Finding::new("KV-RBAC-001", "t", "e"),
-            Finding::new("KV-WL-008", "t", "e"),
+            Finding::new(FindingId::Rbac001, "t", "e"),
+            Finding::new(FindingId::Wl008, "t", "e"),
         ];
         let doc = serde_json::to_value(json(&report(f, Severity::High))).unwrap();
         assert_eq!(doc["version"], 1);

@@ -8,7 +8,7 @@
 //! (findings come in report order) and a last result says how many were
 //! left out. `-o json` always lists every finding.
 
-use super::finding::{Finding, ObjectRef, Severity};
+use super::finding::{Finding, FindingId, ObjectRef, Severity};
 use std::collections::HashMap;
 
 /// GitHub code scanning's limit on results per run.
@@ -73,7 +73,7 @@ impl<'a> Group<'a> {
 /// first finding.
 pub fn group(findings: &[Finding]) -> Vec<Group<'_>> {
     let mut groups: Vec<Group> = Vec::new();
-    let mut index: HashMap<(&str, Option<&ObjectRef>), usize> = HashMap::new();
+    let mut index: HashMap<(FindingId, Option<&ObjectRef>), usize> = HashMap::new();
     for f in findings {
         let key = (f.id, f.objects.first());
         match index.get(&key) {
@@ -146,7 +146,7 @@ pub fn limit(mut groups: Vec<Group<'_>>) -> (Vec<Group<'_>>, Option<Truncated>) 
 mod tests {
     use super::*;
 
-    fn finding(id: &'static str, main: &str, other: &str) -> Finding {
+    fn finding(id: FindingId, main: &str, other: &str) -> Finding {
         Finding::new(id, format!("t {other}"), format!("e {other}"))
             .object(ObjectRef::namespaced("Pod", "a", main))
             .object(ObjectRef::namespaced("Secret", "a", other))
@@ -155,10 +155,10 @@ mod tests {
     #[test]
     fn findings_of_one_rule_about_one_object_make_one_group() {
         let findings = vec![
-            finding("KV-WL-007", "p", "s1"),
-            finding("KV-WL-007", "p", "s2"),
-            finding("KV-WL-007", "q", "s1"),
-            finding("KV-WL-001", "p", "s1"),
+            finding(FindingId::Wl007, "p", "s1"),
+            finding(FindingId::Wl007, "p", "s2"),
+            finding(FindingId::Wl007, "q", "s1"),
+            finding(FindingId::Wl001, "p", "s1"),
         ];
         let groups = group(&findings);
         let sizes: Vec<usize> = groups.iter().map(|g| g.findings.len()).collect();
@@ -180,7 +180,11 @@ mod tests {
     fn more_groups_than_github_takes_keep_the_first_and_count_the_rest() {
         let findings: Vec<Finding> = (0..MAX_RESULTS + 2)
             .map(|i| {
-                let id = if i < 10 { "KV-RBAC-003" } else { "KV-WL-008" };
+                let id = if i < 10 {
+                    FindingId::Rbac003
+                } else {
+                    FindingId::Wl008
+                };
                 Finding::new(id, "t", "e").object(ObjectRef::namespaced(
                     "Secret",
                     "a",

@@ -11,10 +11,10 @@
 //! one whose evidence lists every source.
 
 use super::storage;
-use crate::audit::finding::Finding;
+use crate::audit::finding::{Finding, FindingId, ObjectRef};
 use crate::audit::inventory::{
-    EncryptionConfig, EncryptionEvidence, EvidenceSource, Inventory, KeyLength, Observation,
-    Provider,
+    EncryptionConfig, EncryptionEntry, EncryptionEvidence, EvidenceSource, Inventory, KeyLength,
+    Observation, Provider,
 };
 
 pub fn check(inventory: &Inventory) -> Vec<Finding> {
@@ -43,76 +43,117 @@ fn merge_by_id(findings: Vec<Finding>) -> Vec<Finding> {
     merged
 }
 
+/// The configuration evidence, and the apiserver flags naming (or not) a
+/// configuration file.
+type Configs<'a> = Vec<(&'a EncryptionEvidence, &'a EncryptionConfig)>;
+type Flags<'a> = Vec<(&'a EncryptionEvidence, Option<&'a str>)>;
+
 /// The checks on configuration evidence: files, manifests, apiserver flags.
 fn configured(inventory: &Inventory, observed: &storage::Observed) -> Vec<Finding> {
-    let evidence = &inventory.encryption;
-    let configs: Vec<(&EncryptionEvidence, &EncryptionConfig)> = evidence
+    let (configs, flags) = split_evidence(&inventory.encryption);
+    if let Some(finding) = flag_missing(&configs, &flags) {
+        return vec![finding];
+    }
+    let Some(best) = configs.iter().map(|(e, _)| e.confidence).max() else {
+        return without_config(&inventory.encryption, &flags, observed);
+    };
+    let loaded = loaded_note(&flags);
+    configs
+        .iter()
+        .filter(|(e, _)| e.confidence == best)
+        .flat_map(|(e, c)| check_config(e, c, &loaded))
+        .collect()
+}
+
+/// The evidence that decides what is configured: EncryptionConfigurations
+/// read, and apiserver `--encryption-provider-config` flags (or their
+/// absence), each in evidence order.
+fn split_evidence(evidence: &[EncryptionEvidence]) -> (Configs<'_>, Flags<'_>) {
+    let configs = evidence
         .iter()
         .filter_map(|e| match &e.observation {
             Observation::Config(c) => Some((e, c)),
             _ => None,
         })
         .collect();
-    let flags: Vec<(&EncryptionEvidence, Option<&str>)> = evidence
+    let flags = evidence
         .iter()
         .filter_map(|e| match &e.observation {
             Observation::ProviderConfigFlag(path) => Some((e, path.as_deref())),
             _ => None,
         })
         .collect();
+    (configs, flags)
+}
 
-    if let Some((e, _)) = flags.iter().find(|(_, path)| path.is_none()) {
-        let mut text = format!(
-            "{} has no --encryption-provider-config",
-            e.source.describe()
-        );
-        if !configs.is_empty() {
-            text.push_str("; the EncryptionConfiguration among the inputs is not loaded by it");
-        }
-        return vec![Finding::new(
-            "KV-ENC-001",
+/// KV-ENC-001 when an apiserver runs without `--encryption-provider-config`:
+/// its flags win over any configuration file among the inputs.
+fn flag_missing(configs: &Configs<'_>, flags: &Flags<'_>) -> Option<Finding> {
+    let (e, _) = flags.iter().find(|(_, path)| path.is_none())?;
+    let mut text = format!(
+        "{} has no --encryption-provider-config",
+        e.source.describe()
+    );
+    if !configs.is_empty() {
+        text.push_str("; the EncryptionConfiguration among the inputs is not loaded by it");
+    }
+    Some(
+        Finding::new(
+            FindingId::Enc001,
             "Secrets are stored in etcd in plaintext: kube-apiserver has no encryption config",
             text,
         )
-        .objects(e.source.object().cloned())];
-    }
+        .objects(e.source.object().cloned()),
+    )
+}
 
-    let Some(best) = configs.iter().map(|(e, _)| e.confidence).max() else {
-        return match flags.first() {
-            Some((e, Some(path))) => vec![Finding::new(
-                "KV-ENC-009",
-                "Encryption at rest is configured; its providers were not checked",
-                format!(
-                    "{} sets --encryption-provider-config={path}, a file not among the inputs",
-                    e.source.describe()
-                ),
-            )
-            .objects(e.source.object().cloned())],
-            // What was observed stands on its own.
-            _ if observed.verified => Vec::new(),
-            _ => {
-                let live = evidence
-                    .iter()
-                    .any(|e| matches!(e.source, EvidenceSource::ApiserverMetrics { .. }));
-                let mut text = String::from(if live {
-                    "no --encryption-config given and no kube-apiserver Pod in kube-system"
-                } else {
-                    "no EncryptionConfiguration and no kube-apiserver manifest among the inputs"
-                });
-                for why in &observed.unavailable {
-                    text.push_str("; ");
-                    text.push_str(why);
-                }
-                vec![Finding::new(
-                    "KV-ENC-002",
-                    "Encryption at rest could not be verified",
-                    text,
-                )]
+/// No configuration to check: KV-ENC-009 when the apiserver names a file
+/// that is not among the inputs, nothing when observations verified the
+/// storage, KV-ENC-002 otherwise.
+fn without_config(
+    evidence: &[EncryptionEvidence],
+    flags: &Flags<'_>,
+    observed: &storage::Observed,
+) -> Vec<Finding> {
+    match flags.first() {
+        Some((e, Some(path))) => vec![Finding::new(
+            FindingId::Enc009,
+            "Encryption at rest is configured; its providers were not checked",
+            format!(
+                "{} sets --encryption-provider-config={path}, a file not among the inputs",
+                e.source.describe()
+            ),
+        )
+        .objects(e.source.object().cloned())],
+        // What was observed stands on its own.
+        _ if observed.verified => Vec::new(),
+        _ => {
+            let live = evidence
+                .iter()
+                .any(|e| matches!(e.source, EvidenceSource::ApiserverMetrics { .. }));
+            let mut text = String::from(if live {
+                "no --encryption-config given and no kube-apiserver Pod in kube-system"
+            } else {
+                "no EncryptionConfiguration and no kube-apiserver manifest among the inputs"
+            });
+            for why in &observed.unavailable {
+                text.push_str("; ");
+                text.push_str(why);
             }
-        };
-    };
-    // What the apiserver says it loads, to go with the configuration.
-    let loaded = flags
+            vec![Finding::new(
+                FindingId::Enc002,
+                "Encryption at rest could not be verified",
+                text,
+            )]
+        }
+    }
+}
+
+/// What the apiserver says it loads, to go with the configuration's
+/// evidence: `; <apiserver> loads --encryption-provider-config=<path>`, or
+/// nothing.
+fn loaded_note(flags: &Flags<'_>) -> String {
+    flags
         .iter()
         .find_map(|(e, path)| path.map(|p| (e, p)))
         .map(|(e, path)| {
@@ -121,12 +162,22 @@ fn configured(inventory: &Inventory, observed: &storage::Observed) -> Vec<Findin
                 e.source.describe()
             )
         })
-        .unwrap_or_default();
-    configs
-        .iter()
-        .filter(|(e, _)| e.confidence == best)
-        .flat_map(|(e, c)| check_config(e, c, &loaded))
-        .collect()
+        .unwrap_or_default()
+}
+
+/// Where a configuration's findings point: its source described, its
+/// object, and the apiserver's note ([`loaded_note`]).
+struct Source<'a> {
+    described: String,
+    object: Option<ObjectRef>,
+    loaded: &'a str,
+}
+
+impl Source<'_> {
+    /// A finding about this configuration.
+    fn finding(&self, id: FindingId, title: impl Into<String>, evidence: String) -> Finding {
+        Finding::new(id, title, evidence).objects(self.object.clone())
+    }
 }
 
 fn check_config(
@@ -134,100 +185,87 @@ fn check_config(
     config: &EncryptionConfig,
     loaded: &str,
 ) -> Vec<Finding> {
-    let source = evidence.source.describe();
-    let object = evidence.source.object().cloned();
+    let source = Source {
+        described: evidence.source.describe(),
+        object: evidence.source.object().cloned(),
+        loaded,
+    };
     let mut findings: Vec<Finding> = bad_keys(config)
         .map(|bad| {
-            Finding::new(
-                "KV-ENC-011",
+            source.finding(
+                FindingId::Enc011,
                 "An EncryptionConfiguration key has the wrong length: kube-apiserver will not start",
-                format!("{source}: {bad}{loaded}"),
+                format!("{}: {bad}{loaded}", source.described),
             )
-            .objects(object.clone())
         })
         .into_iter()
         .collect();
     let Some((index, entry)) = config.secrets_entry() else {
-        let covered: Vec<String> = config
-            .entries
-            .iter()
-            .flat_map(|e| e.resources.iter().cloned())
-            .collect();
-        findings.push(
-            Finding::new(
-                "KV-ENC-003",
-                "Secrets are not covered by the EncryptionConfiguration",
-                format!(
-                    "{source}: no resources entry names `secrets`, `*.` or `*.*` (covered: {}){loaded}",
-                    if covered.is_empty() {
-                        "nothing".to_string()
-                    } else {
-                        covered.join(", ")
-                    }
-                ),
-            )
-            .objects(object),
-        );
+        findings.push(not_covered(config, &source));
         return findings;
     };
+    findings.extend(providers_for_secrets(index, entry, &source));
+    findings
+}
+
+/// KV-ENC-003 when no entry covers `secrets`, naming what the entries do
+/// cover.
+fn not_covered(config: &EncryptionConfig, source: &Source<'_>) -> Finding {
+    let covered: Vec<String> = config
+        .entries
+        .iter()
+        .flat_map(|e| e.resources.iter().cloned())
+        .collect();
+    source.finding(
+        FindingId::Enc003,
+        "Secrets are not covered by the EncryptionConfiguration",
+        format!(
+            "{}: no resources entry names `secrets`, `*.` or `*.*` (covered: {}){}",
+            source.described,
+            if covered.is_empty() {
+                "nothing".to_string()
+            } else {
+                covered.join(", ")
+            },
+            source.loaded
+        ),
+    )
+}
+
+/// The findings on the entry covering Secrets (`resources[index]`): its
+/// first provider (the one that writes), then KMS v1 providers, then
+/// identity as a fallback.
+fn providers_for_secrets(
+    index: usize,
+    entry: &EncryptionEntry,
+    source: &Source<'_>,
+) -> Vec<Finding> {
     let chain = entry
         .providers
         .iter()
         .map(describe_provider)
         .collect::<Vec<_>>()
         .join(", ");
-    let at = format!("{source}: resources[{index}] providers for secrets: {chain}{loaded}");
-    match entry.providers.first().map(|p| p.kind.as_str()) {
-        None => findings.push(
-            Finding::new(
-                "KV-ENC-003",
-                "Secrets are not covered by the EncryptionConfiguration",
-                format!("{source}: resources[{index}] lists no providers{loaded}"),
-            )
-            .objects(object.clone()),
-        ),
-        Some("identity") => findings.push(
-            Finding::new(
-                "KV-ENC-004",
-                "identity is the first provider for Secrets: new Secrets are written in plaintext",
-                at.clone(),
-            )
-            .objects(object.clone()),
-        ),
-        Some("aescbc") => findings.push(
-            Finding::new(
-                "KV-ENC-005",
-                "Secrets are encrypted with aescbc",
-                at.clone(),
-            )
-            .objects(object.clone()),
-        ),
-        Some("aesgcm") => findings.push(
-            Finding::new(
-                "KV-ENC-007",
-                "Secrets are encrypted with aesgcm",
-                at.clone(),
-            )
-            .objects(object.clone()),
-        ),
-        Some(_) => {}
-    }
+    let at = format!(
+        "{}: resources[{index}] providers for secrets: {chain}{}",
+        source.described, source.loaded
+    );
+    let mut findings: Vec<Finding> = first_provider(index, entry, source, &at)
+        .into_iter()
+        .collect();
     for provider in entry
         .providers
         .iter()
         .filter(|p| p.kind == "kms" && p.kms_api_version.as_deref() != Some("v2"))
     {
-        findings.push(
-            Finding::new(
-                "KV-ENC-006",
-                format!(
-                    "KMS v1 provider `{}` is configured for Secrets",
-                    provider.name.as_deref().unwrap_or("(unnamed)")
-                ),
-                at.clone(),
-            )
-            .objects(object.clone()),
-        );
+        findings.push(source.finding(
+            FindingId::Enc006,
+            format!(
+                "KMS v1 provider `{}` is configured for Secrets",
+                provider.name.as_deref().unwrap_or("(unnamed)")
+            ),
+            at.clone(),
+        ));
     }
     if entry.providers.iter().skip(1).any(|p| p.kind == "identity")
         && entry
@@ -235,16 +273,51 @@ fn check_config(
             .first()
             .is_some_and(|p| p.kind != "identity")
     {
-        findings.push(
-            Finding::new(
-                "KV-ENC-008",
-                "identity is a fallback provider: Secrets written before encryption may still be plaintext",
-                at,
-            )
-            .objects(object),
-        );
+        findings.push(source.finding(
+            FindingId::Enc008,
+            "identity is a fallback provider: Secrets written before encryption may still be plaintext",
+            at,
+        ));
     }
     findings
+}
+
+/// What the first provider for Secrets says about new writes: none at all
+/// (KV-ENC-003), identity (KV-ENC-004), aescbc (KV-ENC-005), aesgcm
+/// (KV-ENC-007); nothing for the recommended ones.
+fn first_provider(
+    index: usize,
+    entry: &EncryptionEntry,
+    source: &Source<'_>,
+    at: &str,
+) -> Option<Finding> {
+    let (id, title, evidence) = match entry.providers.first().map(|p| p.kind.as_str()) {
+        None => (
+            FindingId::Enc003,
+            "Secrets are not covered by the EncryptionConfiguration",
+            format!(
+                "{}: resources[{index}] lists no providers{}",
+                source.described, source.loaded
+            ),
+        ),
+        Some("identity") => (
+            FindingId::Enc004,
+            "identity is the first provider for Secrets: new Secrets are written in plaintext",
+            at.to_string(),
+        ),
+        Some("aescbc") => (
+            FindingId::Enc005,
+            "Secrets are encrypted with aescbc",
+            at.to_string(),
+        ),
+        Some("aesgcm") => (
+            FindingId::Enc007,
+            "Secrets are encrypted with aesgcm",
+            at.to_string(),
+        ),
+        Some(_) => return None,
+    };
+    Some(source.finding(id, title, evidence))
 }
 
 /// KV-ENC-011: every key, in every entry (kube-apiserver validates them
@@ -294,7 +367,7 @@ mod tests {
     fn ids(yaml: &str) -> Vec<&'static str> {
         let mut inv = Inventory::default();
         add_text(&mut inv, "enc.yaml", yaml, false).unwrap();
-        let mut ids: Vec<_> = check(&inv).into_iter().map(|f| f.id).collect();
+        let mut ids: Vec<_> = check(&inv).into_iter().map(|f| f.id.as_str()).collect();
         ids.sort();
         ids
     }
@@ -388,7 +461,10 @@ spec:
             let mut inv = Inventory::default();
             add_text(&mut inv, "enc.yaml", &keyed(provider, key), false).unwrap();
             let f = check(&inv);
-            let bad = f.iter().find(|f| f.id == "KV-ENC-011").expect(provider);
+            let bad = f
+                .iter()
+                .find(|f| f.id.as_str() == "KV-ENC-011")
+                .expect(provider);
             assert_eq!(bad.severity, crate::audit::Severity::High);
             assert!(
                 bad.evidence

@@ -8,7 +8,7 @@ pub mod storage;
 pub mod token_reach;
 pub mod workloads;
 
-use super::finding::Finding;
+use super::finding::{Finding, FindingId};
 use super::inventory::Inventory;
 use super::rbac::Rbac;
 
@@ -55,10 +55,10 @@ pub fn evidence(inventory: &Inventory, findings: &mut Vec<Finding>) {
 
 /// Findings that conclude from an object's absence, and the kinds whose
 /// listing they need: without the list, absence proves nothing.
-const ABSENCE: &[(&str, &[&str])] = &[
-    ("KV-WL-007", &["Secret"]),
+const ABSENCE: &[(FindingId, &[&str])] = &[
+    (FindingId::Wl007, &["Secret"]),
     (
-        "KV-WL-008",
+        FindingId::Wl008,
         &[
             "Pod",
             "Deployment",
@@ -72,7 +72,7 @@ const ABSENCE: &[(&str, &[&str])] = &[
             "Ingress",
         ],
     ),
-    ("KV-RBAC-009", &["Role", "ClusterRole"]),
+    (FindingId::Rbac009, &["Role", "ClusterRole"]),
 ];
 
 /// When the live loader could not list some kinds: drop the findings that
@@ -83,7 +83,7 @@ fn incomplete(inventory: &Inventory, findings: &mut Vec<Finding>) {
         return;
     }
     let is_unlisted = |kind: &str| unlisted.iter().any(|u| u.kind == kind);
-    let dropped: Vec<&str> = ABSENCE
+    let dropped: Vec<FindingId> = ABSENCE
         .iter()
         .filter(|(_, kinds)| kinds.iter().any(|k| is_unlisted(k)))
         .map(|(id, _)| *id)
@@ -98,10 +98,11 @@ fn incomplete(inventory: &Inventory, findings: &mut Vec<Finding>) {
         reasons.join(", ")
     );
     if !dropped.is_empty() {
-        evidence.push_str(&format!("; {} left out", dropped.join(", ")));
+        let ids: Vec<&str> = dropped.iter().map(|id| id.as_str()).collect();
+        evidence.push_str(&format!("; {} left out", ids.join(", ")));
     }
     findings.push(Finding::new(
-        "KV-AUD-001",
+        FindingId::Aud001,
         format!(
             "{} of the audited kinds could not be listed: the audit is incomplete",
             unlisted.len()
@@ -129,7 +130,10 @@ mod tests {
             let rbac = Rbac::new(inv);
             let mut findings = objects(inv, &rbac, &Options::now());
             evidence(inv, &mut findings);
-            findings.into_iter().map(|f| f.id).collect::<Vec<_>>()
+            findings
+                .into_iter()
+                .map(|f| f.id.as_str())
+                .collect::<Vec<_>>()
         };
         assert!(ids(&inventory).contains(&"KV-WL-007"));
         inventory.unlisted.push(Unlisted {

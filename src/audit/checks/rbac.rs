@@ -6,7 +6,7 @@
 //! `resourceNames` are least privilege done right: they show in the listing
 //! but raise findings only for broad groups and default service accounts.
 
-use crate::audit::finding::{Finding, ObjectRef};
+use crate::audit::finding::{Finding, FindingId, ObjectRef};
 use crate::audit::inventory::{object_ref, Inventory};
 use crate::audit::rbac::{
     Access, Grant, Path, Rbac, Request, Rule, Scope, SubjectRef, ALL_SERVICE_ACCOUNTS, ANONYMOUS,
@@ -144,37 +144,57 @@ fn indirect_labels(grants: &[&Grant]) -> Vec<String> {
 }
 
 fn access_findings(rbac: &Rbac, access: &Access) -> Vec<Finding> {
-    let (subject, binding, role) = (access.subject, access.binding, access.role);
+    let (subject, binding) = (access.subject, access.binding);
     if binding.bootstrap || *subject == SubjectRef::Group(MASTERS.into()) {
         return Vec::new();
     }
-    let objects = [
-        subject.object_ref(),
-        binding.object.clone(),
-        role.object.clone(),
-    ];
-    let direct: Vec<&Grant> = access.direct().collect();
-    let indirect: Vec<&Grant> = access.indirect().collect();
-    let where_ = scope_words(&binding.scope);
-    let how = |grants: &[&Grant]| {
-        format!(
-            "{} → {}: {}",
-            binding.object,
-            role.object,
-            describe_grants(grants)
-        )
-    };
-    if broad(subject) {
-        return vec![Finding::new(
-            "KV-RBAC-001",
-            format!("{subject} (everyone of its kind) can reach Secrets {where_}"),
-            how(&access.grants),
-        )
-        .objects(objects)];
+    if let Some(finding) = whole_access(access) {
+        return vec![finding];
     }
-    if binding.scope == Scope::Cluster && role.is_full_admin() {
-        return vec![Finding::new(
-            "KV-RBAC-002",
+    let mut findings: Vec<Finding> = direct_read(access).into_iter().collect();
+    findings.extend(indirect_reach(rbac, access));
+    findings
+}
+
+/// The objects of an access's findings: subject, binding, role.
+fn access_objects(access: &Access) -> [ObjectRef; 3] {
+    [
+        access.subject.object_ref(),
+        access.binding.object.clone(),
+        access.role.object.clone(),
+    ]
+}
+
+/// `binding → role: <grants>`, the evidence of an access's findings.
+fn how(access: &Access, grants: &[&Grant]) -> String {
+    format!(
+        "{} → {}: {}",
+        access.binding.object,
+        access.role.object,
+        describe_grants(grants)
+    )
+}
+
+/// Whether any of `grants` is not restricted by `resourceNames`.
+fn unrestricted(grants: &[&Grant]) -> bool {
+    grants.iter().any(|g| g.names.is_none())
+}
+
+/// The one finding that stands for the whole access, when there is one:
+/// a broad group (KV-RBAC-001), cluster-admin cluster-wide (KV-RBAC-002),
+/// a default service account (KV-RBAC-005), in that order.
+fn whole_access(access: &Access) -> Option<Finding> {
+    let (subject, binding, role) = (access.subject, access.binding, access.role);
+    let where_ = scope_words(&binding.scope);
+    let finding = if broad(subject) {
+        Finding::new(
+            FindingId::Rbac001,
+            format!("{subject} (everyone of its kind) can reach Secrets {where_}"),
+            how(access, &access.grants),
+        )
+    } else if binding.scope == Scope::Cluster && role.is_full_admin() {
+        Finding::new(
+            FindingId::Rbac002,
             format!("{subject} is cluster-admin (`*` on `*`) in all namespaces"),
             format!(
                 "{} → {}: {}",
@@ -187,72 +207,81 @@ fn access_findings(rbac: &Rbac, access: &Access) -> Vec<Finding> {
                     .unwrap_or_default()
             ),
         )
-        .objects(objects)];
-    }
-    if default_service_account(subject) {
-        return vec![Finding::new(
-            "KV-RBAC-005",
+    } else if default_service_account(subject) {
+        Finding::new(
+            FindingId::Rbac005,
             format!("{subject} can reach Secrets {where_}: every pod without its own service account can"),
-            how(&access.grants),
+            how(access, &access.grants),
         )
-        .objects(objects)];
+    } else {
+        return None;
+    };
+    Some(finding.objects(access_objects(access)))
+}
+
+/// KV-RBAC-003 / KV-RBAC-004: direct reads not restricted by name.
+fn direct_read(access: &Access) -> Option<Finding> {
+    let direct: Vec<&Grant> = access.direct().collect();
+    if !unrestricted(&direct) {
+        return None;
     }
-    let mut findings = Vec::new();
-    let unrestricted = |grants: &[&Grant]| grants.iter().any(|g| g.names.is_none());
-    if unrestricted(&direct) {
-        let (id, title) = match binding.scope {
-            Scope::Cluster => (
-                "KV-RBAC-003",
-                format!("{subject} can read Secrets in all namespaces"),
-            ),
-            Scope::Namespace(ref ns) => (
-                "KV-RBAC-004",
-                format!("{subject} can read Secrets in namespace `{ns}`"),
-            ),
-        };
-        findings.push(Finding::new(id, title, how(&direct)).objects(objects.clone()));
-    }
-    // escalate and bind without the writes they need lead nowhere: rated
-    // apart, lower, so what can be used stands out.
+    let subject = access.subject;
+    let (id, title) = match access.binding.scope {
+        Scope::Cluster => (
+            FindingId::Rbac003,
+            format!("{subject} can read Secrets in all namespaces"),
+        ),
+        Scope::Namespace(ref ns) => (
+            FindingId::Rbac004,
+            format!("{subject} can read Secrets in namespace `{ns}`"),
+        ),
+    };
+    Some(Finding::new(id, title, how(access, &direct)).objects(access_objects(access)))
+}
+
+/// KV-RBAC-007 / KV-RBAC-008 for indirect paths that can be used, or
+/// KV-RBAC-010 when only escalate or bind without the writes they need
+/// are there: those lead nowhere, so they are rated apart, lower, and what
+/// can be used stands out.
+fn indirect_reach(rbac: &Rbac, access: &Access) -> Option<Finding> {
+    let (subject, binding) = (access.subject, access.binding);
+    let where_ = scope_words(&binding.scope);
+    let indirect: Vec<&Grant> = access.indirect().collect();
     let (alone, usable): (Vec<&Grant>, Vec<&Grant>) = indirect
         .iter()
         .partition(|g| super::escalation::unusable_alone(rbac, access, g));
-    if unrestricted(&usable) {
+    let finding = if unrestricted(&usable) {
         let id = match binding.scope {
-            Scope::Cluster => "KV-RBAC-007",
-            Scope::Namespace(_) => "KV-RBAC-008",
+            Scope::Cluster => FindingId::Rbac007,
+            Scope::Namespace(_) => FindingId::Rbac008,
         };
-        let mut evidence = how(&usable);
+        let mut evidence = how(access, &usable);
         if unrestricted(&alone) {
             evidence.push_str(&format!(
                 "; also {}, unusable alone",
                 indirect_labels(&alone).join("; ")
             ));
         }
-        findings.push(
-            Finding::new(
-                id,
-                format!("{subject} can obtain Secrets indirectly {where_}"),
-                evidence,
-            )
-            .objects(objects),
-        );
+        Finding::new(
+            id,
+            format!("{subject} can obtain Secrets indirectly {where_}"),
+            evidence,
+        )
     } else if unrestricted(&alone) {
-        findings.push(
-            Finding::new(
-                "KV-RBAC-010",
-                format!(
-                    "{subject} may escalate or bind roles {where_} but not write the roles or bindings that would use it"
-                ),
-                format!(
-                    "{}; without create, update or patch on roles (for escalate) or rolebindings/clusterrolebindings (for bind) these verbs grant nothing",
-                    how(&alone)
-                ),
-            )
-            .objects(objects),
-        );
-    }
-    findings
+        Finding::new(
+            FindingId::Rbac010,
+            format!(
+                "{subject} may escalate or bind roles {where_} but not write the roles or bindings that would use it"
+            ),
+            format!(
+                "{}; without create, update or patch on roles (for escalate) or rolebindings/clusterrolebindings (for bind) these verbs grant nothing",
+                how(access, &alone)
+            ),
+        )
+    } else {
+        return None;
+    };
+    Some(finding.objects(access_objects(access)))
 }
 
 /// KV-RBAC-006: roles whose own rules reach Secrets only through `*`.
@@ -294,7 +323,7 @@ fn wildcard_roles(inventory: &Inventory) -> Vec<Finding> {
         if !hits.is_empty() {
             findings.push(
                 Finding::new(
-                    "KV-RBAC-006",
+                    FindingId::Rbac006,
                     format!("{object} grants Secret access through wildcards"),
                     hits.join("; "),
                 )
@@ -342,7 +371,7 @@ fn dangling_bindings(rbac: &Rbac) -> Vec<Finding> {
                 format!("{} is not among the audited objects", b.role_ref)
             };
             Finding::new(
-                "KV-RBAC-009",
+                FindingId::Rbac009,
                 format!(
                     "{} refers to {}, which does not exist",
                     b.object, b.role_ref
@@ -503,7 +532,7 @@ mod tests {
     }
 
     fn ids(yaml: &str) -> Vec<&'static str> {
-        let mut ids: Vec<_> = findings(yaml).iter().map(|f| f.id).collect();
+        let mut ids: Vec<_> = findings(yaml).iter().map(|f| f.id.as_str()).collect();
         ids.sort();
         ids
     }
@@ -645,11 +674,14 @@ rules:
                 "{kind: User, name: bob}",
             );
         let f = findings(&yaml);
-        let wild = f.iter().find(|f| f.id == "KV-RBAC-006").unwrap();
+        let wild = f.iter().find(|f| f.id.as_str() == "KV-RBAC-006").unwrap();
         assert!(wild.evidence.starts_with("rule 0 "), "{}", wild.evidence);
         assert!(!wild.evidence.contains("rule 1"));
         assert!(!wild.evidence.contains("rule 2"));
-        assert_eq!(f.iter().filter(|f| f.id == "KV-RBAC-009").count(), 1);
+        assert_eq!(
+            f.iter().filter(|f| f.id.as_str() == "KV-RBAC-009").count(),
+            1
+        );
     }
 
     fn role(kind: &str, ns: Option<&str>, name: &str, rules: &str) -> String {
@@ -672,7 +704,10 @@ rules:
         let yaml = role("Role", Some("shop"), "rbac-verbs", ESCALATE_BIND)
             + &binding("RoleBinding", Some("shop"), "Role", "rbac-verbs", DEV);
         let f = findings(&yaml);
-        assert_eq!(f.iter().map(|f| f.id).collect::<Vec<_>>(), ["KV-RBAC-010"]);
+        assert_eq!(
+            f.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(),
+            ["KV-RBAC-010"]
+        );
         assert_eq!(f[0].severity, crate::audit::Severity::Low);
         assert!(
             f[0].title.contains("not write the roles or bindings"),
@@ -706,7 +741,10 @@ rules:
             + &role("Role", Some("shop"), "binder", WRITE_BINDINGS)
             + &binding("RoleBinding", Some("shop"), "Role", "binder", DEV);
         let f = findings(&split);
-        assert_eq!(f.iter().map(|f| f.id).collect::<Vec<_>>(), ["KV-RBAC-008"]);
+        assert_eq!(
+            f.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(),
+            ["KV-RBAC-008"]
+        );
         assert!(f[0].evidence.contains("bind roles"), "{}", f[0].evidence);
         assert!(
             f[0].evidence

@@ -7,7 +7,7 @@
 //! say which source and how sure it is; the configuration-based check in
 //! [`super::encryption`] merges them with its own by id.
 
-use crate::audit::finding::{Finding, ObjectRef};
+use crate::audit::finding::{Finding, FindingId, ObjectRef};
 use crate::audit::inventory::{
     EncryptionEvidence, Observation, StorageTransforms, StoredFormat, StoredSecrets,
 };
@@ -60,7 +60,7 @@ fn transforms(out: &mut Observed, source: &str, confidence: &str, t: &StorageTra
         } else {
             out.verified = true;
             out.findings.push(Finding::new(
-                "KV-ENC-001",
+                FindingId::Enc001,
                 "Secrets are stored in etcd in plaintext: the apiserver applies no encryption transformer to secrets",
                 format!("{source}: no apiserver_storage_transformation_operations_total series for resource=secrets after reading a Secret from storage ({confidence} confidence)"),
             ));
@@ -74,7 +74,7 @@ fn transforms(out: &mut Observed, source: &str, confidence: &str, t: &StorageTra
         .any(|(f, _)| *f == StoredFormat::Plaintext);
     if writes_plaintext {
         out.findings.push(Finding::new(
-            "KV-ENC-004",
+            FindingId::Enc004,
             "identity is the first provider for Secrets: new Secrets are written in plaintext",
             format!(
                 "{source}: to_storage for secrets: {} ({confidence} confidence)",
@@ -101,7 +101,7 @@ fn transforms(out: &mut Observed, source: &str, confidence: &str, t: &StorageTra
         // Counters run since the apiserver started: the Secret may have been
         // rewritten since, hence medium confidence whatever the source.
         out.findings.push(Finding::new(
-            "KV-ENC-010",
+            FindingId::Enc010,
             "Secrets stored in plaintext are still read from etcd",
             format!(
                 "{source}: {n} from_storage reads of secrets went through identity (from_storage: {}; to_storage: {}); counters run since the apiserver started, so some may have been rewritten since (medium confidence)",
@@ -128,7 +128,7 @@ fn stored(out: &mut Observed, source: &str, s: &StoredSecrets) {
         names.sort_unstable();
         out.findings.push(
             Finding::new(
-                "KV-ENC-010",
+                FindingId::Enc010,
                 format!(
                     "{} of {} Secrets are stored in etcd in plaintext",
                     s.plaintext.len(),
@@ -170,15 +170,15 @@ fn provider_finding(format: &StoredFormat, evidence: String) -> Option<Finding> 
     };
     let (id, title) = match (provider.as_str(), version.as_str()) {
         ("aescbc", _) => (
-            "KV-ENC-005",
+            FindingId::Enc005,
             "Secrets are encrypted with aescbc".to_string(),
         ),
         ("aesgcm", _) => (
-            "KV-ENC-007",
+            FindingId::Enc007,
             "Secrets are encrypted with aesgcm".to_string(),
         ),
         ("kms", "v1") => (
-            "KV-ENC-006",
+            FindingId::Enc006,
             "Secrets are encrypted by a KMS v1 provider".to_string(),
         ),
         _ => return None,
@@ -204,7 +204,7 @@ mod tests {
             confidence: Confidence::High,
             observation: Observation::Transforms(t),
         };
-        let mut ids: Vec<_> = check(&[e]).findings.iter().map(|f| f.id).collect();
+        let mut ids: Vec<_> = check(&[e]).findings.iter().map(|f| f.id.as_str()).collect();
         ids.sort();
         ids
     }
@@ -286,7 +286,7 @@ mod tests {
         };
         let observed = check(&[e]);
         assert!(observed.verified);
-        let ids: Vec<_> = observed.findings.iter().map(|f| f.id).collect();
+        let ids: Vec<_> = observed.findings.iter().map(|f| f.id.as_str()).collect();
         assert_eq!(ids, ["KV-ENC-010", "KV-ENC-005"]);
         let stale = &observed.findings[0];
         assert_eq!(

@@ -5,19 +5,19 @@
 //! it belongs to (`system:serviceaccounts`, `system:serviceaccounts:<ns>`,
 //! `system:authenticated`), when that is above its own.
 
-use crate::audit::finding::{Finding, ObjectRef};
+use crate::audit::finding::{Finding, FindingId, ObjectRef};
 use crate::audit::rbac::{ALL_SERVICE_ACCOUNTS, AUTHENTICATED, SERVICE_ACCOUNT_PREFIX};
 use std::collections::HashMap;
 
 /// RBAC findings whose first object is a subject that reaches Secrets.
-const REACH: &[&str] = &[
-    "KV-RBAC-001",
-    "KV-RBAC-002",
-    "KV-RBAC-003",
-    "KV-RBAC-004",
-    "KV-RBAC-005",
-    "KV-RBAC-007",
-    "KV-RBAC-008",
+const REACH: &[FindingId] = &[
+    FindingId::Rbac001,
+    FindingId::Rbac002,
+    FindingId::Rbac003,
+    FindingId::Rbac004,
+    FindingId::Rbac005,
+    FindingId::Rbac007,
+    FindingId::Rbac008,
 ];
 
 /// Raise each `KV-WL-005` in `workload` to the reach of its service
@@ -35,7 +35,7 @@ pub fn raise(workload: &mut [Finding], rbac: &[Finding]) {
     if worst.is_empty() {
         return;
     }
-    for f in workload.iter_mut().filter(|f| f.id == "KV-WL-005") {
+    for f in workload.iter_mut().filter(|f| f.id == FindingId::Wl005) {
         let Some(account) = f.objects.get(1).filter(|o| o.kind == "ServiceAccount") else {
             continue;
         };
@@ -98,7 +98,7 @@ mod tests {
         let rbac = Rbac::new(&inv);
         objects(&inv, &rbac, &Options::now())
             .into_iter()
-            .find(|f| f.id == "KV-WL-005")
+            .find(|f| f.id.as_str() == "KV-WL-005")
             .map(|f| (f.severity, f.title))
     }
 

@@ -101,11 +101,48 @@ pub async fn list(target: &Target<'_>) -> Result<Inventory, LiveError> {
             None => None,
         }
     };
+    let (lists, stored) = tokio::join!(list_kinds(target), etcd_scan);
+    let mut inv = lists.into_inventory(target.server)?;
+    if let (Some(stored), Some(endpoint)) = (stored, target.etcd) {
+        let stored = stored?;
+        endpoint.check_found(&stored, inv.secrets.len())?;
+        inv.encryption.push(EncryptionEvidence {
+            source: super::inventory::EvidenceSource::Etcd {
+                endpoint: endpoint.url.clone(),
+            },
+            confidence: super::inventory::Confidence::Definitive,
+            observation: super::inventory::Observation::Stored(stored),
+        });
+    }
+    Ok(inv)
+}
+
+/// What each kind's list call gave, before 403s and 404s are sorted out.
+struct Lists {
+    secrets: Result<Vec<Secret>, kube::Error>,
+    service_accounts: Result<Vec<ServiceAccount>, kube::Error>,
+    config_maps: Result<Vec<ConfigMap>, kube::Error>,
+    roles: Result<Vec<Role>, kube::Error>,
+    cluster_roles: Result<Vec<ClusterRole>, kube::Error>,
+    role_bindings: Result<Vec<RoleBinding>, kube::Error>,
+    cluster_role_bindings: Result<Vec<ClusterRoleBinding>, kube::Error>,
+    pods: Result<Vec<Pod>, kube::Error>,
+    deployments: Result<Vec<Deployment>, kube::Error>,
+    stateful_sets: Result<Vec<StatefulSet>, kube::Error>,
+    daemon_sets: Result<Vec<DaemonSet>, kube::Error>,
+    replica_sets: Result<Vec<ReplicaSet>, kube::Error>,
+    replication_controllers: Result<Vec<ReplicationController>, kube::Error>,
+    jobs: Result<Vec<Job>, kube::Error>,
+    cron_jobs: Result<Vec<CronJob>, kube::Error>,
+    ingresses: Result<Vec<Ingress>, kube::Error>,
+}
+
+/// Every kind's list at once (in groups: `tokio::join!` takes a few).
+async fn list_kinds(target: &Target<'_>) -> Lists {
     let (
         (secrets, service_accounts, config_maps, roles, cluster_roles, role_bindings),
         (cluster_role_bindings, pods, deployments, stateful_sets, daemon_sets, replica_sets),
         (replication_controllers, jobs, cron_jobs, ingresses),
-        stored,
     ) = tokio::join!(
         async {
             tokio::join!(
@@ -135,50 +172,60 @@ pub async fn list(target: &Target<'_>) -> Result<Inventory, LiveError> {
                 list_all::<Ingress>(target),
             )
         },
-        etcd_scan,
     );
+    Lists {
+        secrets,
+        service_accounts,
+        config_maps,
+        roles,
+        cluster_roles,
+        role_bindings,
+        cluster_role_bindings,
+        pods,
+        deployments,
+        stateful_sets,
+        daemon_sets,
+        replica_sets,
+        replication_controllers,
+        jobs,
+        cron_jobs,
+        ingresses,
+    }
+}
 
-    let mut inv = Inventory::default();
-    let server = target.server;
-    macro_rules! take {
-        ($result:expr, $field:ident) => {
-            for object in accept($result, server, &mut inv.unlisted)? {
-                inv.$field.insert(object);
-            }
-        };
+impl Lists {
+    /// The inventory of what was listed, kinds the caller may not list
+    /// recorded as unlisted; the first other failure, in kind order, ends it.
+    fn into_inventory(self, server: &str) -> Result<Inventory, LiveError> {
+        let mut inv = Inventory::default();
+        macro_rules! take {
+            ($field:ident) => {
+                for object in accept(self.$field, server, &mut inv.unlisted)? {
+                    inv.$field.insert(object);
+                }
+            };
+        }
+        take!(secrets);
+        take!(service_accounts);
+        take!(config_maps);
+        take!(roles);
+        take!(cluster_roles);
+        take!(role_bindings);
+        take!(cluster_role_bindings);
+        for pod in accept(self.pods, server, &mut inv.unlisted)? {
+            // The kube-apiserver mirror Pod in kube-system carries its flags.
+            super::load::add_pod(&mut inv, pod);
+        }
+        take!(deployments);
+        take!(stateful_sets);
+        take!(daemon_sets);
+        take!(replica_sets);
+        take!(replication_controllers);
+        take!(jobs);
+        take!(cron_jobs);
+        take!(ingresses);
+        Ok(inv)
     }
-    take!(secrets, secrets);
-    take!(service_accounts, service_accounts);
-    take!(config_maps, config_maps);
-    take!(roles, roles);
-    take!(cluster_roles, cluster_roles);
-    take!(role_bindings, role_bindings);
-    take!(cluster_role_bindings, cluster_role_bindings);
-    for pod in accept(pods, server, &mut inv.unlisted)? {
-        // The kube-apiserver mirror Pod in kube-system carries its flags.
-        super::load::add_pod(&mut inv, pod);
-    }
-    take!(deployments, deployments);
-    take!(stateful_sets, stateful_sets);
-    take!(daemon_sets, daemon_sets);
-    take!(replica_sets, replica_sets);
-    take!(replication_controllers, replication_controllers);
-    take!(jobs, jobs);
-    take!(cron_jobs, cron_jobs);
-    take!(ingresses, ingresses);
-
-    if let (Some(stored), Some(endpoint)) = (stored, target.etcd) {
-        let stored = stored?;
-        endpoint.check_found(&stored, inv.secrets.len())?;
-        inv.encryption.push(EncryptionEvidence {
-            source: super::inventory::EvidenceSource::Etcd {
-                endpoint: endpoint.url.clone(),
-            },
-            confidence: super::inventory::Confidence::Definitive,
-            observation: super::inventory::Observation::Stored(stored),
-        });
-    }
-    Ok(inv)
 }
 
 /// What the apiserver's storage metrics say about how Secrets are written.

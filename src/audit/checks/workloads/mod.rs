@@ -30,7 +30,7 @@ mod tests;
 pub use credentials::{credential_name, literal_credential, url_with_password};
 
 use super::Options;
-use crate::audit::finding::{Finding, ObjectRef};
+use crate::audit::finding::{Finding, FindingId, ObjectRef};
 use crate::audit::inventory::{object_ref, Inventory};
 use credentials::credential_lines;
 use references::{ingress_uses, service_account_uses, spec_uses, SecretUse};
@@ -94,7 +94,7 @@ fn missing_secrets(
         .into_iter()
         .map(|((owner, namespace, name), sites)| {
             Finding::new(
-                "KV-WL-007",
+                FindingId::Wl007,
                 format!("{owner} refers to Secret `{namespace}/{name}`, which does not exist"),
                 format!(
                     "{} (not optional); no such Secret among the audited objects",
@@ -134,7 +134,7 @@ fn secret_findings(
                 .unwrap_or("(unknown)");
             findings.push(
                 Finding::new(
-                    "KV-WL-006",
+                    FindingId::Wl006,
                     format!("Secret `{namespace}/{name}` is a long-lived token for ServiceAccount `{sa}`"),
                     format!("type {LEGACY_TOKEN}: a token that never expires"),
                 )
@@ -145,7 +145,7 @@ fn secret_findings(
         if !MANAGED_TYPES.contains(&type_) && !used.contains(&(namespace, name)) {
             findings.push(
                 Finding::new(
-                    "KV-WL-008",
+                    FindingId::Wl008,
                     format!("Secret `{namespace}/{name}` is not used"),
                     "no pod, workload template, service account or ingress among the audited objects refers to it",
                 )
@@ -158,7 +158,7 @@ fn secret_findings(
                 if age_days > options.stale_after_days {
                     findings.push(
                         Finding::new(
-                            "KV-WL-009",
+                            FindingId::Wl009,
                             format!("Secret `{namespace}/{name}` was created {age_days} days ago"),
                             format!(
                                 "creationTimestamp {} ({age_days} days > {})",
@@ -197,7 +197,7 @@ fn config_map_findings(inventory: &Inventory) -> Vec<Finding> {
             let object = object_ref(cm);
             findings.push(
                 Finding::new(
-                    "KV-WL-003",
+                    FindingId::Wl003,
                     format!("{object} holds credential-like values"),
                     format!("literal values in {}", hits.join("; ")),
                 )

@@ -5,7 +5,7 @@
 
 use super::credentials::{credential_name, literal_credential, url_with_password};
 use super::references::{containers, SecretUse};
-use crate::audit::finding::{Finding, ObjectRef};
+use crate::audit::finding::{Finding, FindingId, ObjectRef};
 use crate::audit::inventory::{Inventory, PodSpecRef};
 use k8s_openapi::api::core::v1::{PodSpec, ServiceAccount};
 
@@ -30,7 +30,7 @@ fn env_secrets(owner: &ObjectRef, uses: &[SecretUse]) -> Option<Finding> {
     }
     Some(
         Finding::new(
-            "KV-WL-001",
+            FindingId::Wl001,
             format!("{owner} passes Secrets through environment variables"),
             env_uses
                 .iter()
@@ -70,7 +70,7 @@ fn literal_env(owner: &ObjectRef, spec: &PodSpec) -> Option<Finding> {
     }
     Some(
         Finding::new(
-            "KV-WL-002",
+            FindingId::Wl002,
             format!("{owner} has a literal credential in its environment"),
             format!("set to a literal value: {}", literals.join("; ")),
         )
@@ -93,7 +93,7 @@ fn service_account(inventory: &Inventory, pod: &PodSpecRef) -> Vec<Finding> {
     if sa_name == "default" {
         findings.push(
             Finding::new(
-                "KV-WL-004",
+                FindingId::Wl004,
                 format!("{owner} runs as the default service account"),
                 if spec.service_account_name.is_some() {
                     "spec.serviceAccountName is `default`"
@@ -139,7 +139,7 @@ fn token_mounts(
     if !automount && !projected.is_empty() {
         findings.push(
             Finding::new(
-                "KV-WL-005",
+                FindingId::Wl005,
                 format!("{owner} gets a service account token mounted"),
                 format!(
                     "automountServiceAccountToken is off, but volume `{}` projects a serviceAccountToken",
@@ -165,7 +165,7 @@ fn token_mounts(
         };
         findings.push(
             Finding::new(
-                "KV-WL-005",
+                FindingId::Wl005,
                 format!("{owner} gets a service account token mounted"),
                 why,
             )

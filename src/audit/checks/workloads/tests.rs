@@ -17,7 +17,7 @@ fn findings(yaml: &str) -> Vec<Finding> {
 }
 
 fn ids(yaml: &str) -> Vec<&'static str> {
-    let mut ids: Vec<_> = findings(yaml).iter().map(|f| f.id).collect();
+    let mut ids: Vec<_> = findings(yaml).iter().map(|f| f.id.as_str()).collect();
     ids.sort();
     ids
 }
@@ -110,7 +110,7 @@ fn workload_references_env_and_literals() {
         yaml += &secret("shop", s);
     }
     let f = findings(&yaml);
-    let ids: Vec<_> = f.iter().map(|f| f.id).collect();
+    let ids: Vec<_> = f.iter().map(|f| f.id.as_str()).collect();
     assert_eq!(ids, ["KV-WL-002", "KV-WL-001"], "{f:#?}");
     let literal = &f[0];
     assert!(literal.evidence.contains("`ADMIN_PASSWORD`"));
@@ -133,17 +133,17 @@ fn missing_unused_and_legacy_secrets() {
     let f = findings(&yaml);
     let missing: Vec<String> = f
         .iter()
-        .filter(|f| f.id == "KV-WL-007")
+        .filter(|f| f.id.as_str() == "KV-WL-007")
         .map(|f| f.objects[1].name.clone())
         .collect();
     assert_eq!(missing, ["api-env", "proj", "regcred", "tls"]);
     let unused: Vec<&str> = f
         .iter()
-        .filter(|f| f.id == "KV-WL-008")
+        .filter(|f| f.id.as_str() == "KV-WL-008")
         .map(|f| f.objects[0].name.as_str())
         .collect();
     assert_eq!(unused, ["forgotten"]);
-    assert_eq!(f.iter().filter(|f| f.id == "KV-WL-006").count(), 1);
+    assert_eq!(f.iter().filter(|f| f.id.as_str() == "KV-WL-006").count(), 1);
 }
 
 #[test]
@@ -217,7 +217,10 @@ type: kubernetes.io/tls
 data: {tls.crt: "", tls.key: ""}
 "#;
     let f = findings(yaml);
-    assert_eq!(f.iter().map(|f| f.id).collect::<Vec<_>>(), ["KV-WL-009"]);
+    assert_eq!(
+        f.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(),
+        ["KV-WL-009"]
+    );
     assert!(f[0].evidence.contains("2020-01-01"));
 }
 
@@ -243,7 +246,7 @@ data:
     postgres://app:url-literal-4@db/app
 "#;
     let f = findings(yaml);
-    let cm = f.iter().find(|f| f.id == "KV-WL-003").unwrap();
+    let cm = f.iter().find(|f| f.id.as_str() == "KV-WL-003").unwrap();
     assert!(
         cm.evidence.contains("key `db.conf` (URL with a password)"),
         "{}",
