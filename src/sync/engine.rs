@@ -13,11 +13,11 @@
 use super::decide::{decide, Action, Desired, KeyDiff};
 use super::hash::data_hash;
 use super::plan::{Part, Plan, Target};
-use super::report::{self, Report, TargetOutcome};
-use super::rollout::{plan_rollouts, Cluster, Link, Workload, WorkloadState};
+use super::report::{self, Report, SyncError, TargetOutcome, TargetStep};
+use super::rollout::{plan_rollouts, Cluster, Link, RolloutPlan, Workload, WorkloadState};
 use super::{SOURCE_VERSION, SYNCED_AT};
 use crate::store::history::now_rfc3339;
-use crate::store::{Cas, Reference, Scheme, Secret, SecretData, Stores};
+use crate::store::{Cas, Reference, Scheme, Secret, SecretData, SecretStore, StoreError, Stores};
 use futures::stream::{self, StreamExt};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
@@ -146,13 +146,12 @@ async fn sync_target(
             Ok(()) => return outcome,
             // The target store failed transiently: decide again from a fresh
             // read (the write may have half happened), after a pause.
-            Err(Failed::Target(_, e)) if e.is_retryable() && tried < TARGET_ATTEMPTS => {
+            Err(e @ SyncError::Target { .. }) if e.is_retryable() && tried < TARGET_ATTEMPTS => {
                 let pause = RETRY_PAUSE * 2u32.pow(tried - 1);
                 tracing::debug!(target = %target.reference, error = %e, ?pause, "retrying the target");
                 tokio::time::sleep(pause).await;
             }
-            Err(failed) => {
-                let error = failed.to_string();
+            Err(error) => {
                 tracing::info!(target = %target.reference, %error, "sync failed");
                 outcome.action = Action::Failed;
                 outcome.error = Some(error);
@@ -179,7 +178,7 @@ async fn observe_target(target: &Target, stores: &Stores) -> TargetOutcome {
         }
         // Not there yet: nothing to hash, as a full run would create it.
         Err(e) if e.is_not_found() => outcome.action = Action::Unchanged,
-        Err(e) => outcome.error = Some(format!("cannot read the target: {e}")),
+        Err(e) => outcome.error = Some(SyncError::target(TargetStep::Read, e)),
     }
     outcome
 }
@@ -190,59 +189,26 @@ async fn observe_target(target: &Target, stores: &Stores) -> TargetOutcome {
 const TARGET_ATTEMPTS: u32 = 3;
 const RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(250);
 
-/// Why a target failed.
-#[derive(Debug, thiserror::Error)]
-enum Failed {
-    /// Reading or writing the target itself.
-    #[error("cannot {0} the target: {1}")]
-    Target(&'static str, crate::store::StoreError),
-    /// Anything else: a source, the plan's keys.
-    #[error("{0}")]
-    Other(String),
-}
-
-impl From<String> for Failed {
-    fn from(message: String) -> Self {
-        Failed::Other(message)
-    }
-}
-
+/// Sync one target, once: read its sources and itself, decide, write.
+/// Fills `outcome` as far as it got.
 async fn sync_one(
     target: &Target,
     stores: &Stores,
     sources: &SourceCache<'_>,
     options: &Options,
     outcome: &mut TargetOutcome,
-) -> Result<(), Failed> {
+) -> Result<(), SyncError> {
     let reference = &target.reference;
     let path = reference.path.as_str();
-    let store = stores
-        .get(reference.scheme)
-        .await
-        .map_err(|e| e.to_string())?;
-    let read_target = async {
-        let keeps = store.capabilities(path).await?.metadata;
-        match store.read(path, None).await {
-            Ok(secret) => Ok((keeps, Some(secret))),
-            Err(e) if e.is_not_found() => Ok((keeps, None)),
-            Err(e) => Err(e),
-        }
-    };
-    let (read, current) = tokio::join!(sources.read_all(&target.parts), read_target);
+    let store = stores.get(reference.scheme).await?;
+    let (read, current) = tokio::join!(
+        sources.read_all(&target.parts),
+        read_current(store.as_ref(), path)
+    );
     let read = read?;
-    let (keeps_metadata, current) = current.map_err(|e| Failed::Target("read", e))?;
-    let data = assemble(&target.parts, &read)?;
-    let desired = Desired {
-        hash: data_hash(reference, &data),
-        source: bounded(target.sources().join(",")),
-        source_version: bounded(
-            read.iter()
-                .map(|s| s.version.map_or_else(|| "-".to_string(), |v| v.to_string()))
-                .collect::<Vec<_>>()
-                .join(","),
-        ),
-        data,
-    };
+    let (keeps_metadata, current) = current.map_err(|e| SyncError::target(TargetStep::Read, e))?;
+    let data = assemble(&target.parts, &read).map_err(SyncError::Assemble)?;
+    let desired = desired_of(target, &read, data);
     let current_hash = current.as_ref().map(|s| data_hash(reference, &s.data));
     let decision = decide(
         &desired,
@@ -271,12 +237,63 @@ async fn sync_one(
     if options.dry_run || !decision.action.writes() {
         return Ok(());
     }
+    write_target(
+        store.as_ref(),
+        reference,
+        decision.action,
+        &desired,
+        current.as_ref(),
+    )
+    .await
+    .map_err(|e| SyncError::target(TargetStep::Write, e))
+}
+
+/// The target as it is: whether its store keeps provenance metadata, and
+/// its secret (`None` when not there yet, which is no error).
+async fn read_current(
+    store: &dyn SecretStore,
+    path: &str,
+) -> Result<(bool, Option<Secret>), StoreError> {
+    let keeps = store.capabilities(path).await?.metadata;
+    match store.read(path, None).await {
+        Ok(secret) => Ok((keeps, Some(secret))),
+        Err(e) if e.is_not_found() => Ok((keeps, None)),
+        Err(e) => Err(e),
+    }
+}
+
+/// What the target should hold: the assembled `data`, its hash and the
+/// provenance (sources and their versions, cut to fit metadata values).
+fn desired_of(target: &Target, read: &[Arc<Secret>], data: SecretData) -> Desired {
+    Desired {
+        hash: data_hash(&target.reference, &data),
+        source: bounded(target.sources().join(",")),
+        source_version: bounded(
+            read.iter()
+                .map(|s| s.version.map_or_else(|| "-".to_string(), |v| v.to_string()))
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+        data,
+    }
+}
+
+/// Write what `action` asks for: the provenance only, or the data and
+/// provenance with the check-and-set that fits what was read.
+async fn write_target(
+    store: &dyn SecretStore,
+    reference: &Reference,
+    action: Action,
+    desired: &Desired,
+    current: Option<&Secret>,
+) -> Result<(), StoreError> {
+    let path = reference.path.as_str();
     let mut metadata = desired.provenance();
     metadata.insert(SYNCED_AT.to_string(), now_rfc3339());
-    let written = match decision.action {
+    match action {
         Action::Metadata => store.write_metadata(path, &desired.data, &metadata).await,
         _ => {
-            let cas = match &current {
+            let cas = match current {
                 Some(c) => c.version.map_or(Cas::Any, Cas::Version),
                 // A Kubernetes Secret that was not there is created, one call
                 // (a Secret made meanwhile is a conflict, not overwritten).
@@ -290,8 +307,7 @@ async fn sync_one(
                 .await
                 .map(|_| ())
         }
-    };
-    written.map_err(|e| Failed::Target("write", e))
+    }
 }
 
 /// Cut a metadata value to [`MAX_METADATA_VALUE`] bytes on a char boundary.
@@ -347,7 +363,7 @@ struct SourceCache<'a> {
 }
 
 type SourceKey = (Scheme, String, Option<u64>);
-type SourceCell = OnceCell<Result<Arc<Secret>, String>>;
+type SourceCell = OnceCell<Result<Arc<Secret>, SyncError>>;
 
 impl<'a> SourceCache<'a> {
     fn new(stores: &'a Stores) -> Self {
@@ -357,7 +373,7 @@ impl<'a> SourceCache<'a> {
         }
     }
 
-    async fn read(&self, reference: &Reference) -> Result<Arc<Secret>, String> {
+    async fn read(&self, reference: &Reference) -> Result<Arc<Secret>, SyncError> {
         let key = (reference.scheme, reference.path.clone(), reference.version);
         let cell = self
             .cells
@@ -367,22 +383,21 @@ impl<'a> SourceCache<'a> {
             .or_default()
             .clone();
         cell.get_or_init(|| async {
-            let store = self
-                .stores
-                .get(reference.scheme)
-                .await
-                .map_err(|e| e.to_string())?;
+            let store = self.stores.get(reference.scheme).await?;
             store
                 .read(&reference.path, reference.version)
                 .await
                 .map(Arc::new)
-                .map_err(|e| format!("cannot read source `{}`: {e}", reference.secret()))
+                .map_err(|e| SyncError::Source {
+                    secret: reference.secret().to_string(),
+                    error: Arc::new(e),
+                })
         })
         .await
         .clone()
     }
 
-    async fn read_all(&self, parts: &[Part]) -> Result<Vec<Arc<Secret>>, String> {
+    async fn read_all(&self, parts: &[Part]) -> Result<Vec<Arc<Secret>>, SyncError> {
         futures::future::try_join_all(parts.iter().map(|p| self.read(&p.source))).await
     }
 }
@@ -401,9 +416,6 @@ async fn rollouts(
         .zip(&report.targets)
         .filter(|(t, o)| !t.rollout.is_empty() && o.error.is_none() && o.data_hash.is_some())
         .collect();
-    let triggered = |t: &Target, o: &TargetOutcome| {
-        o.action == Action::Updated || (o.action == Action::Created && t.rollout_on_create)
-    };
     // Even with nothing triggered, the linked workloads are read: one that
     // a killed run left unrolled is rolled now (see `plan_rollouts`).
     if linked.is_empty() {
@@ -416,8 +428,26 @@ async fn rollouts(
         });
         return;
     };
-    // Namespaces to look into for `rollout: auto` (one list per namespace
-    // and kind).
+    let mut errors = Vec::new();
+    let mut known = list_auto_workloads(cluster, &linked, &mut errors).await;
+    let mut links = link_workloads(&linked, &known);
+    read_named_workloads(cluster, &mut links, &mut known, &mut errors).await;
+    report.errors.extend(errors);
+    let plans = plan_rollouts(&links, |w| {
+        known.get(w).and_then(|s| s.secret_hash.as_deref())
+    });
+    apply_rollouts(cluster, plans, options, report).await;
+    report.rollouts.sort_by(|a, b| a.workload.cmp(&b.workload));
+}
+
+/// The workloads of the namespaces where a linked target asks for
+/// `rollout: auto`: one list per namespace and kind. A failed list is an
+/// error and leaves that namespace out.
+async fn list_auto_workloads(
+    cluster: &dyn Cluster,
+    linked: &[(&Target, &TargetOutcome)],
+    errors: &mut Vec<report::Error>,
+) -> BTreeMap<Workload, WorkloadState> {
     let auto_namespaces: BTreeSet<&str> = linked
         .iter()
         .filter(|(t, _)| t.rollout.auto)
@@ -427,14 +457,26 @@ async fn rollouts(
     for ns in auto_namespaces {
         match cluster.workloads(ns).await {
             Ok(list) => known.extend(list.into_iter().map(|w| (w.workload.clone(), w))),
-            Err(e) => report.errors.push(report::Error {
+            Err(e) => errors.push(report::Error {
                 target: format!("rollout: auto in namespace `{ns}`"),
                 error: format!("cannot list workloads: {e}"),
             }),
         }
     }
+    known
+}
+
+/// Each workload with the linked targets it depends on: the ones the plan
+/// names, and for `rollout: auto` the listed ones that use the Secret.
+fn link_workloads(
+    linked: &[(&Target, &TargetOutcome)],
+    known: &BTreeMap<Workload, WorkloadState>,
+) -> BTreeMap<Workload, Vec<Link>> {
+    let triggered = |t: &Target, o: &TargetOutcome| {
+        o.action == Action::Updated || (o.action == Action::Created && t.rollout_on_create)
+    };
     let mut links: BTreeMap<Workload, Vec<Link>> = BTreeMap::new();
-    for (t, o) in &linked {
+    for (t, o) in linked {
         let Some((ns, name)) = t.kube_name() else {
             continue;
         };
@@ -463,41 +505,52 @@ async fn rollouts(
             }
         }
     }
-    // Named workloads that were not listed: read each one.
+    links
+}
+
+/// Read each named workload that was not listed, into `known`. One that is
+/// missing or unreadable is an error and is dropped from `links`.
+async fn read_named_workloads(
+    cluster: &dyn Cluster,
+    links: &mut BTreeMap<Workload, Vec<Link>>,
+    known: &mut BTreeMap<Workload, WorkloadState>,
+    errors: &mut Vec<report::Error>,
+) {
     let wanted: Vec<Workload> = links
         .keys()
         .filter(|w| !known.contains_key(*w))
         .cloned()
         .collect();
     for w in wanted {
-        match cluster.workload(&w).await {
+        let error = match cluster.workload(&w).await {
             Ok(Some(state)) => {
                 known.insert(w, state);
+                continue;
             }
-            Ok(None) => {
-                report.errors.push(report::Error {
-                    target: w.to_string(),
-                    error: format!(
-                        "{} `{}` not found in namespace `{}`",
-                        w.kind.as_str(),
-                        w.name,
-                        w.namespace
-                    ),
-                });
-                links.remove(&w);
-            }
-            Err(e) => {
-                report.errors.push(report::Error {
-                    target: w.to_string(),
-                    error: format!("cannot read the workload: {e}"),
-                });
-                links.remove(&w);
-            }
-        }
+            Ok(None) => format!(
+                "{} `{}` not found in namespace `{}`",
+                w.kind.as_str(),
+                w.name,
+                w.namespace
+            ),
+            Err(e) => format!("cannot read the workload: {e}"),
+        };
+        errors.push(report::Error {
+            target: w.to_string(),
+            error,
+        });
+        links.remove(&w);
     }
-    let plans = plan_rollouts(&links, |w| {
-        known.get(w).and_then(|s| s.secret_hash.as_deref())
-    });
+}
+
+/// Set the new secret hash on each planned workload (at most
+/// `concurrency` at once; nothing in a dry run) and report each.
+async fn apply_rollouts(
+    cluster: &dyn Cluster,
+    plans: Vec<RolloutPlan>,
+    options: &Options,
+    report: &mut Report,
+) {
     let width = options.concurrency.max(1);
     let results: Vec<_> = stream::iter(plans)
         .map(|p| async move {
@@ -526,7 +579,6 @@ async fn rollouts(
             }),
         }
     }
-    report.rollouts.sort_by(|a, b| a.workload.cmp(&b.workload));
 }
 
 /// Delete kvault-synced Secrets (label and source annotation) of the

@@ -272,20 +272,51 @@ fn validate(raw: PlanFile) -> Result<Plan, String> {
 type EntryParts = (Reference, Vec<Part>, Rollout, bool);
 
 fn entry_parts(entry: EntryFile) -> Result<EntryParts, String> {
-    let sources = match (entry.source, entry.sources) {
+    let sources = entry_sources(entry.source, entry.sources)?;
+    let target = entry_target(&entry.target)?;
+    for s in &sources {
+        if s.scheme == target.scheme && s.path == target.path {
+            return Err(format!("source and target are the same secret `{target}`"));
+        }
+    }
+    let parts = entry_parts_of(&target, sources)?;
+    let rollout = entry_rollout(entry.rollout)?;
+    if !rollout.is_empty() && target.scheme != Scheme::K8s {
+        return Err(format!(
+            "`rollout` needs a Kubernetes target, and `{target}` is not one"
+        ));
+    }
+    if entry.rollout_on_create && rollout.is_empty() {
+        return Err("`rolloutOnCreate` needs a `rollout`".into());
+    }
+    Ok((target, parts, rollout, entry.rollout_on_create))
+}
+
+/// An entry's sources: exactly one of `source` and `sources` (not empty),
+/// each a valid reference.
+fn entry_sources(
+    source: Option<String>,
+    sources: Option<Vec<String>>,
+) -> Result<Vec<Reference>, String> {
+    let sources = match (source, sources) {
         (Some(one), None) => vec![one],
         (None, Some(many)) if many.is_empty() => return Err("`sources` is empty".into()),
         (None, Some(many)) => many,
         (Some(_), Some(_)) => return Err("give `source` or `sources`, not both".into()),
         (None, None) => return Err("needs a `source` (or `sources`)".into()),
     };
-    let sources = sources
+    sources
         .iter()
         .map(|s| Reference::parse(s).map_err(|e| format!("source: {e}")))
-        .collect::<Result<Vec<_>, _>>()?;
-    let target = Reference::parse(&entry.target).map_err(|e| format!("target: {e}"))?;
+        .collect()
+}
+
+/// An entry's target: a valid reference to one secret, unversioned, and
+/// for Kubernetes one `NAMESPACE/NAME`.
+fn entry_target(text: &str) -> Result<Reference, String> {
+    let target = Reference::parse(text).map_err(|e| format!("target: {e}"))?;
     if target.version.is_some() {
-        return Err(format!("target `{}` cannot pin a version", entry.target));
+        return Err(format!("target `{text}` cannot pin a version"));
     }
     if target.path.ends_with('/') {
         return Err(format!("target `{}` names a folder, not a secret", target));
@@ -302,11 +333,12 @@ fn entry_parts(entry: EntryFile) -> Result<EntryParts, String> {
             ));
         }
     }
-    for s in &sources {
-        if s.scheme == target.scheme && s.path == target.path {
-            return Err(format!("source and target are the same secret `{target}`"));
-        }
-    }
+    Ok(target)
+}
+
+/// The parts that fill `target`: one renamed key when the target names a
+/// key, else every source whole. No key may come from two parts.
+fn entry_parts_of(target: &Reference, sources: Vec<Reference>) -> Result<Vec<Part>, String> {
     let parts = match &target.key {
         Some(key) => match sources.as_slice() {
             [one] if one.key.is_some() => vec![Part {
@@ -333,7 +365,12 @@ fn entry_parts(entry: EntryFile) -> Result<EntryParts, String> {
             return Err(format!("key `{key}` comes from two sources"));
         }
     }
-    let rollout = match entry.rollout {
+    Ok(parts)
+}
+
+/// An entry's `rollout`: `auto`, one workload, or a list of both.
+fn entry_rollout(rollout: Option<RolloutFile>) -> Result<Rollout, String> {
+    Ok(match rollout {
         None => Rollout::default(),
         Some(RolloutFile::One(word)) if word == "auto" => Rollout {
             auto: true,
@@ -354,16 +391,7 @@ fn entry_parts(entry: EntryFile) -> Result<EntryParts, String> {
             }
             rollout
         }
-    };
-    if !rollout.is_empty() && target.scheme != Scheme::K8s {
-        return Err(format!(
-            "`rollout` needs a Kubernetes target, and `{target}` is not one"
-        ));
-    }
-    if entry.rollout_on_create && rollout.is_empty() {
-        return Err("`rolloutOnCreate` needs a `rollout`".into());
-    }
-    Ok((target, parts, rollout, entry.rollout_on_create))
+    })
 }
 
 fn parse_workload(text: &str) -> Result<(WorkloadKind, String), String> {

@@ -3,7 +3,9 @@
 //! only, never a value.
 
 use super::decide::{Action, KeyDiff};
+use crate::store::StoreError;
 use serde::Serialize;
+use std::sync::Arc;
 
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Report {
@@ -46,6 +48,91 @@ pub struct Error {
     pub error: String,
 }
 
+/// Which call on a target failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TargetStep {
+    Read,
+    Write,
+}
+
+impl std::fmt::Display for TargetStep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TargetStep::Read => "read",
+            TargetStep::Write => "write",
+        })
+    }
+}
+
+/// Why one target of a sync failed: which step, with the store error kept
+/// (shared, as one failed source read is reported by every target using
+/// it), so that callers can still ask whether it is worth a retry.
+/// Serialized as its message.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The store of the target or of a source could not be opened.
+    #[error("{0}")]
+    Store(Arc<StoreError>),
+    /// Reading a source secret.
+    #[error("cannot read source `{secret}`: {error}")]
+    Source {
+        secret: String,
+        error: Arc<StoreError>,
+    },
+    /// Reading or writing the target itself.
+    #[error("cannot {step} the target: {error}")]
+    Target {
+        step: TargetStep,
+        error: Arc<StoreError>,
+    },
+    /// The sources read do not make the target's data (a missing key, a
+    /// key given by two parts).
+    #[error("{0}")]
+    Assemble(String),
+}
+
+impl SyncError {
+    /// A failed target call, keeping the store error.
+    pub fn target(step: TargetStep, error: StoreError) -> Self {
+        SyncError::Target {
+            step,
+            error: Arc::new(error),
+        }
+    }
+
+    /// The store error behind this one, if any.
+    pub fn store_error(&self) -> Option<&StoreError> {
+        match self {
+            SyncError::Store(e)
+            | SyncError::Source { error: e, .. }
+            | SyncError::Target { error: e, .. } => Some(e),
+            SyncError::Assemble(_) => None,
+        }
+    }
+
+    /// Whether trying again may help (the store was unavailable).
+    pub fn is_retryable(&self) -> bool {
+        self.store_error().is_some_and(StoreError::is_retryable)
+    }
+
+    /// Whether a secret (source or target) was not there.
+    pub fn is_not_found(&self) -> bool {
+        self.store_error().is_some_and(StoreError::is_not_found)
+    }
+}
+
+impl From<StoreError> for SyncError {
+    fn from(error: StoreError) -> Self {
+        SyncError::Store(Arc::new(error))
+    }
+}
+
+impl Serialize for SyncError {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 /// What happened to one target.
 #[derive(Clone, Debug, Serialize)]
 pub struct TargetOutcome {
@@ -55,7 +142,7 @@ pub struct TargetOutcome {
     #[serde(flatten)]
     pub diff: KeyDiff,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<SyncError>,
     /// The version(s) of the source(s) read in this run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_version: Option<String>,
@@ -90,7 +177,7 @@ impl Report {
             if let Some(error) = &t.error {
                 self.errors.push(Error {
                     target: t.target.clone(),
-                    error: error.clone(),
+                    error: error.to_string(),
                 });
             }
         }
@@ -135,7 +222,7 @@ impl Report {
                 };
                 let drift = self.drift.iter().any(|d| d.target == t.target);
                 let note = match (&t.error, drift) {
-                    (Some(e), _) => e.clone(),
+                    (Some(e), _) => e.to_string(),
                     (None, true) => "drift: changed by hand since the last sync".into(),
                     (None, false) => match (&t.synced_version, &t.source_version) {
                         (Some(had), Some(has)) if had != has => {

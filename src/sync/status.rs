@@ -86,7 +86,7 @@ impl Status {
                 synced_version: t.synced_version.clone(),
                 source_version: t.source_version.clone(),
                 keys: t.diff.short(),
-                error: t.error.clone(),
+                error: t.error.as_ref().map(ToString::to_string),
             })
             .collect();
         let errors: Vec<String> = report
@@ -245,7 +245,9 @@ mod tests {
         });
         assert!(!Status::of(&report).in_sync);
         let mut broken = outcome("k8s:a/x", Action::Failed, false);
-        broken.error = Some("cannot read the source: 403".into());
+        broken.error = Some(report::SyncError::Assemble(
+            "cannot read the source: 403".into(),
+        ));
         report.targets.push(broken);
         report.tally();
         let status = Status::of(&report);
