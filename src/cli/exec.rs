@@ -31,8 +31,8 @@ These settings are read by exec only. A switch that is not a Go boolean (true, 1
 false, 0, f, ...), a level or a delay kvault cannot read is a one-line error.
 
 With --watch kvault stays the command's parent, like tini: every signal it can catch
-(SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1/2, SIGWINCH, SIGCONT, SIGTSTP, ...; not
-SIGCHLD, SIGPIPE, fault or real-time signals) is forwarded at once (even while a re-read
+(SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1/2, SIGWINCH, SIGCONT, SIGALRM, ...; not
+SIGCHLD, SIGPIPE, job-control stops, fault or real-time signals) is forwarded at once (even while a re-read
 waits on a slow store); after a forwarded SIGTERM, SIGINT or SIGQUIT, or the SIGTERM
 of a restart, the command has --grace to exit before SIGKILL. kvault reaps orphaned
 processes (it is their subreaper), and the command gets SIGKILL if kvault itself dies.

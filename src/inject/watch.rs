@@ -428,8 +428,13 @@ type Job = tokio::task::JoinHandle<(Reader, Found)>;
 ///   closed pipe: forwarded, it would kill a command that did nothing;
 /// - the fault signals (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGABRT,
 ///   SIGSYS), which are about kvault's own code;
-/// - the real-time signals (none of the apps vault-env fronts use them).
-const FORWARDED: [Signal; 18] = [
+/// - the real-time signals (none of the apps vault-env fronts use them);
+/// - the job-control stops SIGTSTP, SIGTTIN and SIGTTOU, left at their
+///   default as tini leaves SIGTTIN and SIGTTOU: Ctrl-Z in a terminal stops
+///   kvault and the command together (the terminal signals the whole
+///   process group, the command included), and the shell gets its prompt
+///   back; caught, kvault would run on and the shell would wait for it.
+const FORWARDED: [Signal; 15] = [
     Signal::SIGTERM,
     Signal::SIGINT,
     Signal::SIGHUP,
@@ -439,9 +444,6 @@ const FORWARDED: [Signal; 18] = [
     Signal::SIGWINCH,
     Signal::SIGALRM,
     Signal::SIGCONT,
-    Signal::SIGTSTP,
-    Signal::SIGTTIN,
-    Signal::SIGTTOU,
     Signal::SIGURG,
     Signal::SIGIO,
     Signal::SIGPWR,

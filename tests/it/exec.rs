@@ -660,6 +660,46 @@ fn watch_forwards_every_supervised_signal_to_the_command() {
     );
 }
 
+/// SIGTSTP is not caught: it stops kvault itself (as Ctrl-Z does, so the
+/// shell gets its prompt back), and SIGCONT resumes it with the command,
+/// which keeps running.
+#[test]
+fn watch_leaves_sigtstp_to_stop_kvault_itself() {
+    let home = local_home();
+    let log = home.path().join("log");
+    let script = format!(
+        "trap 'echo CONT >> {0}' CONT; echo up >> {0}; while :; do sleep 0.05; done",
+        log.display()
+    );
+    let mut child = kvault_process(home.path())
+        .env("PASS", "local:app/db#pass")
+        .args(["exec", "--watch", "1s", "--", "sh", "-c", &script])
+        .spawn()
+        .unwrap();
+    assert!(wait_until(Duration::from_secs(15), || read(&log).contains("up")));
+    let state = |pid: u32| {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        stat.rsplit(") ")
+            .next()
+            .and_then(|rest| rest.chars().next())
+    };
+    use nix::sys::signal::Signal::*;
+    send(child.id(), SIGTSTP);
+    assert!(
+        wait_until(Duration::from_secs(5), || state(child.id()) == Some('T')),
+        "kvault did not stop on SIGTSTP: state {:?}",
+        state(child.id())
+    );
+    send(child.id(), SIGCONT);
+    assert!(
+        wait_until(Duration::from_secs(5), || read(&log).contains("CONT")),
+        "SIGCONT not forwarded: {}",
+        read(&log)
+    );
+    send(child.id(), SIGTERM);
+    assert!(exit_within(&mut child, Duration::from_secs(5)).is_some());
+}
+
 /// kvault is the subreaper of what the command starts: an orphaned
 /// grandchild is re-parented to kvault, and reaped when it exits while the
 /// command keeps running (no zombie is left, as under tini).
