@@ -518,6 +518,16 @@ pub(crate) fn read(path: &std::path::Path) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
 }
 
+/// `kvault exec --watch 1s -- sh -c SCRIPT` in `home`, with one local
+/// reference to resolve, started in the background.
+fn watch_sh(home: &std::path::Path, script: &str) -> std::process::Child {
+    kvault_process(home)
+        .env("PASS", "local:app/db#pass")
+        .args(["exec", "--watch", "1s", "--", "sh", "-c", script])
+        .spawn()
+        .unwrap()
+}
+
 pub(crate) fn send(pid: u32, signal: nix::sys::signal::Signal) {
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), signal).unwrap();
 }
@@ -625,11 +635,7 @@ fn watch_forwards_every_supervised_signal_to_the_command() {
         "trap 'echo INT >> {0}; exit 3' INT; echo up >> {0}; while :; do sleep 0.05; done",
         log.display()
     ));
-    let mut child = kvault_process(home.path())
-        .env("PASS", "local:app/db#pass")
-        .args(["exec", "--watch", "1s", "--", "sh", "-c", &script])
-        .spawn()
-        .unwrap();
+    let mut child = watch_sh(home.path(), &script);
     assert!(wait_until(Duration::from_secs(15), || read(&log).contains("up")));
     use nix::sys::signal::Signal::*;
     for (sig, name) in [
@@ -671,11 +677,7 @@ fn watch_leaves_sigtstp_to_stop_kvault_itself() {
         "trap 'echo CONT >> {0}' CONT; echo up >> {0}; while :; do sleep 0.05; done",
         log.display()
     );
-    let mut child = kvault_process(home.path())
-        .env("PASS", "local:app/db#pass")
-        .args(["exec", "--watch", "1s", "--", "sh", "-c", &script])
-        .spawn()
-        .unwrap();
+    let mut child = watch_sh(home.path(), &script);
     assert!(wait_until(Duration::from_secs(15), || read(&log).contains("up")));
     let state = |pid: u32| {
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
@@ -717,11 +719,7 @@ fn watch_reaps_the_orphans_the_command_leaves_behind() {
     )
     .unwrap();
     let script = format!("(sh {} &); exec sleep 30", gc.display());
-    let mut child = kvault_process(home.path())
-        .env("PASS", "local:app/db#pass")
-        .args(["exec", "--watch", "1s", "--", "sh", "-c", &script])
-        .spawn()
-        .unwrap();
+    let mut child = watch_sh(home.path(), &script);
     let kvault = child.id();
     assert!(wait_until(Duration::from_secs(15), || ppid.exists()));
     assert_eq!(
@@ -839,11 +837,7 @@ fn the_command_dies_when_kvault_is_killed() {
         "echo $$ > {0}.tmp; mv {0}.tmp {0}; exec sleep 30",
         pidfile.display()
     );
-    let mut child = kvault_process(home.path())
-        .env("PASS", "local:app/db#pass")
-        .args(["exec", "--watch", "1s", "--", "sh", "-c", &script])
-        .spawn()
-        .unwrap();
+    let mut child = watch_sh(home.path(), &script);
     assert!(wait_until(Duration::from_secs(15), || pidfile.exists()));
     let app: u32 = read(&pidfile).trim().parse().unwrap();
     assert!(!dead(app));
