@@ -152,6 +152,11 @@ struct Gauge {
     max: std::sync::atomic::AtomicUsize,
 }
 
+/// The gauge counts reads; anything else is a test bug, reported as an error.
+fn only_reads() -> StoreError {
+    StoreError::BadInput("the gauge store only reads".into())
+}
+
 #[async_trait::async_trait]
 impl SecretStore for Gauge {
     fn describe(&self) -> String {
@@ -171,16 +176,16 @@ impl SecretStore for Gauge {
         })
     }
     async fn write(&self, _: &str, _: &SecretData, _: Cas) -> Result<u64, StoreError> {
-        unimplemented!()
+        Err(only_reads())
     }
     async fn list(&self, _: &str) -> Result<Vec<String>, StoreError> {
-        unimplemented!()
+        Err(only_reads())
     }
     async fn versions(&self, _: &str) -> Result<Vec<crate::store::VersionInfo>, StoreError> {
-        unimplemented!()
+        Err(only_reads())
     }
     async fn delete(&self, _: &str) -> Result<(), StoreError> {
-        unimplemented!()
+        Err(only_reads())
     }
 }
 

@@ -251,28 +251,22 @@ pub fn kvault_clean(home: &Path) -> Command {
 /// (standard and URL-safe) and URL-encoded. Tests assert none is printed.
 pub fn encoded_forms(value: &str) -> Vec<String> {
     use base64::Engine as _;
-    let url: String = value
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    // Every byte but letters and digits encoded: what an encoder that also
-    // escapes the unreserved `-_.~` prints.
-    let url_all: String = value
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
+    // Percent-encoded with `keep` left as is: RFC 3986's unreserved set,
+    // and letters and digits alone (an encoder that also escapes `-_.~`).
+    let percent = |keep: &dyn Fn(u8) -> bool| -> String {
+        value
+            .bytes()
+            .map(|b| {
+                if keep(b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect()
+    };
+    let url = percent(&|b| b.is_ascii_alphanumeric() || b"-_.~".contains(&b));
+    let url_all = percent(&|b| b.is_ascii_alphanumeric());
     vec![
         value.to_string(),
         base64::engine::general_purpose::STANDARD.encode(value),
