@@ -2,7 +2,7 @@
 //! line gets a one-line error naming what is wrong, exit 2 (usage) or 1
 //! (a reference that resolves to nothing), and never runs the command.
 
-use crate::harness::{kvault_clean, record, text};
+use crate::harness::{kvault_clean, record, text, Run};
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 
@@ -25,10 +25,7 @@ const BAD_REFERENCES: &[(&str, &str)] = &[
 fn malformed_references_are_usage_errors_for_get() {
     let home = tempfile::tempdir().unwrap();
     for (case, reference) in BAD_REFERENCES {
-        let out = kvault_clean(home.path())
-            .args(["get", reference])
-            .output()
-            .unwrap();
+        let out = kvault_clean(home.path()).output_of(&["get", reference]);
         let err = text(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{case}: {err}");
         assert_eq!(err.trim_end().lines().count(), 1, "{case}: one line: {err}");
@@ -40,10 +37,7 @@ fn malformed_references_are_usage_errors_for_get() {
         );
     }
     let huge = format!("local:{}#k", "a/".repeat(5000));
-    kvault_clean(home.path())
-        .args(["get", &huge])
-        .assert()
-        .code(2);
+    kvault_clean(home.path()).run(&["get", &huge]).code(2);
     record(
         "bad input",
         "reference: 10 KB path",
@@ -101,9 +95,7 @@ fn values_that_only_look_like_references_pass_through_untouched() {
     for value in cases {
         let out = kvault_clean(home.path())
             .env("V", OsStr::from_bytes(value))
-            .args(["exec", "--", "printenv", "V"])
-            .output()
-            .unwrap();
+            .output_of(&["exec", "--", "printenv", "V"]);
         assert!(out.status.success(), "{:?}: {}", value, text(&out.stderr));
         assert_eq!(out.stdout, [value, b"\n"].concat());
     }
@@ -121,13 +113,9 @@ fn huge_and_binary_values_round_trip_through_the_local_store() {
     let file = home.path().join("big.bin");
     std::fs::write(&file, &big).unwrap();
     kvault_clean(home.path())
-        .args(["put", "local:big", &format!("blob=@{}", file.display())])
-        .assert()
+        .run(&["put", "local:big", &format!("blob=@{}", file.display())])
         .success();
-    let out = kvault_clean(home.path())
-        .args(["get", "local:big#blob"])
-        .output()
-        .unwrap();
+    let out = kvault_clean(home.path()).output_of(&["get", "local:big#blob"]);
     assert!(out.status.success());
     assert!(out.stdout == big, "4 MiB of binary data round-trips");
     record(

@@ -1,6 +1,6 @@
 //! `kvault canary` against a real OpenBao (source) and kube-apiserver (target).
 
-use crate::harness::{text, KubeCluster, OpenBao};
+use crate::harness::{text, words, KubeCluster, OpenBao, Run};
 use predicates::prelude::*;
 use std::time::{Duration, Instant};
 
@@ -12,16 +12,9 @@ fn a_canary_that_never_arrives_times_out_with_exit_1_and_counts_the_failure() {
     for _ in 0..2 {
         let start = Instant::now();
         bao.kvault()
-            .args([
-                "canary",
-                "run",
-                "--source",
-                "vault:secret/canary",
-                "--target",
-                "local:canary",
-                "--timeout",
-                "1s",
-            ])
+            .args(words(
+                "canary run --source vault:secret/canary --target local:canary --timeout 1s",
+            ))
             .arg("--metrics-file")
             .arg(&metrics)
             .assert()
@@ -37,8 +30,7 @@ fn a_canary_that_never_arrives_times_out_with_exit_1_and_counts_the_failure() {
     // The source holds a canary now; a real secret there is never overwritten.
     bao.must(&["kv", "put", "secret/real", "canary=real-value"]);
     bao.kvault()
-        .args(["canary", "create", "--source", "vault:secret/real"])
-        .assert()
+        .run(&["canary", "create", "--source", "vault:secret/real"])
         .code(2)
         .stderr(predicate::str::contains("not a kvault canary"));
     assert_eq!(
@@ -66,18 +58,7 @@ fn a_canary_delivered_to_kubernetes_is_seen_through_a_watch() {
         .env("VAULT_ADDR", &bao.addr)
         .env("VAULT_TOKEN", &bao.token)
         .env("KUBECONFIG", cluster.kubeconfig("admin"))
-        .args([
-            "canary",
-            "run",
-            "--source",
-            "vault:secret/canary",
-            "--target",
-            "k8s:default/canary#CANARY",
-            "--timeout",
-            "30s",
-            "-o",
-            "json",
-        ])
+        .args(words("canary run --source vault:secret/canary --target k8s:default/canary#CANARY --timeout 30s -o json"))
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -85,10 +66,7 @@ fn a_canary_delivered_to_kubernetes_is_seen_through_a_watch() {
     // Wait for the canary at the source, then deliver it after a pause.
     let start = Instant::now();
     let value = loop {
-        let out = kv()
-            .args(["get", "vault:secret/canary#canary"])
-            .output()
-            .unwrap();
+        let out = kv().output_of(&["get", "vault:secret/canary#canary"]);
         if out.status.success() {
             break text(&out.stdout);
         }
@@ -150,21 +128,7 @@ fn a_canary_is_delivered_by_kvault_sync_watch() {
         .spawn()
         .unwrap();
     let check = |what: &str| {
-        let out = kv()
-            .args([
-                "canary",
-                "check",
-                "--source",
-                "vault:secret/canary",
-                "--target",
-                "k8s:default/canary",
-                "--timeout",
-                "30s",
-                "-o",
-                "json",
-            ])
-            .output()
-            .unwrap();
+        let out = kv().output_of(&words("canary check --source vault:secret/canary --target k8s:default/canary --timeout 30s -o json"));
         assert_eq!(out.status.code(), Some(0), "{what}: {}", text(&out.stderr));
         serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
     };
@@ -190,9 +154,7 @@ fn a_timeout_too_long_is_a_usage_error_not_a_panic() {
     for timeout in ["999999999999h", "8d", "99999999999999999999999999h"] {
         let out = crate::harness::kvault_clean(home.path())
             .args(["canary", "run", "--source", "local:canary/src", "--target"])
-            .args(["local:canary/dst", "--timeout", timeout])
-            .output()
-            .unwrap();
+            .output_of(&["local:canary/dst", "--timeout", timeout]);
         let err = text(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{timeout}: {err}");
         assert!(!err.contains("panicked"), "{timeout}: {err}");
@@ -200,8 +162,7 @@ fn a_timeout_too_long_is_a_usage_error_not_a_panic() {
     }
     // Nothing was written at the source.
     crate::harness::kvault_clean(home.path())
-        .args(["get", "local:canary/src"])
-        .assert()
+        .run(&["get", "local:canary/src"])
         .code(1);
 }
 
@@ -233,8 +194,7 @@ fn a_corrupt_metrics_counter_is_an_error_naming_the_file_unless_asked_to_reset()
     assert!(err.contains("--reset-metrics"), "{err}");
     assert!(std::fs::read_to_string(&metrics).unwrap().contains("12x"));
     crate::harness::kvault_clean(home.path())
-        .args(["get", "local:canary/src"])
-        .assert()
+        .run(&["get", "local:canary/src"])
         .code(1);
 
     kv().arg("--reset-metrics").assert().code(1);
@@ -253,8 +213,7 @@ fn a_canary_is_never_written_into_a_live_application_secret() {
     bao.must(&["kv", "put", "secret/app/db", "password=live-value"]);
     for source in ["vault:secret/app/db", "vault:secret/app/db#canary"] {
         bao.kvault()
-            .args(["canary", "create", "--source", source])
-            .assert()
+            .run(&["canary", "create", "--source", source])
             .code(2)
             .stderr(predicate::str::contains("not a kvault canary"));
     }
@@ -267,8 +226,7 @@ fn a_canary_is_never_written_into_a_live_application_secret() {
     // A fresh path becomes a canary, marked in its metadata; it takes more.
     for source in ["vault:secret/canary", "vault:secret/canary#second"] {
         bao.kvault()
-            .args(["canary", "create", "--source", source])
-            .assert()
+            .run(&["canary", "create", "--source", source])
             .success();
     }
     let meta = bao.must(&["kv", "metadata", "get", "-format=json", "secret/canary"]);

@@ -2,7 +2,7 @@
 //! tmux with kvault's registration script, keys are sent, and the screen is
 //! read back. Candidates come from the local store the test fills.
 
-use crate::harness::{kvault_clean, text};
+use crate::harness::{kvault_clean, text, Run};
 use crate::tmux::Terminal;
 use std::time::{Duration, Instant};
 
@@ -13,8 +13,7 @@ fn store_with_secrets() -> tempfile::TempDir {
         ("local:app/api", "token=t"),
     ] {
         kvault_clean(home.path())
-            .args(["put", path, pair])
-            .assert()
+            .run(&["put", path, pair])
             .success();
     }
     home

@@ -1,7 +1,7 @@
 //! `kvault cp` and `kvault diff` across real stores: OpenBao KV v2, the
 //! Kubernetes test cluster and the local store. Values never show.
 
-use crate::harness::{messages, run_showing_none, text, KubeCluster, OpenBao};
+use crate::harness::{cases, messages, run_showing_none, text, words, KubeCluster, OpenBao, Run};
 
 const VALUES: &[&str] = &[
     "CpCanary-1a2/3+q=",
@@ -14,8 +14,32 @@ fn ok(out: &std::process::Output) -> String {
     messages(out)
 }
 
+/// `cmd LINE` (its words), which must succeed showing no value: its messages.
+fn ok_run(cmd: &mut assert_cmd::Command, line: &str) -> String {
+    ok(&run_showing_none(VALUES, cmd.args(words(line))))
+}
+
 fn code(out: &std::process::Output) -> i32 {
     out.status.code().expect("exited")
+}
+
+/// `kvault ARGS` against `bao` exits `exit` saying `want`, and shows no value.
+fn refuses(bao: &OpenBao, args: &[&str], exit: i32, want: &str) {
+    let out = run_showing_none(VALUES, bao.kvault().args(args));
+    assert_eq!(code(&out), exit, "{args:?}: {}", text(&out.stderr));
+    assert!(
+        messages(&out).contains(want),
+        "{args:?}: {}",
+        messages(&out)
+    );
+}
+
+/// `bao kv put PATH password=VALUE OTHERS...`.
+fn put_password(bao: &OpenBao, path: &str, value: &str, others: &str) {
+    let password = format!("password={value}");
+    let mut args = vec!["kv", "put", path, &password];
+    args.extend(words(others));
+    bao.must(&args);
 }
 
 /// The data of a KV v2 secret as `bao` sees it.
@@ -27,9 +51,7 @@ fn bao_data(bao: &OpenBao, path: &str) -> serde_json::Value {
 fn local_versions(bao: &OpenBao, reference: &str) -> usize {
     let out = bao
         .kvault()
-        .args(["history", reference, "-o", "json"])
-        .output()
-        .unwrap();
+        .output_of(&["history", reference, "-o", "json"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     serde_json::from_slice::<serde_json::Value>(&out.stdout)
         .unwrap()
@@ -41,36 +63,18 @@ fn local_versions(bao: &OpenBao, reference: &str) -> usize {
 #[test]
 fn cp_copies_a_whole_secret_between_stores_and_refuses_an_existing_destination() {
     let bao = OpenBao::start();
-    bao.must(&[
-        "kv",
-        "put",
-        "secret/app/db",
-        "user=app",
-        &format!("password={}", VALUES[0]),
-    ]);
+    put_password(&bao, "secret/app/db", VALUES[0], "user=app");
     let kv = || bao.kvault();
-    let out = run_showing_none(
-        VALUES,
-        kv().args(["cp", "vault:secret/app/db", "local:app/db"]),
-    );
     assert_eq!(
-        ok(&out),
+        ok_run(&mut kv(), "cp vault:secret/app/db local:app/db"),
         "copied vault:secret/app/db -> local:app/db (version 1)\n"
     );
-    kv().args(["get", "local:app/db#password"])
-        .assert()
+    kv().run(&["get", "local:app/db#password"])
         .success()
         .stdout(VALUES[0]);
 
     // The destination exists: nothing is written without --overwrite or --merge.
-    bao.must(&[
-        "kv",
-        "put",
-        "secret/app/db",
-        "user=app2",
-        &format!("password={}", VALUES[1]),
-        "new=1",
-    ]);
+    put_password(&bao, "secret/app/db", VALUES[1], "user=app2 new=1");
     let out = run_showing_none(
         VALUES,
         kv().args(["cp", "vault:secret/app/db", "local:app/db"]),
@@ -83,15 +87,10 @@ fn cp_copies_a_whole_secret_between_stores_and_refuses_an_existing_destination()
     assert_eq!(local_versions(&bao, "local:app/db"), 1);
 
     // --overwrite: the destination becomes a copy.
-    kv().args(["put", "local:app/db", "only-here=1", "--merge"])
-        .assert()
+    kv().run(&["put", "local:app/db", "only-here=1", "--merge"])
         .success();
-    let out = run_showing_none(
-        VALUES,
-        kv().args(["cp", "vault:secret/app/db", "local:app/db", "--overwrite"]),
-    );
     assert_eq!(
-        ok(&out),
+        ok_run(&mut kv(), "cp vault:secret/app/db local:app/db --overwrite"),
         "copied vault:secret/app/db -> local:app/db (version 3)\n"
     );
     let out = run_showing_none(
@@ -105,12 +104,8 @@ fn cp_copies_a_whole_secret_between_stores_and_refuses_an_existing_destination()
         .write_stdin(VALUES[2])
         .assert()
         .success();
-    let out = run_showing_none(
-        VALUES,
-        kv().args(["cp", "local:extra", "vault:secret/app/db", "--merge"]),
-    );
     assert_eq!(
-        ok(&out),
+        ok_run(&mut kv(), "cp local:extra vault:secret/app/db --merge"),
         "copied local:extra -> vault:secret/app/db (version 3)\n"
     );
     assert_eq!(
@@ -145,25 +140,14 @@ fn cp_onto_a_deleted_kv_v2_secret_writes_a_new_version_without_overwrite() {
 #[test]
 fn cp_of_one_key_keeps_the_other_keys_of_the_destination_and_its_own_name_by_default() {
     let bao = OpenBao::start();
-    bao.must(&[
-        "kv",
-        "put",
-        "secret/a",
-        &format!("password={}", VALUES[0]),
-        "user=app",
-    ]);
+    put_password(&bao, "secret/a", VALUES[0], "user=app");
     bao.must(&["kv", "put", "secret/b", "other=1"]);
     let kv = || bao.kvault();
-    let out = run_showing_none(
-        VALUES,
-        kv().args([
-            "cp",
-            "vault:secret/a#password",
-            "vault:secret/b#db-password",
-        ]),
-    );
     assert_eq!(
-        ok(&out),
+        ok_run(
+            &mut kv(),
+            "cp vault:secret/a#password vault:secret/b#db-password"
+        ),
         "copied vault:secret/a#password -> vault:secret/b#db-password (version 2)\n"
     );
     assert_eq!(
@@ -171,13 +155,7 @@ fn cp_of_one_key_keeps_the_other_keys_of_the_destination_and_its_own_name_by_def
         serde_json::json!({ "other": "1", "db-password": VALUES[0] })
     );
     // The key exists now: --overwrite is needed (and --merge does not do).
-    bao.must(&[
-        "kv",
-        "put",
-        "secret/a",
-        &format!("password={}", VALUES[1]),
-        "user=app",
-    ]);
+    put_password(&bao, "secret/a", VALUES[1], "user=app");
     for extra in [None, Some("--merge")] {
         let mut cmd = kv();
         cmd.args([
@@ -196,62 +174,30 @@ fn cp_of_one_key_keeps_the_other_keys_of_the_destination_and_its_own_name_by_def
             messages(&out)
         );
     }
-    let out = run_showing_none(
-        VALUES,
-        kv().args([
-            "cp",
-            "vault:secret/a#password",
-            "vault:secret/b#db-password",
-            "--overwrite",
-        ]),
-    );
     assert_eq!(
-        ok(&out),
+        ok_run(
+            &mut kv(),
+            "cp vault:secret/a#password vault:secret/b#db-password --overwrite"
+        ),
         "copied vault:secret/a#password -> vault:secret/b#db-password (version 3)\n"
     );
     // A pinned source version; a destination without #KEY takes the key's name.
-    let out = run_showing_none(
-        VALUES,
-        kv().args(["cp", "vault:secret/a#password#1", "local:fresh"]),
-    );
     assert_eq!(
-        ok(&out),
+        ok_run(&mut kv(), "cp vault:secret/a#password#1 local:fresh"),
         "copied vault:secret/a#password#1 -> local:fresh#password (version 1)\n"
     );
-    kv().args(["get", "local:fresh#password"])
-        .assert()
+    kv().run(&["get", "local:fresh#password"])
         .success()
         .stdout(VALUES[0]);
     // What cannot be: a whole secret into a key, a secret onto itself, a missing source.
-    for (args, want, exit) in [
-        (
-            vec!["cp", "vault:secret/a", "local:x#k"],
-            "cannot copy the whole secret",
-            2,
-        ),
-        (
-            vec!["cp", "vault:secret/a", "vault:secret/a"],
-            "the same secret",
-            2,
-        ),
-        (
-            vec!["cp", "vault:secret/nothing", "local:y"],
-            "`secret/nothing` not found",
-            1,
-        ),
-        (
-            vec!["cp", "vault:secret/a#nope", "local:y"],
-            "key `nope` not found",
-            1,
-        ),
-    ] {
-        let out = run_showing_none(VALUES, kv().args(&args));
-        assert_eq!(code(&out), exit, "{args:?}: {}", text(&out.stderr));
-        assert!(
-            messages(&out).contains(want),
-            "{args:?}: {}",
-            messages(&out)
-        );
+    let cannot = "
+        2 cp vault:secret/a local:x#k          | cannot copy the whole secret
+        2 cp vault:secret/a vault:secret/a     | the same secret
+        1 cp vault:secret/nothing local:y      | `secret/nothing` not found
+        1 cp vault:secret/a#nope local:y       | key `nope` not found
+    ";
+    for (exit, args, says) in cases(cannot) {
+        refuses(&bao, &args, exit, says);
     }
 }
 
@@ -266,34 +212,19 @@ fn cp_and_diff_between_vault_and_kubernetes() {
             .env("VAULT_TOKEN", &bao.token);
         cmd
     };
-    bao.must(&[
-        "kv",
-        "put",
-        "secret/app",
-        &format!("password={}", VALUES[0]),
-        "user=app",
-    ]);
-    kv().args(["put", "k8s:default/app", "keep=1"])
-        .assert()
-        .success();
-    let out = run_showing_none(
-        VALUES,
-        kv().args([
-            "cp",
-            "vault:secret/app#password",
-            "k8s:default/app#db-password",
-        ]),
-    );
+    put_password(&bao, "secret/app", VALUES[0], "user=app");
+    kv().run(&["put", "k8s:default/app", "keep=1"]).success();
     assert_eq!(
-        ok(&out),
+        ok_run(
+            &mut kv(),
+            "cp vault:secret/app#password k8s:default/app#db-password"
+        ),
         "copied vault:secret/app#password -> k8s:default/app#db-password (version 2)\n"
     );
-    kv().args(["get", "k8s:default/app#db-password"])
-        .assert()
+    kv().run(&["get", "k8s:default/app#db-password"])
         .success()
         .stdout(VALUES[0]);
-    kv().args(["get", "k8s:default/app#keep"])
-        .assert()
+    kv().run(&["get", "k8s:default/app#keep"])
         .success()
         .stdout("1");
     let out = run_showing_none(
@@ -306,21 +237,11 @@ fn cp_and_diff_between_vault_and_kubernetes() {
     );
     assert_eq!(code(&out), 0, "{}", text(&out.stderr));
     // A whole copy to a new Secret, then they differ once vault moves on.
-    let out = run_showing_none(
-        VALUES,
-        kv().args(["cp", "vault:secret/app", "k8s:default/copy"]),
-    );
     assert_eq!(
-        ok(&out),
+        ok_run(&mut kv(), "cp vault:secret/app k8s:default/copy"),
         "copied vault:secret/app -> k8s:default/copy (version 1)\n"
     );
-    bao.must(&[
-        "kv",
-        "put",
-        "secret/app",
-        &format!("password={}", VALUES[1]),
-        "user=app",
-    ]);
+    put_password(&bao, "secret/app", VALUES[1], "user=app");
     let out = run_showing_none(
         VALUES,
         kv().args(["diff", "vault:secret/app", "k8s:default/copy", "-o", "json"]),
@@ -336,22 +257,8 @@ fn cp_and_diff_between_vault_and_kubernetes() {
 fn diff_names_keys_by_state_exits_1_when_they_differ_and_2_on_errors() {
     let bao = OpenBao::start();
     let kv = || bao.kvault();
-    bao.must(&[
-        "kv",
-        "put",
-        "secret/a",
-        &format!("password={}", VALUES[0]),
-        "user=app",
-        "old=x",
-    ]);
-    bao.must(&[
-        "kv",
-        "put",
-        "secret/b",
-        &format!("password={}", VALUES[1]),
-        "user=app",
-        "new=y",
-    ]);
+    put_password(&bao, "secret/a", VALUES[0], "user=app old=x");
+    put_password(&bao, "secret/b", VALUES[1], "user=app new=y");
     let out = run_showing_none(
         VALUES,
         kv().args(["diff", "vault:secret/a", "vault:secret/b"]),
@@ -396,14 +303,7 @@ fn diff_names_keys_by_state_exits_1_when_they_differ_and_2_on_errors() {
         assert_eq!(report["only_in_b"], serde_json::json!(["new"]));
     }
     // Versions of one secret, and two keys of different names.
-    bao.must(&[
-        "kv",
-        "put",
-        "secret/a",
-        &format!("password={}", VALUES[1]),
-        "user=app",
-        "old=x",
-    ]);
+    put_password(&bao, "secret/a", VALUES[1], "user=app old=x");
     let out = run_showing_none(
         VALUES,
         kv().args([
@@ -424,26 +324,12 @@ fn diff_names_keys_by_state_exits_1_when_they_differ_and_2_on_errors() {
     );
     assert_eq!(code(&out), 1);
     // Errors are 2, a missing secret included (as diff(1) with a missing file).
-    for (args, want) in [
-        (
-            vec!["diff", "vault:secret/a", "vault:secret/nothing"],
-            "`secret/nothing` not found",
-        ),
-        (
-            vec!["diff", "vault:secret/a#nope", "vault:secret/b#password"],
-            "key `nope` not found",
-        ),
-        (
-            vec!["diff", "vault:secret/a", "vault:secret/b#password"],
-            "compare a key with a key",
-        ),
-    ] {
-        let out = run_showing_none(VALUES, kv().args(&args));
-        assert_eq!(code(&out), 2, "{args:?}");
-        assert!(
-            messages(&out).contains(want),
-            "{args:?}: {}",
-            messages(&out)
-        );
+    let errors = "
+        2 diff vault:secret/a vault:secret/nothing             | `secret/nothing` not found
+        2 diff vault:secret/a#nope vault:secret/b#password     | key `nope` not found
+        2 diff vault:secret/a vault:secret/b#password          | compare a key with a key
+    ";
+    for (exit, args, says) in cases(errors) {
+        refuses(&bao, &args, exit, says);
     }
 }

@@ -1,7 +1,7 @@
 //! `kvault delete` against a real OpenBao (KV v2 and v1), the Kubernetes
 //! test cluster and the local store: what goes, what stays, what it says.
 
-use crate::harness::{kvault_clean, messages, run_showing_none, text, KubeCluster, OpenBao};
+use crate::harness::{kvault_clean, messages, run_showing_none, text, KubeCluster, OpenBao, Run};
 use std::path::Path;
 
 const VALUES: &[&str] = &[
@@ -120,11 +120,7 @@ fn delete_versions_soft_deletes_those_and_destroy_removes_them_for_good() {
         [(1, true, true), (2, true, false), (3, false, true)]
     );
     // kvault's own history says the same.
-    let out = bao
-        .kvault()
-        .args(["history", "vault:secret/app/db"])
-        .output()
-        .unwrap();
+    let out = bao.kvault().output_of(&["history", "vault:secret/app/db"]);
     let table = text(&out.stdout);
     assert_eq!(table.matches("destroyed").count(), 2, "{table}");
 }
@@ -146,11 +142,7 @@ fn delete_all_versions_removes_the_metadata_as_bao_kv_metadata_delete_does() {
         .bao(&["kv", "metadata", "get", "secret/app/db"])
         .status
         .success());
-    let out = bao
-        .kvault()
-        .args(["history", "vault:secret/app/db"])
-        .output()
-        .unwrap();
+    let out = bao.kvault().output_of(&["history", "vault:secret/app/db"]);
     assert_eq!(code(&out), 1, "{}", text(&out.stderr));
 }
 
@@ -198,9 +190,7 @@ fn deleting_what_does_not_exist_exits_1_naming_it() {
     bao.must(&["kv", "delete", "secret/app/db"]);
     let out = bao
         .kvault()
-        .args(["delete", "vault:secret/app/db", "-y"])
-        .output()
-        .unwrap();
+        .output_of(&["delete", "vault:secret/app/db", "-y"]);
     assert_eq!(code(&out), 1, "{}", text(&out.stderr));
 }
 
@@ -266,17 +256,13 @@ fn one_key_is_removed_by_a_new_version_without_it_and_the_last_key_stays() {
         messages(&out)
     );
     // --versions and friends are for whole secrets.
-    let out = bao
-        .kvault()
-        .args([
-            "delete",
-            "vault:secret/app/db#password",
-            "--versions",
-            "1",
-            "-y",
-        ])
-        .output()
-        .unwrap();
+    let out = bao.kvault().output_of(&[
+        "delete",
+        "vault:secret/app/db#password",
+        "--versions",
+        "1",
+        "-y",
+    ]);
     assert_eq!(code(&out), 2);
     assert_eq!(states(&bao, "secret/app/db").len(), 4);
 }
@@ -404,10 +390,7 @@ fn the_local_store_deletes_recoverably_by_version_or_all_of_it() {
         local(home.path()).args(["delete", "local:app/db", "-y"]),
     );
     assert_eq!(ok(&out), "deleted local:app/db (version 3)\n");
-    let out = local(home.path())
-        .args(["history", "local:app/db", "-o", "json"])
-        .output()
-        .unwrap();
+    let out = local(home.path()).output_of(&["history", "local:app/db", "-o", "json"]);
     let history: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let deleted: Vec<bool> = history
         .as_array()
@@ -418,14 +401,10 @@ fn the_local_store_deletes_recoverably_by_version_or_all_of_it() {
     assert_eq!(deleted, [true, false, true]);
     // Version 2 is still readable; the secret as a whole is deleted.
     local(home.path())
-        .args(["get", "local:app/db#password#2"])
-        .assert()
+        .run(&["get", "local:app/db#password#2"])
         .success()
         .stdout(VALUES[1]);
-    local(home.path())
-        .args(["get", "local:app/db"])
-        .assert()
-        .code(1);
+    local(home.path()).run(&["get", "local:app/db"]).code(1);
     // Destroying single versions is refused; --all-versions removes the file.
     let out = run_showing_none(
         VALUES,
@@ -495,8 +474,7 @@ fn on_a_terminal_it_asks_and_deletes_only_on_yes() {
     assert!(shown.contains("not confirmed"), "{shown}");
     assert_eq!(code(&out), 1, "{shown}");
     local(home.path())
-        .args(["get", "local:app/db#password"])
-        .assert()
+        .run(&["get", "local:app/db#password"])
         .success();
     let out = on_a_terminal("y\n");
     let shown = text(&out.stdout);
@@ -505,9 +483,6 @@ fn on_a_terminal_it_asks_and_deletes_only_on_yes() {
         "{shown}"
     );
     assert_eq!(code(&out), 0, "{shown}");
-    local(home.path())
-        .args(["get", "local:app/db"])
-        .assert()
-        .code(1);
+    local(home.path()).run(&["get", "local:app/db"]).code(1);
     crate::harness::assert_shows_none(VALUES, "delete on a terminal", &out);
 }

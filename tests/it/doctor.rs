@@ -1,7 +1,7 @@
 //! `kvault doctor` and `kvault whoami`: what kvault would use, whether it
 //! works, and the fix for what does not; never a credential in the output.
 
-use crate::harness::{kvault_clean, text, KubeCluster, OpenBao};
+use crate::harness::{kvault_clean, text, KubeCluster, OpenBao, Run};
 use serde_json::Value;
 
 fn json(out: &std::process::Output) -> Value {
@@ -21,11 +21,7 @@ fn check<'a>(report: &'a Value, store: &str, name: &str) -> &'a Value {
 #[test]
 fn doctor_reports_a_healthy_openbao_and_names_what_the_token_is() {
     let bao = OpenBao::start();
-    let out = bao
-        .kvault()
-        .args(["doctor", "vault", "-o", "json"])
-        .output()
-        .unwrap();
+    let out = bao.kvault().output_of(&["doctor", "vault", "-o", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let report = json(&out);
     assert_eq!(check(&report, "vault", "server")["state"], "ok");
@@ -65,9 +61,7 @@ fn doctor_warns_of_a_short_lived_token_and_fails_a_revoked_one_with_the_fix() {
     let out = bao
         .kvault()
         .env("VAULT_TOKEN", &short)
-        .args(["doctor", "vault", "-o", "json"])
-        .output()
-        .unwrap();
+        .output_of(&["doctor", "vault", "-o", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let report = json(&out);
     let token = check(&report, "vault", "token");
@@ -78,9 +72,7 @@ fn doctor_warns_of_a_short_lived_token_and_fails_a_revoked_one_with_the_fix() {
     let out = bao
         .kvault()
         .env("VAULT_TOKEN", &short)
-        .args(["doctor", "vault", "-o", "json"])
-        .output()
-        .unwrap();
+        .output_of(&["doctor", "vault", "-o", "json"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let report = json(&out);
     let token = check(&report, "vault", "token");
@@ -105,9 +97,7 @@ fn doctor_says_a_sealed_or_unreachable_server_and_what_to_do() {
     let out = kvault_clean(home.path())
         .env("VAULT_ADDR", format!("http://127.0.0.1:{port}"))
         .env("VAULT_TOKEN", "hvs.not-a-real-token-0123456789")
-        .args(["doctor", "vault", "--no-headers"])
-        .output()
-        .unwrap();
+        .output_of(&["doctor", "vault", "--no-headers"]);
     let table = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{table}");
     assert!(table.starts_with("vault"), "{table}");
@@ -122,9 +112,7 @@ fn doctor_and_whoami_on_kubernetes_say_who_and_what_they_may_do_with_secrets() {
     let home = tempfile::tempdir().unwrap();
     let out = cluster
         .kvault(home.path(), "admin")
-        .args(["doctor", "k8s", "-o", "json"])
-        .output()
-        .unwrap();
+        .output_of(&["doctor", "k8s", "-o", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let report = json(&out);
     assert!(check(&report, "kubernetes", "server")["detail"]
@@ -139,9 +127,7 @@ fn doctor_and_whoami_on_kubernetes_say_who_and_what_they_may_do_with_secrets() {
     // alice has no RBAC at all: reading Secrets fails, with the fix.
     let out = cluster
         .kvault(home.path(), "alice")
-        .args(["-n", "shop", "doctor", "k8s", "-o", "json"])
-        .output()
-        .unwrap();
+        .output_of(&["-n", "shop", "doctor", "k8s", "-o", "json"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let report = json(&out);
     let secrets = check(&report, "kubernetes", "secrets");
@@ -153,9 +139,7 @@ fn doctor_and_whoami_on_kubernetes_say_who_and_what_they_may_do_with_secrets() {
     assert!(secrets["fix"].as_str().unwrap().contains("Role in shop"));
     let out = cluster
         .kvault(home.path(), "carol")
-        .args(["whoami", "k8s", "-o", "json"])
-        .output()
-        .unwrap();
+        .output_of(&["whoami", "k8s", "-o", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let who = json(&out);
     assert_eq!(who[0]["name"], "carol");
@@ -185,9 +169,7 @@ fn whoami_on_openbao_names_the_token_and_its_policies() {
     let out = bao
         .kvault()
         .env("VAULT_TOKEN", &token)
-        .args(["whoami"])
-        .output()
-        .unwrap();
+        .output_of(&["whoami"]);
     let table = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(table.contains("token-ci"), "{table}");
@@ -199,13 +181,9 @@ fn whoami_on_openbao_names_the_token_and_its_policies() {
 fn doctor_names_a_local_store_whose_key_is_missing() {
     let home = tempfile::tempdir().unwrap();
     kvault_clean(home.path())
-        .args(["put", "local:app", "a=1"])
-        .assert()
+        .run(&["put", "local:app", "a=1"])
         .success();
-    let out = kvault_clean(home.path())
-        .args(["doctor", "local", "-o", "json"])
-        .output()
-        .unwrap();
+    let out = kvault_clean(home.path()).output_of(&["doctor", "local", "-o", "json"]);
     assert_eq!(out.status.code(), Some(0));
     let report = json(&out);
     assert!(check(&report, "local", "key")["detail"]
@@ -213,10 +191,7 @@ fn doctor_names_a_local_store_whose_key_is_missing() {
         .unwrap()
         .contains("recipient sha256:"));
     std::fs::remove_file(home.path().join("kvault-store/key.txt")).unwrap();
-    let out = kvault_clean(home.path())
-        .args(["doctor", "local", "-o", "json"])
-        .output()
-        .unwrap();
+    let out = kvault_clean(home.path()).output_of(&["doctor", "local", "-o", "json"]);
     assert_eq!(out.status.code(), Some(1));
     let key = json(&out);
     let key = check(&key, "local", "key");

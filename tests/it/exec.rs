@@ -1,7 +1,7 @@
 //! `kvault exec`: references in the environment become values, then the
 //! command replaces kvault.
 
-use crate::harness::{kvault_clean, text, OpenBao};
+use crate::harness::{assert_printed, kvault_clean, text, OpenBao, Run};
 use predicates::prelude::*;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -9,12 +9,10 @@ use std::time::{Duration, Instant};
 fn local_home() -> tempfile::TempDir {
     let home = tempfile::tempdir().unwrap();
     kvault_clean(home.path())
-        .args(["put", "local:app/db", "user=u-local", "pass=p-local"])
-        .assert()
+        .run(&["put", "local:app/db", "user=u-local", "pass=p-local"])
         .success();
     kvault_clean(home.path())
-        .args(["put", "local:app/api", "token=t-local"])
-        .assert()
+        .run(&["put", "local:app/api", "token=t-local"])
         .success();
     home
 }
@@ -31,7 +29,7 @@ fn references_and_templates_are_replaced_with_one_read_per_secret() {
         )
         .env("TOKEN", "local:app/api#token")
         .env("PLAIN", "stays")
-        .args([
+        .run(&[
             "-v",
             "exec",
             "--",
@@ -39,7 +37,6 @@ fn references_and_templates_are_replaced_with_one_read_per_secret() {
             "-c",
             "echo \"$USER_NAME $PASS $DSN $TOKEN $PLAIN\"",
         ])
-        .assert()
         .success()
         .stdout("u-local p-local postgres://u-local:p-local@db t-local stays\n")
         .stderr(predicate::str::contains("reads=2"));
@@ -62,18 +59,15 @@ fn env_files_hold_references_and_templates_and_win_over_the_environment() {
         .arg(&base)
         .arg("--env-file")
         .arg(&local)
-        .args([
+        .output_of(&[
             "--",
             "sh",
             "-c",
             "echo \"$USER_NAME $DSN $MODE $TOKEN $KEPT\"",
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(
-        text(&out.stdout),
-        "u-local postgres://u-local:p-local@db local t-local inherited\n"
+        ]);
+    assert_printed(
+        &out,
+        "u-local postgres://u-local:p-local@db local t-local inherited\n",
     );
     assert!(!text(&out.stderr).contains("p-local"));
 }
@@ -86,17 +80,14 @@ fn a_bad_env_file_stops_before_the_command_runs_naming_file_and_line() {
     let out = kvault_clean(home.path())
         .args(["exec", "--env-file"])
         .arg(&file)
-        .args(["--", "sh", "-c", "echo ran"])
-        .output()
-        .unwrap();
+        .output_of(&["--", "sh", "-c", "echo ran"]);
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(text(&out.stdout).is_empty());
     assert!(err.contains("bad.env: line 2"), "{err}");
     assert!(!err.contains("s3cr3t"), "{err}");
     kvault_clean(home.path())
-        .args(["exec", "--env-file", "/nonexistent.env", "--", "true"])
-        .assert()
+        .run(&["exec", "--env-file", "/nonexistent.env", "--", "true"])
         .code(2)
         .stderr(predicate::str::contains("/nonexistent.env"));
 }
@@ -126,8 +117,7 @@ fn an_unresolvable_reference_stops_before_the_command_runs() {
     kvault_clean(home.path())
         .env("GOOD", "local:app/db#pass")
         .env("BAD", "local:app/db#missing")
-        .args(["exec", "--", "touch", marker.to_str().unwrap()])
-        .assert()
+        .run(&["exec", "--", "touch", marker.to_str().unwrap()])
         .code(1)
         .stderr(
             predicate::str::contains("BAD=`local:app/db#missing`")
@@ -166,8 +156,7 @@ fn a_malformed_reference_is_a_usage_error_naming_the_variable() {
     let home = local_home();
     kvault_clean(home.path())
         .env("BAD", "local:app/db#")
-        .args(["exec", "--", "true"])
-        .assert()
+        .run(&["exec", "--", "true"])
         .code(2)
         .stderr(predicate::str::contains("BAD: "));
 }
@@ -176,8 +165,7 @@ fn a_malformed_reference_is_a_usage_error_naming_the_variable() {
 fn a_missing_command_exits_127() {
     let home = local_home();
     kvault_clean(home.path())
-        .args(["exec", "--", "/nonexistent/app"])
-        .assert()
+        .run(&["exec", "--", "/nonexistent/app"])
         .code(127);
 }
 
@@ -188,21 +176,18 @@ fn credentials_are_removed_from_the_child_unless_asked() {
     kvault_clean(home.path())
         .env("VAULT_TOKEN", "tok-abc")
         .env("VAULT_SECRET_ID", "sid-abc")
-        .args(["exec", "--", "sh", "-c", show])
-        .assert()
+        .run(&["exec", "--", "sh", "-c", show])
         .success()
         .stdout("[none] [none]\n");
     kvault_clean(home.path())
         .env("VAULT_TOKEN", "tok-abc")
-        .args(["exec", "--pass-credentials", "--", "sh", "-c", show])
-        .assert()
+        .run(&["exec", "--pass-credentials", "--", "sh", "-c", show])
         .success()
         .stdout("[tok-abc] [none]\n");
     kvault_clean(home.path())
         .env("VAULT_TOKEN", "tok-abc")
         .env("VAULT_ENV_PASSTHROUGH", "VAULT_TOKEN")
-        .args(["exec", "--", "sh", "-c", show])
-        .assert()
+        .run(&["exec", "--", "sh", "-c", show])
         .success()
         .stdout("[tok-abc] [none]\n");
 }
@@ -236,8 +221,7 @@ fn watch_restarts_the_command_when_a_value_changes() {
     };
     assert!(wait_for("p-local"));
     kvault_clean(home.path())
-        .args(["put", "local:app/db", "user=u-local", "pass=p-changed"])
-        .assert()
+        .run(&["put", "local:app/db", "user=u-local", "pass=p-changed"])
         .success();
     assert!(wait_for("p-changed"), "restarted with the new value");
     // SIGTERM to kvault is forwarded; kvault exits with the child's status.
@@ -279,8 +263,7 @@ fn bank_vaults_vault_env_contract_on_openbao() {
             "CERT",
             format!(">>vault:pki/issue/web#certificate#{params}"),
         )
-        .args(["exec", "--", "sh", "-c", script])
-        .assert()
+        .run(&["exec", "--", "sh", "-c", script])
         .success()
         .get_output()
         .clone();
@@ -314,14 +297,13 @@ fn bank_vaults_vault_env_contract_on_openbao() {
         .env("VAULT_TOKEN", "vault:login")
         .env("VAULT_ROLE_ID", &role_id)
         .env("VAULT_SECRET_ID", &secret_id)
-        .args([
+        .run(&[
             "exec",
             "--",
             "sh",
             "-c",
             "echo \"$VAULT_TOKEN\"; echo \"${VAULT_SECRET_ID-gone}\"",
         ])
-        .assert()
         .success()
         .get_output()
         .clone();
@@ -425,14 +407,8 @@ fn stop(child: &mut std::process::Child) -> String {
 fn watch_renews_the_token_it_was_given() {
     let bao = OpenBao::start();
     reader_setup(&bao);
-    let token = bao.must(&[
-        "token",
-        "create",
-        "-policy=reader",
-        "-ttl=4s",
-        "-field=token",
-    ]);
-    let token = token.trim();
+    let token = bao.new_token("-policy=reader -ttl=4s");
+    let token = token.as_str();
     let home = tempfile::tempdir().unwrap();
     let log = home.path().join("starts");
     let mut child = watch_pass(&bao, &log, &[("VAULT_TOKEN", token)]);
@@ -526,6 +502,32 @@ fn watch_sh(home: &std::path::Path, script: &str) -> std::process::Child {
         .args(["exec", "--watch", "1s", "--", "sh", "-c", script])
         .spawn()
         .unwrap()
+}
+
+/// `kvault exec OPTIONS -- sh -c SCRIPT` started in the background in a
+/// home of its own, whose script writes to `home/FILE`: `script` gets that
+/// file's path, and this returns once the file says `ready`. kvault's
+/// stderr goes to `home/kvault.stderr`.
+fn watch_sh_until(
+    options: &[&str],
+    file: &str,
+    script: impl FnOnce(&str) -> String,
+    ready: &str,
+) -> (tempfile::TempDir, std::path::PathBuf, std::process::Child) {
+    let home = local_home();
+    let path = home.path().join(file);
+    let stderr = std::fs::File::create(home.path().join("kvault.stderr")).unwrap();
+    let child = kvault_process(home.path())
+        .env("PASS", "local:app/db#pass")
+        .arg("exec")
+        .args(options)
+        .args(["--", "sh", "-c", &script(&path.display().to_string())])
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    assert!(wait_until(Duration::from_secs(15), || path.exists()
+        && read(&path).contains(ready)));
+    (home, path, child)
 }
 
 pub(crate) fn send(pid: u32, signal: nix::sys::signal::Signal) {
@@ -623,20 +625,19 @@ fn watch_forwards_sigterm_at_once_while_a_re_read_is_stalled() {
 /// exits with its code.
 #[test]
 fn watch_forwards_every_supervised_signal_to_the_command() {
-    let home = local_home();
-    let log = home.path().join("log");
-    let mut script = String::new();
-    for sig in [
-        "HUP", "USR1", "USR2", "WINCH", "ALRM", "CONT", "URG", "PWR", "VTALRM",
-    ] {
-        script.push_str(&format!("trap 'echo {sig} >> {}' {sig}; ", log.display()));
-    }
-    script.push_str(&format!(
-        "trap 'echo INT >> {0}; exit 3' INT; echo up >> {0}; while :; do sleep 0.05; done",
-        log.display()
-    ));
-    let mut child = watch_sh(home.path(), &script);
-    assert!(wait_until(Duration::from_secs(15), || read(&log).contains("up")));
+    let script = |log: &str| {
+        let mut script = String::new();
+        for sig in [
+            "HUP", "USR1", "USR2", "WINCH", "ALRM", "CONT", "URG", "PWR", "VTALRM",
+        ] {
+            script.push_str(&format!("trap 'echo {sig} >> {log}' {sig}; "));
+        }
+        script
+            + &format!(
+            "trap 'echo INT >> {log}; exit 3' INT; echo up >> {log}; while :; do sleep 0.05; done"
+        )
+    };
+    let (_home, log, mut child) = watch_sh_until(&["--watch", "1s"], "log", script, "up");
     use nix::sys::signal::Signal::*;
     for (sig, name) in [
         (SIGHUP, "HUP"),
@@ -674,14 +675,10 @@ fn watch_forwards_every_supervised_signal_to_the_command() {
 /// sent to an orphaned process group, which a CI runner may well be.
 #[test]
 fn watch_leaves_the_job_control_stops_to_stop_kvault_itself() {
-    let home = local_home();
-    let log = home.path().join("log");
-    let script = format!(
-        "trap 'echo CONT >> {0}' CONT; echo up >> {0}; while :; do sleep 0.05; done",
-        log.display()
-    );
-    let mut child = watch_sh(home.path(), &script);
-    assert!(wait_until(Duration::from_secs(15), || read(&log).contains("up")));
+    let script = |log: &str| {
+        format!("trap 'echo CONT >> {log}' CONT; echo up >> {log}; while :; do sleep 0.05; done")
+    };
+    let (_home, log, mut child) = watch_sh_until(&["--watch", "1s"], "log", script, "up");
     let mask = |field: &str| {
         let status = read(&std::path::PathBuf::from(format!(
             "/proc/{}/status",
@@ -756,33 +753,15 @@ fn watch_reaps_the_orphans_the_command_leaves_behind() {
 /// A command that ignores SIGTERM gets SIGKILL once --grace has passed.
 #[test]
 fn watch_kills_a_command_that_ignores_sigterm_after_the_grace_period() {
-    let home = local_home();
-    let log = home.path().join("log");
-    let script = format!(
-        "trap '' TERM; echo up >> {}; while :; do sleep 0.05; done",
-        log.display()
-    );
-    let mut child = kvault_process(home.path())
-        .env("PASS", "local:app/db#pass")
-        .args([
-            "exec", "--watch", "1s", "--grace", "1s", "--", "sh", "-c", &script,
-        ])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    assert!(wait_until(Duration::from_secs(15), || read(&log).contains("up")));
+    let script =
+        |log: &str| format!("trap '' TERM; echo up >> {log}; while :; do sleep 0.05; done");
+    let options = ["--watch", "1s", "--grace", "1s"];
+    let (home, _log, mut child) = watch_sh_until(&options, "log", script, "up");
     let start = Instant::now();
     send(child.id(), nix::sys::signal::Signal::SIGTERM);
     let status = exit_within(&mut child, Duration::from_secs(30));
     let took = start.elapsed();
-    let mut stderr = String::new();
-    use std::io::Read as _;
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
+    let stderr = read(&home.path().join("kvault.stderr"));
     assert_eq!(status.and_then(|s| s.code()), Some(128 + 9), "{stderr}");
     assert!(
         took >= Duration::from_millis(900) && took < Duration::from_secs(4),
@@ -803,23 +782,12 @@ fn watch_kills_a_command_that_ignores_sigterm_after_the_grace_period() {
 /// then the new one starts with the new value.
 #[test]
 fn watch_restart_kills_a_command_that_ignores_sigterm_after_the_grace_period() {
-    let home = local_home();
-    let log = home.path().join("seen");
-    let script = format!(
-        "trap '' TERM; echo \"$PASS\" >> {}; while :; do sleep 0.05; done",
-        log.display()
-    );
-    let mut child = kvault_process(home.path())
-        .env("PASS", "local:app/db#pass")
-        .args([
-            "exec", "--watch", "200ms", "--grace", "1s", "--", "sh", "-c", &script,
-        ])
-        .spawn()
-        .unwrap();
-    assert!(wait_until(Duration::from_secs(15), || read(&log).contains("p-local")));
+    let script =
+        |log: &str| format!("trap '' TERM; echo \"$PASS\" >> {log}; while :; do sleep 0.05; done");
+    let options = ["--watch", "200ms", "--grace", "1s"];
+    let (home, log, mut child) = watch_sh_until(&options, "seen", script, "p-local");
     kvault_clean(home.path())
-        .args(["put", "local:app/db", "user=u-local", "pass=p-stubborn"])
-        .assert()
+        .run(&["put", "local:app/db", "user=u-local", "pass=p-stubborn"])
         .success();
     let changed = Instant::now();
     assert!(wait_until(Duration::from_secs(15), || read(&log)
@@ -843,14 +811,8 @@ fn watch_restart_kills_a_command_that_ignores_sigterm_after_the_grace_period() {
 /// SIGKILL does not leave its command running as an orphan.
 #[test]
 fn the_command_dies_when_kvault_is_killed() {
-    let home = local_home();
-    let pidfile = home.path().join("pid");
-    let script = format!(
-        "echo $$ > {0}.tmp; mv {0}.tmp {0}; exec sleep 30",
-        pidfile.display()
-    );
-    let mut child = watch_sh(home.path(), &script);
-    assert!(wait_until(Duration::from_secs(15), || pidfile.exists()));
+    let script = |pid: &str| format!("echo $$ > {pid}.tmp; mv {pid}.tmp {pid}; exec sleep 30");
+    let (_home, pidfile, mut child) = watch_sh_until(&["--watch", "1s"], "pid", script, "");
     let app: u32 = read(&pidfile).trim().parse().unwrap();
     assert!(!dead(app));
     child.kill().unwrap();
@@ -963,8 +925,7 @@ fn a_value_exec_cannot_carry_fails_before_the_command_runs_naming_the_variable()
     let put = |path: &str, value: &[u8]| {
         std::fs::write(&file, value).unwrap();
         kvault_clean(home.path())
-            .args(["put", path, &format!("v=@{}", file.display())])
-            .assert()
+            .run(&["put", path, &format!("v=@{}", file.display())])
             .success();
     };
     let mut big = canary.as_bytes().to_vec();
@@ -1038,9 +999,7 @@ fn env_from_path_skips_keys_that_cannot_be_variable_names() {
         .kvault()
         .env("A", "explicit")
         .env("VAULT_ENV_FROM_PATH", "secret/envfrom")
-        .args(["exec", "--", "sh", "-c", "echo \"$A|$GOOD\""])
-        .output()
-        .unwrap();
+        .exec_sh("echo \"$A|$GOOD\"");
     let stderr = text(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert_eq!(text(&out.stdout), "explicit|g\n");

@@ -3,7 +3,7 @@
 //! requests and then forwards. Each case: the documented exit code, one
 //! clear line naming what failed and where, bounded time, no value shown.
 
-use crate::harness::{record, text, OpenBao};
+use crate::harness::{record, text, OpenBao, Run};
 use crate::hostile::{Behaviour, Hostile};
 use std::time::{Duration, Instant};
 
@@ -24,6 +24,12 @@ fn via(bao: &OpenBao, proxy: &Hostile) -> assert_cmd::Command {
     cmd
 }
 
+/// `kvault get vault:secret/app#a` through `proxy` exits 2: its one line.
+fn get_fails_through(bao: &OpenBao, proxy: &Hostile) -> String {
+    let run = via(bao, proxy).run(&["get", "vault:secret/app#a"]).code(2);
+    one_line(run.get_output())
+}
+
 fn one_line(out: &std::process::Output) -> String {
     let err = text(&out.stderr);
     assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
@@ -40,13 +46,7 @@ fn server_errors_and_throttling_are_retried_a_bounded_number_of_times() {
     for code in [500u16, 503, 429] {
         let proxy = Hostile::start(status(code));
         let start = Instant::now();
-        let out = via(&bao, &proxy)
-            .args(["get", "vault:secret/app#a"])
-            .assert()
-            .code(2)
-            .get_output()
-            .clone();
-        let err = one_line(&out);
+        let err = get_fails_through(&bao, &proxy);
         assert!(
             err.contains("unavailable")
                 && err.contains(&format!("HTTP {code}"))
@@ -68,13 +68,8 @@ fn server_errors_and_throttling_are_retried_a_bounded_number_of_times() {
 fn answers_such_as_403_and_404_are_not_retried() {
     let bao = OpenBao::start();
     let proxy = Hostile::start(status(403));
-    let out = via(&bao, &proxy)
-        .args(["get", "vault:secret/app#a"])
-        .assert()
-        .code(2)
-        .get_output()
-        .clone();
-    assert!(one_line(&out).contains("permission denied"));
+    let err = get_fails_through(&bao, &proxy);
+    assert!(err.contains("permission denied"));
     assert_eq!(proxy.received.lock().unwrap().len(), 1);
     record(
         "fault",
@@ -83,8 +78,7 @@ fn answers_such_as_403_and_404_are_not_retried() {
     );
     let proxy = Hostile::start(status(404));
     via(&bao, &proxy)
-        .args(["get", "vault:secret/app#a"])
-        .assert()
+        .run(&["get", "vault:secret/app#a"])
         .code(1);
     assert_eq!(proxy.received.lock().unwrap().len(), 1);
     record("fault", "OpenBao answers HTTP 404", "exit 1, not retried");
@@ -96,13 +90,7 @@ fn reset_and_stalled_connections_end_in_bounded_time() {
     for (fault, behaviour) in [("reset", Behaviour::Reset), ("stall", Behaviour::Silent)] {
         let proxy = Hostile::start(behaviour);
         let start = Instant::now();
-        let out = via(&bao, &proxy)
-            .args(["get", "vault:secret/app#a"])
-            .assert()
-            .code(2)
-            .get_output()
-            .clone();
-        let err = one_line(&out);
+        let err = get_fails_through(&bao, &proxy);
         assert!(
             err.contains("unavailable") && err.contains(&proxy.addr),
             "{fault}: {err}"
@@ -130,8 +118,7 @@ fn a_transient_failure_heals_within_the_retries() {
         upstream: bao.addr.clone(),
     });
     via(&bao, &proxy)
-        .args(["get", "vault:secret/app#a"])
-        .assert()
+        .run(&["get", "vault:secret/app#a"])
         .success()
         .stdout("secret-value");
     let proxy = Hostile::start(Behaviour::FailFirst {
@@ -140,8 +127,7 @@ fn a_transient_failure_heals_within_the_retries() {
     });
     via(&bao, &proxy)
         .env("X", "vault:secret/app#a")
-        .args(["exec", "--", "sh", "-c", "echo $X"])
-        .assert()
+        .run(&["exec", "--", "sh", "-c", "echo $X"])
         .success()
         .stdout("secret-value\n");
     record(
@@ -157,8 +143,7 @@ fn a_failed_write_changes_nothing() {
     bao.must(&["kv", "put", "secret/app", "a=before"]);
     let proxy = Hostile::start(status(500));
     via(&bao, &proxy)
-        .args(["put", "vault:secret/app", "a=after"])
-        .assert()
+        .run(&["put", "vault:secret/app", "a=after"])
         .code(2);
     assert_eq!(bao.must(&["kv", "get", "-field=a", "secret/app"]), "before");
     record(

@@ -226,11 +226,46 @@ impl OpenBao {
             .env("VAULT_TOKEN", &self.token);
         cmd
     }
+
+    /// A new token made with `bao token create OPTIONS` (its own, revocable
+    /// apart from root's), e.g. `"-policy=reader -ttl=4s"`.
+    pub fn new_token(&self, options: &str) -> String {
+        let mut args = vec!["token", "create", "-field=token"];
+        args.extend(words(options));
+        self.must(&args).trim().to_string()
+    }
+
+    /// `kvault ARGS` against this server as root, run to its end.
+    pub fn run(&self, args: &[&str]) -> assert_cmd::assert::Assert {
+        self.kvault().args(args).assert()
+    }
 }
 
 impl Drop for OpenBao {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// `cmd.args(ARGS).assert()` in one step: most tests run a command and
+/// then say what it must have done.
+/// `output_of` is the same for tests that look at the output themselves.
+pub trait Run {
+    fn run(&mut self, args: &[&str]) -> assert_cmd::assert::Assert;
+    fn output_of(&mut self, args: &[&str]) -> std::process::Output;
+    /// `kvault exec -- sh -c SCRIPT`, run to its end.
+    fn exec_sh(&mut self, script: &str) -> std::process::Output {
+        self.output_of(&["exec", "--", "sh", "-c", script])
+    }
+}
+
+impl Run for Command {
+    fn run(&mut self, args: &[&str]) -> assert_cmd::assert::Assert {
+        self.args(args).assert()
+    }
+
+    fn output_of(&mut self, args: &[&str]) -> std::process::Output {
+        self.args(args).output().unwrap()
     }
 }
 
@@ -426,6 +461,52 @@ pub fn run_showing_none(values: &[&str], cmd: &mut Command) -> std::process::Out
     let out = cmd.arg("-vvv").output().unwrap();
     assert_shows_none(values, &format!("{cmd:?}"), &out);
     out
+}
+
+/// The rows of a table of cases written one a line as `EXIT ARGS... | SAYS`
+/// (arguments split at spaces): what a command must answer to each.
+pub fn cases(table: &str) -> Vec<(i32, Vec<&str>, &str)> {
+    table
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            let (call, says) = line.split_once(" | ").expect("EXIT ARGS | SAYS");
+            let mut words = call.split_whitespace();
+            let exit = words.next().unwrap().parse().expect("an exit code first");
+            (exit, words.collect(), says.trim())
+        })
+        .collect()
+}
+
+/// A command line's words, for arguments without spaces written as they
+/// would be typed.
+pub fn words(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
+}
+
+/// `out` exited with `code`; else fail showing `what` and both streams.
+pub fn assert_exit(out: &std::process::Output, code: i32, what: &str) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{what}: stdout:\n{}\nstderr:\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
+
+/// `out` succeeded and printed exactly `stdout`.
+pub fn assert_printed(out: &std::process::Output, stdout: &str) {
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), stdout);
+}
+
+/// `out` failed with `code` and its stderr says `says`.
+pub fn assert_refused(out: &std::process::Output, code: i32, says: &str) {
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "{stderr}");
+    assert!(stderr.contains(says), "expected {says:?} in: {stderr}");
 }
 
 /// stderr of `out` less the diagnostics of -v..-vvv (lines of tracing's

@@ -2,7 +2,7 @@
 //! loopback servers (`hostile.rs`): no token or value in any output, no
 //! write sent twice, no hang; each failure one line naming the endpoint.
 
-use crate::harness::{kvault_clean, record, text, OpenBao};
+use crate::harness::{kvault_clean, record, text, words, OpenBao, Run};
 use crate::hostile::{Behaviour, Hostile};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -73,16 +73,9 @@ fn vault_commands(dir: &Path) -> Vec<(&'static str, Vec<String>)> {
         ),
         (
             "canary",
-            args(&[
-                "canary",
-                "run",
-                "--source",
-                "vault:secret/canary",
-                "--target",
-                "local:canary",
-                "--timeout",
-                "3s",
-            ]),
+            args(&words(
+                "canary run --source vault:secret/canary --target local:canary --timeout 3s",
+            )),
         ),
     ]
 }
@@ -223,18 +216,22 @@ fn userinfo_in_vault_addr_is_never_printed() {
     );
 }
 
+/// The two ways a server holds a client: it says nothing after the
+/// handshake, or it answers a byte every half second, never finishing.
+fn stalling() -> [(&'static str, Behaviour); 2] {
+    let trickle = Behaviour::Trickle {
+        interval: Duration::from_millis(500),
+    };
+    [
+        ("never answers", Behaviour::Silent),
+        ("answers a byte every half second", trickle),
+    ]
+}
+
 #[test]
 fn servers_that_stall_or_trickle_end_every_command_in_bounded_time() {
     let home = tempfile::tempdir().unwrap();
-    for (name, behaviour) in [
-        ("never answers", Behaviour::Silent),
-        (
-            "answers a byte a second",
-            Behaviour::Trickle {
-                interval: Duration::from_millis(500),
-            },
-        ),
-    ] {
+    for (name, behaviour) in stalling() {
         let server = Hostile::start(behaviour);
         for (what, args) in vault_commands(home.path()) {
             let start = Instant::now();
@@ -261,20 +258,29 @@ fn servers_that_stall_or_trickle_end_every_command_in_bounded_time() {
     }
 }
 
-#[test]
-fn a_write_whose_answer_is_late_is_not_written_twice() {
-    let bao = OpenBao::start();
-    // The write reaches OpenBao; its answer comes after kvault's deadline.
+/// A proxy to `bao` that holds the answers to writes past kvault's 1 s
+/// deadline (the write itself reaches OpenBao), and kvault pointed at it
+/// with 3 retries.
+fn with_late_write_answers(bao: &OpenBao) -> (Hostile, assert_cmd::Command) {
     let proxy = Hostile::start(Behaviour::SlowProxy {
         upstream: bao.addr.clone(),
         methods: vec!["POST", "PUT"],
         hold: Duration::from_secs(3),
     });
-    let out = bao
-        .kvault()
+    let mut kvault = bao.kvault();
+    kvault
         .env("VAULT_ADDR", &proxy.addr)
         .env("KVAULT_VAULT_RETRIES", "3")
-        .env("KVAULT_VAULT_TIMEOUT", "1s")
+        .env("KVAULT_VAULT_TIMEOUT", "1s");
+    (proxy, kvault)
+}
+
+#[test]
+fn a_write_whose_answer_is_late_is_not_written_twice() {
+    let bao = OpenBao::start();
+    // The write reaches OpenBao; its answer comes after kvault's deadline.
+    let (proxy, mut kvault) = with_late_write_answers(&bao);
+    let out = kvault
         .args(["put", "vault:secret/once", "a=1"])
         .timeout(Duration::from_secs(60))
         .output()
@@ -320,16 +326,8 @@ fn a_dynamic_secret_is_never_issued_twice() {
         serde_json::from_str::<Vec<String>>(&certs).unwrap().len()
     };
     let before = issued();
-    let proxy = Hostile::start(Behaviour::SlowProxy {
-        upstream: bao.addr.clone(),
-        methods: vec!["POST", "PUT"],
-        hold: Duration::from_secs(3),
-    });
-    let out = bao
-        .kvault()
-        .env("VAULT_ADDR", &proxy.addr)
-        .env("KVAULT_VAULT_RETRIES", "3")
-        .env("KVAULT_VAULT_TIMEOUT", "1s")
+    let (proxy, mut kvault) = with_late_write_answers(&bao);
+    let out = kvault
         .env(
             "CERT",
             r#">>vault:pki/issue/app#certificate#{"common_name":"a.example","ttl":"10m"}"#,
@@ -365,8 +363,7 @@ fn a_token_with_a_trailing_newline_works_and_control_characters_are_one_line_err
     for token in [format!("{}\n", bao.token), format!("{}\r\n", bao.token)] {
         bao.kvault()
             .env("VAULT_TOKEN", &token)
-            .args(["get", "vault:secret/app#a"])
-            .assert()
+            .run(&["get", "vault:secret/app#a"])
             .success()
             .stdout("fine");
     }
@@ -375,8 +372,7 @@ fn a_token_with_a_trailing_newline_works_and_control_characters_are_one_line_err
     bao.kvault()
         .env_remove("VAULT_TOKEN")
         .env("VAULT_TOKEN_FILE", &file)
-        .args(["get", "vault:secret/app#a"])
-        .assert()
+        .run(&["get", "vault:secret/app#a"])
         .success()
         .stdout("fine");
     record(
@@ -391,9 +387,7 @@ fn a_token_with_a_trailing_newline_works_and_control_characters_are_one_line_err
         let out = bao
             .kvault()
             .env("VAULT_TOKEN", &token)
-            .args(["get", "vault:secret/app#a"])
-            .output()
-            .unwrap();
+            .output_of(&["get", "vault:secret/app#a"]);
         let err = text(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{case}: {err}");
         assert_eq!(err.trim_end().lines().count(), 1, "{case}: {err}");
@@ -407,9 +401,7 @@ fn a_token_with_a_trailing_newline_works_and_control_characters_are_one_line_err
         .kvault()
         .env_remove("VAULT_TOKEN")
         .env("VAULT_TOKEN_FILE", &file)
-        .args(["get", "vault:secret/app#a"])
-        .output()
-        .unwrap();
+        .output_of(&["get", "vault:secret/app#a"]);
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
@@ -431,53 +423,29 @@ fn unusable_vault_settings_are_one_line_errors_not_silently_ignored() {
     // A ~/.vault-token that must not be used when VAULT_TOKEN_FILE is named.
     std::fs::write(home.path().join(".vault-token"), "fallback-token-9").unwrap();
     let missing = home.path().join("no-such-token");
-    // (case, environment, what the error must name)
-    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
-    let cases: Vec<Case> = vec![
-        (
-            "VAULT_TOKEN_FILE missing",
-            vec![("VAULT_TOKEN_FILE", missing.to_str().unwrap())],
-            "no-such-token",
-        ),
-        (
-            "VAULT_CACERT garbage",
-            vec![
-                ("VAULT_TOKEN", "t"),
-                ("VAULT_CACERT", garbage.to_str().unwrap()),
-            ],
-            "ca.pem",
-        ),
-        (
-            "KVAULT_VAULT_TIMEOUT=abc",
-            vec![("VAULT_TOKEN", "t"), ("KVAULT_VAULT_TIMEOUT", "abc")],
-            "KVAULT_VAULT_TIMEOUT",
-        ),
-        (
-            "KVAULT_VAULT_TIMEOUT=0s",
-            vec![("VAULT_TOKEN", "t"), ("KVAULT_VAULT_TIMEOUT", "0s")],
-            "KVAULT_VAULT_TIMEOUT",
-        ),
-        (
-            "VAULT_CLIENT_TIMEOUT=1y2",
-            vec![("VAULT_TOKEN", "t"), ("VAULT_CLIENT_TIMEOUT", "1y2")],
-            "VAULT_CLIENT_TIMEOUT",
-        ),
-        (
-            "KVAULT_VAULT_RETRIES=4294967295",
-            vec![("VAULT_TOKEN", "t"), ("KVAULT_VAULT_RETRIES", "4294967295")],
-            "KVAULT_VAULT_RETRIES",
-        ),
-        (
-            "VAULT_MAX_RETRIES=-1",
-            vec![("VAULT_TOKEN", "t"), ("VAULT_MAX_RETRIES", "-1")],
-            "VAULT_MAX_RETRIES",
-        ),
-        (
-            "VAULT_SKIP_VERIFY=maybe",
-            vec![("VAULT_TOKEN", "t"), ("VAULT_SKIP_VERIFY", "maybe")],
-            "VAULT_SKIP_VERIFY",
-        ),
-    ];
+    let (missing, garbage) = (missing.to_str().unwrap(), garbage.to_str().unwrap());
+    // (case, environment, what the error must name): each but the first
+    // with a token, so that only the bad setting stands in the way.
+    let mut cases = vec![(
+        "VAULT_TOKEN_FILE missing".to_string(),
+        vec![("VAULT_TOKEN_FILE", missing)],
+        "no-such-token",
+    )];
+    for (name, value) in [
+        ("VAULT_CACERT", garbage),
+        ("KVAULT_VAULT_TIMEOUT", "abc"),
+        ("KVAULT_VAULT_TIMEOUT", "0s"),
+        ("VAULT_CLIENT_TIMEOUT", "1y2"),
+        ("KVAULT_VAULT_RETRIES", "4294967295"),
+        ("VAULT_MAX_RETRIES", "-1"),
+        ("VAULT_SKIP_VERIFY", "maybe"),
+    ] {
+        let (case, names) = match name {
+            "VAULT_CACERT" => ("VAULT_CACERT garbage".to_string(), "ca.pem"),
+            _ => (format!("{name}={value}"), name),
+        };
+        cases.push((case, vec![("VAULT_TOKEN", "t"), (name, value)], names));
+    }
     for (case, env, names) in cases {
         let mut cmd = kvault_clean(home.path());
         cmd.env_remove("KVAULT_VAULT_TIMEOUT")
@@ -508,8 +476,7 @@ fn unusable_vault_settings_are_one_line_errors_not_silently_ignored() {
     // A bad Vault setting does not break commands that never use Vault.
     kvault_clean(home.path())
         .env("KVAULT_VAULT_TIMEOUT", "abc")
-        .args(["put", "local:app", "a=1"])
-        .assert()
+        .run(&["put", "local:app", "a=1"])
         .success();
 }
 
@@ -539,19 +506,10 @@ fn a_stalled_kube_apiserver_ends_every_command_in_bounded_time() {
     )
     .unwrap();
     kvault_clean(home.path())
-        .args(["put", "local:app", "a=1"])
-        .assert()
+        .run(&["put", "local:app", "a=1"])
         .success();
     let plan = plan.to_str().unwrap();
-    for (name, behaviour) in [
-        ("never answers", Behaviour::Silent),
-        (
-            "answers a byte at a time",
-            Behaviour::Trickle {
-                interval: Duration::from_millis(500),
-            },
-        ),
-    ] {
+    for (name, behaviour) in stalling() {
         let server = Hostile::start(behaviour);
         let kubeconfig = kubeconfig_for(home.path(), &server.addr);
         let commands: Vec<(&str, Vec<&str>)> = vec![

@@ -1,7 +1,7 @@
 //! The `k8s:` store against a real kube-apiserver, and Kubernetes auth to
 //! OpenBao end to end (the way `kvault exec` runs as a pod's entrypoint).
 
-use crate::harness::{record, text, KubeCluster, OpenBao};
+use crate::harness::{record, text, KubeCluster, OpenBao, Run};
 use predicates::prelude::*;
 
 #[test]
@@ -16,17 +16,14 @@ fn the_k8s_store_reads_writes_lists_and_checks_versions() {
         .assert()
         .success();
     kv("admin")
-        .args(["get", "k8s:default/app-db#pass"])
-        .assert()
+        .run(&["get", "k8s:default/app-db#pass"])
         .success()
         .stdout("k8s-pass-1");
     kv("admin")
-        .args(["put", "k8s:default/app-db", "pass=k8s-pass-2", "--merge"])
-        .assert()
+        .run(&["put", "k8s:default/app-db", "pass=k8s-pass-2", "--merge"])
         .success();
     kv("admin")
-        .args(["get", "k8s:default/app-db#user"])
-        .assert()
+        .run(&["get", "k8s:default/app-db#user"])
         .success()
         .stdout("app");
 
@@ -55,16 +52,14 @@ fn the_k8s_store_reads_writes_lists_and_checks_versions() {
 
     // Check-and-set against kvault's version counter.
     kv("admin")
-        .args(["put", "k8s:default/app-db", "pass=x", "--cas", "1"])
-        .assert()
+        .run(&["put", "k8s:default/app-db", "pass=x", "--cas", "1"])
         .code(2)
         .stderr(predicate::str::contains("check-and-set conflict"));
     kv("admin")
-        .args(["put", "k8s:default/app-db", "pass=x", "--create-only"])
-        .assert()
+        .run(&["put", "k8s:default/app-db", "pass=x", "--create-only"])
         .code(2);
     kv("admin")
-        .args([
+        .run(&[
             "put",
             "k8s:default/app-db",
             "user=app",
@@ -72,33 +67,27 @@ fn the_k8s_store_reads_writes_lists_and_checks_versions() {
             "--cas",
             "2",
         ])
-        .assert()
         .success();
 
     kv("admin")
-        .args(["ls", "k8s:default"])
-        .assert()
+        .run(&["ls", "k8s:default"])
         .success()
         .stdout(predicate::str::contains("app-db\n"));
     kv("admin")
-        .args(["ls", "k8s:"])
-        .assert()
+        .run(&["ls", "k8s:"])
         .success()
         .stdout(predicate::str::contains("default/\n"));
     kv("admin")
-        .args(["history", "k8s:default/app-db", "-o", "json"])
-        .assert()
+        .run(&["history", "k8s:default/app-db", "-o", "json"])
         .success()
         .stdout(predicate::str::contains("\"version\": 3"));
     kv("admin")
-        .args(["get", "k8s:default/nothing#x"])
-        .assert()
+        .run(&["get", "k8s:default/nothing#x"])
         .code(1)
         .stderr(predicate::str::contains("`default/nothing` not found"));
     // alice has no rights: a 403 is "permission denied", exit 2, no value shown.
     kv("alice")
-        .args(["get", "k8s:default/app-db#pass"])
-        .assert()
+        .run(&["get", "k8s:default/app-db#pass"])
         .code(2)
         .stderr(
             predicate::str::contains("permission denied")
@@ -107,8 +96,7 @@ fn the_k8s_store_reads_writes_lists_and_checks_versions() {
     // References to Kubernetes Secrets work in exec too.
     kv("admin")
         .env("P", "k8s:default/app-db#pass")
-        .args(["exec", "--", "sh", "-c", "echo $P"])
-        .assert()
+        .run(&["exec", "--", "sh", "-c", "echo $P"])
         .success()
         .stdout("k8s-pass-3\n");
 }
@@ -146,16 +134,13 @@ fn an_apiserver_conflict_is_one_line_and_changes_nothing() {
     kv().args(["put", "k8s:default/app", "pass=kube-409-first"])
         .assert()
         .success();
-    let out = kv()
-        .args([
-            "put",
-            "k8s:default/app",
-            "pass=kube-409-second",
-            "--create-only",
-            "-vvv",
-        ])
-        .output()
-        .unwrap();
+    let out = kv().output_of(&[
+        "put",
+        "k8s:default/app",
+        "pass=kube-409-second",
+        "--create-only",
+        "-vvv",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     let error: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
@@ -220,8 +205,7 @@ fn kubernetes_auth_end_to_end() {
         .env("VAULT_ROLE", "app")
         .env("VAULT_JWT_FILE", &jwt_file)
         .env("DB_PASS", "vault:secret/app#pass")
-        .args(["exec", "--", "sh", "-c", "echo \"$DB_PASS\""])
-        .assert()
+        .run(&["exec", "--", "sh", "-c", "echo \"$DB_PASS\""])
         .success()
         .get_output()
         .clone();
@@ -250,8 +234,7 @@ fn kubernetes_auth_end_to_end() {
         .env("VAULT_ROLE", "app")
         .env("VAULT_JWT_FILE", &jwt_file)
         .env("DB_PASS", "vault:secret/app#pass")
-        .args(["exec", "--", "sh", "-c", "echo \"$DB_PASS\""])
-        .assert()
+        .run(&["exec", "--", "sh", "-c", "echo \"$DB_PASS\""])
         .success()
         .stdout("from-k8s-auth\n");
 
@@ -268,8 +251,7 @@ fn kubernetes_auth_end_to_end() {
         .env("VAULT_ROLE", "other")
         .env("VAULT_JWT_FILE", &jwt_file)
         .env("DB_PASS", "vault:secret/app#pass")
-        .args(["exec", "--", "true"])
-        .assert()
+        .run(&["exec", "--", "true"])
         .code(2)
         .stderr(predicate::str::contains("auth/kubernetes/login"));
 }
@@ -289,32 +271,27 @@ fn kubeconfig_lists_are_merged_as_kubectl_merges_them_and_n_sets_the_namespace()
     let alice = cluster.kubeconfig("alice").to_string();
     crate::harness::kvault_clean(home.path())
         .env("KUBECONFIG", list(&[missing.to_str().unwrap(), &admin]))
-        .args(["put", "k8s:default/merged", "a=1"])
-        .assert()
+        .run(&["put", "k8s:default/merged", "a=1"])
         .success();
     // The first file wins: alice's context, with her (fewer) rights.
     crate::harness::kvault_clean(home.path())
         .env("KUBECONFIG", list(&[&alice, &admin]))
-        .args(["put", "k8s:kube-system/merged", "a=1"])
-        .assert()
+        .run(&["put", "k8s:kube-system/merged", "a=1"])
         .code(2)
         .stderr(predicate::str::contains("permission denied"));
     crate::harness::kvault_clean(home.path())
         .env("KUBECONFIG", list(&[&admin, &alice]))
-        .args(["put", "k8s:kube-system/merged", "a=1"])
-        .assert()
+        .run(&["put", "k8s:kube-system/merged", "a=1"])
         .success();
     // -n: the namespace of references that name none.
     crate::harness::kvault_clean(home.path())
         .env("KUBECONFIG", &admin)
-        .args(["-n", "kube-system", "get", "k8s:merged#a"])
-        .assert()
+        .run(&["-n", "kube-system", "get", "k8s:merged#a"])
         .success()
         .stdout("1");
     crate::harness::kvault_clean(home.path())
         .env("KUBECONFIG", list(&[missing.to_str().unwrap()]))
-        .args(["get", "k8s:merged#a"])
-        .assert()
+        .run(&["get", "k8s:merged#a"])
         .code(2);
     record(
         "bad input",

@@ -1,7 +1,7 @@
 //! No secret value reaches stdout or stderr (but `get`'s deliberate output),
 //! at the highest verbosity, through success and failure.
 
-use crate::harness::{assert_text_shows_none, kvault_clean, text, OpenBao};
+use crate::harness::{assert_text_shows_none, kvault_clean, text, OpenBao, Run};
 use base64::Engine as _;
 
 const VALUES: &[&str] = &["LeakCanary-alpha-7731", "LeakCanary-beta-9912"];
@@ -172,10 +172,7 @@ fn no_command_prints_a_value_at_trace_level() {
         .output()
         .unwrap();
     assert_no_leak("put to a stopped server", &out, false);
-    let out = kvault_clean(bao.home.path())
-        .args(["-vvv", "get", "local:app#b"])
-        .output()
-        .unwrap();
+    let out = kvault_clean(bao.home.path()).output_of(&["-vvv", "get", "local:app#b"]);
     assert_eq!(text(&out.stdout), VALUES[1]);
     assert_no_leak("local get", &out, true);
 }
@@ -220,22 +217,18 @@ fn exec_watch_and_exec_refusals_print_no_value_or_token_at_trace_level() {
     let file = bao.home.path().join("value");
     std::fs::write(&file, format!("{}\0{}", VALUES[0], VALUES[1])).unwrap();
     kvault_clean(bao.home.path())
-        .args(["put", "local:nul", &format!("v=@{}", file.display())])
-        .assert()
+        .run(&["put", "local:nul", &format!("v=@{}", file.display())])
         .success();
     let mut big = VALUES[0].repeat(10_000);
     big.push_str(VALUES[1]);
     std::fs::write(&file, big).unwrap();
     kvault_clean(bao.home.path())
-        .args(["put", "local:big", &format!("v=@{}", file.display())])
-        .assert()
+        .run(&["put", "local:big", &format!("v=@{}", file.display())])
         .success();
     for (what, reference) in [("exec nul", "local:nul#v"), ("exec big", "local:big#v")] {
         let out = kvault_clean(bao.home.path())
             .env("V", reference)
-            .args(["-vvv", "exec", "--", "true"])
-            .output()
-            .unwrap();
+            .output_of(&["-vvv", "exec", "--", "true"]);
         assert_eq!(out.status.code(), Some(1), "{what}: {}", text(&out.stderr));
         assert_no_leak(what, &out, false);
     }

@@ -1,6 +1,6 @@
 //! The embedded local store through the CLI: files on disk, keys, faults.
 
-use crate::harness::{kvault_clean, record, text};
+use crate::harness::{assert_printed, kvault_clean, record, text, Run};
 use predicates::prelude::*;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
@@ -32,8 +32,7 @@ fn first_use_creates_a_private_key_and_encrypted_files() {
         0o600
     );
     kvault_clean(home.path())
-        .args(["get", "local:app/db#password"])
-        .assert()
+        .run(&["get", "local:app/db#password"])
         .success()
         .stdout("very-secret-1");
 }
@@ -42,8 +41,7 @@ fn first_use_creates_a_private_key_and_encrypted_files() {
 fn the_key_can_come_from_the_environment() {
     let home = tempfile::tempdir().unwrap();
     kvault_clean(home.path())
-        .args(["put", "local:a", "k=v"])
-        .assert()
+        .run(&["put", "local:a", "k=v"])
         .success();
     let key = std::fs::read_to_string(home.path().join("kvault-store/key.txt")).unwrap();
     let identity = key
@@ -54,14 +52,12 @@ fn the_key_can_come_from_the_environment() {
     std::fs::remove_file(home.path().join("kvault-store/key.txt")).unwrap();
     kvault_clean(home.path())
         .env("KVAULT_LOCAL_KEY", &identity)
-        .args(["get", "local:a#k"])
-        .assert()
+        .run(&["get", "local:a#k"])
         .success()
         .stdout("v");
     kvault_clean(home.path())
         .env("KVAULT_LOCAL_KEY", "not-a-key")
-        .args(["get", "local:a#k"])
-        .assert()
+        .run(&["get", "local:a#k"])
         .code(2)
         .stderr(
             predicate::str::contains("KVAULT_LOCAL_KEY does not hold an age identity")
@@ -73,24 +69,21 @@ fn the_key_can_come_from_the_environment() {
 fn a_missing_key_is_an_error_and_loses_nothing() {
     let home = tempfile::tempdir().unwrap();
     kvault_clean(home.path())
-        .args(["put", "local:a", "k=v"])
-        .assert()
+        .run(&["put", "local:a", "k=v"])
         .success();
     let file = home.path().join("kvault-store/secrets/a.age");
     let before = std::fs::read(&file).unwrap();
     let key = home.path().join("kvault-store/key.txt");
     std::fs::remove_file(&key).unwrap();
     kvault_clean(home.path())
-        .args(["get", "local:a#k"])
-        .assert()
+        .run(&["get", "local:a#k"])
         .code(2)
         .stderr(
             predicate::str::contains("holds secrets but its key")
                 .and(predicate::str::contains(key.to_str().unwrap())),
         );
     kvault_clean(home.path())
-        .args(["put", "local:a", "k=other"])
-        .assert()
+        .run(&["put", "local:a", "k=other"])
         .code(2);
     assert_eq!(std::fs::read(&file).unwrap(), before);
     assert!(!key.exists(), "no new key was made");
@@ -146,8 +139,7 @@ fn a_read_only_store_is_a_clear_error_and_loses_nothing() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
 
     let out = run(&["get", "local:a#k"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stdout), "v");
+    assert_printed(&out, "v");
     let left: Vec<_> = std::fs::read_dir(&secrets)
         .unwrap()
         .map(|e| e.unwrap().file_name())
@@ -201,22 +193,18 @@ fn usage_errors_exit_2() {
     let home = tempfile::tempdir().unwrap();
     kvault_clean(home.path()).args(["get"]).assert().code(2);
     kvault_clean(home.path())
-        .args(["put", "local:a#k", "x=1"])
-        .assert()
+        .run(&["put", "local:a#k", "x=1"])
         .code(2)
         .stderr(predicate::str::contains("names a key"));
     kvault_clean(home.path())
-        .args(["put", "local:a", "novalue"])
-        .assert()
+        .run(&["put", "local:a", "novalue"])
         .code(2);
     kvault_clean(home.path())
-        .args(["get", "s3:bucket/x"])
-        .assert()
+        .run(&["get", "s3:bucket/x"])
         .code(2)
         .stderr(predicate::str::contains("no known scheme"));
     kvault_clean(home.path())
-        .args(["get", "local:../etc/passwd#x"])
-        .assert()
+        .run(&["get", "local:../etc/passwd#x"])
         .code(2);
 }
 
@@ -225,24 +213,22 @@ fn global_flags_work_before_or_after_the_subcommand() {
     let home = tempfile::tempdir().unwrap();
     let store = home.path().join("elsewhere");
     kvault_clean(home.path())
-        .args([
+        .run(&[
             "--local-store",
             store.to_str().unwrap(),
             "put",
             "local:a",
             "k=v",
         ])
-        .assert()
         .success();
     kvault_clean(home.path())
-        .args([
+        .run(&[
             "get",
             "local:a#k",
             "--local-store",
             store.to_str().unwrap(),
             "-q",
         ])
-        .assert()
         .success()
         .stdout("v");
 }
@@ -265,27 +251,17 @@ fn values_that_are_not_utf8_are_printed_as_marked_base64_never_mangled() {
         .success();
     let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
 
-    let out = kvault_clean(home.path())
-        .args(["get", "local:bin", "-o", "json"])
-        .output()
-        .unwrap();
+    let out = kvault_clean(home.path()).output_of(&["get", "local:bin", "-o", "json"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["text"], "plain-text-value");
     assert_eq!(doc["blob"], serde_json::json!({ "base64": b64 }));
     assert!(!text(&out.stdout).contains('\u{fffd}'), "mangled");
 
-    let out = kvault_clean(home.path())
-        .args(["get", "local:bin#blob", "-o", "yaml"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stdout), format!("blob:\n  base64: {b64}\n"));
+    let out = kvault_clean(home.path()).output_of(&["get", "local:bin#blob", "-o", "yaml"]);
+    assert_printed(&out, &format!("blob:\n  base64: {b64}\n"));
 
-    let out = kvault_clean(home.path())
-        .args(["get", "local:bin"])
-        .output()
-        .unwrap();
+    let out = kvault_clean(home.path()).output_of(&["get", "local:bin"]);
     let table = text(&out.stdout);
     assert!(table.contains("ENCODING"), "{table}");
     assert!(table.contains(&b64) && table.contains("base64"), "{table}");
@@ -295,10 +271,7 @@ fn values_that_are_not_utf8_are_printed_as_marked_base64_never_mangled() {
     );
 
     // Piped, one key is the value byte for byte.
-    let out = kvault_clean(home.path())
-        .args(["get", "local:bin#blob"])
-        .output()
-        .unwrap();
+    let out = kvault_clean(home.path()).output_of(&["get", "local:bin#blob"]);
     assert_eq!(out.stdout, bytes);
 }
 
@@ -306,10 +279,7 @@ fn values_that_are_not_utf8_are_printed_as_marked_base64_never_mangled() {
 fn a_pair_without_equals_is_refused_without_echoing_what_may_be_a_value() {
     let home = tempfile::tempdir().unwrap();
     let value = "kv-pair/canary value@1";
-    let out = kvault_clean(home.path())
-        .args(["put", "local:a", "k=v", value])
-        .output()
-        .unwrap();
+    let out = kvault_clean(home.path()).output_of(&["put", "local:a", "k=v", value]);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(err.contains("pair 2 is not KEY=VALUE"), "{err}");

@@ -2,7 +2,7 @@
 //! value typed for `KEY=-` is not echoed, and Ctrl-C at a confirmation
 //! leaves the terminal as it was (cursor shown, echo on) and changes nothing.
 
-use crate::harness::kvault_clean;
+use crate::harness::{kvault_clean, Run};
 use crate::tmux::Terminal;
 use std::time::{Duration, Instant};
 
@@ -31,8 +31,7 @@ fn a_value_typed_at_the_terminal_is_not_echoed_and_is_stored() {
     let screen = wait_for(&t, "exit=0");
     assert!(!screen.contains("typed-secret-value"), "echoed:\n{screen}");
     kvault_clean(home.path())
-        .args(["get", "local:app/tok#value"])
-        .assert()
+        .run(&["get", "local:app/tok#value"])
         .success()
         .stdout("typed-secret-value");
 }
@@ -41,8 +40,7 @@ fn a_value_typed_at_the_terminal_is_not_echoed_and_is_stored() {
 fn ctrl_c_at_a_confirmation_restores_the_cursor_and_deletes_nothing() {
     let home = tempfile::tempdir().unwrap();
     kvault_clean(home.path())
-        .args(["put", "local:app/db", "password=kept"])
-        .assert()
+        .run(&["put", "local:app/db", "password=kept"])
         .success();
     let t = Terminal::start("bash", home.path(), "true");
     assert!(
@@ -63,8 +61,7 @@ fn ctrl_c_at_a_confirmation_restores_the_cursor_and_deletes_nothing() {
     t.type_line("echo typed-after");
     wait_for(&t, "typed-after\n");
     kvault_clean(home.path())
-        .args(["get", "local:app/db#password"])
-        .assert()
+        .run(&["get", "local:app/db#password"])
         .success()
         .stdout("kept");
 }

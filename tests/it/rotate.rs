@@ -38,13 +38,7 @@ impl Outputs {
 /// Run, check the exit code, keep the output for the leak check.
 fn run(cmd: &mut Command, code: i32, what: &str, outputs: &mut Outputs) -> Output {
     let out = cmd.output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "{what}: stdout:\n{}\nstderr:\n{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
+    crate::harness::assert_exit(&out, code, what);
     outputs.keep(what, &out);
     out
 }

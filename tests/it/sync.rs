@@ -4,7 +4,7 @@
 //! change is what a real cluster would roll), drift, prune, dry run,
 //! Kubernetes to Vault, Vault to Vault, watch mode, and no leaked value.
 
-use crate::harness::{kvault_clean, text, KubeCluster, OpenBao};
+use crate::harness::{kvault_clean, text, KubeCluster, OpenBao, Run};
 use assert_cmd::Command;
 use base64::Engine as _;
 use serde_json::{json, Value};
@@ -65,17 +65,9 @@ impl World {
             .arg("-f")
             .arg(plan)
             .args(args)
-            .args(["-o", "json"])
-            .output()
-            .unwrap();
+            .output_of(&["-o", "json"]);
         let what = format!("sync {args:?}");
-        assert_eq!(
-            out.status.code(),
-            Some(code),
-            "{what}: stdout:\n{}\nstderr:\n{}",
-            text(&out.stdout),
-            text(&out.stderr)
-        );
+        crate::harness::assert_exit(&out, code, &what);
         let summary: Value = serde_json::from_slice(&out.stdout)
             .unwrap_or_else(|e| panic!("{what}: not JSON ({e}):\n{}", text(&out.stdout)));
         self.outputs.borrow_mut().push((what, out));
@@ -90,16 +82,8 @@ impl World {
                 .kvault()
                 .args(["-vvv", "status", "-f"])
                 .arg(plan)
-                .args(["-o", format])
-                .output()
-                .unwrap();
-            assert_eq!(
-                out.status.code(),
-                Some(code),
-                "status: stdout:\n{}\nstderr:\n{}",
-                text(&out.stdout),
-                text(&out.stderr)
-            );
+                .output_of(&["-o", format]);
+            crate::harness::assert_exit(&out, code, "status");
             out
         };
         let table = run("table");
@@ -204,6 +188,16 @@ secrets:
     rollout: auto
 ";
 
+/// The provenance kvault writes with a target (annotations on a Secret,
+/// custom metadata in Vault): its source, the source's version and a
+/// versioned hash of the data.
+fn assert_written_from(meta: &Value, source: &str, version: &str) {
+    assert_eq!(meta["kvault.dev/source"], source, "{meta}");
+    assert_eq!(meta["kvault.dev/source-version"], version, "{meta}");
+    let hash = meta["kvault.dev/data-hash"].as_str().unwrap_or_default();
+    assert!(hash.starts_with("v1:"), "{meta}");
+}
+
 #[test]
 fn vault_to_kubernetes_with_provenance_rollouts_drift_and_prune() {
     let w = World::start();
@@ -253,8 +247,7 @@ fn vault_to_kubernetes_with_provenance_rollouts_drift_and_prune() {
                "stringData": {"k": "v"}}),
     );
     w.kvault()
-        .args(["put", "k8s:prod/put-by-kvault", "k=v"])
-        .assert()
+        .run(&["put", "k8s:prod/put-by-kvault", "k=v"])
         .success();
     let plan = w.plan("plan.yaml", PLAN);
 
@@ -294,12 +287,7 @@ fn vault_to_kubernetes_with_provenance_rollouts_drift_and_prune() {
     assert!(first["rollouts"].as_array().unwrap().is_empty());
     let db = w.secret("app-db");
     let ann = &db["metadata"]["annotations"];
-    assert_eq!(ann["kvault.dev/source"], "vault:secret/app/db");
-    assert_eq!(ann["kvault.dev/source-version"], "1");
-    assert!(ann["kvault.dev/data-hash"]
-        .as_str()
-        .unwrap()
-        .starts_with("v1:"));
+    assert_written_from(ann, "vault:secret/app/db", "1");
     assert!(ann["kvault.dev/synced-at"].as_str().unwrap().ends_with('Z'));
     assert_eq!(
         db["metadata"]["labels"]["app.kubernetes.io/managed-by"],
@@ -534,13 +522,12 @@ fn kubernetes_to_vault_and_vault_to_vault_across_mounts() {
     w.bao.must(&["kv", "put", "secret/a", "x=1", "y=2"]);
     w.bao.must(&["kv", "put", "secret/b", "z=3"]);
     w.kvault()
-        .args([
+        .run(&[
             "put",
             "k8s:default/src",
             "user=u",
             &format!("pass={DB_PASS}"),
         ])
-        .assert()
         .success();
     let plan = w.plan(
         "plan.yaml",
@@ -564,12 +551,7 @@ secrets:
     let from_k8s = kv_get("secret/from-k8s");
     assert_eq!(from_k8s["data"]["data"]["pass"], DB_PASS);
     let custom = &from_k8s["data"]["metadata"]["custom_metadata"];
-    assert_eq!(custom["kvault.dev/source"], "k8s:default/src");
-    assert_eq!(custom["kvault.dev/source-version"], "1");
-    assert!(custom["kvault.dev/data-hash"]
-        .as_str()
-        .unwrap()
-        .starts_with("v1:"));
+    assert_written_from(custom, "k8s:default/src", "1");
     assert_eq!(
         kv_get("kv2/renamed")["data"]["data"],
         json!({"X_RENAMED": "1"})
@@ -596,13 +578,12 @@ secrets:
         "secret/from-k8s",
     ]);
     w.kvault()
-        .args([
+        .run(&[
             "put",
             "k8s:default/src",
             "user=u",
             &format!("pass={DB_PASS_2}"),
         ])
-        .assert()
         .success();
     let changed = w.sync(&plan, &[], 0);
     assert_eq!(
@@ -630,45 +611,40 @@ secrets:
 fn an_invalid_plan_fails_with_its_line_and_column_and_exit_2() {
     let home = tempfile::tempdir().unwrap();
     let plan = home.path().join("bad.yaml");
-    std::fs::write(
+    let sync_refuses = |plan: &std::path::Path, says: &[&str]| {
+        let out = kvault_clean(home.path())
+            .args(["sync", "-f"])
+            .arg(plan)
+            .output()
+            .unwrap();
+        for said in says {
+            crate::harness::assert_refused(&out, 2, said);
+        }
+    };
+    let misspelt =
+        "secrets:\n  - source: vault:secret/a\n    target: k8s:prod/a\n    rolout: auto\n";
+    std::fs::write(&plan, misspelt).unwrap();
+    sync_refuses(
         &plan,
-        "secrets:\n  - source: vault:secret/a\n    target: k8s:prod/a\n    rolout: auto\n",
-    )
-    .unwrap();
-    kvault_clean(home.path())
-        .args(["sync", "-f"])
-        .arg(&plan)
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("bad.yaml`, line 4 column 5"))
-        .stderr(predicates::str::contains("unknown field `rolout`"));
-    std::fs::write(
+        &["bad.yaml`, line 4 column 5", "unknown field `rolout`"],
+    );
+    let no_namespace = "secrets:\n  - source: vault:secret/a\n    target: k8s:nonamespace\n";
+    std::fs::write(&plan, no_namespace).unwrap();
+    sync_refuses(
         &plan,
-        "secrets:\n  - source: vault:secret/a\n    target: k8s:nonamespace\n",
-    )
-    .unwrap();
-    kvault_clean(home.path())
-        .args(["sync", "-f"])
-        .arg(&plan)
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains(
-            "secrets[0]: target `k8s:nonamespace` must name NAMESPACE/NAME",
-        ));
-    kvault_clean(home.path())
-        .args(["sync", "-f"])
-        .arg(home.path().join("missing.yaml"))
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("cannot read sync plan"));
+        &["secrets[0]: target `k8s:nonamespace` must name NAMESPACE/NAME"],
+    );
+    sync_refuses(
+        &home.path().join("missing.yaml"),
+        &["cannot read sync plan"],
+    );
 }
 
 #[test]
 fn sync_and_status_read_the_plan_from_stdin_given_as_dash() {
     let home = tempfile::tempdir().unwrap();
     kvault_clean(home.path())
-        .args(["put", "local:src/app", "password=stdin-plan-value"])
-        .assert()
+        .run(&["put", "local:src/app", "password=stdin-plan-value"])
         .success();
     let plan = "secrets:\n  - source: local:src/app\n    target: local:dst/app\n";
     kvault_clean(home.path())
@@ -683,8 +659,7 @@ fn sync_and_status_read_the_plan_from_stdin_given_as_dash() {
         .assert()
         .success();
     kvault_clean(home.path())
-        .args(["get", "local:dst/app#password"])
-        .assert()
+        .run(&["get", "local:dst/app#password"])
         .success()
         .stdout("stdin-plan-value");
     kvault_clean(home.path())

@@ -1,6 +1,6 @@
 //! The Vault/OpenBao backend against a real OpenBao dev server.
 
-use crate::harness::{record, text, OpenBao};
+use crate::harness::{record, text, OpenBao, Run};
 use predicates::prelude::*;
 use std::time::{Duration, Instant};
 
@@ -20,18 +20,12 @@ fn put_then_get_round_trips_on_kv_v2_with_versions() {
         .write_stdin("pw-one\n")
         .assert()
         .success();
-    bao.kvault()
-        .args(["put", "vault:secret/app/db", "user=app", "password=pw-two"])
-        .assert()
+    bao.run(&["put", "vault:secret/app/db", "user=app", "password=pw-two"])
         .success();
-    bao.kvault()
-        .args(["get", "vault:secret/app/db#password"])
-        .assert()
+    bao.run(&["get", "vault:secret/app/db#password"])
         .success()
         .stdout("pw-two");
-    bao.kvault()
-        .args(["get", "vault:secret/app/db#password#1"])
-        .assert()
+    bao.run(&["get", "vault:secret/app/db#password#1"])
         .success()
         .stdout("pw-one");
     // What bao itself sees: kvault wrote ordinary KV v2 data.
@@ -41,8 +35,7 @@ fn put_then_get_round_trips_on_kv_v2_with_versions() {
     );
     let history = bao
         .kvault()
-        .args(["history", "vault:secret/app/db", "-o", "json"])
-        .assert()
+        .run(&["history", "vault:secret/app/db", "-o", "json"])
         .success()
         .get_output()
         .stdout
@@ -56,9 +49,7 @@ fn put_then_get_round_trips_on_kv_v2_with_versions() {
 fn the_bank_vaults_data_form_reads_the_same_secret() {
     let bao = server();
     bao.must(&["kv", "put", "secret/app", "token=t-123"]);
-    bao.kvault()
-        .args(["get", "vault:secret/data/app#token"])
-        .assert()
+    bao.run(&["get", "vault:secret/data/app#token"])
         .success()
         .stdout("t-123");
 }
@@ -66,19 +57,12 @@ fn the_bank_vaults_data_form_reads_the_same_secret() {
 #[test]
 fn kv_v1_mounts_are_detected_and_keep_no_history() {
     let bao = server();
-    bao.kvault()
-        .args(["put", "vault:kv1/app", "k=v1-value"])
-        .assert()
-        .success();
+    bao.run(&["put", "vault:kv1/app", "k=v1-value"]).success();
     assert_eq!(bao.must(&["kv", "get", "-field=k", "kv1/app"]), "v1-value");
-    bao.kvault()
-        .args(["get", "vault:kv1/app#k"])
-        .assert()
+    bao.run(&["get", "vault:kv1/app#k"])
         .success()
         .stdout("v1-value");
-    bao.kvault()
-        .args(["history", "vault:kv1/app"])
-        .assert()
+    bao.run(&["history", "vault:kv1/app"])
         .code(2)
         .stderr(predicate::str::contains("keeps no history"));
 }
@@ -88,9 +72,7 @@ fn list_shows_secrets_and_folders() {
     let bao = server();
     bao.must(&["kv", "put", "secret/team/a", "k=1"]);
     bao.must(&["kv", "put", "secret/team/sub/b", "k=1"]);
-    bao.kvault()
-        .args(["ls", "vault:secret/team"])
-        .assert()
+    bao.run(&["ls", "vault:secret/team"])
         .success()
         .stdout("a\nsub/\n");
 }
@@ -99,14 +81,10 @@ fn list_shows_secrets_and_folders() {
 fn a_missing_path_or_key_is_a_no_answer_naming_it() {
     let bao = server();
     bao.must(&["kv", "put", "secret/app", "a=1"]);
-    bao.kvault()
-        .args(["get", "vault:secret/nothing#a"])
-        .assert()
+    bao.run(&["get", "vault:secret/nothing#a"])
         .code(1)
         .stderr(predicate::str::contains("`secret/nothing` not found"));
-    bao.kvault()
-        .args(["get", "vault:secret/app#b"])
-        .assert()
+    bao.run(&["get", "vault:secret/app#b"])
         .code(1)
         .stderr(predicate::str::contains("key `b` not found"));
 }
@@ -116,11 +94,10 @@ fn a_token_whose_policy_denies_the_path_gets_permission_denied() {
     let bao = server();
     bao.must(&["kv", "put", "secret/other", "a=1"]);
     bao.policy("narrow", "secret/data/allowed/*", &["read"]);
-    let token = bao.must(&["token", "create", "-policy=narrow", "-field=token"]);
+    let token = bao.new_token("-policy=narrow");
     bao.kvault()
-        .env("VAULT_TOKEN", token.trim())
-        .args(["get", "vault:secret/other#a"])
-        .assert()
+        .env("VAULT_TOKEN", &token)
+        .run(&["get", "vault:secret/other#a"])
         .code(2)
         .stderr(predicate::str::contains(
             "permission denied on `secret/other`",
@@ -133,9 +110,7 @@ fn a_sealed_server_is_an_error_that_says_so() {
     bao.must(&["kv", "put", "secret/app", "a=1"]);
     bao.must(&["operator", "seal"]);
     let start = Instant::now();
-    bao.kvault()
-        .args(["get", "vault:secret/app#a"])
-        .assert()
+    bao.run(&["get", "vault:secret/app#a"])
         .code(2)
         .stderr(predicate::str::contains("sealed"));
     assert!(start.elapsed() < Duration::from_secs(20), "bounded retries");
@@ -153,8 +128,7 @@ fn a_stopped_server_is_an_unavailable_error_not_a_hang() {
     let start = Instant::now();
     let out = bao
         .kvault()
-        .args(["get", "vault:secret/app#a"])
-        .assert()
+        .run(&["get", "vault:secret/app#a"])
         .code(2)
         .get_output()
         .clone();
@@ -177,22 +151,14 @@ fn check_and_set_refuses_a_stale_version() {
     let bao = server();
     bao.must(&["kv", "put", "secret/app", "a=1"]);
     bao.must(&["kv", "put", "secret/app", "a=2"]);
-    bao.kvault()
-        .args(["put", "vault:secret/app", "a=3", "--cas", "1"])
-        .assert()
+    bao.run(&["put", "vault:secret/app", "a=3", "--cas", "1"])
         .code(2)
         .stderr(predicate::str::contains("check-and-set conflict"));
-    bao.kvault()
-        .args(["put", "vault:secret/app", "a=3", "--cas", "2"])
-        .assert()
+    bao.run(&["put", "vault:secret/app", "a=3", "--cas", "2"])
         .success();
-    bao.kvault()
-        .args(["put", "vault:secret/new", "a=1", "--create-only"])
-        .assert()
+    bao.run(&["put", "vault:secret/new", "a=1", "--create-only"])
         .success();
-    bao.kvault()
-        .args(["put", "vault:secret/new", "a=2", "--create-only"])
-        .assert()
+    bao.run(&["put", "vault:secret/new", "a=2", "--create-only"])
         .code(2)
         .stderr(predicate::str::contains("check-and-set conflict"));
     assert_eq!(bao.must(&["kv", "get", "-field=a", "secret/app"]), "3");
@@ -213,8 +179,7 @@ fn approle_login_works_without_a_token() {
         .env_remove("VAULT_TOKEN")
         .env("VAULT_ROLE_ID", &role_id)
         .env("VAULT_SECRET_ID", &secret_id)
-        .args(["get", "vault:secret/app#a"])
-        .assert()
+        .run(&["get", "vault:secret/app#a"])
         .success()
         .stdout("approle-ok");
 }
@@ -226,8 +191,7 @@ fn no_credentials_at_all_is_a_clear_configuration_error() {
     let home = tempfile::tempdir().unwrap();
     crate::harness::kvault_clean(home.path())
         .env("VAULT_ADDR", &bao.addr)
-        .args(["get", "vault:secret/app#a"])
-        .assert()
+        .run(&["get", "vault:secret/app#a"])
         .code(2)
         .stderr(
             predicate::str::contains("no Vault credentials")
@@ -241,20 +205,14 @@ fn tls_is_verified_against_vault_cacert_and_skip_verify_warns() {
     bao.must(&["kv", "put", "secret/app", "a=over-tls"]);
     bao.kvault()
         .env("VAULT_CACERT", bao.ca_cert())
-        .args(["get", "vault:secret/app#a"])
-        .assert()
+        .run(&["get", "vault:secret/app#a"])
         .success()
         .stdout("over-tls");
     // Without the CA the server's certificate is not trusted: an error, not a silent downgrade.
-    bao.kvault()
-        .args(["get", "vault:secret/app#a"])
-        .assert()
-        .code(2)
-        .stdout("");
+    bao.run(&["get", "vault:secret/app#a"]).code(2).stdout("");
     bao.kvault()
         .env("VAULT_SKIP_VERIFY", "true")
-        .args(["get", "vault:secret/app#a"])
-        .assert()
+        .run(&["get", "vault:secret/app#a"])
         .success()
         .stdout("over-tls")
         .stderr(
@@ -277,19 +235,13 @@ fn namespaces_scope_every_request() {
     bao.must(&["kv", "put", "-ns=team1", "secret/app", "a=in-team1"]);
     bao.kvault()
         .env("VAULT_NAMESPACE", "team1")
-        .args(["get", "vault:secret/app#a"])
-        .assert()
+        .run(&["get", "vault:secret/app#a"])
         .success()
         .stdout("in-team1");
-    bao.kvault()
-        .args(["--vault-namespace", "team1", "get", "vault:secret/app#a"])
-        .assert()
+    bao.run(&["--vault-namespace", "team1", "get", "vault:secret/app#a"])
         .success()
         .stdout("in-team1");
-    bao.kvault()
-        .args(["get", "vault:secret/app#a"])
-        .assert()
-        .code(1);
+    bao.run(&["get", "vault:secret/app#a"]).code(1);
 }
 
 #[test]
@@ -301,8 +253,7 @@ fn vault_capath_and_vault_tls_server_name_are_honoured() {
     std::fs::write(cas.path().join("README"), "not a certificate").unwrap();
     bao.kvault()
         .env("VAULT_CAPATH", cas.path())
-        .args(["get", "vault:secret/app#a"])
-        .assert()
+        .run(&["get", "vault:secret/app#a"])
         .success()
         .stdout("over-tls");
     // The dev certificate names localhost: checked against that name, the
@@ -310,28 +261,24 @@ fn vault_capath_and_vault_tls_server_name_are_honoured() {
     bao.kvault()
         .env("VAULT_CACERT", bao.ca_cert())
         .env("VAULT_TLS_SERVER_NAME", "localhost")
-        .args(["get", "vault:secret/app#a"])
-        .assert()
+        .run(&["get", "vault:secret/app#a"])
         .success()
         .stdout("over-tls");
     bao.kvault()
         .env("VAULT_CACERT", bao.ca_cert())
         .env("VAULT_TLS_SERVER_NAME", "not-the-server.example")
-        .args(["get", "vault:secret/app#a"])
-        .assert()
+        .run(&["get", "vault:secret/app#a"])
         .code(2)
         .stdout("");
     let empty = tempfile::tempdir().unwrap();
     bao.kvault()
         .env("VAULT_CAPATH", empty.path())
-        .args(["get", "vault:secret/app#a"])
-        .assert()
+        .run(&["get", "vault:secret/app#a"])
         .code(2)
         .stderr(predicate::str::contains("holds no PEM certificate"));
     bao.kvault()
         .env("VAULT_CLIENT_CERT", bao.ca_cert())
-        .args(["get", "vault:secret/app#a"])
-        .assert()
+        .run(&["get", "vault:secret/app#a"])
         .code(2)
         .stderr(predicate::str::contains("VAULT_CLIENT_KEY"));
 }
@@ -357,15 +304,13 @@ fn a_token_helper_in_the_cli_configuration_supplies_the_token() {
     std::fs::write(home.path().join(".vault-token"), "not-this-one").unwrap();
     crate::harness::kvault_clean(home.path())
         .env("VAULT_ADDR", &bao.addr)
-        .args(["get", "vault:secret/app#a"])
-        .assert()
+        .run(&["get", "vault:secret/app#a"])
         .success()
         .stdout("via-helper");
     std::fs::write(&helper, "#!/bin/sh\nexit 3\n").unwrap();
     crate::harness::kvault_clean(home.path())
         .env("VAULT_ADDR", &bao.addr)
-        .args(["get", "vault:secret/app#a"])
-        .assert()
+        .run(&["get", "vault:secret/app#a"])
         .code(2)
         .stderr(predicate::str::contains("token helper"));
 }
@@ -373,25 +318,16 @@ fn a_token_helper_in_the_cli_configuration_supplies_the_token() {
 #[test]
 fn ls_of_a_path_that_does_not_exist_exits_1_and_an_empty_mount_exits_0() {
     let bao = server();
-    bao.kvault()
-        .args(["ls", "vault:secret/"])
-        .assert()
-        .success()
-        .stdout("");
-    bao.kvault()
-        .args(["ls", "vault:secret/no/such/folder"])
-        .assert()
+    bao.run(&["ls", "vault:secret/"]).success().stdout("");
+    bao.run(&["ls", "vault:secret/no/such/folder"])
         .code(1)
         .stderr(predicate::str::contains("not found"));
     bao.must(&["kv", "put", "secret/app/db", "a=1"]);
-    bao.kvault()
-        .args(["ls", "vault:secret/app"])
-        .assert()
+    bao.run(&["ls", "vault:secret/app"])
         .success()
         .stdout("db\n");
     let home = tempfile::tempdir().unwrap();
     crate::harness::kvault_clean(home.path())
-        .args(["ls", "local:nothing/here"])
-        .assert()
+        .run(&["ls", "local:nothing/here"])
         .code(1);
 }

@@ -5,10 +5,34 @@
 //! VAULT_JSON_LOG, VAULT_LOG_LEVEL and VAULT_ENV_LOG_SERVER.
 
 use crate::exec::{exit_within, kvault_process, read, send, wait_until};
-use crate::harness::{assert_shows_none, kvault_clean, text, OpenBao};
+use crate::harness::{
+    assert_printed, assert_refused, assert_shows_none, kvault_clean, text, OpenBao, Run,
+};
 use nix::sys::signal::Signal;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
+
+/// An OpenBao whose `secret/app` holds `pass`.
+fn serving_pass(pass: &str) -> OpenBao {
+    let bao = OpenBao::start();
+    bao.must(&["kv", "put", "secret/app", &format!("pass={pass}")]);
+    bao
+}
+
+/// `cmd exec -- touch MARKER` stops with exit 2 before running anything
+/// (MARKER is not created); returns its stderr.
+fn refused_before_running(cmd: &mut assert_cmd::Command) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("ran");
+    let out = cmd
+        .args(["exec", "--", "touch"])
+        .arg(&marker)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(!marker.exists(), "the command ran");
+    text(&out.stderr)
+}
 
 #[test]
 fn env_from_path_takes_a_pinned_version_and_a_vault_prefix() {
@@ -23,40 +47,28 @@ fn env_from_path_takes_a_pinned_version_and_a_vault_prefix() {
         let out = bao
             .kvault()
             .env("VAULT_ENV_FROM_PATH", setting)
-            .args(["exec", "--", "sh", "-c", "printf %s \"$FROM_A\""])
-            .output()
-            .unwrap();
+            .exec_sh("printf %s \"$FROM_A\"");
         assert!(out.status.success(), "{setting}: {}", text(&out.stderr));
         assert_eq!(text(&out.stdout), want, "{setting}");
     }
     let out = bao
         .kvault()
         .env("VAULT_ENV_FROM_PATH", "secret/envfrom#latest")
-        .args(["exec", "--", "true"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("`latest` after `#` is not a version number"));
+        .output_of(&["exec", "--", "true"]);
+    assert_refused(&out, 2, "`latest` after `#` is not a version number");
 }
 
 #[test]
 fn revoke_token_revokes_kvaults_token_once_the_secrets_are_read() {
-    let bao = OpenBao::start();
-    bao.must(&["kv", "put", "secret/app", "pass=p-revoke"]);
-    let token = bao
-        .must(&["token", "create", "-policy=root", "-field=token"])
-        .trim()
-        .to_string();
+    let bao = serving_pass("p-revoke");
+    let token = bao.new_token("-policy=root");
     let out = bao
         .kvault()
         .env("VAULT_TOKEN", &token)
         .env("VAULT_REVOKE_TOKEN", "True")
         .env("PASS", "vault:secret/app#pass")
-        .args(["exec", "--", "sh", "-c", "printf %s \"$PASS\""])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stdout), "p-revoke");
+        .exec_sh("printf %s \"$PASS\"");
+    assert_printed(&out, "p-revoke");
     let lookup = bao.bao(&["token", "lookup", &token]);
     assert!(
         !lookup.status.success(),
@@ -66,21 +78,14 @@ fn revoke_token_revokes_kvaults_token_once_the_secrets_are_read() {
     let out = bao
         .kvault()
         .env("VAULT_REVOKE_TOKEN", "1")
-        .args(["exec", "--watch", "1m", "--", "true"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("VAULT_REVOKE_TOKEN with --watch"));
+        .output_of(&["exec", "--watch", "1m", "--", "true"]);
+    assert_refused(&out, 2, "VAULT_REVOKE_TOKEN with --watch");
 }
 
 #[test]
 fn vault_login_hands_on_the_token_bao_login_stored() {
-    let bao = OpenBao::start();
-    bao.must(&["kv", "put", "secret/app", "pass=p-login"]);
-    let token = bao
-        .must(&["token", "create", "-policy=root", "-field=token"])
-        .trim()
-        .to_string();
+    let bao = serving_pass("p-login");
+    let token = bao.new_token("-policy=root");
     std::fs::write(bao.home.path().join(".vault-token"), format!("{token}\n")).unwrap();
     let out = bao
         .kvault()
@@ -97,8 +102,7 @@ fn vault_login_hands_on_the_token_bao_login_stored() {
         ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stdout), "same token, p-login");
+    assert_printed(&out, "same token, p-login");
     assert!(!text(&out.stderr).contains(&token));
 }
 
@@ -110,20 +114,19 @@ fn switches_read_booleans_as_go_does_and_refuse_anything_else() {
             .kvault()
             .env("VAULT_IGNORE_MISSING_SECRETS", yes)
             .env("GONE", "vault:secret/nothing#here")
-            .args(["exec", "--", "sh", "-c", "printf %s \"${GONE-unset}\""])
-            .output()
-            .unwrap();
+            .exec_sh("printf %s \"${GONE-unset}\"");
         assert!(out.status.success(), "{yes}: {}", text(&out.stderr));
         assert_eq!(text(&out.stdout), "unset", "{yes}");
     }
     let out = bao
         .kvault()
         .env("VAULT_IGNORE_MISSING_SECRETS", "yes")
-        .args(["exec", "--", "true"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("VAULT_IGNORE_MISSING_SECRETS=`yes` is not a boolean"));
+        .output_of(&["exec", "--", "true"]);
+    assert_refused(
+        &out,
+        2,
+        "VAULT_IGNORE_MISSING_SECRETS=`yes` is not a boolean",
+    );
 }
 
 #[test]
@@ -140,15 +143,7 @@ fn inline_dynamic_references_and_transit_values_resolve_and_one_issue_serves_bot
             "SECOND",
             format!("again ${{{issue}}} and ${{{}}}", ct.trim()),
         )
-        .args([
-            "exec",
-            "--",
-            "sh",
-            "-c",
-            "printf '%s|%s' \"$FIRST\" \"$SECOND\"",
-        ])
-        .output()
-        .unwrap();
+        .exec_sh("printf '%s|%s' \"$FIRST\" \"$SECOND\"");
     assert!(out.status.success(), "{}", text(&out.stderr));
     let shown = text(&out.stdout);
     let (first, second) = shown.split_once('|').unwrap();
@@ -249,8 +244,7 @@ fn with_level<'a>(lines: &'a [serde_json::Value], level: &str) -> Vec<&'a str> {
 /// SIGTERM. The command gets no token.
 #[test]
 fn vault_env_daemon_forwards_sigwinch_and_passes_the_exit_code() {
-    let bao = OpenBao::start();
-    bao.must(&["kv", "put", "secret/app", "pass=p-daemon"]);
+    let bao = serving_pass("p-daemon");
     let log = bao.home.path().join("log");
     let script = format!(
         "trap 'echo WINCH >> {0}' WINCH; trap 'echo TERM >> {0}; exit 7' TERM; \
@@ -284,9 +278,7 @@ fn vault_env_daemon_forwards_sigwinch_and_passes_the_exit_code() {
         .kvault()
         .env("VAULT_ENV_DAEMON", "1")
         .env("PASS", "vault:secret/app#pass")
-        .args(["exec", "--", "sh", "-c", "printf %s \"$PASS\"; exit 5"])
-        .output()
-        .unwrap();
+        .exec_sh("printf %s \"$PASS\"; exit 5");
     assert_eq!(out.status.code(), Some(5), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "p-daemon");
 }
@@ -299,14 +291,7 @@ fn vault_env_daemon_renews_the_token_and_does_not_re_read() {
     let bao = OpenBao::start();
     bao.policy("reader", "secret/data/app", &["read"]);
     bao.must(&["kv", "put", "secret/app", "pass=daemon-1"]);
-    let token = bao.must(&[
-        "token",
-        "create",
-        "-policy=reader",
-        "-ttl=4s",
-        "-field=token",
-    ]);
-    let token = token.trim().to_string();
+    let token = bao.new_token("-policy=reader -ttl=4s");
     let log = bao.home.path().join("starts");
     let errors = bao.home.path().join("stderr");
     let script = format!("echo \"$PASS\" >> {}; exec sleep 60", log.display());
@@ -378,23 +363,13 @@ fn vault_env_daemon_stops_the_command_when_a_lease_cannot_be_renewed() {
 #[test]
 fn vault_revoke_token_with_vault_env_daemon_is_refused() {
     let home = tempfile::tempdir().unwrap();
-    let marker = home.path().join("ran");
-    let out = kvault_clean(home.path())
-        .env("VAULT_ENV_DAEMON", "true")
-        .env("VAULT_REVOKE_TOKEN", "true")
-        .args(["exec", "--", "touch"])
-        .arg(&marker)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert_eq!(
-        text(&out.stderr).lines().count(),
-        1,
-        "{}",
-        text(&out.stderr)
+    let stderr = refused_before_running(
+        kvault_clean(home.path())
+            .env("VAULT_ENV_DAEMON", "true")
+            .env("VAULT_REVOKE_TOKEN", "true"),
     );
-    assert!(text(&out.stderr).contains("VAULT_REVOKE_TOKEN with VAULT_ENV_DAEMON"));
-    assert!(!marker.exists());
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("VAULT_REVOKE_TOKEN with VAULT_ENV_DAEMON"));
 }
 
 /// VAULT_ENV_DELAY waits after the secrets are read and before the command
@@ -403,8 +378,7 @@ fn vault_revoke_token_with_vault_env_daemon_is_refused() {
 /// to vault-env) is a one-line error naming the variable.
 #[test]
 fn vault_env_delay_waits_before_exec() {
-    let bao = OpenBao::start();
-    bao.must(&["kv", "put", "secret/app", "pass=before-delay"]);
+    let bao = serving_pass("before-delay");
     let errors = bao.home.path().join("stderr");
     let started = Instant::now();
     let child = kvault_on(&bao)
@@ -429,22 +403,12 @@ fn vault_env_delay_waits_before_exec() {
     assert_eq!(text(&out.stdout), "before-delay", "read before the delay");
     assert!(took >= Duration::from_secs(3), "started after {took:?}");
 
-    let marker = bao.home.path().join("ran");
-    let out = bao
-        .kvault()
-        .env("VAULT_ENV_DELAY", "5")
-        .args(["exec", "--", "touch"])
-        .arg(&marker)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = text(&out.stderr);
+    let stderr = refused_before_running(bao.kvault().env("VAULT_ENV_DELAY", "5"));
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(
         stderr.contains("VAULT_ENV_DELAY=`5` has no unit"),
         "{stderr}"
     );
-    assert!(!marker.exists());
 }
 
 /// VAULT_JSON_LOG: every line kvault writes to stderr is a JSON object
@@ -452,8 +416,7 @@ fn vault_env_delay_waits_before_exec() {
 /// stdout holds only the command's output.
 #[test]
 fn vault_json_log_writes_json_lines_on_stderr_only() {
-    let bao = OpenBao::start();
-    bao.must(&["kv", "put", "secret/app", "pass=p-json"]);
+    let bao = serving_pass("p-json");
     let out = bao
         .kvault()
         .env("VAULT_JSON_LOG", "true")
@@ -469,8 +432,7 @@ fn vault_json_log_writes_json_lines_on_stderr_only() {
         ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stdout), "child-out");
+    assert_printed(&out, "child-out");
     let lines = json_lines(&text(&out.stderr));
     assert!(
         with_level(&lines, "INFO").contains(&"environment resolved"),
@@ -489,9 +451,7 @@ fn vault_json_log_writes_json_lines_on_stderr_only() {
         .kvault()
         .env("VAULT_JSON_LOG", "1")
         .env("GONE", "vault:secret/nothing#here")
-        .args(["exec", "--", "true"])
-        .output()
-        .unwrap();
+        .output_of(&["exec", "--", "true"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
     let lines = json_lines(&text(&out.stderr));
@@ -547,16 +507,13 @@ fn vault_json_log_shows_no_value_or_token_at_trace_level() {
 /// it, and so does a lower level.
 #[test]
 fn vault_log_level_debug_shows_debug_events() {
-    let bao = OpenBao::start();
-    bao.must(&["kv", "put", "secret/app", "pass=p-level"]);
+    let bao = serving_pass("p-level");
     let exec = |level: &str, flags: &[&str]| {
         bao.kvault()
             .env("VAULT_LOG_LEVEL", level)
             .env("PASS", "vault:secret/app#pass")
             .args(flags)
-            .args(["exec", "--", "true"])
-            .output()
-            .unwrap()
+            .output_of(&["exec", "--", "true"])
     };
     let event = "credentials removed from kvault's environment";
     let out = exec("debug", &[]);
@@ -592,43 +549,26 @@ fn vault_log_level_debug_shows_debug_events() {
 /// read it.
 #[test]
 fn unknown_vault_log_level_is_a_one_line_error() {
-    let bao = OpenBao::start();
-    bao.must(&["kv", "put", "secret/app", "pass=p-unknown"]);
-    let marker = bao.home.path().join("ran");
-    let out = bao
-        .kvault()
-        .env("VAULT_LOG_LEVEL", "loud")
-        .args(["exec", "--", "touch"])
-        .arg(&marker)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    let bao = serving_pass("p-unknown");
+    let stderr = refused_before_running(bao.kvault().env("VAULT_LOG_LEVEL", "loud"));
     assert_eq!(
-        text(&out.stderr),
+        stderr,
         "error: VAULT_LOG_LEVEL=`loud` is not a log level (trace, debug, info, warn, error, fatal, panic)\n"
     );
-    assert!(!marker.exists());
-    let out = bao
-        .kvault()
-        .env("VAULT_LOG_LEVEL", "loud")
-        .env("VAULT_JSON_LOG", "true")
-        .args(["exec", "--", "touch"])
-        .arg(&marker)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let lines = json_lines(&text(&out.stderr));
+    let stderr = refused_before_running(
+        bao.kvault()
+            .env("VAULT_LOG_LEVEL", "loud")
+            .env("VAULT_JSON_LOG", "true"),
+    );
+    let lines = json_lines(&stderr);
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(with_level(&lines, "ERROR")[0].contains("VAULT_LOG_LEVEL=`loud`"));
-    assert!(!marker.exists());
     // Not exec: not read.
     let out = bao
         .kvault()
         .env("VAULT_LOG_LEVEL", "loud")
         .env("VAULT_JSON_LOG", "true")
-        .args(["get", "vault:secret/app#pass"])
-        .output()
-        .unwrap();
+        .output_of(&["get", "vault:secret/app#pass"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout).trim(), "p-unknown");
 }
@@ -637,17 +577,13 @@ fn unknown_vault_log_level_is_a_one_line_error() {
 /// warning line, and the command runs.
 #[test]
 fn vault_env_log_server_is_declined_with_a_warning_and_exec_runs() {
-    let bao = OpenBao::start();
-    bao.must(&["kv", "put", "secret/app", "pass=p-syslog"]);
+    let bao = serving_pass("p-syslog");
     let out = bao
         .kvault()
         .env("VAULT_ENV_LOG_SERVER", "127.0.0.1:514")
         .env("PASS", "vault:secret/app#pass")
-        .args(["exec", "--", "sh", "-c", "printf %s \"$PASS\""])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stdout), "p-syslog");
+        .exec_sh("printf %s \"$PASS\"");
+    assert_printed(&out, "p-syslog");
     assert_eq!(
         text(&out.stderr),
         "warning: VAULT_ENV_LOG_SERVER is not supported: kvault's diagnostics stay on stderr (no syslog copy)\n"
@@ -682,15 +618,7 @@ fn go_template_keys_format_values_whole_inline_and_on_a_transit_decrypt() {
         )
         .env("AS_JSON", "vault:secret/account#${toJson .}")
         .env("ENCODED", "vault:secret/account#${.username | b64enc}")
-        .args([
-            "exec",
-            "--",
-            "sh",
-            "-c",
-            "printf '%s\\n' \"$QUOTED\" \"$INLINE_SECRET_EMBEDDED_TEMPLATE\" \"$TRANSIT_SECRET\" \"$AS_JSON\" \"$ENCODED\"",
-        ])
-        .output()
-        .unwrap();
+        .exec_sh("printf '%s\\n' \"$QUOTED\" \"$INLINE_SECRET_EMBEDDED_TEMPLATE\" \"$TRANSIT_SECRET\" \"$AS_JSON\" \"$ENCODED\"");
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(
         text(&out.stdout),
@@ -712,9 +640,7 @@ fn a_key_template_that_cannot_work_is_a_one_line_error_naming_the_variable() {
     let out = bao
         .kvault()
         .env("HASHED", "vault:secret/account#${.password | sha256sum}")
-        .args(["exec", "--", "true"])
-        .output()
-        .unwrap();
+        .output_of(&["exec", "--", "true"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     let stderr = text(&out.stderr);
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
@@ -731,9 +657,7 @@ fn a_key_template_that_cannot_work_is_a_one_line_error_naming_the_variable() {
         let out = bao
             .kvault()
             .env(var, format!("vault:secret/account#{key}"))
-            .args(["exec", "--", "true"])
-            .output()
-            .unwrap();
+            .output_of(&["exec", "--", "true"]);
         let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
         assert_eq!(out.status.code(), Some(2), "{var}: {all}");
         assert!(all.contains(var), "{var}: {all}");
