@@ -8,6 +8,7 @@ pub mod deadline;
 pub mod history;
 pub mod kube;
 pub mod kube_access;
+pub mod layer;
 pub mod local;
 pub mod memory;
 pub mod rate_limit;
