@@ -11,6 +11,7 @@ pub mod kube_access;
 pub mod layer;
 pub mod local;
 pub mod memory;
+pub mod merge;
 pub mod rate_limit;
 pub mod redact;
 pub mod reference;
