@@ -8,6 +8,7 @@
 //! before inserting ([`sanitize_secret`] does that on a typed Secret).
 
 use super::finding::{Location, ObjectRef};
+use super::kind::Kind;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{
@@ -125,7 +126,8 @@ pub struct Unlisted {
     pub reason: String,
 }
 
-/// Everything the checks see.
+/// Everything the checks see: the objects of each kind of
+/// [`super::kind`]'s table, one field per kind, and what else is known.
 #[derive(Clone, Debug, Default)]
 pub struct Inventory {
     pub secrets: Objects<Secret>,
@@ -175,22 +177,7 @@ pub struct Duplicate {
 impl Inventory {
     /// How many objects the checks look at.
     pub fn object_count(&self) -> usize {
-        self.secrets.len()
-            + self.service_accounts.len()
-            + self.config_maps.len()
-            + self.roles.len()
-            + self.cluster_roles.len()
-            + self.role_bindings.len()
-            + self.cluster_role_bindings.len()
-            + self.pods.len()
-            + self.deployments.len()
-            + self.stateful_sets.len()
-            + self.daemon_sets.len()
-            + self.replica_sets.len()
-            + self.replication_controllers.len()
-            + self.jobs.len()
-            + self.cron_jobs.len()
-            + self.ingresses.len()
+        Kind::ALL.iter().map(|kind| kind.count(self)).sum()
     }
 
     /// Every pod spec: Pods and the pod templates of workload controllers.

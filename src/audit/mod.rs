@@ -25,6 +25,7 @@ pub mod checks;
 pub mod finding;
 pub mod ignore;
 pub mod inventory;
+pub mod kind;
 pub mod live;
 pub mod load;
 pub mod rbac;

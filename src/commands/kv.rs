@@ -4,6 +4,7 @@ use crate::cli::kv::{GetArgs, GetFormat, HistoryArgs, LsArgs, PutArgs};
 use crate::cli::GlobalArgs;
 use crate::exit::{Failure, Result};
 use crate::output::{self, Format};
+use crate::store::merge::{merge_write, MergeError};
 use crate::store::{Cas, Reference, Scheme, SecretData, SecretValue, Stores};
 use std::collections::BTreeMap;
 use zeroize::Zeroizing;
@@ -195,39 +196,31 @@ pub async fn put(stores: &Stores, global: &GlobalArgs, args: PutArgs) -> Result<
             args.reference, reference.scheme, reference.path
         )));
     }
-    let mut data = parse_pairs(&args.pairs)?;
+    let data = parse_pairs(&args.pairs)?;
     let store = stores.get(reference.scheme).await?;
-    let mut cas = match (args.cas, args.create_only) {
+    let cas = match (args.cas, args.create_only) {
         (Some(v), _) => Cas::Version(v),
         (None, true) => Cas::MustNotExist,
         (None, false) => Cas::Any,
     };
-    if args.merge {
-        match store.read(&reference.path, None).await {
-            Ok(current) => {
-                for (k, v) in current.data {
-                    if data.get(&k).is_none() {
-                        data.insert(k, v);
-                    }
-                }
-                // Merge is read-modify-write: protect it with the version read,
-                // so a concurrent writer's change is not silently dropped.
-                if cas == Cas::Any {
-                    if let Some(v) = current.version.filter(|v| *v > 0) {
-                        cas = Cas::Version(v);
-                    }
-                }
-            }
-            Err(e) if e.is_not_found() => {}
-            Err(e) => {
+    let cannot_write = |e: crate::store::StoreError| {
+        Failure::from(e).context(format!("cannot write `{reference}`"))
+    };
+    let (version, data) = if args.merge {
+        match merge_write(store.as_ref(), &reference.path, data, cas).await {
+            Ok(merged) => (merged.version, merged.data),
+            Err(MergeError::Read(e)) => {
                 return Err(Failure::from(e).context(format!("cannot read `{reference}` to merge")))
             }
+            Err(MergeError::Write(e)) => return Err(cannot_write(e)),
         }
-    }
-    let version = store
-        .write(&reference.path, &data, cas)
-        .await
-        .map_err(|e| Failure::from(e).context(format!("cannot write `{reference}`")))?;
+    } else {
+        let version = store
+            .write(&reference.path, &data, cas)
+            .await
+            .map_err(cannot_write)?;
+        (version, data)
+    };
     let keys: Vec<&str> = data.keys().collect();
     match args.output {
         Format::Table => output::status(

@@ -1,5 +1,6 @@
 //! `resolve_env` on the memory store.
 use super::*;
+use crate::store::layer::{Layer, Layered, Op};
 use crate::store::memory::MemoryStore;
 use crate::store::{Cas, SecretData, SecretStore};
 use std::sync::atomic::Ordering;
@@ -146,55 +147,47 @@ async fn env_from_path_skips_keys_that_cannot_be_variable_names_without_overridi
     assert!(out.warnings.iter().all(|w| !w.contains("evil")));
 }
 
-/// A store that counts the reads in flight at once.
+/// A memory store that counts the reads in flight at once.
 struct Gauge {
+    inner: MemoryStore,
     now: std::sync::atomic::AtomicUsize,
     max: std::sync::atomic::AtomicUsize,
 }
 
-/// The gauge counts reads; anything else is a test bug, reported as an error.
-fn only_reads() -> StoreError {
-    StoreError::BadInput("the gauge store only reads".into())
-}
-
 #[async_trait::async_trait]
-impl SecretStore for Gauge {
+impl Layer for Gauge {
+    fn inner(&self) -> &dyn SecretStore {
+        &self.inner
+    }
     fn describe(&self) -> String {
         "gauge".into()
     }
-    async fn read(&self, _path: &str, _v: Option<u64>) -> Result<Secret, StoreError> {
-        let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
-        self.max.fetch_max(now, Ordering::SeqCst);
-        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
-        self.now.fetch_sub(1, Ordering::SeqCst);
-        Ok(Secret {
-            data: [("k".to_string(), SecretValue::from_str_value("v"))]
-                .into_iter()
-                .collect(),
-            version: None,
-            metadata: Default::default(),
-        })
-    }
-    async fn write(&self, _: &str, _: &SecretData, _: Cas) -> Result<u64, StoreError> {
-        Err(only_reads())
-    }
-    async fn list(&self, _: &str) -> Result<Vec<String>, StoreError> {
-        Err(only_reads())
-    }
-    async fn versions(&self, _: &str) -> Result<Vec<crate::store::VersionInfo>, StoreError> {
-        Err(only_reads())
-    }
-    async fn delete(&self, _: &str) -> Result<(), StoreError> {
-        Err(only_reads())
+    async fn before(&self, op: Op, _path: &str) -> Result<(), StoreError> {
+        if op == Op::Read {
+            let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+            self.max.fetch_max(now, Ordering::SeqCst);
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+            self.now.fetch_sub(1, Ordering::SeqCst);
+        }
+        Ok(())
     }
 }
 
 #[tokio::test]
 async fn at_most_read_concurrency_reads_are_in_flight_at_once() {
-    let gauge = Arc::new(Gauge {
+    let inner = MemoryStore::new();
+    let data = SecretData::from_pairs(&[("k", "v")]);
+    for i in 0..500 {
+        inner
+            .write(&format!("many/{i}"), &data, Cas::Any)
+            .await
+            .unwrap();
+    }
+    let gauge = Arc::new(Layered(Gauge {
+        inner,
         now: 0.into(),
         max: 0.into(),
-    });
+    }));
     let stores = Stores::with(vec![(Scheme::Local, gauge.clone() as Arc<dyn SecretStore>)]);
     let e: Vec<(OsString, OsString)> = (0..500)
         .map(|i| (format!("V{i}").into(), format!("local:many/{i}#k").into()))

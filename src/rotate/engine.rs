@@ -131,17 +131,8 @@ pub async fn run(
     cluster: Option<&dyn Cluster>,
     hooks: &Hooks<'_>,
 ) -> Result<Report, RotateError> {
-    let reference = request.reference.clone();
-    let key = reference.key.clone().ok_or_else(|| {
-        RotateError::Invalid(format!(
-            "`{reference}` names no key\nhelp: name the key whose value is replaced: `{reference}#KEY`"
-        ))
-    })?;
-    if reference.version.is_some() {
-        return Err(RotateError::Invalid(format!(
-            "`{reference}` pins a version, but a rotation writes a new one\nhelp: drop the trailing `#N`"
-        )));
-    }
+    let reference = &request.reference;
+    let key = rotated_key(reference)?;
     let secret = Reference {
         key: None,
         version: None,
@@ -163,19 +154,8 @@ pub async fn run(
         RotateError::Invalid(format!("cannot read the rotation state of `{secret}`: {e}"))
     })?;
     let plan = plan_of_run(request, state.pending.as_ref(), hooks)?;
-    let targets = match &plan {
-        Some(plan) => {
-            let cut = propagate::targets_of(plan, &secret);
-            if cut.targets.is_empty() {
-                return Err(RotateError::Invalid(format!(
-                    "no entry of the sync plan reads `{secret}`\nhelp: check the plan, or leave out --plan"
-                )));
-            }
-            Some(cut)
-        }
-        None => None,
-    };
-    let mut rotation = Rotation {
+    let targets = targets_reading(plan.as_ref(), &secret)?;
+    let rotation = Rotation {
         request,
         plan,
         stores,
@@ -187,71 +167,58 @@ pub async fn run(
         targets,
         data: current.data.clone(),
         state,
-        report: Report {
+        report: Report::starting(reference, current.version),
+    };
+    rotation.start(&key, current.version, readable).await
+}
+
+/// The key a rotation replaces: `reference` must name one, and no version
+/// (a rotation writes a new one).
+fn rotated_key(reference: &Reference) -> Result<String, RotateError> {
+    let key = reference.key.clone().ok_or_else(|| {
+        RotateError::Invalid(format!(
+            "`{reference}` names no key\nhelp: name the key whose value is replaced: `{reference}#KEY`"
+        ))
+    })?;
+    if reference.version.is_some() {
+        return Err(RotateError::Invalid(format!(
+            "`{reference}` pins a version, but a rotation writes a new one\nhelp: drop the trailing `#N`"
+        )));
+    }
+    Ok(key)
+}
+
+/// The entries of `plan` that read `secret`; with a plan, there must be one.
+fn targets_reading(plan: Option<&Plan>, secret: &Reference) -> Result<Option<Plan>, RotateError> {
+    let Some(plan) = plan else {
+        return Ok(None);
+    };
+    let cut = propagate::targets_of(plan, secret);
+    if cut.targets.is_empty() {
+        return Err(RotateError::Invalid(format!(
+            "no entry of the sync plan reads `{secret}`\nhelp: check the plan, or leave out --plan"
+        )));
+    }
+    Ok(Some(cut))
+}
+
+impl Report {
+    /// A run of `reference` that has read `previous_version` and done
+    /// nothing yet.
+    fn starting(reference: &Reference, previous_version: Option<u64>) -> Report {
+        Report {
             reference: reference.to_string(),
             outcome: Outcome::Rotated,
             resumed: false,
-            previous_version: current.version,
+            previous_version,
             version: None,
             data_hash: None,
             targets: vec![],
             rollouts: vec![],
             errors: vec![],
             reason: None,
-        },
-    };
-    if let Some(pending) = rotation.state.pending.clone() {
-        if !request.resume {
-            return Err(RotateError::Pending {
-                reference: reference.to_string(),
-                step: pending.step.as_str(),
-                version: pending
-                    .version
-                    .map(|v| format!(", version {v}"))
-                    .unwrap_or_default(),
-            });
-        }
-        rotation.report.resumed = true;
-        return rotation.resume(pending).await;
-    }
-    if !readable {
-        // Deleted or destroyed, and no rotation of ours to finish.
-        return Err(StoreError::NotFound {
-            store: rotation.store.describe(),
-            path: rotation.path,
-        }
-        .into());
-    }
-    if request.resume {
-        (hooks.progress)(&format!(
-            "nothing to resume: no rotation of `{reference}` is pending"
-        ));
-        return Ok(rotation.finish_as(Outcome::NothingPending, None));
-    }
-    if let Some(age) = request.if_older_than {
-        let last = match &rotation.state.rotated_at {
-            Some(at) => Some(at.clone()),
-            None => rotation.created_time(current.version).await?,
-        };
-        if !is_due(last.as_deref(), age, SystemTime::now()) {
-            let reason = format!(
-                "not due: `{reference}` last changed at {}, less than {} ago",
-                last.as_deref().unwrap_or("?"),
-                humantime::format_duration(age)
-            );
-            (hooks.progress)(&reason);
-            return Ok(rotation.finish_as(Outcome::NotDue, Some(reason)));
         }
     }
-    let value = request
-        .value
-        .as_ref()
-        .ok_or_else(|| RotateError::Invalid("no new value was given".into()))?;
-    let base = current.version.ok_or_else(|| RotateError::Unsupported {
-        reference: reference.to_string(),
-        store: rotation.store.describe(),
-    })?;
-    rotation.create(&key, value, base).await
 }
 
 /// The plan a run propagates through: `--plan`, or on `--resume` without
@@ -371,6 +338,84 @@ impl Rotation<'_> {
         Ok(versions.last().map_or(0, |v| v.version))
     }
 
+    /// What a run does once the secret is read (its current `version`, and
+    /// whether that version itself was `readable`): resume a pending
+    /// rotation, or start a new one if it is due.
+    async fn start(
+        mut self,
+        key: &str,
+        version: Option<u64>,
+        readable: bool,
+    ) -> Result<Report, RotateError> {
+        let request = self.request;
+        let reference = &request.reference;
+        if let Some(pending) = self.state.pending.clone() {
+            if !request.resume {
+                return Err(RotateError::Pending {
+                    reference: reference.to_string(),
+                    step: pending.step.as_str(),
+                    version: pending
+                        .version
+                        .map(|v| format!(", version {v}"))
+                        .unwrap_or_default(),
+                });
+            }
+            self.report.resumed = true;
+            return self.resume(pending).await;
+        }
+        if !readable {
+            // Deleted or destroyed, and no rotation of ours to finish.
+            return Err(StoreError::NotFound {
+                store: self.store.describe(),
+                path: self.path,
+            }
+            .into());
+        }
+        if request.resume {
+            self.progress(&format!(
+                "nothing to resume: no rotation of `{reference}` is pending"
+            ));
+            return Ok(self.finish_as(Outcome::NothingPending, None));
+        }
+        if let Some(age) = request.if_older_than {
+            if let Some(reason) = self.not_due(age, version).await? {
+                self.progress(&reason);
+                return Ok(self.finish_as(Outcome::NotDue, Some(reason)));
+            }
+        }
+        let value = request
+            .value
+            .as_ref()
+            .ok_or_else(|| RotateError::Invalid("no new value was given".into()))?;
+        let base = version.ok_or_else(|| RotateError::Unsupported {
+            reference: reference.to_string(),
+            store: self.store.describe(),
+        })?;
+        self.create(key, value, base).await
+    }
+
+    /// `--if-older-than age`: why the secret (at `version`) is not due yet,
+    /// or `None` when it is.
+    async fn not_due(
+        &self,
+        age: Duration,
+        version: Option<u64>,
+    ) -> Result<Option<String>, RotateError> {
+        let last = match &self.state.rotated_at {
+            Some(at) => Some(at.clone()),
+            None => self.created_time(version).await?,
+        };
+        if is_due(last.as_deref(), age, SystemTime::now()) {
+            return Ok(None);
+        }
+        Ok(Some(format!(
+            "not due: `{}` last changed at {}, less than {} ago",
+            self.request.reference,
+            last.as_deref().unwrap_or("?"),
+            humantime::format_duration(age)
+        )))
+    }
+
     async fn created_time(&self, version: Option<u64>) -> Result<Option<String>, RotateError> {
         let versions = self.store.versions(&self.path).await?;
         Ok(versions
@@ -387,6 +432,43 @@ impl Rotation<'_> {
         value: &SecretValue,
         base: u64,
     ) -> Result<Report, RotateError> {
+        let data = self.new_data(key, value)?;
+        let hash = data_hash(&self.secret, &data);
+        self.report.data_hash = Some(hash.clone());
+        let what = self.what_create_does(key, base);
+        if self.request.dry_run {
+            self.progress(&format!("dry run: would {what}; nothing written"));
+            return Ok(self.dry_run(base));
+        }
+        if !(self.hooks.confirm)(&what) {
+            self.progress("declined: nothing written");
+            return Ok(self.finish_as(Outcome::Declined, None));
+        }
+        self.pause(Pause::Read).await;
+        let latest = self.latest_version().await?;
+        if latest != base {
+            return Err(self.conflict_on_create(base, latest));
+        }
+        let version = self.write_new_version(&data, &hash, base).await?;
+        self.data = data;
+        self.state.pending = Some(Pending {
+            version: Some(version),
+            hash: hash.clone(),
+            step: Step::Created,
+            plan: self.request.plan_file.clone(),
+        });
+        self.save().await?;
+        self.progress(&format!(
+            "created: version {version} of `{}` (was {base}), data hash {hash}",
+            self.secret
+        ));
+        self.pause(Pause::Create).await;
+        self.carry_on(version, Step::Created).await
+    }
+
+    /// The secret's data with `key` set to `value`: the key must be there,
+    /// and the value must change.
+    fn new_data(&self, key: &str, value: &SecretValue) -> Result<SecretData, RotateError> {
         let mut data = self.data.clone();
         match data.get(key) {
             None => {
@@ -405,8 +487,11 @@ impl Rotation<'_> {
             }
             Some(_) => data.insert(key, value.clone()),
         }
-        let hash = data_hash(&self.secret, &data);
-        self.report.data_hash = Some(hash.clone());
+        Ok(data)
+    }
+
+    /// What the run is about to do, for the prompt and the dry run.
+    fn what_create_does(&self, key: &str, base: u64) -> String {
         let targets = self.targets.as_ref().map_or(0, |p| p.targets.len());
         let then = match targets {
             0 => String::new(),
@@ -420,76 +505,61 @@ impl Rotation<'_> {
                 }
             ),
         };
-        let what = format!(
+        format!(
             "replace key `{key}` of `{}` (version {base}) with a new version{then}",
             self.secret
-        );
-        if self.request.dry_run {
-            self.progress(&format!("dry run: would {what}; nothing written"));
-            self.report.version = Some(base + 1);
-            if let Some(plan) = &self.targets {
-                self.report.targets = plan
-                    .targets
-                    .iter()
-                    .map(|t| Check {
-                        target: t.reference.to_string(),
-                        data_hash: String::new(),
-                        verified: false,
-                        error: None,
-                    })
-                    .collect();
-            }
-            return Ok(self.finish_as(Outcome::DryRun, None));
+        )
+    }
+
+    /// The report of a dry run from `base`: the version and targets a
+    /// rotation would write.
+    fn dry_run(mut self, base: u64) -> Report {
+        self.report.version = Some(base + 1);
+        if let Some(plan) = &self.targets {
+            self.report.targets = plan
+                .targets
+                .iter()
+                .map(|t| Check {
+                    target: t.reference.to_string(),
+                    data_hash: String::new(),
+                    verified: false,
+                    error: None,
+                })
+                .collect();
         }
-        if !(self.hooks.confirm)(&what) {
-            self.progress("declined: nothing written");
-            return Ok(self.finish_as(Outcome::Declined, None));
-        }
-        self.pause(Pause::Read).await;
-        let latest = self.latest_version().await?;
-        if latest != base {
-            return Err(self.conflict_on_create(base, latest));
-        }
+        self.finish_as(Outcome::DryRun, None)
+    }
+
+    /// Record the intent (step `creating`), then write `data` with
+    /// check-and-set on `base`; the new version.
+    async fn write_new_version(
+        &mut self,
+        data: &SecretData,
+        hash: &str,
+        base: u64,
+    ) -> Result<u64, RotateError> {
         let before = self.state.clone();
         self.state.current = Some(base);
         self.state.pending = Some(Pending {
             version: None,
-            hash: hash.clone(),
+            hash: hash.to_string(),
             step: Step::Creating,
             plan: self.request.plan_file.clone(),
         });
         self.save().await?;
-        let version = match self
-            .store
-            .write(&self.path, &data, Cas::Version(base))
-            .await
-        {
-            Ok(v) => v,
+        match self.store.write(&self.path, data, Cas::Version(base)).await {
+            Ok(v) => Ok(v),
             Err(StoreError::CasConflict { .. }) => {
                 // Nothing of ours was written: put the bookkeeping back.
                 self.state = before;
                 self.save().await?;
                 let latest = self.latest_version().await.unwrap_or(0);
-                return Err(self.conflict_on_create(base, latest));
+                Err(self.conflict_on_create(base, latest))
             }
             // The write may or may not have happened: the intent stays, and
             // `--resume` finds out by the hash.
-            Err(e) => return Err(e.into()),
-        };
-        self.data = data;
-        self.state.pending = Some(Pending {
-            version: Some(version),
-            hash: hash.clone(),
-            step: Step::Created,
-            plan: self.request.plan_file.clone(),
-        });
-        self.save().await?;
-        self.progress(&format!(
-            "created: version {version} of `{}` (was {base}), data hash {hash}",
-            self.secret
-        ));
-        self.pause(Pause::Create).await;
-        self.carry_on(version, Step::Created).await
+            Err(e) => Err(e.into()),
+        }
     }
 
     fn conflict_on_create(&self, base: u64, latest: u64) -> RotateError {

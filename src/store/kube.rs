@@ -228,6 +228,26 @@ impl KubeStore {
             other => other,
         }
     }
+
+    /// Whether `cas` holds for the Secret's current kvault version
+    /// (`None`: the Secret does not exist).
+    fn check_cas(&self, path: &str, cas: Cas, current: Option<u64>) -> Result<(), StoreError> {
+        let conflict = |detail: String| StoreError::CasConflict {
+            store: self.describe(),
+            path: path.into(),
+            detail,
+        };
+        match (cas, current) {
+            (Cas::MustNotExist, Some(_)) => Err(conflict("the Secret already exists".into())),
+            (Cas::Version(v), Some(c)) if v != c => Err(conflict(format!(
+                "expected version {v}, but current version is {c}"
+            ))),
+            (Cas::Version(v), None) => Err(conflict(format!(
+                "expected version {v}, but the Secret does not exist"
+            ))),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// What kvault makes of a Kubernetes API answer that is an error (a
@@ -287,6 +307,41 @@ pub(crate) fn api_error(e: kube::Error, store: String, what: &str) -> StoreError
             ),
         },
     }
+}
+
+/// The Secret to apply as version `next`: `data`, `annotations` with
+/// kvault's version annotation, the type of the `existing` Secret kept.
+fn apply_body(
+    (ns, name): (&str, &str),
+    data: &SecretData,
+    annotations: &BTreeMap<String, String>,
+    next: u64,
+    existing: Option<&KubeSecret>,
+) -> serde_json::Value {
+    let encoded: BTreeMap<String, ByteString> = data
+        .iter()
+        .map(|(k, v)| (k.to_string(), ByteString(v.expose().to_vec())))
+        .collect();
+    let mut annotations = annotations.clone();
+    annotations.insert(VERSION_ANNOTATION.to_string(), next.to_string());
+    let mut metadata = serde_json::json!({
+        "name": name,
+        "namespace": ns,
+        "labels": { MANAGED_BY.0: MANAGED_BY.1 },
+        "annotations": annotations,
+    });
+    // The resourceVersion read is a precondition: a write in between
+    // makes the apply fail with 409 instead of overwriting it.
+    if let Some(rv) = existing.and_then(|s| s.metadata.resource_version.clone()) {
+        metadata["resourceVersion"] = serde_json::Value::String(rv);
+    }
+    serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": metadata,
+        "type": existing.and_then(|s| s.type_.clone()).unwrap_or_else(|| "Opaque".into()),
+        "data": encoded,
+    })
 }
 
 fn kvault_version(secret: &KubeSecret) -> Option<u64> {
@@ -380,55 +435,9 @@ impl SecretStore for KubeStore {
                 .map_err(|e| self.map_error(e, path))?,
         };
         let current = existing.as_ref().map(|s| kvault_version(s).unwrap_or(0));
-        let conflict = |detail: String| StoreError::CasConflict {
-            store: self.describe(),
-            path: path.into(),
-            detail,
-        };
-        match (cas, current) {
-            (Cas::MustNotExist, Some(_)) => {
-                return Err(conflict("the Secret already exists".into()))
-            }
-            (Cas::Version(v), Some(c)) if v != c => {
-                return Err(conflict(format!(
-                    "expected version {v}, but current version is {c}"
-                )))
-            }
-            (Cas::Version(v), None) => {
-                return Err(conflict(format!(
-                    "expected version {v}, but the Secret does not exist"
-                )))
-            }
-            _ => {}
-        }
+        self.check_cas(path, cas, current)?;
         let next = current.unwrap_or(0) + 1;
-        let encoded: BTreeMap<String, ByteString> = data
-            .iter()
-            .map(|(k, v)| (k.to_string(), ByteString(v.expose().to_vec())))
-            .collect();
-        let mut annotations = annotations.clone();
-        annotations.insert(VERSION_ANNOTATION.to_string(), next.to_string());
-        let mut metadata = serde_json::json!({
-            "name": name,
-            "namespace": ns,
-            "labels": { MANAGED_BY.0: MANAGED_BY.1 },
-            "annotations": annotations,
-        });
-        // The resourceVersion read is a precondition: a write in between
-        // makes the apply fail with 409 instead of overwriting it.
-        if let Some(rv) = existing
-            .as_ref()
-            .and_then(|s| s.metadata.resource_version.clone())
-        {
-            metadata["resourceVersion"] = serde_json::Value::String(rv);
-        }
-        let body = serde_json::json!({
-            "apiVersion": "v1",
-            "kind": "Secret",
-            "metadata": metadata,
-            "type": existing.as_ref().and_then(|s| s.type_.clone()).unwrap_or_else(|| "Opaque".into()),
-            "data": encoded,
-        });
+        let body = apply_body((ns, name), data, annotations, next, existing.as_ref());
         if existing.is_none() && cas == Cas::MustNotExist {
             let secret: KubeSecret =
                 serde_json::from_value(body).map_err(|e| StoreError::BadInput(e.to_string()))?;

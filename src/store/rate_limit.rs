@@ -3,13 +3,10 @@
 //! apiserver that other clients share. One limiter per store (per scheme),
 //! shared by every task that uses it; the bound on concurrency stays separate.
 
-use super::{
-    Cas, ChangeStream, Deletion, Listing, Secret, SecretData, SecretStore, StoreError, VersionInfo,
-};
-use crate::store::Capabilities;
+use super::layer::{Layer, Layered, Op};
+use super::{SecretStore, StoreError};
 use async_trait::async_trait;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use std::collections::BTreeMap;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
@@ -20,94 +17,34 @@ pub fn limiter(per_second: NonZeroU32) -> Arc<DefaultDirectRateLimiter> {
 }
 
 /// `inner`, with every operation first waiting for `limiter`.
-pub struct RateLimited {
+pub type RateLimited = Layered<RateLimit>;
+
+/// The [`Layer`] of [`RateLimited`]: a turn of the limiter before each
+/// operation.
+pub struct RateLimit {
     inner: Arc<dyn SecretStore>,
     limiter: Arc<DefaultDirectRateLimiter>,
 }
 
 impl RateLimited {
     pub fn new(inner: Arc<dyn SecretStore>, limiter: Arc<DefaultDirectRateLimiter>) -> Self {
-        RateLimited { inner, limiter }
-    }
-
-    async fn turn(&self) {
-        self.limiter.until_ready().await;
+        Layered(RateLimit { inner, limiter })
     }
 }
 
 #[async_trait]
-impl SecretStore for RateLimited {
-    fn describe(&self) -> String {
-        self.inner.describe()
+impl Layer for RateLimit {
+    fn inner(&self) -> &dyn SecretStore {
+        self.inner.as_ref()
     }
 
-    async fn read(&self, path: &str, version: Option<u64>) -> Result<Secret, StoreError> {
-        self.turn().await;
-        self.inner.read(path, version).await
-    }
-
-    async fn write(&self, path: &str, data: &SecretData, cas: Cas) -> Result<u64, StoreError> {
-        self.turn().await;
-        self.inner.write(path, data, cas).await
-    }
-
-    async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
-        self.turn().await;
-        self.inner.list(prefix).await
-    }
-
-    async fn list_entries(&self, prefix: &str) -> Result<Listing, StoreError> {
-        self.turn().await;
-        self.inner.list_entries(prefix).await
-    }
-
-    async fn versions(&self, path: &str) -> Result<Vec<VersionInfo>, StoreError> {
-        self.turn().await;
-        self.inner.versions(path).await
-    }
-
-    async fn delete(&self, path: &str) -> Result<(), StoreError> {
-        self.turn().await;
-        self.inner.delete(path).await
-    }
-
-    async fn delete_versions(&self, path: &str, which: &Deletion) -> Result<(), StoreError> {
-        self.turn().await;
-        self.inner.delete_versions(path, which).await
-    }
-
-    async fn watch(&self, path: &str) -> Result<Option<ChangeStream>, StoreError> {
-        self.turn().await;
-        self.inner.watch(path).await
-    }
-
-    // Answered from the mount table the store caches after its first call:
-    // no turn of their own.
-    async fn capabilities(&self, path: &str) -> Result<Capabilities, StoreError> {
-        self.inner.capabilities(path).await
-    }
-
-    async fn write_with_metadata(
-        &self,
-        path: &str,
-        data: &SecretData,
-        cas: Cas,
-        metadata: &BTreeMap<String, String>,
-    ) -> Result<u64, StoreError> {
-        self.turn().await;
-        self.inner
-            .write_with_metadata(path, data, cas, metadata)
-            .await
-    }
-
-    async fn write_metadata(
-        &self,
-        path: &str,
-        data: &SecretData,
-        metadata: &BTreeMap<String, String>,
-    ) -> Result<(), StoreError> {
-        self.turn().await;
-        self.inner.write_metadata(path, data, metadata).await
+    async fn before(&self, op: Op, _path: &str) -> Result<(), StoreError> {
+        // Capabilities are answered from the mount table the store caches
+        // after its first call: no turn of their own.
+        if op != Op::Capabilities {
+            self.limiter.until_ready().await;
+        }
+        Ok(())
     }
 }
 
@@ -115,6 +52,7 @@ impl SecretStore for RateLimited {
 mod tests {
     use super::*;
     use crate::store::memory::MemoryStore;
+    use crate::store::{Cas, SecretData};
     use futures::FutureExt;
 
     fn data() -> SecretData {

@@ -17,6 +17,7 @@
 //! controller has not filled yet get the rules it will write.
 
 pub mod etcd;
+mod kinds;
 pub mod metrics;
 pub mod page;
 pub mod wire;
@@ -25,11 +26,7 @@ pub mod wire;
 use super::inventory::sanitize_secret;
 use super::inventory::{EncryptionEvidence, Inventory, Unlisted};
 use super::rbac;
-use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
-use k8s_openapi::api::batch::v1::{CronJob, Job};
-use k8s_openapi::api::core::v1::{ConfigMap, Pod, ReplicationController, Secret, ServiceAccount};
-use k8s_openapi::api::networking::v1::Ingress;
-use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
+use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Api, ListParams};
 use kube::Client;
 use wire::Listed;
@@ -101,8 +98,8 @@ pub async fn list(target: &Target<'_>) -> Result<Inventory, LiveError> {
             None => None,
         }
     };
-    let (lists, stored) = tokio::join!(list_kinds(target), etcd_scan);
-    let mut inv = lists.into_inventory(target.server)?;
+    let (lists, stored) = tokio::join!(kinds::list_kinds(target), etcd_scan);
+    let mut inv = kinds::into_inventory(lists, target.server)?;
     if let (Some(stored), Some(endpoint)) = (stored, target.etcd) {
         let stored = stored?;
         endpoint.check_found(&stored, inv.secrets.len())?;
@@ -115,117 +112,6 @@ pub async fn list(target: &Target<'_>) -> Result<Inventory, LiveError> {
         });
     }
     Ok(inv)
-}
-
-/// What each kind's list call gave, before 403s and 404s are sorted out.
-struct Lists {
-    secrets: Result<Vec<Secret>, kube::Error>,
-    service_accounts: Result<Vec<ServiceAccount>, kube::Error>,
-    config_maps: Result<Vec<ConfigMap>, kube::Error>,
-    roles: Result<Vec<Role>, kube::Error>,
-    cluster_roles: Result<Vec<ClusterRole>, kube::Error>,
-    role_bindings: Result<Vec<RoleBinding>, kube::Error>,
-    cluster_role_bindings: Result<Vec<ClusterRoleBinding>, kube::Error>,
-    pods: Result<Vec<Pod>, kube::Error>,
-    deployments: Result<Vec<Deployment>, kube::Error>,
-    stateful_sets: Result<Vec<StatefulSet>, kube::Error>,
-    daemon_sets: Result<Vec<DaemonSet>, kube::Error>,
-    replica_sets: Result<Vec<ReplicaSet>, kube::Error>,
-    replication_controllers: Result<Vec<ReplicationController>, kube::Error>,
-    jobs: Result<Vec<Job>, kube::Error>,
-    cron_jobs: Result<Vec<CronJob>, kube::Error>,
-    ingresses: Result<Vec<Ingress>, kube::Error>,
-}
-
-/// Every kind's list at once (in groups: `tokio::join!` takes a few).
-async fn list_kinds(target: &Target<'_>) -> Lists {
-    let (
-        (secrets, service_accounts, config_maps, roles, cluster_roles, role_bindings),
-        (cluster_role_bindings, pods, deployments, stateful_sets, daemon_sets, replica_sets),
-        (replication_controllers, jobs, cron_jobs, ingresses),
-    ) = tokio::join!(
-        async {
-            tokio::join!(
-                list_all::<Secret>(target),
-                list_all::<ServiceAccount>(target),
-                list_all::<ConfigMap>(target),
-                list_all::<Role>(target),
-                list_all::<ClusterRole>(target),
-                list_all::<RoleBinding>(target),
-            )
-        },
-        async {
-            tokio::join!(
-                list_all::<ClusterRoleBinding>(target),
-                list_all::<Pod>(target),
-                list_all::<Deployment>(target),
-                list_all::<StatefulSet>(target),
-                list_all::<DaemonSet>(target),
-                list_all::<ReplicaSet>(target),
-            )
-        },
-        async {
-            tokio::join!(
-                list_all::<ReplicationController>(target),
-                list_all::<Job>(target),
-                list_all::<CronJob>(target),
-                list_all::<Ingress>(target),
-            )
-        },
-    );
-    Lists {
-        secrets,
-        service_accounts,
-        config_maps,
-        roles,
-        cluster_roles,
-        role_bindings,
-        cluster_role_bindings,
-        pods,
-        deployments,
-        stateful_sets,
-        daemon_sets,
-        replica_sets,
-        replication_controllers,
-        jobs,
-        cron_jobs,
-        ingresses,
-    }
-}
-
-impl Lists {
-    /// The inventory of what was listed, kinds the caller may not list
-    /// recorded as unlisted; the first other failure, in kind order, ends it.
-    fn into_inventory(self, server: &str) -> Result<Inventory, LiveError> {
-        let mut inv = Inventory::default();
-        macro_rules! take {
-            ($field:ident) => {
-                for object in accept(self.$field, server, &mut inv.unlisted)? {
-                    inv.$field.insert(object);
-                }
-            };
-        }
-        take!(secrets);
-        take!(service_accounts);
-        take!(config_maps);
-        take!(roles);
-        take!(cluster_roles);
-        take!(role_bindings);
-        take!(cluster_role_bindings);
-        for pod in accept(self.pods, server, &mut inv.unlisted)? {
-            // The kube-apiserver mirror Pod in kube-system carries its flags.
-            super::load::add_pod(&mut inv, pod);
-        }
-        take!(deployments);
-        take!(stateful_sets);
-        take!(daemon_sets);
-        take!(replica_sets);
-        take!(replication_controllers);
-        take!(jobs);
-        take!(cron_jobs);
-        take!(ingresses);
-        Ok(inv)
-    }
 }
 
 /// What the apiserver's storage metrics say about how Secrets are written.

@@ -11,12 +11,9 @@ use crate::audit::inventory::{
     ApiserverFlags, Confidence, EncryptionConfig, EncryptionEvidence, EvidenceSource, Inventory,
     Observation,
 };
-use k8s_openapi::api::{apps::v1 as apps, batch::v1 as batch, core::v1 as core};
-use k8s_openapi::api::{networking::v1 as net, rbac::v1 as rbac};
+use crate::audit::kind::{namespaced, Audited, Kind, Visitor};
 use serde_yaml::Value;
 use std::path::Path;
-
-const RBAC: &str = "rbac.authorization.k8s.io";
 
 pub(super) fn add_document(
     inventory: &mut Inventory,
@@ -48,133 +45,53 @@ pub(super) fn add_document(
         }
     }
     let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
-    let added = match group {
-        "" => add_core(inventory, doc, ctx, &kind, &api_version)?,
-        RBAC => add_rbac(inventory, doc, ctx, &kind, &api_version)?,
-        "apiserver.config.k8s.io" if kind == "EncryptionConfiguration" => {
-            add_encryption_config(inventory, &doc, ctx)?;
-            true
-        }
-        _ => add_workload(inventory, doc, ctx, (group, &kind), &api_version)?,
-    };
-    if !added {
-        tracing::debug!(
-            "skipping {kind} ({api_version}) in `{}`: not audited",
-            ctx.origin
-        );
-        inventory.skipped += 1;
+    if group == "apiserver.config.k8s.io" && kind == "EncryptionConfiguration" {
+        return add_encryption_config(inventory, &doc, ctx);
     }
-    Ok(())
+    match Kind::of_manifest(group, &kind) {
+        Some(audited) => audited.visit(AddDocument {
+            inventory,
+            doc,
+            ctx,
+            api_version: &api_version,
+        }),
+        None => {
+            tracing::debug!(
+                "skipping {kind} ({api_version}) in `{}`: not audited",
+                ctx.origin
+            );
+            inventory.skipped += 1;
+            Ok(())
+        }
+    }
 }
 
-/// A kind of the core group; `false` when the audit does not read it.
-fn add_core(
-    inventory: &mut Inventory,
-    mut doc: Value,
-    ctx: &Doc,
-    kind: &str,
-    api_version: &str,
-) -> Result<bool, LoadError> {
-    match kind {
-        "Secret" => {
-            blank_secret_values(&mut doc);
-            let mut secret: core::Secret = typed(inventory, doc, ctx, api_version, true)?;
-            crate::audit::inventory::sanitize_secret(&mut secret);
-            inventory.secrets.insert(secret);
-        }
-        "ServiceAccount" => {
-            let o = typed(inventory, doc, ctx, api_version, true)?;
-            inventory.service_accounts.insert(o);
-        }
-        "ConfigMap" => {
-            let o = typed(inventory, doc, ctx, api_version, true)?;
-            inventory.config_maps.insert(o);
-        }
-        "Pod" => {
-            let pod: core::Pod = typed(inventory, doc, ctx, api_version, true)?;
-            add_pod(inventory, pod);
-        }
-        "ReplicationController" => {
-            let o = typed(inventory, doc, ctx, api_version, true)?;
-            inventory.replication_controllers.insert(o);
-        }
-        _ => return Ok(false),
-    }
-    Ok(true)
-}
-
-/// A kind of `rbac.authorization.k8s.io`; `false` when the audit does not
-/// read it.
-fn add_rbac(
-    inventory: &mut Inventory,
+/// A document of an audited kind: typed (namespace defaulted or dropped by
+/// the kind's scope; a Secret's values blanked first) and added.
+struct AddDocument<'a> {
+    inventory: &'a mut Inventory,
     doc: Value,
-    ctx: &Doc,
-    kind: &str,
-    api_version: &str,
-) -> Result<bool, LoadError> {
-    match kind {
-        "Role" => {
-            let o = typed(inventory, doc, ctx, api_version, true)?;
-            inventory.roles.insert(o);
-        }
-        "RoleBinding" => {
-            let o = typed(inventory, doc, ctx, api_version, true)?;
-            inventory.role_bindings.insert(o);
-        }
-        "ClusterRole" => {
-            let o: rbac::ClusterRole = typed(inventory, doc, ctx, api_version, false)?;
-            inventory.cluster_roles.insert(o);
-        }
-        "ClusterRoleBinding" => {
-            let o: rbac::ClusterRoleBinding = typed(inventory, doc, ctx, api_version, false)?;
-            inventory.cluster_role_bindings.insert(o);
-        }
-        _ => return Ok(false),
-    }
-    Ok(true)
+    ctx: &'a Doc<'a>,
+    api_version: &'a str,
 }
 
-/// A workload controller or an Ingress, by (group, kind); `false` when the
-/// audit does not read it.
-fn add_workload(
-    inventory: &mut Inventory,
-    doc: Value,
-    ctx: &Doc,
-    (group, kind): (&str, &str),
-    api_version: &str,
-) -> Result<bool, LoadError> {
-    match (group, kind) {
-        ("apps" | "extensions", "Deployment") => {
-            let o: apps::Deployment = typed(inventory, doc, ctx, api_version, true)?;
-            inventory.deployments.insert(o);
+impl Visitor for AddDocument<'_> {
+    type Out = Result<(), LoadError>;
+
+    fn visit<T: Audited>(mut self) -> Self::Out {
+        if T::AUDITED == Kind::Secret {
+            blank_secret_values(&mut self.doc);
         }
-        ("apps" | "extensions", "DaemonSet") => {
-            let o: apps::DaemonSet = typed(inventory, doc, ctx, api_version, true)?;
-            inventory.daemon_sets.insert(o);
-        }
-        ("apps" | "extensions", "ReplicaSet") => {
-            let o: apps::ReplicaSet = typed(inventory, doc, ctx, api_version, true)?;
-            inventory.replica_sets.insert(o);
-        }
-        ("apps", "StatefulSet") => {
-            let o: apps::StatefulSet = typed(inventory, doc, ctx, api_version, true)?;
-            inventory.stateful_sets.insert(o);
-        }
-        ("batch", "Job") => {
-            let o: batch::Job = typed(inventory, doc, ctx, api_version, true)?;
-            inventory.jobs.insert(o);
-        }
-        ("batch", "CronJob") => {
-            let o: batch::CronJob = typed(inventory, doc, ctx, api_version, true)?;
-            inventory.cron_jobs.insert(o);
-        }
-        ("networking.k8s.io" | "extensions", "Ingress") => {
-            let o: net::Ingress = typed(inventory, doc, ctx, api_version, true)?;
-            inventory.ingresses.insert(o);
-        }
-        _ => return Ok(false),
+        let object: T = typed(
+            self.inventory,
+            self.doc,
+            self.ctx,
+            self.api_version,
+            namespaced::<T>(),
+        )?;
+        object.add(self.inventory);
+        Ok(())
     }
-    Ok(true)
 }
 
 /// An EncryptionConfiguration among the manifests: evidence of low

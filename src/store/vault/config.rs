@@ -245,6 +245,139 @@ pub fn parse_bool(name: &str, text: &str) -> Result<bool, String> {
     }
 }
 
+/// The value of a setting read with `read`, or `None` with why it is
+/// unusable recorded in `problems`.
+fn noted<T>(problems: &mut Vec<String>, read: Option<Result<T, String>>) -> Option<T> {
+    match read? {
+        Ok(v) => Some(v),
+        Err(p) => {
+            problems.push(p);
+            None
+        }
+    }
+}
+
+/// The token and where it came from (`None` for both without a token).
+fn token_from_env(problems: &mut Vec<String>) -> (Option<SecretString>, Option<String>) {
+    // `VAULT_TOKEN=vault:login` (vault-env) means "log in, then hand the
+    // token to the child": it is not a token.
+    let login = var("VAULT_TOKEN").is_some_and(|t| t == "vault:login");
+    let mut token_source = None;
+    let token = match first_var(&["BAO_TOKEN", "VAULT_TOKEN"]).filter(|(_, t)| t != "vault:login") {
+        Some((name, raw)) => {
+            token_source = Some(name.to_string());
+            noted(problems, Some(clean_credential(&raw, name)))
+        }
+        None => match var("VAULT_TOKEN_FILE") {
+            // An explicit file that is missing is an error, never a
+            // silent fall-back to ~/.vault-token.
+            Some(file) => {
+                token_source = Some(format!("VAULT_TOKEN_FILE `{file}`"));
+                noted(
+                    problems,
+                    Some(read_credential_file(file.as_ref(), "VAULT_TOKEN_FILE")),
+                )
+            }
+            // vault-env's "log in, then hand the token on": with no
+            // login method configured, the token the CLI stored is
+            // the one to hand on.
+            None if login
+                && (var("VAULT_AUTH_METHOD").is_some()
+                    || var("VAULT_ROLE").is_some()
+                    || var("VAULT_ROLE_ID").is_some()) =>
+            {
+                None
+            }
+            None => match stored_token() {
+                Ok(found) => found.map(|(source, t)| {
+                    token_source = Some(source);
+                    t
+                }),
+                Err(p) => {
+                    problems.push(p);
+                    None
+                }
+            },
+        },
+    };
+    if token.is_none() {
+        token_source = None;
+    }
+    (token, token_source)
+}
+
+/// A credential from the variable `name`, else from the file named by
+/// `file_var`.
+fn credential_from_env(
+    problems: &mut Vec<String>,
+    name: &str,
+    file_var: &str,
+) -> Option<SecretString> {
+    match var(name) {
+        Some(raw) => noted(problems, Some(clean_credential(&raw, name))),
+        None => noted(
+            problems,
+            var(file_var).map(|file| read_credential_file(file.as_ref(), file_var)),
+        ),
+    }
+}
+
+fn namespace_from_env(problems: &mut Vec<String>) -> Option<String> {
+    first_var(&["BAO_NAMESPACE", "VAULT_NAMESPACE"]).and_then(|(name, ns)| {
+        match clean_credential(&ns, name) {
+            Ok(_) => Some(ns.trim_end_matches(['\n', '\r']).to_string()),
+            Err(p) => {
+                problems.push(p);
+                None
+            }
+        }
+    })
+}
+
+fn skip_verify_from_env(problems: &mut Vec<String>) -> bool {
+    for name in ["BAO_SKIP_VERIFY", "VAULT_SKIP_VERIFY"] {
+        if let Some(v) = var(name) {
+            return match parse_bool(name, &v) {
+                Ok(b) => b,
+                Err(p) => {
+                    problems.push(p);
+                    false
+                }
+            };
+        }
+    }
+    false
+}
+
+fn auth_method_from_env(problems: &mut Vec<String>) -> Option<AuthMethod> {
+    var("VAULT_AUTH_METHOD").and_then(|m| {
+        let parsed = AuthMethod::parse(&m);
+        if parsed.is_none() {
+            problems.push(format!(
+                "VAULT_AUTH_METHOD=`{m}` is not one of token, kubernetes, approle, jwt"
+            ));
+        }
+        parsed
+    })
+}
+
+/// TLS client auth: both the certificate and its key, or neither.
+fn client_cert_from_env(problems: &mut Vec<String>) -> Option<(PathBuf, PathBuf)> {
+    match (
+        first_var(&["BAO_CLIENT_CERT", "VAULT_CLIENT_CERT"]),
+        first_var(&["BAO_CLIENT_KEY", "VAULT_CLIENT_KEY"]),
+    ) {
+        (Some((_, c)), Some((_, k))) => Some((c.into(), k.into())),
+        (None, None) => None,
+        (Some((name, _)), None) | (None, Some((name, _))) => {
+            problems.push(format!(
+                "{name} is set without its pair: TLS client auth needs both VAULT_CLIENT_CERT and VAULT_CLIENT_KEY"
+            ));
+            None
+        }
+    }
+}
+
 impl VaultConfig {
     /// Settings from the environment. `BAO_*` wins over `VAULT_*`, as in the
     /// `bao` CLI. A setting that is present but unusable is recorded in
@@ -252,84 +385,19 @@ impl VaultConfig {
     /// reach it), instead of being silently ignored.
     pub fn from_env() -> Self {
         let mut problems = Vec::new();
-        let mut note = |r: Result<Option<SecretString>, String>| match r {
-            Ok(v) => v,
-            Err(p) => {
-                problems.push(p);
-                None
-            }
-        };
-        // `VAULT_TOKEN=vault:login` (vault-env) means "log in, then hand the
-        // token to the child": it is not a token.
-        let login = var("VAULT_TOKEN").is_some_and(|t| t == "vault:login");
-        let mut token_source = None;
-        let token =
-            match first_var(&["BAO_TOKEN", "VAULT_TOKEN"]).filter(|(_, t)| t != "vault:login") {
-                Some((name, raw)) => {
-                    token_source = Some(name.to_string());
-                    note(clean_credential(&raw, name).map(Some))
-                }
-                None => match var("VAULT_TOKEN_FILE") {
-                    // An explicit file that is missing is an error, never a
-                    // silent fall-back to ~/.vault-token.
-                    Some(file) => {
-                        token_source = Some(format!("VAULT_TOKEN_FILE `{file}`"));
-                        note(read_credential_file(file.as_ref(), "VAULT_TOKEN_FILE").map(Some))
-                    }
-                    // vault-env's "log in, then hand the token on": with no
-                    // login method configured, the token the CLI stored is
-                    // the one to hand on.
-                    None if login
-                        && (var("VAULT_AUTH_METHOD").is_some()
-                            || var("VAULT_ROLE").is_some()
-                            || var("VAULT_ROLE_ID").is_some()) =>
-                    {
-                        None
-                    }
-                    None => note(stored_token().map(|found| {
-                        found.map(|(source, t)| {
-                            token_source = Some(source);
-                            t
-                        })
-                    })),
-                },
-            };
-        let secret_id = match var("VAULT_SECRET_ID") {
-            Some(raw) => note(clean_credential(&raw, "VAULT_SECRET_ID").map(Some)),
-            None => match var("VAULT_SECRET_ID_FILE") {
-                Some(file) => {
-                    note(read_credential_file(file.as_ref(), "VAULT_SECRET_ID_FILE").map(Some))
-                }
-                None => None,
-            },
-        };
-        let role_id = match var("VAULT_ROLE_ID") {
-            Some(raw) => note(clean_credential(&raw, "VAULT_ROLE_ID").map(Some)),
-            None => None,
-        };
-        let jwt = match var("VAULT_JWT") {
-            Some(raw) => note(clean_credential(&raw, "VAULT_JWT").map(Some)),
-            None => None,
-        };
-        let namespace = first_var(&["BAO_NAMESPACE", "VAULT_NAMESPACE"]).and_then(|(name, ns)| {
-            match clean_credential(&ns, name) {
-                Ok(_) => Some(ns.trim_end_matches(['\n', '\r']).to_string()),
-                Err(p) => {
-                    problems.push(p);
-                    None
-                }
-            }
-        });
-        let mut skip_verify = false;
-        for name in ["BAO_SKIP_VERIFY", "VAULT_SKIP_VERIFY"] {
-            if let Some(v) = var(name) {
-                match parse_bool(name, &v) {
-                    Ok(b) => skip_verify = b,
-                    Err(p) => problems.push(p),
-                }
-                break;
-            }
-        }
+        let (token, token_source) = token_from_env(&mut problems);
+        let secret_id =
+            credential_from_env(&mut problems, "VAULT_SECRET_ID", "VAULT_SECRET_ID_FILE");
+        let role_id = noted(
+            &mut problems,
+            var("VAULT_ROLE_ID").map(|raw| clean_credential(&raw, "VAULT_ROLE_ID")),
+        );
+        let jwt = noted(
+            &mut problems,
+            var("VAULT_JWT").map(|raw| clean_credential(&raw, "VAULT_JWT")),
+        );
+        let namespace = namespace_from_env(&mut problems);
+        let skip_verify = skip_verify_from_env(&mut problems);
         let timeout = first_var(&[
             "KVAULT_VAULT_TIMEOUT",
             "BAO_CLIENT_TIMEOUT",
@@ -346,37 +414,15 @@ impl VaultConfig {
             attempts: n + 1,
             ..RetryPolicy::default()
         });
-        let auth_method = var("VAULT_AUTH_METHOD").and_then(|m| {
-            let parsed = AuthMethod::parse(&m);
-            if parsed.is_none() {
-                problems.push(format!(
-                    "VAULT_AUTH_METHOD=`{m}` is not one of token, kubernetes, approle, jwt"
-                ));
-            }
-            parsed
-        });
-        if token.is_none() {
-            token_source = None;
-        }
+        let auth_method = auth_method_from_env(&mut problems);
+        let client_cert = client_cert_from_env(&mut problems);
         VaultConfig {
             addr: first_var(&["BAO_ADDR", "VAULT_ADDR"]).map(|(_, a)| a),
             token,
             namespace,
             ca_cert: first_var(&["BAO_CACERT", "VAULT_CACERT"]).map(|(_, p)| PathBuf::from(p)),
             ca_path: first_var(&["BAO_CAPATH", "VAULT_CAPATH"]).map(|(_, p)| PathBuf::from(p)),
-            client_cert: match (
-                first_var(&["BAO_CLIENT_CERT", "VAULT_CLIENT_CERT"]),
-                first_var(&["BAO_CLIENT_KEY", "VAULT_CLIENT_KEY"]),
-            ) {
-                (Some((_, c)), Some((_, k))) => Some((c.into(), k.into())),
-                (None, None) => None,
-                (Some((name, _)), None) | (None, Some((name, _))) => {
-                    problems.push(format!(
-                        "{name} is set without its pair: TLS client auth needs both VAULT_CLIENT_CERT and VAULT_CLIENT_KEY"
-                    ));
-                    None
-                }
-            },
+            client_cert,
             tls_server_name: first_var(&["BAO_TLS_SERVER_NAME", "VAULT_TLS_SERVER_NAME"])
                 .map(|(_, n)| n),
             skip_verify,

@@ -1,6 +1,7 @@
 //! The engine on memory stores and a fake cluster.
 
 use super::*;
+use crate::store::layer::{Layer, Layered, Op};
 use crate::store::memory::MemoryStore;
 use crate::store::{SecretStore, SecretValue, StoreError};
 use crate::sync::plan;
@@ -516,39 +517,30 @@ fn long_metadata_values_are_cut_the_same_way_each_time() {
     assert_eq!(bounded("short".into()), "short");
 }
 
-/// A store whose first `failures` reads are `Unavailable`.
+/// A memory store whose first `failures` reads are `Unavailable`.
 struct Flaky {
     inner: MemoryStore,
     failures: std::sync::atomic::AtomicUsize,
 }
 
 #[async_trait]
-impl SecretStore for Flaky {
+impl Layer for Flaky {
+    fn inner(&self) -> &dyn SecretStore {
+        &self.inner
+    }
     fn describe(&self) -> String {
         "flaky".into()
     }
-    async fn read(&self, p: &str, v: Option<u64>) -> Result<Secret, StoreError> {
+    async fn before(&self, op: Op, _path: &str) -> Result<(), StoreError> {
         let left = self.failures.load(Ordering::SeqCst);
-        if left > 0 {
+        if op == Op::Read && left > 0 {
             self.failures.store(left - 1, Ordering::SeqCst);
             return Err(StoreError::Unavailable {
                 store: "flaky".into(),
                 detail: "HTTP 503".into(),
             });
         }
-        self.inner.read(p, v).await
-    }
-    async fn write(&self, p: &str, d: &SecretData, c: Cas) -> Result<u64, StoreError> {
-        self.inner.write(p, d, c).await
-    }
-    async fn list(&self, p: &str) -> Result<Vec<String>, StoreError> {
-        self.inner.list(p).await
-    }
-    async fn versions(&self, p: &str) -> Result<Vec<crate::store::VersionInfo>, StoreError> {
-        self.inner.versions(p).await
-    }
-    async fn delete(&self, p: &str) -> Result<(), StoreError> {
-        self.inner.delete(p).await
+        Ok(())
     }
 }
 
@@ -556,10 +548,10 @@ impl SecretStore for Flaky {
 async fn a_transiently_unavailable_target_is_tried_again_and_then_given_up() {
     let vault = Arc::new(MemoryStore::new());
     World::put(&vault, "secret/a", &[("k", "v")]).await;
-    let flaky = Arc::new(Flaky {
+    let flaky = Arc::new(Layered(Flaky {
         inner: MemoryStore::new(),
         failures: 2.into(),
-    });
+    }));
     let stores = Stores::with(vec![
         (Scheme::Vault, vault as Arc<dyn SecretStore>),
         (Scheme::Local, flaky.clone() as Arc<dyn SecretStore>),
