@@ -2,34 +2,32 @@
 
 use super::*;
 
+/// May `who` get Secret `x` in namespace `ns`?
+fn gets_secret_x(r: &Rbac, who: &UserInfo, ns: &str) -> bool {
+    can(
+        r,
+        who,
+        Request::new("get", "secrets").namespace(ns).name("x"),
+    )
+}
+
+/// A RoleBinding in `a` of Role `reader` to `subjects`.
+fn reader_in_a(subjects: &str) -> String {
+    rb("a", "Role", "reader", subjects)
+}
+
 #[test]
 fn role_rules_apply_only_in_their_namespace() {
     let r = rbac(&format!(
         "{ROLE_READ_SECRETS}{}",
         rb("a", "Role", "reader", ALICE)
     ));
-    assert!(can(
-        &r,
-        &alice(),
-        Request::new("get", "secrets").namespace("a").name("x")
-    ));
-    assert!(can(
-        &r,
-        &alice(),
-        Request::new("list", "secrets").namespace("a")
-    ));
-    assert!(!can(
-        &r,
-        &alice(),
-        Request::new("get", "secrets").namespace("b").name("x")
-    ));
+    assert!(can(&r, &alice(), req("get secrets a/x")));
+    assert!(can(&r, &alice(), req("list secrets a")));
+    assert!(!can(&r, &alice(), req("get secrets b/x")));
     // Across all namespaces: only ClusterRoleBindings count.
-    assert!(!can(&r, &alice(), Request::new("list", "secrets")));
-    assert!(!can(
-        &r,
-        &UserInfo::user("bob", &[]),
-        Request::new("get", "secrets").namespace("a")
-    ));
+    assert!(!can(&r, &alice(), req("list secrets")));
+    assert!(!can(&r, &UserInfo::user("bob", &[]), req("get secrets a")));
 }
 
 #[test]
@@ -39,16 +37,8 @@ fn a_rolebinding_to_a_role_of_another_namespace_grants_nothing() {
         "{ROLE_READ_SECRETS}{}",
         rb("b", "Role", "reader", ALICE)
     ));
-    assert!(!can(
-        &r,
-        &alice(),
-        Request::new("get", "secrets").namespace("b")
-    ));
-    assert!(!can(
-        &r,
-        &alice(),
-        Request::new("get", "secrets").namespace("a")
-    ));
+    assert!(!can(&r, &alice(), req("get secrets b")));
+    assert!(!can(&r, &alice(), req("get secrets a")));
     assert_eq!(r.bindings()[0].role, None);
 }
 
@@ -63,17 +53,9 @@ fn cluster_role_via_rolebinding_applies_in_that_namespace_only() {
         rb("a", "ClusterRole", "sr", ALICE)
     );
     let r = rbac(&yaml);
-    assert!(can(
-        &r,
-        &alice(),
-        Request::new("list", "secrets").namespace("a")
-    ));
-    assert!(!can(
-        &r,
-        &alice(),
-        Request::new("list", "secrets").namespace("b")
-    ));
-    assert!(!can(&r, &alice(), Request::new("list", "secrets")));
+    assert!(can(&r, &alice(), req("list secrets a")));
+    assert!(!can(&r, &alice(), req("list secrets b")));
+    assert!(!can(&r, &alice(), req("list secrets")));
 }
 
 #[test]
@@ -87,17 +69,9 @@ fn cluster_role_via_clusterrolebinding_applies_everywhere() {
         crb("all", "sr", ALICE)
     );
     let r = rbac(&yaml);
-    assert!(can(&r, &alice(), Request::new("list", "secrets")));
-    assert!(can(
-        &r,
-        &alice(),
-        Request::new("list", "secrets").namespace("z")
-    ));
-    assert!(!can(
-        &r,
-        &alice(),
-        Request::new("get", "secrets").namespace("z").name("s")
-    ));
+    assert!(can(&r, &alice(), req("list secrets")));
+    assert!(can(&r, &alice(), req("list secrets z")));
+    assert!(!can(&r, &alice(), req("get secrets z/s")));
 }
 
 #[test]
@@ -106,11 +80,7 @@ fn a_clusterrolebinding_to_a_role_grants_nothing() {
         "{ROLE_READ_SECRETS}---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {{name: odd}}\nroleRef: {{apiGroup: rbac.authorization.k8s.io, kind: Role, name: reader}}\nsubjects: {ALICE}\n"
     );
     let r = rbac(&yaml);
-    assert!(!can(
-        &r,
-        &alice(),
-        Request::new("get", "secrets").namespace("a")
-    ));
+    assert!(!can(&r, &alice(), req("get secrets a")));
 }
 
 #[test]
@@ -137,27 +107,11 @@ fn wildcards_in_verbs_resources_and_groups() {
     let v = UserInfo::user("v", &[]);
     let res = UserInfo::user("r", &[]);
     let g = UserInfo::user("g", &[]);
-    assert!(can(
-        &r,
-        &v,
-        Request::new("deletecollection", "secrets").namespace("x")
-    ));
-    assert!(!can(
-        &r,
-        &v,
-        Request::new("get", "configmaps").namespace("x")
-    ));
-    assert!(can(
-        &r,
-        &res,
-        Request::new("get", "secrets").namespace("x").name("s")
-    ));
+    assert!(can(&r, &v, req("deletecollection secrets x")));
+    assert!(!can(&r, &v, req("get configmaps x")));
+    assert!(can(&r, &res, req("get secrets x/s")));
     // `*` resources include subresources.
-    assert!(can(
-        &r,
-        &res,
-        Request::new("get", "pods/exec").namespace("x").name("p")
-    ));
+    assert!(can(&r, &res, req("get pods/exec x/p")));
     assert!(!can(
         &r,
         &res,
@@ -206,18 +160,10 @@ fn subresources_match_exactly_or_by_star_slash() {
     let r = rbac(&yaml);
     let p = UserInfo::user("p", &[]);
     let e = UserInfo::user("e", &[]);
-    assert!(can(&r, &p, Request::new("create", "pods").namespace("x")));
-    assert!(!can(
-        &r,
-        &p,
-        Request::new("create", "pods/exec").namespace("x").name("y")
-    ));
-    assert!(can(
-        &r,
-        &e,
-        Request::new("create", "pods/exec").namespace("x").name("y")
-    ));
-    assert!(!can(&r, &e, Request::new("create", "pods").namespace("x")));
+    assert!(can(&r, &p, req("create pods x")));
+    assert!(!can(&r, &p, req("create pods/exec x/y")));
+    assert!(can(&r, &e, req("create pods/exec x/y")));
+    assert!(!can(&r, &e, req("create pods x")));
     assert!(!can(
         &r,
         &e,
@@ -238,39 +184,15 @@ fn resource_names_restrict_to_named_requests() {
         crb("one", "one", ALICE),
     );
     let r = rbac(&yaml);
-    assert!(can(
-        &r,
-        &alice(),
-        Request::new("get", "secrets").namespace("x").name("db")
-    ));
-    assert!(!can(
-        &r,
-        &alice(),
-        Request::new("get", "secrets").namespace("x").name("other")
-    ));
+    assert!(can(&r, &alice(), req("get secrets x/db")));
+    assert!(!can(&r, &alice(), req("get secrets x/other")));
     // The collection is not granted...
-    assert!(!can(
-        &r,
-        &alice(),
-        Request::new("list", "secrets").namespace("x")
-    ));
-    assert!(!can(
-        &r,
-        &alice(),
-        Request::new("watch", "secrets").namespace("x")
-    ));
+    assert!(!can(&r, &alice(), req("list secrets x")));
+    assert!(!can(&r, &alice(), req("watch secrets x")));
     // ...but a list or watch narrowed to the name (fieldSelector) is.
-    assert!(can(
-        &r,
-        &alice(),
-        Request::new("watch", "secrets").namespace("x").name("db")
-    ));
+    assert!(can(&r, &alice(), req("watch secrets x/db")));
     // create carries no name: never granted by resourceNames.
-    assert!(!can(
-        &r,
-        &alice(),
-        Request::new("create", "secrets").namespace("x")
-    ));
+    assert!(!can(&r, &alice(), req("create secrets x")));
 }
 
 #[test]
@@ -285,16 +207,8 @@ fn verbs_and_kinds_are_case_sensitive() {
         crb("lower-kind", "view", "[{kind: user, name: alice}]"),
     );
     let r = rbac(&yaml);
-    assert!(!can(
-        &r,
-        &alice(),
-        Request::new("get", "secrets").namespace("x").name("s")
-    ));
-    assert!(!can(
-        &r,
-        &alice(),
-        Request::new("list", "pods").namespace("x")
-    ));
+    assert!(!can(&r, &alice(), req("get secrets x/s")));
+    assert!(!can(&r, &alice(), req("list pods x")));
 }
 
 #[test]
@@ -302,12 +216,7 @@ fn service_account_subjects_and_groups() {
     let yaml = format!(
         "{ROLE_READ_SECRETS}{}{}{}",
         // No namespace: defaults to the RoleBinding's.
-        rb(
-            "a",
-            "Role",
-            "reader",
-            "[{kind: ServiceAccount, name: default}]"
-        ),
+        reader_in_a("[{kind: ServiceAccount, name: default}]"),
         crb(
             "ns-sas",
             "view",
@@ -322,36 +231,16 @@ fn service_account_subjects_and_groups() {
     let r = rbac(&yaml);
     let default_a = UserInfo::service_account("a", "default");
     let default_c = UserInfo::service_account("c", "default");
-    assert!(can(
-        &r,
-        &default_a,
-        Request::new("list", "secrets").namespace("a")
-    ));
-    assert!(!can(
-        &r,
-        &default_c,
-        Request::new("list", "secrets").namespace("a")
-    ));
+    assert!(can(&r, &default_a, req("list secrets a")));
+    assert!(!can(&r, &default_c, req("list secrets a")));
     // Group system:serviceaccounts:b: every SA of b, in every namespace (CRB).
     let sa_b = UserInfo::service_account("b", "worker");
-    assert!(can(
-        &r,
-        &sa_b,
-        Request::new("list", "pods").namespace("zzz")
-    ));
-    assert!(!can(
-        &r,
-        &default_c,
-        Request::new("list", "pods").namespace("zzz")
-    ));
+    assert!(can(&r, &sa_b, req("list pods zzz")));
+    assert!(!can(&r, &default_c, req("list pods zzz")));
     // A ServiceAccount subject without namespace in a CRB matches nobody.
     for ns in ["", "default", "kube-system"] {
         let root = UserInfo::service_account(ns, "root");
-        assert!(!can(
-            &r,
-            &root,
-            Request::new("get", "secrets").namespace("a").name("x")
-        ));
+        assert!(!gets_secret_x(&r, &root, "a"));
     }
 }
 
@@ -359,45 +248,23 @@ fn service_account_subjects_and_groups() {
 fn service_account_subject_in_another_namespace() {
     let yaml = format!(
         "{ROLE_READ_SECRETS}{}",
-        rb(
-            "a",
-            "Role",
-            "reader",
-            "[{kind: ServiceAccount, name: ci, namespace: tools}]"
-        ),
+        reader_in_a("[{kind: ServiceAccount, name: ci, namespace: tools}]"),
     );
     let r = rbac(&yaml);
     let ci = UserInfo::service_account("tools", "ci");
-    assert!(can(
-        &r,
-        &ci,
-        Request::new("get", "secrets").namespace("a").name("x")
-    ));
-    assert!(!can(
-        &r,
-        &ci,
-        Request::new("get", "secrets").namespace("tools").name("x")
-    ));
+    assert!(gets_secret_x(&r, &ci, "a"));
+    assert!(!gets_secret_x(&r, &ci, "tools"));
 }
 
 #[test]
 fn user_subject_spelled_as_service_account_user_name() {
     let yaml = format!(
         "{ROLE_READ_SECRETS}{}",
-        rb(
-            "a",
-            "Role",
-            "reader",
-            "[{kind: User, name: \"system:serviceaccount:a:app\"}]"
-        ),
+        reader_in_a("[{kind: User, name: \"system:serviceaccount:a:app\"}]"),
     );
     let r = rbac(&yaml);
     let app = UserInfo::service_account("a", "app");
-    assert!(can(
-        &r,
-        &app,
-        Request::new("get", "secrets").namespace("a").name("x")
-    ));
+    assert!(gets_secret_x(&r, &app, "a"));
 }
 
 #[test]
@@ -431,15 +298,11 @@ fn broad_groups() {
         &UserInfo::service_account("q", "default"),
         get_secret
     ));
-    assert!(can(
-        &r,
-        &UserInfo::anonymous(),
-        Request::new("delete", "nodes")
-    ));
+    assert!(can(&r, &UserInfo::anonymous(), req("delete nodes")));
     assert!(!can(
         &r,
         &UserInfo::user(ANONYMOUS, &[]),
-        Request::new("delete", "nodes")
+        req("delete nodes")
     ));
 }
 
@@ -448,10 +311,10 @@ fn system_masters_is_a_superuser() {
     let r = rbac("");
     let root = UserInfo::user("root", &[MASTERS]);
     assert!(matches!(
-        r.allows(&root, &Request::new("get", "secrets")),
+        r.allows(&root, &req("get secrets")),
         Some(Decision::Superuser)
     ));
-    assert!(!can(&r, &alice(), Request::new("get", "secrets")));
+    assert!(!can(&r, &alice(), req("get secrets")));
 }
 
 #[test]
@@ -462,9 +325,5 @@ fn non_resource_rules_grant_no_resources() {
         crb("nr", "nr", ALICE)
     );
     let r = rbac(&yaml);
-    assert!(!can(
-        &r,
-        &alice(),
-        Request::new("get", "secrets").namespace("a").name("s")
-    ));
+    assert!(!can(&r, &alice(), req("get secrets a/s")));
 }

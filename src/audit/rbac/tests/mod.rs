@@ -23,6 +23,19 @@ fn alice() -> UserInfo {
     UserInfo::user("alice", &[])
 }
 
+/// A request written as `VERB RESOURCE [NAMESPACE[/NAME]]`, e.g.
+/// `"get secrets a/db"`; cluster-wide without a namespace.
+fn req(spec: &'static str) -> Request {
+    let mut words = spec.split_whitespace();
+    let (verb, resource) = (words.next().unwrap(), words.next().unwrap());
+    let request = Request::new(verb, resource);
+    match words.next().map(|w| w.split_once('/').unwrap_or((w, ""))) {
+        None => request,
+        Some((ns, "")) => request.namespace(ns),
+        Some((ns, name)) => request.namespace(ns).name(name),
+    }
+}
+
 fn can(rbac: &Rbac, user: &UserInfo, req: Request) -> bool {
     rbac.allows(user, &req).is_some()
 }

@@ -30,8 +30,8 @@ fn bootstrap_roles_when_bound_but_not_defined() {
     assert!(can(&r, &adm, create_pod));
     assert!(can(&r, &ed, create_pod));
     assert!(!can(&r, &vi, create_pod));
-    assert!(can(&r, &vi, Request::new("list", "pods").namespace("a")));
-    assert!(!can(&r, &vi, Request::new("list", "pods").namespace("b")));
+    assert!(can(&r, &vi, req("list pods a")));
+    assert!(!can(&r, &vi, req("list pods b")));
     assert!(can(
         &r,
         &ed,
@@ -39,11 +39,7 @@ fn bootstrap_roles_when_bound_but_not_defined() {
             .namespace("a")
             .name("x")
     ));
-    assert!(can(
-        &r,
-        &ed,
-        Request::new("create", "pods/exec").namespace("a").name("x")
-    ));
+    assert!(can(&r, &ed, req("create pods/exec a/x")));
     // Only admin manages RBAC in the namespace.
     let roles = Request::new("create", "rolebindings")
         .group(RBAC_GROUP)
@@ -94,11 +90,7 @@ fn a_defined_role_replaces_the_builtin() {
         rb("a", "ClusterRole", "edit", ALICE)
     );
     let r = rbac(&yaml);
-    assert!(!can(
-        &r,
-        &alice(),
-        Request::new("get", "secrets").namespace("a").name("s")
-    ));
+    assert!(!can(&r, &alice(), req("get secrets a/s")));
     let edit = r.role(&ObjectRef::cluster("ClusterRole", "edit")).unwrap();
     assert!(!edit.builtin);
 }
@@ -112,7 +104,7 @@ fn no_builtins_when_disabled() {
             ..Options::default()
         },
     );
-    assert!(!can(&r, &alice(), Request::new("get", "secrets")));
+    assert!(!can(&r, &alice(), req("get secrets")));
     assert_eq!(r.bindings()[0].role, None);
 }
 
@@ -150,17 +142,9 @@ fn nested_aggregation_replaces_stored_rules() {
     let r = rbac(&yaml);
     let get_secret = Request::new("get", "secrets").namespace("x").name("s");
     assert!(can(&r, &alice(), get_secret));
-    assert!(can(
-        &r,
-        &alice(),
-        Request::new("create", "pods").namespace("x")
-    ));
+    assert!(can(&r, &alice(), req("create pods x")));
     // The controller overwrites `top`'s own rules with the aggregate.
-    assert!(!can(
-        &r,
-        &alice(),
-        Request::new("get", "configmaps").namespace("x").name("c")
-    ));
+    assert!(!can(&r, &alice(), req("get configmaps x/c")));
 
     let stored = rbac_with(
         &yaml,
@@ -170,11 +154,7 @@ fn nested_aggregation_replaces_stored_rules() {
         },
     );
     assert!(!can(&stored, &alice(), get_secret));
-    assert!(can(
-        &stored,
-        &alice(),
-        Request::new("get", "configmaps").namespace("x").name("c")
-    ));
+    assert!(can(&stored, &alice(), req("get configmaps x/c")));
 }
 
 #[test]
@@ -195,13 +175,9 @@ fn unfilled_aggregated_roles_get_their_selectors_union_and_filled_ones_keep_thei
     let get_secret = Request::new("get", "secrets").namespace("x").name("s");
     let bob = UserInfo::user("bob", &[]);
     assert!(can(&r, &bob, get_secret), "mid: the union of low and lower");
-    assert!(can(&r, &bob, Request::new("create", "pods").namespace("x")));
+    assert!(can(&r, &bob, req("create pods x")));
     assert!(!can(&r, &alice(), get_secret), "top: as stored");
-    assert!(can(
-        &r,
-        &alice(),
-        Request::new("get", "configmaps").namespace("x").name("c")
-    ));
+    assert!(can(&r, &alice(), req("get configmaps x/c")));
     let pending: Vec<&str> = r
         .pending_aggregations()
         .map(|p| p.object.name.as_str())
@@ -279,7 +255,7 @@ metadata: {name: z, labels: {ring: "true"}}
 rules: [{apiGroups: [""], resources: [secrets], verbs: [list]}]
 "#;
     let r = rbac(&format!("{yaml}{}", crb("b", "x", ALICE)));
-    assert!(can(&r, &alice(), Request::new("list", "secrets")));
+    assert!(can(&r, &alice(), req("list secrets")));
     let x = r.role(&ObjectRef::cluster("ClusterRole", "x")).unwrap();
     assert_eq!(x.rules.len(), 1);
 }
