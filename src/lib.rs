@@ -77,11 +77,19 @@ pub fn run() -> i32 {
             return Code::Error.value();
         }
     };
-    let outcome = runtime.block_on(commands::dispatch(cli));
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            outcome = commands::dispatch(cli) => outcome,
+            // SIGINT after a prompt (whose handler replaced its default).
+            () = prompt::interrupted() => Err(prompt::Interrupted.into()),
+        }
+    });
     // A stray request must not hold up the exit.
     runtime.shutdown_background();
     match outcome {
         Ok(code) => code.value(),
+        // Ctrl-C: the terminal shows ^C already, as a shell leaves it.
+        Err(failure) if failure.code == Code::Interrupted => failure.code.value(),
         Err(failure) => {
             output::error(&failure.message);
             failure.code.value()

@@ -2,7 +2,8 @@
 //! cluster of the kubeconfig), run the audit, print the report, exit 1 when
 //! findings reach `--fail-on`.
 
-use crate::audit::{self, checks, ignore::IgnoreFile, live, load, report, Inventory};
+use crate::audit::checks::rbac::AccessRow;
+use crate::audit::{live, report, Report};
 use crate::cli::audit::{AuditArgs, AuditFormat};
 use crate::cli::GlobalArgs;
 use crate::exit::{Code, Failure, Result};
@@ -16,151 +17,80 @@ pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<Code> {
             "--etcd-endpoint reads a live cluster's etcd and cannot be combined with --manifests",
         ));
     }
-    let (mut inventory, cluster) = if is_live {
-        let cluster = Cluster::connect(global, &args).await?;
-        let inventory = live::list(&cluster.target())
-            .await
-            .map_err(|e| Failure::error(e.to_string()))?;
-        (inventory, Some(cluster))
+    let cluster = if is_live {
+        Some(Cluster::connect(global, &args).await?)
     } else {
-        let inventory = load::load(&args.manifests, &mut std::io::stdin().lock())
-            .map_err(|e| Failure::error(e.to_string()))?;
-        (inventory, None)
+        None
     };
-    for line in audit::warnings::duplicates(&inventory.duplicates) {
-        output::warning(line);
-    }
-    if cluster.is_none() {
-        add_encryption_config(&mut inventory, &args)?;
-    }
-    let rbac_options = if is_live {
-        live::live_rbac_options()
-    } else {
-        audit::rbac::Options::default()
+    let warn = |line: &str| output::warning(line);
+    let request = live::Request {
+        source: match &cluster {
+            Some(cluster) => live::Source::Cluster(cluster.target()),
+            None => live::Source::Manifests(&args.manifests),
+        },
+        encryption_config: args.encryption_config.as_deref(),
+        ignore: args.ignore.as_deref(),
+        fail_on: args.fail_on.into(),
+        started,
+        warn: &warn,
     };
-    tracing::info!(
-        objects = inventory.object_count(),
-        skipped = inventory.skipped,
-        unlisted = inventory.unlisted.len(),
-        ms = started.elapsed().as_millis(),
-        "inventory loaded"
-    );
-
     if let Some(namespace) = &args.who_can_read {
         let namespace = Some(namespace.as_str()).filter(|ns| !ns.is_empty());
-        let rbac = audit::rbac::Rbac::with_options(&inventory, rbac_options);
-        if let Some(line) = audit::warnings::pending_aggregations(&rbac) {
-            output::warning(line);
-        }
-        let rows = checks::rbac::who_can_read(&rbac, namespace);
-        match args.output {
-            AuditFormat::Table => {
-                let (header, rows) = report::who_can_read_table(&rows);
-                output::table(&header, rows)?;
-            }
-            AuditFormat::Json | AuditFormat::Yaml => {
-                output::structured(
-                    structured(args.output),
-                    &report::who_can_read_json(&rows, namespace),
-                )?;
-            }
-            AuditFormat::Sarif => {
-                return Err(Failure::error(
-                    "--who-can-read prints a table, json or yaml, not sarif",
-                ))
-            }
-        }
-        std::mem::forget(rbac);
-        std::mem::forget(inventory);
+        let readers = live::who_can_read(&request, namespace).await?;
+        print_readers(&readers.rows, namespace, args.output)?;
+        std::mem::forget(readers);
         return Ok(Code::Success);
     }
-
-    let ignore = match &args.ignore {
-        Some(path) => {
-            let text = crate::yaml::read_file(path, &crate::yaml::PLAN).map_err(|e| {
-                Failure::error(match e {
-                    crate::yaml::ReadError::Io(e) => {
-                        format!("cannot read `{}`: {e}", path.display())
-                    }
-                    crate::yaml::ReadError::Limit(e) => format!("`{}`: {e}", path.display()),
-                })
-            })?;
-            Some(IgnoreFile::parse(&path.display().to_string(), &text).map_err(Failure::error)?)
-        }
-        None => None,
-    };
-    let options = audit::Options {
-        fail_on: args.fail_on.into(),
-        ignore,
-        rbac: rbac_options,
-        ..audit::Options::now()
-    };
-    let report = match &cluster {
-        None => audit::audit(&inventory, &options),
-        Some(cluster) => {
-            // The object checks run on the blocking pool while the
-            // apiserver renders its metrics; only the encryption checks
-            // wait for them.
-            let shared = std::sync::Arc::new(inventory);
-            let checks = {
-                let (inventory, options) = (shared.clone(), options.clone());
-                tokio::task::spawn_blocking(move || audit::object_findings(&inventory, &options))
-            };
-            let metrics = live::metrics_evidence(&cluster.target(), &shared).await;
-            let findings = checks
-                .await
-                .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
-            inventory = std::sync::Arc::try_unwrap(shared)
-                .expect("the object checks are done with the inventory");
-            live::add_metrics(&mut inventory, metrics);
-            add_encryption_config(&mut inventory, &args)?;
-            audit::finish(&inventory, &options, findings)
-        }
-    };
-    tracing::debug!(
-        findings = report.findings.len(),
-        ms = started.elapsed().as_millis(),
-        "checks done"
-    );
-    for line in &report.warnings {
+    let audited = live::audit(&request).await?;
+    for line in &audited.report.warnings {
         output::warning(line);
     }
-    match args.output {
+    print_report(global, &audited.report, args.output)?;
+    tracing::debug!(ms = started.elapsed().as_millis(), "report written");
+    let code = Code::of_audit(&audited.report);
+    // The process exits next: freeing every finding and object one by one
+    // costs more than a large audit itself.
+    std::mem::forget(audited);
+    Ok(code)
+}
+
+/// `--who-can-read`'s rows in the chosen format.
+fn print_readers(rows: &[AccessRow], namespace: Option<&str>, format: AuditFormat) -> Result<()> {
+    match format {
+        AuditFormat::Table => {
+            let (header, rows) = report::who_can_read_table(rows);
+            output::table(&header, rows)
+        }
+        AuditFormat::Json | AuditFormat::Yaml => output::structured(
+            structured(format),
+            &report::who_can_read_json(rows, namespace),
+        ),
+        AuditFormat::Sarif => Err(Failure::error(
+            "--who-can-read prints a table, json or yaml, not sarif",
+        )),
+    }
+}
+
+/// The findings in the chosen format; the summary line after a table.
+fn print_report(global: &GlobalArgs, report: &Report, format: AuditFormat) -> Result<()> {
+    match format {
         AuditFormat::Table => {
             if !report.findings.is_empty() {
-                let (header, rows) = report::table(&report);
+                let (header, rows) = report::table(report);
                 output::table_styled(&header, rows, severity_color)?;
             }
             output::status(global.quiet, report.summary_line());
         }
         AuditFormat::Json | AuditFormat::Yaml => {
-            output::structured(structured(args.output), &report::json(&report))?
+            output::structured(structured(format), &report::json(report))?
         }
         AuditFormat::Sarif => {
-            let sarif = report::sarif(&report);
+            let sarif = report::sarif(report);
             output::structured(output::Format::Json, &sarif)?;
             if let Some(truncated) = &sarif.truncated {
                 output::warning(truncated.message());
             }
         }
-    }
-    tracing::debug!(ms = started.elapsed().as_millis(), "report written");
-    let code = if report.failed() {
-        Code::No
-    } else {
-        Code::Success
-    };
-    // The process exits next: freeing every finding and object one by one
-    // costs more than a large audit itself.
-    std::mem::forget(report);
-    std::mem::forget(inventory);
-    Ok(code)
-}
-
-/// `--encryption-config`'s evidence, when given.
-fn add_encryption_config(inventory: &mut Inventory, args: &AuditArgs) -> Result<()> {
-    if let Some(path) = &args.encryption_config {
-        load::load_encryption_config(inventory, path).map_err(|e| Failure::error(e.to_string()))?;
     }
     Ok(())
 }

@@ -12,9 +12,7 @@ pub async fn run(stores: &Stores, global: &GlobalArgs, args: CanaryArgs) -> Resu
         CanaryAction::Create(a) => {
             let source = Reference::parse(&a.source)?;
             let store = stores.get(source.scheme).await?;
-            let canary = canary::create(store.as_ref(), &source)
-                .await
-                .map_err(to_failure)?;
+            let canary = canary::create(store.as_ref(), &source).await?;
             match a.output {
                 CanaryFormat::Json | CanaryFormat::Yaml => {
                     output::structured(structured(a.output), &created_json(&a.source, &canary))?
@@ -36,9 +34,7 @@ pub async fn run(stores: &Stores, global: &GlobalArgs, args: CanaryArgs) -> Resu
             let metrics = previous_metrics(&a.check)?;
             let source = Reference::parse(&a.check.source)?;
             let store = stores.get(source.scheme).await?;
-            let canary = canary::create(store.as_ref(), &source)
-                .await
-                .map_err(to_failure)?;
+            let canary = canary::create(store.as_ref(), &source).await?;
             tracing::info!(nonce = %canary.nonce, "canary written");
             check(stores, global, a.check, Some(canary), metrics).await
         }
@@ -47,14 +43,6 @@ pub async fn run(stores: &Stores, global: &GlobalArgs, args: CanaryArgs) -> Resu
 
 fn created_json(source: &str, c: &Canary) -> serde_json::Value {
     serde_json::json!({ "source": source, "nonce": c.nonce, "sent_unix_ms": c.sent_ms, "version": c.version })
-}
-
-fn to_failure(e: CanaryError) -> Failure {
-    match e {
-        CanaryError::Store(s) => Failure::from(s),
-        CanaryError::Timeout { .. } => Failure::no(e.to_string()),
-        other => Failure::error(other.to_string()),
-    }
 }
 
 async fn check(
@@ -70,9 +58,7 @@ async fn check(
         Some(c) => c,
         None => {
             let store = stores.get(source.scheme).await?;
-            canary::current(store.as_ref(), &source)
-                .await
-                .map_err(to_failure)?
+            canary::current(store.as_ref(), &source).await?
         }
     };
     let target_store = stores.get(target.scheme).await?;
@@ -84,7 +70,7 @@ async fn check(
     report(global, &a, &canary, outcome.as_ref())?;
     match outcome {
         Ok(_) => Ok(Code::Success),
-        Err(e) => Err(to_failure(e)),
+        Err(e) => Err(e.into()),
     }
 }
 

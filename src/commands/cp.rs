@@ -8,7 +8,51 @@ use crate::store::{Cas, Reference, SecretData, SecretStore, StoreError, Stores};
 
 pub async fn run(stores: &Stores, global: &GlobalArgs, args: CpArgs) -> Result<()> {
     let src = Reference::parse(&args.source)?;
-    let mut dst = Reference::parse(&args.destination)?;
+    let dst = destination(&src, Reference::parse(&args.destination)?)?;
+    let from = stores
+        .resolve(&src)
+        .await
+        .map_err(|e| Failure::from(e).context(format!("cannot read `{src}`")))?;
+    let store = stores.get(dst.scheme).await?;
+    let target = format!("{}:{}", dst.scheme, dst.path);
+    let existing = match store.read(&dst.path, None).await {
+        Ok(secret) => Some(secret),
+        Err(e) if e.is_not_found() => None,
+        Err(e) => return Err(Failure::from(e).context(format!("cannot read `{target}`"))),
+    };
+    let (data, cas) = match existing {
+        None => (from.data, Cas::MustNotExist),
+        Some(current) => {
+            let cas = match current.version {
+                Some(v) if v > 0 => Cas::Version(v),
+                _ => Cas::Any,
+            };
+            (merged(&args, &dst, current.data, from.data)?, cas)
+        }
+    };
+    let data = match (&src.key, &dst.key) {
+        // A new secret from one key: under the destination's key name.
+        (Some(_), Some(key)) if cas == Cas::MustNotExist => rename_only(data, key),
+        _ => data,
+    };
+    let version = write(store.as_ref(), &dst, &data, cas).await?;
+    output::status(
+        global.quiet,
+        format!(
+            "copied {src} -> {dst}{}",
+            if version > 0 {
+                format!(" (version {version})")
+            } else {
+                String::new()
+            }
+        ),
+    );
+    Ok(())
+}
+
+/// The destination as written to: checked against the source, and one key
+/// copied into a whole secret keeps its name.
+fn destination(src: &Reference, mut dst: Reference) -> Result<Reference> {
     if dst.version.is_some() {
         return Err(Failure::error(format!(
             "`{dst}` pins a version; a destination is written as a new version\nhelp: kvault cp {src} {}:{}#{}",
@@ -36,17 +80,19 @@ pub async fn run(stores: &Stores, global: &GlobalArgs, args: CpArgs) -> Result<(
             "`{src}` and `{dst}` are the same secret; nothing to copy"
         )));
     }
-    let from = stores
-        .resolve(&src)
-        .await
-        .map_err(|e| Failure::from(e).context(format!("cannot read `{src}`")))?;
-    let store = stores.get(dst.scheme).await?;
+    Ok(dst)
+}
+
+/// What to write over an existing destination holding `current`:
+/// `--overwrite` replaces, `--merge` adds the source's keys, one key is
+/// added to the others; anything else is refused.
+fn merged(
+    args: &CpArgs,
+    dst: &Reference,
+    current: SecretData,
+    from: SecretData,
+) -> Result<SecretData> {
     let target = format!("{}:{}", dst.scheme, dst.path);
-    let existing = match store.read(&dst.path, None).await {
-        Ok(secret) => Some(secret),
-        Err(e) if e.is_not_found() => None,
-        Err(e) => return Err(Failure::from(e).context(format!("cannot read `{target}`"))),
-    };
     let refuse = |what: &str| {
         Failure::error(format!(
             "not copying to `{dst}`: {what} exists already\nhelp: --overwrite to replace it{}",
@@ -57,75 +103,57 @@ pub async fn run(stores: &Stores, global: &GlobalArgs, args: CpArgs) -> Result<(
             }
         ))
     };
-    let (data, cas) = match existing {
-        None => (from.data, Cas::MustNotExist),
-        Some(current) => {
-            let cas = match current.version {
-                Some(v) if v > 0 => Cas::Version(v),
-                _ => Cas::Any,
-            };
-            let data = match &dst.key {
-                // One key into an existing secret: its other keys stay.
-                Some(key) => {
-                    if current.data.get(key).is_some() && !args.overwrite {
-                        return Err(refuse(&format!("key `{key}` of `{target}`")));
-                    }
-                    let value = from
-                        .data
-                        .into_iter()
-                        .next()
-                        .map(|(_, v)| v)
-                        .expect("resolve keeps the key");
-                    let mut data = current.data;
-                    data.insert(key.clone(), value);
-                    data
-                }
-                None if args.overwrite => from.data,
-                None if args.merge => {
-                    let mut data = current.data;
-                    for (k, v) in from.data {
-                        data.insert(k, v);
-                    }
-                    data
-                }
-                None => return Err(refuse(&format!("`{target}`"))),
-            };
-            (data, cas)
+    Ok(match &dst.key {
+        // One key into an existing secret: its other keys stay.
+        Some(key) => {
+            if current.get(key).is_some() && !args.overwrite {
+                return Err(refuse(&format!("key `{key}` of `{target}`")));
+            }
+            let value = from
+                .into_iter()
+                .next()
+                .map(|(_, v)| v)
+                .expect("resolve keeps the key");
+            let mut data = current;
+            data.insert(key.clone(), value);
+            data
         }
-    };
-    let data = match (&src.key, &dst.key) {
-        // A new secret from one key: under the destination's key name.
-        (Some(_), Some(key)) if cas == Cas::MustNotExist => rename_only(data, key),
-        _ => data,
-    };
+        None if args.overwrite => from,
+        None if args.merge => {
+            let mut data = current;
+            for (k, v) in from {
+                data.insert(k, v);
+            }
+            data
+        }
+        None => return Err(refuse(&format!("`{target}`"))),
+    })
+}
+
+/// Write `data` to the destination; the new version (0 for a store
+/// without versions).
+async fn write(
+    store: &dyn SecretStore,
+    dst: &Reference,
+    data: &SecretData,
+    cas: Cas,
+) -> Result<u64> {
     let cannot = |e: StoreError| Failure::from(e).context(format!("cannot write `{dst}`"));
-    let version = match store.write(&dst.path, &data, cas).await {
+    Ok(match store.write(&dst.path, data, cas).await {
         // KV v2 keeps the history of a deleted secret, and its check-and-set
         // counts it: write on top of the deleted latest version, still
         // guarded, if nothing live was written there meanwhile.
         Err(e @ StoreError::CasConflict { .. }) if cas == Cas::MustNotExist => {
-            match deleted_latest(store.as_ref(), &dst.path).await {
+            match deleted_latest(store, &dst.path).await {
                 Some(latest) => store
-                    .write(&dst.path, &data, Cas::Version(latest))
+                    .write(&dst.path, data, Cas::Version(latest))
                     .await
                     .map_err(cannot)?,
                 None => return Err(cannot(e)),
             }
         }
         other => other.map_err(cannot)?,
-    };
-    output::status(
-        global.quiet,
-        format!(
-            "copied {src} -> {dst}{}",
-            if version > 0 {
-                format!(" (version {version})")
-            } else {
-                String::new()
-            }
-        ),
-    );
-    Ok(())
+    })
 }
 
 /// The latest version of `path` when it is deleted or destroyed (a secret

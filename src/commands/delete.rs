@@ -4,7 +4,7 @@ use crate::cli::delete::DeleteArgs;
 use crate::cli::GlobalArgs;
 use crate::exit::{Failure, Result};
 use crate::output;
-use crate::store::{Cas, Deletion, Reference, SecretStore, Stores};
+use crate::store::{Cas, Deletion, Reference, SecretStore, StoreError, Stores};
 use std::io::IsTerminal;
 
 /// What the arguments ask for, checked before any store is asked.
@@ -77,120 +77,204 @@ pub async fn run(stores: &Stores, global: &GlobalArgs, args: DeleteArgs) -> Resu
             "not deleting `{reference}`: no terminal to confirm on; pass --yes to delete without asking"
         )));
     }
-    let secret = format!("{}:{}", reference.scheme, reference.path);
     let store = stores.get(reference.scheme).await?;
-    let path = reference.path.as_str();
-    let cannot = |e: crate::store::StoreError| {
-        Failure::from(e).context(format!("cannot delete `{reference}`"))
-    };
-    let ask = |what: &str| -> Result<()> {
-        if args.yes || crate::prompt::confirm(what) {
-            Ok(())
-        } else {
-            Err(Failure::no(format!(
-                "not deleting `{reference}`: not confirmed"
-            )))
-        }
+    let deleting = Deleting {
+        store: store.as_ref(),
+        path: reference.path.as_str(),
+        secret: format!("{}:{}", reference.scheme, reference.path),
+        reference: &reference,
+        yes: args.yes,
     };
     let done = match plan {
-        Plan::Key(key) => {
-            let current = store.read(path, None).await.map_err(cannot)?;
-            let mut data = current.data;
-            if data.remove(&key).is_none() {
-                return Err(Failure::no(format!(
-                    "cannot delete `{reference}`: key `{key}` not found in `{path}` ({})",
-                    store.describe()
-                )));
-            }
-            if data.is_empty() {
-                return Err(Failure::error(format!(
-                    "not deleting `{reference}`: `{key}` is the only key of `{secret}`\nhelp: kvault delete {secret}"
-                )));
-            }
-            ask(&format!("remove key `{key}` from {secret}"))?;
-            let cas = match current.version {
-                Some(v) if v > 0 => Cas::Version(v),
-                _ => Cas::Any,
-            };
-            let version = store.write(path, &data, cas).await.map_err(cannot)?;
-            still_gone(store.as_ref(), path, &key, &reference).await?;
-            match version {
-                0 => format!("removed key `{key}` from {secret}"),
-                v => format!("removed key `{key}` from {secret} (now version {v})"),
-            }
-        }
-        Plan::Latest => {
-            // Read first: a store may answer "done" for nothing to delete.
-            let current = store.read(path, None).await.map_err(cannot)?;
-            let what = match current.version.filter(|v| *v > 0) {
-                Some(v) if store.capabilities(path).await.map_err(cannot)?.versions => {
-                    format!("{secret} ({})", versions_text(&[v]))
-                }
-                _ => secret.clone(),
-            };
-            ask(&format!("delete {what}"))?;
-            store.delete(path).await.map_err(cannot)?;
-            format!("deleted {what}")
-        }
+        Plan::Key(key) => deleting.key(&key).await?,
+        Plan::Latest => deleting.latest().await?,
         // Chosen versions of a store that keeps none.
         Plan::DestroyLatest | Plan::Chosen(Deletion::Versions(_) | Deletion::Destroy(_))
-            if !store.capabilities(path).await.map_err(cannot)?.versions =>
+            if !deleting.versioned().await? =>
         {
-            return Err(Failure::error(format!(
-                "cannot delete `{reference}`: {} keeps no versions of `{path}` (KV v1 and Kubernetes keep only the secret)\nhelp: kvault delete {secret} without --versions or --destroy",
-                store.describe()
-            )));
+            return Err(deleting.keeps_no_versions());
         }
-        Plan::DestroyLatest => {
-            let latest = latest_version(store.as_ref(), path, &reference).await?;
-            let which = Deletion::Destroy(vec![latest]);
-            let what = format!("{secret} ({})", versions_text(&[latest]));
-            ask(&format!("destroy {what} permanently"))?;
-            store.delete_versions(path, &which).await.map_err(cannot)?;
-            format!("destroyed {what}")
+        Plan::DestroyLatest => deleting.destroy_latest().await?,
+        Plan::Chosen(Deletion::All) if !deleting.versioned().await? => {
+            deleting.unversioned().await?
         }
-        Plan::Chosen(Deletion::All)
-            if !store.capabilities(path).await.map_err(cannot)?.versions =>
-        {
-            // Nothing but the secret itself to remove.
-            store.read(path, None).await.map_err(cannot)?;
-            ask(&format!("delete {secret}"))?;
-            store.delete(path).await.map_err(cannot)?;
-            format!("deleted {secret}")
-        }
-        Plan::Chosen(which) => {
-            let known = store.versions(path).await.map_err(cannot)?;
-            let (verb, what) = match &which {
-                Deletion::All => ("deleted", format!("{secret} (all versions and metadata)")),
-                Deletion::Versions(v) | Deletion::Destroy(v) => {
-                    if let Some(missing) =
-                        v.iter().find(|n| !known.iter().any(|k| k.version == **n))
-                    {
-                        return Err(Failure::no(format!(
-                            "cannot delete `{reference}`: version {missing} of `{path}` not found in {}",
-                            store.describe()
-                        )));
-                    }
-                    let verb = if matches!(which, Deletion::Destroy(_)) {
-                        "destroyed"
-                    } else {
-                        "deleted"
-                    };
-                    (verb, format!("{secret} ({})", versions_text(v)))
-                }
-            };
-            let question = match which {
-                Deletion::Versions(_) => format!("delete {what}"),
-                Deletion::Destroy(_) => format!("destroy {what} permanently"),
-                Deletion::All => format!("delete {what} permanently"),
-            };
-            ask(&question)?;
-            store.delete_versions(path, &which).await.map_err(cannot)?;
-            format!("{verb} {what}")
-        }
+        Plan::Chosen(which) => deleting.chosen(which).await?,
     };
     output::status(global.quiet, done);
     Ok(())
+}
+
+/// One secret being deleted from, step by step; each step asks before it
+/// changes anything and returns the line to print when done.
+struct Deleting<'a> {
+    store: &'a dyn SecretStore,
+    path: &'a str,
+    /// SCHEME:PATH, for questions and messages.
+    secret: String,
+    reference: &'a Reference,
+    /// `--yes`: do not ask.
+    yes: bool,
+}
+
+impl Deleting<'_> {
+    fn cannot(&self, e: StoreError) -> Failure {
+        Failure::from(e).context(format!("cannot delete `{}`", self.reference))
+    }
+
+    /// Ask `what?` unless `--yes`; a "no" ends the run (exit 1).
+    fn ask(&self, what: &str) -> Result<()> {
+        if self.yes || crate::prompt::confirm(what)? {
+            Ok(())
+        } else {
+            Err(Failure::no(format!(
+                "not deleting `{}`: not confirmed",
+                self.reference
+            )))
+        }
+    }
+
+    async fn versioned(&self) -> Result<bool> {
+        let capabilities = self.store.capabilities(self.path).await;
+        Ok(capabilities.map_err(|e| self.cannot(e))?.versions)
+    }
+
+    fn keeps_no_versions(&self) -> Failure {
+        Failure::error(format!(
+            "cannot delete `{}`: {} keeps no versions of `{}` (KV v1 and Kubernetes keep only the secret)\nhelp: kvault delete {} without --versions or --destroy",
+            self.reference,
+            self.store.describe(),
+            self.path,
+            self.secret
+        ))
+    }
+
+    /// One key: the secret written again without it.
+    async fn key(&self, key: &str) -> Result<String> {
+        let (reference, secret, path) = (self.reference, &self.secret, self.path);
+        let current = self
+            .store
+            .read(path, None)
+            .await
+            .map_err(|e| self.cannot(e))?;
+        let mut data = current.data;
+        if data.remove(key).is_none() {
+            return Err(Failure::no(format!(
+                "cannot delete `{reference}`: key `{key}` not found in `{path}` ({})",
+                self.store.describe()
+            )));
+        }
+        if data.is_empty() {
+            return Err(Failure::error(format!(
+                "not deleting `{reference}`: `{key}` is the only key of `{secret}`\nhelp: kvault delete {secret}"
+            )));
+        }
+        self.ask(&format!("remove key `{key}` from {secret}"))?;
+        let cas = match current.version {
+            Some(v) if v > 0 => Cas::Version(v),
+            _ => Cas::Any,
+        };
+        let version = self
+            .store
+            .write(path, &data, cas)
+            .await
+            .map_err(|e| self.cannot(e))?;
+        still_gone(self.store, path, key, reference).await?;
+        Ok(match version {
+            0 => format!("removed key `{key}` from {secret}"),
+            v => format!("removed key `{key}` from {secret} (now version {v})"),
+        })
+    }
+
+    /// The latest version (a plain delete where the store keeps no versions).
+    async fn latest(&self) -> Result<String> {
+        // Read first: a store may answer "done" for nothing to delete.
+        let current = self
+            .store
+            .read(self.path, None)
+            .await
+            .map_err(|e| self.cannot(e))?;
+        let what = match current.version.filter(|v| *v > 0) {
+            Some(v) if self.versioned().await? => {
+                format!("{} ({})", self.secret, versions_text(&[v]))
+            }
+            _ => self.secret.clone(),
+        };
+        self.ask(&format!("delete {what}"))?;
+        self.store
+            .delete(self.path)
+            .await
+            .map_err(|e| self.cannot(e))?;
+        Ok(format!("deleted {what}"))
+    }
+
+    /// The latest version, permanently: its number is looked up first.
+    async fn destroy_latest(&self) -> Result<String> {
+        let latest = latest_version(self.store, self.path, self.reference).await?;
+        let which = Deletion::Destroy(vec![latest]);
+        let what = format!("{} ({})", self.secret, versions_text(&[latest]));
+        self.ask(&format!("destroy {what} permanently"))?;
+        self.store
+            .delete_versions(self.path, &which)
+            .await
+            .map_err(|e| self.cannot(e))?;
+        Ok(format!("destroyed {what}"))
+    }
+
+    /// `--all-versions` where the store keeps none: nothing but the secret
+    /// itself to remove.
+    async fn unversioned(&self) -> Result<String> {
+        let secret = &self.secret;
+        self.store
+            .read(self.path, None)
+            .await
+            .map_err(|e| self.cannot(e))?;
+        self.ask(&format!("delete {secret}"))?;
+        self.store
+            .delete(self.path)
+            .await
+            .map_err(|e| self.cannot(e))?;
+        Ok(format!("deleted {secret}"))
+    }
+
+    /// `delete_versions` with `which`, once each version named is known.
+    async fn chosen(&self, which: Deletion) -> Result<String> {
+        let secret = &self.secret;
+        let known = self
+            .store
+            .versions(self.path)
+            .await
+            .map_err(|e| self.cannot(e))?;
+        let (verb, what) = match &which {
+            Deletion::All => ("deleted", format!("{secret} (all versions and metadata)")),
+            Deletion::Versions(v) | Deletion::Destroy(v) => {
+                if let Some(missing) = v.iter().find(|n| !known.iter().any(|k| k.version == **n)) {
+                    return Err(Failure::no(format!(
+                        "cannot delete `{}`: version {missing} of `{}` not found in {}",
+                        self.reference,
+                        self.path,
+                        self.store.describe()
+                    )));
+                }
+                let verb = if matches!(which, Deletion::Destroy(_)) {
+                    "destroyed"
+                } else {
+                    "deleted"
+                };
+                (verb, format!("{secret} ({})", versions_text(v)))
+            }
+        };
+        let question = match which {
+            Deletion::Versions(_) => format!("delete {what}"),
+            Deletion::Destroy(_) => format!("destroy {what} permanently"),
+            Deletion::All => format!("delete {what} permanently"),
+        };
+        self.ask(&question)?;
+        self.store
+            .delete_versions(self.path, &which)
+            .await
+            .map_err(|e| self.cannot(e))?;
+        Ok(format!("{verb} {what}"))
+    }
 }
 
 /// The newest version of `path` not yet destroyed.

@@ -15,9 +15,9 @@ async fn read(stores: &Stores, reference: &Reference) -> Result<SecretData> {
         .await
         .map(|s| s.data)
         .map_err(|e| {
-            let mut failure = Failure::from(e).context(format!("cannot read `{reference}`"));
-            failure.code = Code::Error;
-            failure
+            Failure::from(e)
+                .context(format!("cannot read `{reference}`"))
+                .as_error()
         })
 }
 
@@ -61,9 +61,5 @@ pub async fn run(stores: &Stores, global: &GlobalArgs, args: DiffArgs) -> Result
             }),
         )?,
     }
-    Ok(if comparison.is_equal() {
-        Code::Success
-    } else {
-        Code::No
-    })
+    Ok(Code::of_diff(&comparison))
 }

@@ -35,11 +35,7 @@ pub async fn run(config: StoreConfig, args: DoctorArgs) -> Result<Code> {
     );
     let checks: Vec<Check> = vault.into_iter().chain(kube).chain(local).collect();
     print(&checks, args.output)?;
-    Ok(if doctor::failed(&checks) {
-        Code::No
-    } else {
-        Code::Success
-    })
+    Ok(Code::of_doctor(&checks))
 }
 
 fn print(checks: &[Check], format: Format) -> Result<()> {

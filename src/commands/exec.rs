@@ -13,7 +13,7 @@
 use crate::cli::exec::ExecArgs;
 use crate::cli::GlobalArgs;
 use crate::exit::{Code, Failure, Result};
-use crate::inject::watch::{self, exec_failure, parse_on_change, resolve, DAEMON_TICK};
+use crate::inject::watch::{self, parse_on_change, resolve, DAEMON_TICK};
 use crate::inject::{scrub, supervisor, InjectOptions, Leases};
 use crate::output;
 use crate::store::vault::CREDENTIAL_VARS;
@@ -93,7 +93,7 @@ pub async fn run(config: StoreConfig, global: &GlobalArgs, args: ExecArgs) -> Re
                 .env_clear()
                 .envs(resolved)
                 .exec();
-            Err(exec_failure(program, err))
+            Err(Failure::exec(program, err))
         }
         Some(interval) => {
             let what = watch::Supervised {

@@ -169,7 +169,7 @@ fn parse_pairs(pairs: &[String]) -> Result<SecretData> {
             }
             stdin_used = true;
             let buf =
-                crate::prompt::secret_value(&format!("the value of `{key}`")).map_err(|e| {
+                crate::prompt::secret_value(&format!("the value of `{key}`"))?.map_err(|e| {
                     Failure::error(format!("cannot read the value of `{key}` from stdin: {e}"))
                 })?;
             SecretValue::new(buf.to_vec())

@@ -12,12 +12,14 @@ use crate::cli::rotate::{RotateArgs, RotateFormat};
 use crate::cli::GlobalArgs;
 use crate::exit::{Code, Failure, Result};
 use crate::output;
+use crate::prompt::Interrupted;
 use crate::rotate::generate::{self, Spec};
-use crate::rotate::{self as engine, Hooks, Outcome, Pause, Report, Request, RotateError};
-use crate::store::{Reference, Scheme, SecretValue, Stores};
+use crate::rotate::{self as engine, Hooks, Pause, Request};
+use crate::store::{Reference, SecretValue, StoreConfig, Stores};
 use crate::sync::kube_cluster::KubeCluster;
-use crate::sync::{Cluster, Plan};
+use crate::sync::Cluster;
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// The test hook's variable (see the module doc).
@@ -25,17 +27,65 @@ pub const PAUSE_VAR: &str = "KVAULT_ROTATE_TEST_PAUSE_AFTER";
 const TEST_PAUSE: Duration = Duration::from_secs(60);
 
 pub async fn run(global: &GlobalArgs, args: RotateArgs) -> Result<Code> {
-    let reference = Reference::parse(&args.reference)?;
-    let plan = args.plan.as_deref().map(super::sync::load).transpose()?;
     let config = super::store_config(global);
     let stores = Stores::new(config.clone());
+    let (request, cluster) = request(&args, &stores, &config).await?;
+    let quiet = global.quiet;
+    let interactive =
+        !args.yes && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    // Ctrl-C at the confirmation: declined for the engine, then exit 130.
+    let interrupted = AtomicBool::new(false);
+    let progress = |line: &str| {
+        if !interrupted.load(Ordering::SeqCst) {
+            output::status(quiet, line)
+        }
+    };
+    let confirm = |what: &str| {
+        if !interactive {
+            tracing::info!("no terminal or --yes: proceeding without confirmation");
+            return true;
+        }
+        crate::prompt::confirm(what).unwrap_or_else(|Interrupted| {
+            interrupted.store(true, Ordering::SeqCst);
+            false
+        })
+    };
+    let hooks = Hooks {
+        progress: &progress,
+        confirm: &confirm,
+    };
+    let cluster = cluster.as_ref().map(|c| c as &dyn Cluster);
+    let ran = engine::run(&request, &stores, cluster, &hooks).await;
+    if interrupted.load(Ordering::SeqCst) {
+        return Err(Interrupted.into());
+    }
+    match ran {
+        Ok(report) => {
+            if let Some(format) = structured(args.output) {
+                output::structured(format, &report)?;
+            }
+            Code::of_rotation(&report)
+        }
+        Err(e) => Err(failed(&request, Failure::from(e), args.output)?),
+    }
+}
+
+/// The engine's request from the arguments: the new value made (unless
+/// `--resume`), the cluster connected when rollouts need it.
+async fn request(
+    args: &RotateArgs,
+    stores: &Stores,
+    config: &StoreConfig,
+) -> Result<(Request, Option<KubeCluster>)> {
+    let reference = Reference::parse(&args.reference)?;
+    let plan = args.plan.as_deref().map(super::sync::load).transpose()?;
     let value = if args.resume {
         None
     } else {
-        Some(new_value(&args, &stores).await?)
+        Some(new_value(args, stores).await?)
     };
     let cluster = match &plan {
-        Some(plan) if args.rollout && needs_cluster(plan) => {
+        Some(plan) if args.rollout && engine::needs_cluster(plan) => {
             Some(KubeCluster::connect(&config.kube).await.map_err(|e| {
                 Failure::from(e).context("cannot connect to Kubernetes for rollouts")
             })?)
@@ -60,84 +110,24 @@ pub async fn run(global: &GlobalArgs, args: RotateArgs) -> Result<Code> {
         resume: args.resume,
         pause_after: test_pause()?,
     };
-    let quiet = global.quiet;
-    let interactive =
-        !args.yes && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-    let progress = |line: &str| output::status(quiet, line);
-    let confirm = |what: &str| {
-        if !interactive {
-            tracing::info!("no terminal or --yes: proceeding without confirmation");
-            return true;
-        }
-        crate::prompt::confirm(what)
-    };
-    let hooks = Hooks {
-        progress: &progress,
-        confirm: &confirm,
-    };
-    let ran = engine::run(
-        &request,
-        &stores,
-        cluster.as_ref().map(|c| c as &dyn Cluster),
-        &hooks,
-    )
-    .await;
-    let report = match ran {
-        Ok(report) => report,
-        Err(e) => {
-            let failure = failure(e);
-            if let Some(format) = structured(args.output) {
-                // A pipeline reading stdout gets an answer on failure too;
-                // the message (never a value) also goes to stderr.
-                output::structured(
-                    format,
-                    &serde_json::json!({
-                        "reference": request.reference.to_string(),
-                        "outcome": "failed",
-                        "error": failure.message,
-                        "exit_code": failure.code.value(),
-                    }),
-                )?;
-            }
-            return Err(failure);
-        }
-    };
-    if let Some(format) = structured(args.output) {
-        output::structured(format, &report)?;
-    }
-    code_of(&report)
+    Ok((request, cluster))
 }
 
-fn failure(e: RotateError) -> Failure {
-    match e {
-        RotateError::Conflict(message) => Failure::new(Code::Conflict, message),
-        RotateError::Store(e) => Failure::from(e),
-        other => Failure::error(other.to_string()),
+/// A failed run: a pipeline reading stdout gets an answer too; the message
+/// (never a value) also goes to stderr, as the failure returned.
+fn failed(request: &Request, failure: Failure, format: RotateFormat) -> Result<Failure> {
+    if let Some(format) = structured(format) {
+        output::structured(
+            format,
+            &serde_json::json!({
+                "reference": request.reference.to_string(),
+                "outcome": "failed",
+                "error": failure.message,
+                "exit_code": failure.code.value(),
+            }),
+        )?;
     }
-}
-
-fn code_of(report: &Report) -> Result<Code> {
-    match report.outcome {
-        Outcome::RolledBack => Err(Failure::error(format!(
-            "the rotation of `{}` was rolled back: {}",
-            report.reference,
-            report.reason.as_deref().unwrap_or("?")
-        ))),
-        Outcome::Declined => Ok(Code::No),
-        Outcome::Rotated if !report.errors.is_empty() => Err(Failure::error(format!(
-            "`{}` was rotated, but: {}",
-            report.reference,
-            report.errors.join("; ")
-        ))),
-        _ => Ok(Code::Success),
-    }
-}
-
-/// Rollouts need the cluster only for Kubernetes targets that name some.
-fn needs_cluster(plan: &Plan) -> bool {
-    plan.targets
-        .iter()
-        .any(|t| t.reference.scheme == Scheme::K8s && !t.rollout.is_empty())
+    Ok(failure)
 }
 
 async fn new_value(args: &RotateArgs, stores: &Stores) -> Result<SecretValue> {
@@ -149,7 +139,7 @@ async fn new_value(args: &RotateArgs, stores: &Stores) -> Result<SecretValue> {
                 "--value accepts only `-` (read the value from stdin); values never go on the command line",
             ));
         }
-        let bytes = crate::prompt::secret_value("the new value")
+        let bytes = crate::prompt::secret_value("the new value")?
             .map_err(|e| Failure::error(format!("cannot read the new value from stdin: {e}")))?;
         let end = bytes.len();
         if end == 0 {

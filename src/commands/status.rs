@@ -38,12 +38,5 @@ pub async fn run(global: &GlobalArgs, args: StatusArgs) -> Result<Code> {
             output::status(global.quiet, status.summary_line());
         }
     }
-    let code = if status.failed() {
-        Code::Error
-    } else if status.in_sync {
-        Code::Success
-    } else {
-        Code::No
-    };
-    Ok(code)
+    Ok(Code::of_status(&status))
 }

@@ -31,7 +31,7 @@ pub async fn run(global: &GlobalArgs, args: SyncArgs) -> Result<Code> {
         ensure_cluster(&mut cluster, &plan, &options, &config.kube).await?;
         let report = once(&plan, &stores, cluster.as_ref(), &options, global).await;
         print(&report, args.output, global, false)?;
-        return Ok(code_of(&report));
+        return Ok(Code::of_sync(&report));
     };
 
     let mut last = Code::Success;
@@ -52,7 +52,7 @@ pub async fn run(global: &GlobalArgs, args: SyncArgs) -> Result<Code> {
         tokio::select! {
             report = once(&plan, &stores, cluster.as_ref(), &options, global) => {
                 print(&report, args.output, global, true)?;
-                last = code_of(&report);
+                last = Code::of_sync(&report);
             }
             _ = tokio::signal::ctrl_c() => return Ok(last),
             _ = terminate.recv() => return Ok(last),
@@ -112,14 +112,6 @@ fn progress_bar(len: usize, quiet: bool) -> ProgressBar {
         bar.set_style(style);
     }
     bar
-}
-
-fn code_of(report: &Report) -> Code {
-    if report.failed() {
-        Code::Error
-    } else {
-        Code::Success
-    }
 }
 
 fn print(report: &Report, format: SyncFormat, global: &GlobalArgs, watch: bool) -> Result<()> {

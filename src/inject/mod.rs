@@ -17,7 +17,6 @@ pub mod supervisor;
 pub mod token;
 pub mod watch;
 
-use crate::exit::Code;
 use crate::store::vault::{VaultStore, CREDENTIAL_VARS};
 use crate::store::{Reference, Scheme, Secret, SecretData, SecretValue, StoreError, Stores};
 use futures::stream::{self, StreamExt};
@@ -171,7 +170,8 @@ pub struct Injected {
 /// Why the environment could not be resolved: one line per variable.
 #[derive(Debug)]
 pub struct InjectError {
-    pub code: Code,
+    /// Every line is a secret or key that does not exist (exit 1, else 2).
+    pub missing: bool,
     pub lines: Vec<String>,
 }
 
@@ -236,7 +236,7 @@ pub async fn resolve_env(
     let (wanted, plan_errors) = plan::plan(env);
     if !plan_errors.is_empty() {
         return Err(InjectError {
-            code: Code::Error,
+            missing: false,
             lines: plan_errors.iter().map(ToString::to_string).collect(),
         });
     }
@@ -247,7 +247,7 @@ pub async fn resolve_env(
         .map(|p| from_path_key(p))
         .collect::<Result<_, _>>()
         .map_err(|line| InjectError {
-            code: Code::Error,
+            missing: false,
             lines: vec![line],
         })?;
     needs.keys.extend(from_path_keys.iter().cloned());
@@ -258,7 +258,7 @@ pub async fn resolve_env(
         !needs.dynamics.is_empty() || !needs.ciphertexts.is_empty() || opts.token_to_child;
     let vault = if needs_vault {
         Some(stores.vault().await.map_err(|e| InjectError {
-            code: Code::Error,
+            missing: false,
             lines: vec![e.to_string()],
         })?)
     } else {
@@ -473,7 +473,7 @@ fn values_of(
         Ok((values, skipped))
     } else {
         Err(InjectError {
-            code: if all_missing { Code::No } else { Code::Error },
+            missing: all_missing,
             lines,
         })
     }

@@ -1,5 +1,6 @@
 //! `resolve_env` on the memory store.
 use super::*;
+use crate::exit::Code;
 use crate::store::layer::{Layer, Layered, Op};
 use crate::store::memory::MemoryStore;
 use crate::store::{Cas, SecretData, SecretStore};
@@ -62,8 +63,8 @@ async fn a_missing_key_fails_naming_the_variable_not_the_value() {
     let err = resolve_env(&e, &stores, &InjectOptions::default(), &Leases::default())
         .await
         .unwrap_err();
-    assert_eq!(err.code, Code::No);
     let text = err.to_string();
+    assert_eq!(crate::exit::Failure::from(err).code, Code::No);
     assert!(text.contains("PASS=`local:app/db#pass`"), "{text}");
     assert!(!text.contains("secret-user-value"));
 }

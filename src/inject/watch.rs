@@ -61,7 +61,7 @@ pub async fn resolve(
 ) -> Result<(Vec<(OsString, OsString)>, Vec<String>)> {
     let injected = resolve_env(env, stores, opts, leases)
         .await
-        .map_err(|e| Failure::new(e.code, e.to_string()))?;
+        .map_err(Failure::from)?;
     tracing::info!(
         reads = injected.reads,
         skipped = injected.skipped.len(),
@@ -88,18 +88,6 @@ pub fn wipe_env(env: &mut Vec<(OsString, OsString)>) {
 /// only when one is due (at half its TTL), so a short tick costs nothing and
 /// keeps TTLs of a few seconds alive.
 pub const DAEMON_TICK: Duration = Duration::from_secs(1);
-
-pub fn exec_failure(program: &std::ffi::OsStr, err: std::io::Error) -> Failure {
-    let code = if err.kind() == std::io::ErrorKind::NotFound {
-        Code::CommandNotFound
-    } else {
-        Code::CannotExecute
-    };
-    Failure::new(
-        code,
-        format!("cannot run `{}`: {err}", program.to_string_lossy()),
-    )
-}
 
 /// A digest of the resolved environment, to notice a change without keeping
 /// a second copy of every value around.
@@ -491,7 +479,7 @@ impl Watch<'_> {
         // On this thread (the runtime's `block_on`, which lives as long as
         // kvault): the command's parent-death signal is tied to it.
         let command = supervisor::Command::spawn(self.program, self.rest, env)
-            .map_err(|e| exec_failure(self.program, e));
+            .map_err(|e| Failure::exec(self.program, e));
         wipe_env(env);
         command
     }

@@ -20,7 +20,10 @@ pub mod etcd;
 mod kinds;
 pub mod metrics;
 pub mod page;
+pub mod pipeline;
 pub mod wire;
+
+pub use pipeline::{audit, who_can_read, AuditError, Audited, Readers, Request, Source};
 
 #[cfg(doc)]
 use super::inventory::sanitize_secret;
