@@ -25,7 +25,7 @@ fn alice() -> UserInfo {
 
 /// A request written as `VERB RESOURCE [NAMESPACE[/NAME]]`, e.g.
 /// `"get secrets a/db"`; cluster-wide without a namespace.
-fn req(spec: &'static str) -> Request {
+fn req(spec: &'static str) -> Request<'static> {
     let mut words = spec.split_whitespace();
     let (verb, resource) = (words.next().unwrap(), words.next().unwrap());
     let request = Request::new(verb, resource);
