@@ -4,7 +4,6 @@
 use comfy_table::{presets, Cell, ContentArrangement, Table};
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
 
 /// How data is printed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -37,30 +36,63 @@ pub fn structured<T: Serialize>(format: Format, value: &T) -> crate::exit::Resul
     }
 }
 
-/// Whether tables are printed without their header row (`--no-headers`).
-static NO_HEADERS: AtomicBool = AtomicBool::new(false);
-
-/// Set once from the command line, before anything is printed.
-pub fn set_no_headers(on: bool) {
-    NO_HEADERS.store(on, Ordering::Relaxed);
+/// How results are printed, decided once from the global flags (`-q`,
+/// `--no-headers`) and handed to every command: the flags are read in one
+/// place, not threaded through call sites.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Printer {
+    quiet: bool,
+    no_headers: bool,
 }
 
-/// A table with a header row, to stdout.
-pub fn table(header: &[&str], rows: Vec<Vec<String>>) -> crate::exit::Result<()> {
-    table_styled(header, rows, |_, _| None)
+impl Printer {
+    pub fn new(global: &crate::cli::GlobalArgs) -> Printer {
+        Printer {
+            quiet: global.quiet,
+            no_headers: global.no_headers,
+        }
+    }
+
+    /// `-q`: status lines and progress are left out (errors and warnings
+    /// are not).
+    pub fn quiet(&self) -> bool {
+        self.quiet
+    }
+
+    /// A status line to stderr, unless `-q`.
+    pub fn status(&self, line: impl std::fmt::Display) {
+        if !self.quiet {
+            let _ = writeln!(std::io::stderr(), "{line}");
+        }
+    }
+
+    /// A table with a header row (unless `--no-headers`), to stdout.
+    pub fn table(&self, header: &[&str], rows: Vec<Vec<String>>) -> crate::exit::Result<()> {
+        self.table_styled(header, rows, |_, _| None)
+    }
+
+    /// A table whose cells `color(column, text)` may colour. On a terminal:
+    /// borders, wrapping to its width, colour (never with NO_COLOR).
+    /// Anywhere else (a pipe, a file, CI logs): one line per row, columns
+    /// padded with spaces as kubectl prints them, no box drawing, nothing
+    /// wrapped, a cell's own line breaks joined with "; ", so that grep and
+    /// awk see whole rows.
+    pub fn table_styled(
+        &self,
+        header: &[&str],
+        rows: Vec<Vec<String>>,
+        color: impl Fn(usize, &str) -> Option<comfy_table::Color>,
+    ) -> crate::exit::Result<()> {
+        table_styled(!self.no_headers, header, rows, color)
+    }
 }
 
-/// A table whose cells `color(column, text)` may colour. On a terminal:
-/// borders, wrapping to its width, colour (never with NO_COLOR). Anywhere
-/// else (a pipe, a file, CI logs): one line per row, columns padded with
-/// spaces as kubectl prints them, no box drawing, nothing wrapped, a cell's
-/// own line breaks joined with "; ", so that grep and awk see whole rows.
-pub fn table_styled(
+fn table_styled(
+    headers: bool,
     header: &[&str],
     rows: Vec<Vec<String>>,
     color: impl Fn(usize, &str) -> Option<comfy_table::Color>,
 ) -> crate::exit::Result<()> {
-    let headers = !NO_HEADERS.load(Ordering::Relaxed);
     if !stdout_is_tty() {
         return stdout_bytes(&plain_table(headers.then_some(header), &rows));
     }
@@ -144,13 +176,6 @@ pub fn stdout_is_tty() -> bool {
 /// Colour on stderr/stdout only for a terminal and never with NO_COLOR.
 pub fn color_enabled() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && stdout_is_tty()
-}
-
-/// A status line to stderr, unless `-q`.
-pub fn status(quiet: bool, line: impl std::fmt::Display) {
-    if !quiet {
-        let _ = writeln!(std::io::stderr(), "{line}");
-    }
 }
 
 /// A non-fatal problem to stderr as one `warning: ...` line; shown even

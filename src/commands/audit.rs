@@ -8,8 +8,9 @@ use crate::cli::audit::{AuditArgs, AuditFormat};
 use crate::cli::GlobalArgs;
 use crate::exit::{Code, Failure, Result};
 use crate::output;
+use crate::output::Printer;
 
-pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<Code> {
+pub async fn run(global: &GlobalArgs, printer: &Printer, args: AuditArgs) -> Result<Code> {
     let started = std::time::Instant::now();
     let is_live = args.manifests.is_empty();
     if !is_live && args.etcd_endpoint.is_some() {
@@ -37,7 +38,7 @@ pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<Code> {
     if let Some(namespace) = &args.who_can_read {
         let namespace = Some(namespace.as_str()).filter(|ns| !ns.is_empty());
         let readers = live::who_can_read(&request, namespace).await?;
-        print_readers(&readers.rows, namespace, args.output)?;
+        print_readers(printer, &readers.rows, namespace, args.output)?;
         std::mem::forget(readers);
         return Ok(Code::Success);
     }
@@ -45,7 +46,7 @@ pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<Code> {
     for line in &audited.report.warnings {
         output::warning(line);
     }
-    print_report(global, &audited.report, args.output)?;
+    print_report(printer, &audited.report, args.output)?;
     tracing::debug!(ms = started.elapsed().as_millis(), "report written");
     let code = Code::of_audit(&audited.report);
     // The process exits next: freeing every finding and object one by one
@@ -55,11 +56,16 @@ pub async fn run(global: &GlobalArgs, args: AuditArgs) -> Result<Code> {
 }
 
 /// `--who-can-read`'s rows in the chosen format.
-fn print_readers(rows: &[AccessRow], namespace: Option<&str>, format: AuditFormat) -> Result<()> {
+fn print_readers(
+    printer: &Printer,
+    rows: &[AccessRow],
+    namespace: Option<&str>,
+    format: AuditFormat,
+) -> Result<()> {
     match format {
         AuditFormat::Table => {
             let (header, rows) = report::who_can_read_table(rows);
-            output::table(&header, rows)
+            printer.table(&header, rows)
         }
         AuditFormat::Json | AuditFormat::Yaml => output::structured(
             structured(format),
@@ -72,14 +78,14 @@ fn print_readers(rows: &[AccessRow], namespace: Option<&str>, format: AuditForma
 }
 
 /// The findings in the chosen format; the summary line after a table.
-fn print_report(global: &GlobalArgs, report: &Report, format: AuditFormat) -> Result<()> {
+fn print_report(printer: &Printer, report: &Report, format: AuditFormat) -> Result<()> {
     match format {
         AuditFormat::Table => {
             if !report.findings.is_empty() {
                 let (header, rows) = report::table(report);
-                output::table_styled(&header, rows, severity_color)?;
+                printer.table_styled(&header, rows, severity_color)?;
             }
-            output::status(global.quiet, report.summary_line());
+            printer.status(report.summary_line());
         }
         AuditFormat::Json | AuditFormat::Yaml => {
             output::structured(structured(format), &report::json(report))?

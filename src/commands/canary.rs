@@ -2,12 +2,12 @@
 
 use crate::canary::{self, Arrival, Canary, CanaryError, Metrics};
 use crate::cli::canary::{CanaryAction, CanaryArgs, CanaryFormat, CheckArgs};
-use crate::cli::GlobalArgs;
 use crate::exit::{Code, Failure, Result};
 use crate::output;
+use crate::output::Printer;
 use crate::store::{Reference, Stores};
 
-pub async fn run(stores: &Stores, global: &GlobalArgs, args: CanaryArgs) -> Result<Code> {
+pub async fn run(stores: &Stores, printer: &Printer, args: CanaryArgs) -> Result<Code> {
     match args.action {
         CanaryAction::Create(a) => {
             let source = Reference::parse(&a.source)?;
@@ -17,16 +17,13 @@ pub async fn run(stores: &Stores, global: &GlobalArgs, args: CanaryArgs) -> Resu
                 CanaryFormat::Json | CanaryFormat::Yaml => {
                     output::structured(structured(a.output), &created_json(&a.source, &canary))?
                 }
-                _ => output::status(
-                    global.quiet,
-                    format!("canary {} written at {}", canary.nonce, a.source),
-                ),
+                _ => printer.status(format!("canary {} written at {}", canary.nonce, a.source)),
             }
             Ok(Code::Success)
         }
         CanaryAction::Check(a) => {
             let metrics = previous_metrics(&a)?;
-            check(stores, global, a, None, metrics).await
+            check(stores, printer, a, None, metrics).await
         }
         CanaryAction::Run(a) => {
             // Before writing anything: a metrics file that cannot be
@@ -36,7 +33,7 @@ pub async fn run(stores: &Stores, global: &GlobalArgs, args: CanaryArgs) -> Resu
             let store = stores.get(source.scheme).await?;
             let canary = canary::create(store.as_ref(), &source).await?;
             tracing::info!(nonce = %canary.nonce, "canary written");
-            check(stores, global, a.check, Some(canary), metrics).await
+            check(stores, printer, a.check, Some(canary), metrics).await
         }
     }
 }
@@ -47,7 +44,7 @@ fn created_json(source: &str, c: &Canary) -> serde_json::Value {
 
 async fn check(
     stores: &Stores,
-    global: &GlobalArgs,
+    printer: &Printer,
     a: CheckArgs,
     written: Option<Canary>,
     mut metrics: Option<Metrics>,
@@ -67,7 +64,7 @@ async fn check(
         metrics.record(outcome.as_ref());
         write_metrics(file, metrics)?;
     }
-    report(global, &a, &canary, outcome.as_ref())?;
+    report(printer, &a, &canary, outcome.as_ref())?;
     match outcome {
         Ok(_) => Ok(Code::Success),
         Err(e) => Err(e.into()),
@@ -75,7 +72,7 @@ async fn check(
 }
 
 fn report(
-    global: &GlobalArgs,
+    printer: &Printer,
     a: &CheckArgs,
     canary: &Canary,
     outcome: std::result::Result<&Arrival, &CanaryError>,
@@ -83,15 +80,12 @@ fn report(
     match a.output {
         CanaryFormat::Table => {
             if let Ok(arrival) = outcome {
-                output::status(
-                    global.quiet,
-                    format!(
-                        "canary {} arrived at {} in {:.3}s",
-                        canary.nonce,
-                        a.target,
-                        arrival.latency.as_secs_f64()
-                    ),
-                );
+                printer.status(format!(
+                    "canary {} arrived at {} in {:.3}s",
+                    canary.nonce,
+                    a.target,
+                    arrival.latency.as_secs_f64()
+                ));
             }
             Ok(())
         }

@@ -1,12 +1,11 @@
 //! `kvault cp SRC DST`: copy a secret, or one key, from any store to any store.
 
 use crate::cli::cp::CpArgs;
-use crate::cli::GlobalArgs;
 use crate::exit::{Failure, Result};
-use crate::output;
+use crate::output::Printer;
 use crate::store::{Cas, Reference, SecretData, SecretStore, StoreError, Stores};
 
-pub async fn run(stores: &Stores, global: &GlobalArgs, args: CpArgs) -> Result<()> {
+pub async fn run(stores: &Stores, printer: &Printer, args: CpArgs) -> Result<()> {
     let src = Reference::parse(&args.source)?;
     let dst = destination(&src, Reference::parse(&args.destination)?)?;
     let from = stores
@@ -36,17 +35,14 @@ pub async fn run(stores: &Stores, global: &GlobalArgs, args: CpArgs) -> Result<(
         _ => data,
     };
     let version = write(store.as_ref(), &dst, &data, cas).await?;
-    output::status(
-        global.quiet,
-        format!(
-            "copied {src} -> {dst}{}",
-            if version > 0 {
-                format!(" (version {version})")
-            } else {
-                String::new()
-            }
-        ),
-    );
+    printer.status(format!(
+        "copied {src} -> {dst}{}",
+        if version > 0 {
+            format!(" (version {version})")
+        } else {
+            String::new()
+        }
+    ));
     Ok(())
 }
 

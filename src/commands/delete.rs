@@ -1,9 +1,8 @@
 //! `kvault delete`: a secret, chosen versions of it, or one key.
 
 use crate::cli::delete::DeleteArgs;
-use crate::cli::GlobalArgs;
 use crate::exit::{Failure, Result};
-use crate::output;
+use crate::output::Printer;
 use crate::store::{Cas, Deletion, Reference, SecretStore, StoreError, Stores};
 use std::io::IsTerminal;
 
@@ -67,7 +66,7 @@ fn versions_text(versions: &[u64]) -> String {
     )
 }
 
-pub async fn run(stores: &Stores, global: &GlobalArgs, args: DeleteArgs) -> Result<()> {
+pub async fn run(stores: &Stores, printer: &Printer, args: DeleteArgs) -> Result<()> {
     let reference = Reference::parse(&args.reference)?;
     let plan = plan(&reference, &args)?;
     // Without a terminal there is no one to ask: refuse before any request.
@@ -100,7 +99,7 @@ pub async fn run(stores: &Stores, global: &GlobalArgs, args: DeleteArgs) -> Resu
         }
         Plan::Chosen(which) => deleting.chosen(which).await?,
     };
-    output::status(global.quiet, done);
+    printer.status(done);
     Ok(())
 }
 

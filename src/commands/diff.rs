@@ -1,9 +1,8 @@
 //! `kvault diff A B`: compare two secrets key by key, never showing values.
 
 use crate::cli::diff::DiffArgs;
-use crate::cli::GlobalArgs;
 use crate::exit::{Code, Failure, Result};
-use crate::output::{self, Format};
+use crate::output::{self, Format, Printer};
 use crate::store::compare::compare;
 use crate::store::{Reference, SecretData, Stores};
 
@@ -21,7 +20,7 @@ async fn read(stores: &Stores, reference: &Reference) -> Result<SecretData> {
         })
 }
 
-pub async fn run(stores: &Stores, global: &GlobalArgs, args: DiffArgs) -> Result<Code> {
+pub async fn run(stores: &Stores, printer: &Printer, args: DiffArgs) -> Result<Code> {
     let a = Reference::parse(&args.a)?;
     let b = Reference::parse(&args.b)?;
     if a.key.is_some() != b.key.is_some() {
@@ -45,8 +44,8 @@ pub async fn run(stores: &Stores, global: &GlobalArgs, args: DiffArgs) -> Result
                 .into_iter()
                 .map(|(key, state)| vec![key.to_string(), state.as_str().to_string()])
                 .collect();
-            output::status(global.quiet, format!("A: {a}\nB: {b}"));
-            output::table(&["KEY", "STATE"], rows)?;
+            printer.status(format!("A: {a}\nB: {b}"));
+            printer.table(&["KEY", "STATE"], rows)?;
         }
         format => output::structured(
             format,

@@ -4,10 +4,10 @@
 use crate::cli::doctor::{Area, DoctorArgs};
 use crate::doctor::{self, Check};
 use crate::exit::{Code, Result};
-use crate::output::{self, Format};
+use crate::output::{self, Format, Printer};
 use crate::store::StoreConfig;
 
-pub async fn run(config: StoreConfig, args: DoctorArgs) -> Result<Code> {
+pub async fn run(config: StoreConfig, printer: &Printer, args: DoctorArgs) -> Result<Code> {
     let wanted = |area| args.stores.is_empty() || args.stores.contains(&area);
     // The stores are independent: asked at once, reported in a fixed order.
     let (vault, kube, local) = tokio::join!(
@@ -34,11 +34,11 @@ pub async fn run(config: StoreConfig, args: DoctorArgs) -> Result<Code> {
         },
     );
     let checks: Vec<Check> = vault.into_iter().chain(kube).chain(local).collect();
-    print(&checks, args.output)?;
+    print(printer, &checks, args.output)?;
     Ok(Code::of_doctor(&checks))
 }
 
-fn print(checks: &[Check], format: Format) -> Result<()> {
+fn print(printer: &Printer, checks: &[Check], format: Format) -> Result<()> {
     match format {
         Format::Table => {
             let rows = checks
@@ -56,7 +56,7 @@ fn print(checks: &[Check], format: Format) -> Result<()> {
                     ]
                 })
                 .collect();
-            output::table_styled(&["STORE", "CHECK", "STATE", "DETAIL"], rows, state_color)
+            printer.table_styled(&["STORE", "CHECK", "STATE", "DETAIL"], rows, state_color)
         }
         format => output::structured(format, &checks),
     }

@@ -11,11 +11,11 @@
 //! that its orchestrator starts it again with fresh credentials.
 
 use crate::cli::exec::ExecArgs;
-use crate::cli::GlobalArgs;
 use crate::exit::{Code, Failure, Result};
 use crate::inject::watch::{self, parse_on_change, resolve, DAEMON_TICK};
 use crate::inject::{scrub, supervisor, InjectOptions, Leases};
 use crate::output;
+use crate::output::Printer;
 use crate::store::vault::CREDENTIAL_VARS;
 use crate::store::{StoreConfig, Stores};
 use std::ffi::OsString;
@@ -44,7 +44,7 @@ fn harden(env: &mut Vec<(OsString, OsString)>, opts: &InjectOptions) {
     });
 }
 
-pub async fn run(config: StoreConfig, global: &GlobalArgs, args: ExecArgs) -> Result<Code> {
+pub async fn run(config: StoreConfig, printer: &Printer, args: ExecArgs) -> Result<Code> {
     let on_change = parse_on_change(&args.on_change)?;
     let mut env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
     let mut opts = InjectOptions::from_env(&env);
@@ -65,7 +65,7 @@ pub async fn run(config: StoreConfig, global: &GlobalArgs, args: ExecArgs) -> Re
     let (program, rest) = args.command.split_first().expect("clap requires a command");
     let (resolved, warnings) =
         resolve(&stores, &env, &opts, &leases, (program.as_os_str(), rest)).await?;
-    if !global.quiet {
+    if !printer.quiet() {
         for w in warnings {
             output::warning(w);
         }

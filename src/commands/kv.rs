@@ -1,15 +1,14 @@
 //! `kvault get | put | ls | history`: plain access to any store.
 
 use crate::cli::kv::{GetArgs, GetFormat, HistoryArgs, LsArgs, PutArgs};
-use crate::cli::GlobalArgs;
 use crate::exit::{Failure, Result};
-use crate::output::{self, Format};
+use crate::output::{self, Format, Printer};
 use crate::store::merge::{merge_write, MergeError};
 use crate::store::{Cas, Reference, Scheme, SecretData, SecretValue, Stores};
 use std::collections::BTreeMap;
 use zeroize::Zeroizing;
 
-pub async fn get(stores: &Stores, args: GetArgs) -> Result<()> {
+pub async fn get(stores: &Stores, printer: &Printer, args: GetArgs) -> Result<()> {
     let reference = Reference::parse(&args.reference)?;
     let secret = stores
         .resolve(&reference)
@@ -73,7 +72,7 @@ pub async fn get(stores: &Stores, args: GetArgs) -> Result<()> {
             } else {
                 &["KEY", "VALUE"]
             };
-            output::table(header, rows)
+            printer.table(header, rows)
         }
         (_, format) => {
             let map: BTreeMap<&str, Shown> = secret
@@ -188,7 +187,7 @@ fn parse_pairs(pairs: &[String]) -> Result<SecretData> {
     Ok(data)
 }
 
-pub async fn put(stores: &Stores, global: &GlobalArgs, args: PutArgs) -> Result<()> {
+pub async fn put(stores: &Stores, printer: &Printer, args: PutArgs) -> Result<()> {
     let reference = Reference::parse(&args.reference)?;
     if reference.key.is_some() {
         return Err(Failure::error(format!(
@@ -223,20 +222,17 @@ pub async fn put(stores: &Stores, global: &GlobalArgs, args: PutArgs) -> Result<
     };
     let keys: Vec<&str> = data.keys().collect();
     match args.output {
-        Format::Table => output::status(
-            global.quiet,
-            format!(
-                "wrote {reference} ({} {}: {}){}",
-                keys.len(),
-                if keys.len() == 1 { "key" } else { "keys" },
-                keys.join(", "),
-                if version > 0 {
-                    format!(", version {version}")
-                } else {
-                    String::new()
-                }
-            ),
-        ),
+        Format::Table => printer.status(format!(
+            "wrote {reference} ({} {}: {}){}",
+            keys.len(),
+            if keys.len() == 1 { "key" } else { "keys" },
+            keys.join(", "),
+            if version > 0 {
+                format!(", version {version}")
+            } else {
+                String::new()
+            }
+        )),
         format => output::structured(
             format,
             &serde_json::json!({ "reference": reference.to_string(), "version": version, "keys": keys }),
@@ -287,7 +283,7 @@ pub async fn ls(stores: &Stores, args: LsArgs) -> Result<()> {
     }
 }
 
-pub async fn history(stores: &Stores, args: HistoryArgs) -> Result<()> {
+pub async fn history(stores: &Stores, printer: &Printer, args: HistoryArgs) -> Result<()> {
     let reference = Reference::parse(&args.reference)?;
     let store = stores.get(reference.scheme).await?;
     let versions = store.versions(&reference.path).await.map_err(|e| {
@@ -314,7 +310,7 @@ pub async fn history(stores: &Stores, args: HistoryArgs) -> Result<()> {
                     ]
                 })
                 .collect();
-            output::table(&["VERSION", "CREATED", "STATE"], rows)
+            printer.table(&["VERSION", "CREATED", "STATE"], rows)
         }
         format => output::structured(format, &versions),
     }

@@ -18,6 +18,7 @@ pub mod whoami;
 
 use crate::cli::{Cli, Command, GlobalArgs};
 use crate::exit::{Code, Result};
+use crate::output::Printer;
 use crate::store::{kube::KubeConfig, local::LocalConfig, vault::VaultConfig, StoreConfig, Stores};
 
 /// Store settings: environment first, then flags on top (flags beat env).
@@ -51,26 +52,26 @@ pub fn store_config(global: &GlobalArgs) -> StoreConfig {
 
 pub async fn dispatch(cli: Cli) -> Result<Code> {
     let global = cli.global;
-    crate::output::set_no_headers(global.no_headers);
+    let printer = &Printer::new(&global);
     let stores = || Stores::new(store_config(&global));
     match cli.command {
-        Command::Get(args) => kv::get(&stores(), args).await,
-        Command::Put(args) => kv::put(&stores(), &global, args).await,
+        Command::Get(args) => kv::get(&stores(), printer, args).await,
+        Command::Put(args) => kv::put(&stores(), printer, args).await,
         Command::Ls(args) => kv::ls(&stores(), args).await,
-        Command::History(args) => kv::history(&stores(), args).await,
-        Command::Delete(args) => delete::run(&stores(), &global, args).await,
-        Command::Cp(args) => cp::run(&stores(), &global, args).await,
-        Command::Diff(args) => return diff::run(&stores(), &global, args).await,
-        Command::Exec(args) => return exec::run(store_config(&global), &global, args).await,
+        Command::History(args) => kv::history(&stores(), printer, args).await,
+        Command::Delete(args) => delete::run(&stores(), printer, args).await,
+        Command::Cp(args) => cp::run(&stores(), printer, args).await,
+        Command::Diff(args) => return diff::run(&stores(), printer, args).await,
+        Command::Exec(args) => return exec::run(store_config(&global), printer, args).await,
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
-        Command::Audit(args) => return audit::run(&global, args).await,
-        Command::Canary(args) => return canary::run(&stores(), &global, args).await,
-        Command::Sync(args) => return sync::run(&global, args).await,
-        Command::Status(args) => return status::run(&global, args).await,
-        Command::Rotate(args) => return rotate::run(&global, args).await,
-        Command::Doctor(args) => return doctor::run(store_config(&global), args).await,
-        Command::Whoami(args) => return whoami::run(store_config(&global), args).await,
+        Command::Audit(args) => return audit::run(&global, printer, args).await,
+        Command::Canary(args) => return canary::run(&stores(), printer, args).await,
+        Command::Sync(args) => return sync::run(&global, printer, args).await,
+        Command::Status(args) => return status::run(&global, printer, args).await,
+        Command::Rotate(args) => return rotate::run(&global, printer, args).await,
+        Command::Doctor(args) => return doctor::run(store_config(&global), printer, args).await,
+        Command::Whoami(args) => return whoami::run(store_config(&global), printer, args).await,
     }
     .map(|()| Code::Success)
 }

@@ -12,6 +12,7 @@ use crate::cli::rotate::{RotateArgs, RotateFormat};
 use crate::cli::GlobalArgs;
 use crate::exit::{Code, Failure, Result};
 use crate::output;
+use crate::output::Printer;
 use crate::prompt::Interrupted;
 use crate::rotate::generate::{self, Spec};
 use crate::rotate::{self as engine, Hooks, Pause, Request};
@@ -26,18 +27,17 @@ use std::time::Duration;
 pub const PAUSE_VAR: &str = "KVAULT_ROTATE_TEST_PAUSE_AFTER";
 const TEST_PAUSE: Duration = Duration::from_secs(60);
 
-pub async fn run(global: &GlobalArgs, args: RotateArgs) -> Result<Code> {
+pub async fn run(global: &GlobalArgs, printer: &Printer, args: RotateArgs) -> Result<Code> {
     let config = super::store_config(global);
     let stores = Stores::new(config.clone());
     let (request, cluster) = request(&args, &stores, &config).await?;
-    let quiet = global.quiet;
     let interactive =
         !args.yes && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     // Ctrl-C at the confirmation: declined for the engine, then exit 130.
     let interrupted = AtomicBool::new(false);
     let progress = |line: &str| {
         if !interrupted.load(Ordering::SeqCst) {
-            output::status(quiet, line)
+            printer.status(line)
         }
     };
     let confirm = |what: &str| {

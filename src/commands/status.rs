@@ -5,12 +5,13 @@ use crate::cli::status::{StatusArgs, StatusFormat};
 use crate::cli::GlobalArgs;
 use crate::exit::{Code, Result};
 use crate::output;
+use crate::output::Printer;
 use crate::store::Stores;
 use crate::sync::kube_cluster::KubeCluster;
 use crate::sync::status::Status;
 use crate::sync::{self as engine, Cluster};
 
-pub async fn run(global: &GlobalArgs, args: StatusArgs) -> Result<Code> {
+pub async fn run(global: &GlobalArgs, printer: &Printer, args: StatusArgs) -> Result<Code> {
     let plan = super::sync::load(&args.file)?;
     let config = super::store_config(global);
     let stores = Stores::new(config.clone());
@@ -31,11 +32,11 @@ pub async fn run(global: &GlobalArgs, args: StatusArgs) -> Result<Code> {
         StatusFormat::Json => output::structured(output::Format::Json, &status)?,
         StatusFormat::Yaml => output::structured(output::Format::Yaml, &status)?,
         StatusFormat::Table => {
-            output::table(
+            printer.table(
                 &["TARGET", "STATE", "SYNCED FROM", "SOURCE", "NOTE"],
                 status.rows(),
             )?;
-            output::status(global.quiet, status.summary_line());
+            printer.status(status.summary_line());
         }
     }
     Ok(Code::of_status(&status))

@@ -6,6 +6,7 @@ use crate::cli::sync::{RateLimit, SyncArgs, SyncFormat};
 use crate::cli::GlobalArgs;
 use crate::exit::{Code, Failure, Result};
 use crate::output;
+use crate::output::Printer;
 use crate::store::Stores;
 use crate::sync::kube_cluster::KubeCluster;
 use crate::sync::{self as engine, Cluster, Plan, Report};
@@ -14,7 +15,7 @@ use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Duration;
 
-pub async fn run(global: &GlobalArgs, args: SyncArgs) -> Result<Code> {
+pub async fn run(global: &GlobalArgs, printer: &Printer, args: SyncArgs) -> Result<Code> {
     let mut plan = load(&args.file)?;
     let mut config = super::store_config(global);
     config.rate_limits = RateLimit::per_store(&args.rate_limit);
@@ -29,8 +30,8 @@ pub async fn run(global: &GlobalArgs, args: SyncArgs) -> Result<Code> {
     let mut cluster: Option<KubeCluster> = None;
     let Some(every) = args.watch else {
         ensure_cluster(&mut cluster, &plan, &options, &config.kube).await?;
-        let report = once(&plan, &stores, cluster.as_ref(), &options, global).await;
-        print(&report, args.output, global, false)?;
+        let report = once(&plan, &stores, cluster.as_ref(), &options, printer).await;
+        print(&report, args.output, printer, false)?;
         return Ok(Code::of_sync(&report));
     };
 
@@ -50,8 +51,8 @@ pub async fn run(global: &GlobalArgs, args: SyncArgs) -> Result<Code> {
             tracing::error!("{}", e.message);
         }
         tokio::select! {
-            report = once(&plan, &stores, cluster.as_ref(), &options, global) => {
-                print(&report, args.output, global, true)?;
+            report = once(&plan, &stores, cluster.as_ref(), &options, printer) => {
+                print(&report, args.output, printer, true)?;
                 last = Code::of_sync(&report);
             }
             _ = tokio::signal::ctrl_c() => return Ok(last),
@@ -91,9 +92,9 @@ async fn once(
     stores: &Stores,
     cluster: Option<&KubeCluster>,
     options: &engine::Options,
-    global: &GlobalArgs,
+    printer: &Printer,
 ) -> Report {
-    let bar = progress_bar(plan.targets.len(), global.quiet);
+    let bar = progress_bar(plan.targets.len(), printer.quiet());
     let cluster = cluster.map(|c| c as &dyn Cluster);
     let report = engine::run(plan, stores, cluster, options, &|| bar.inc(1)).await;
     bar.finish_and_clear();
@@ -114,7 +115,7 @@ fn progress_bar(len: usize, quiet: bool) -> ProgressBar {
     bar
 }
 
-fn print(report: &Report, format: SyncFormat, global: &GlobalArgs, watch: bool) -> Result<()> {
+fn print(report: &Report, format: SyncFormat, printer: &Printer, watch: bool) -> Result<()> {
     match format {
         SyncFormat::Json if watch => {
             let mut line =
@@ -132,9 +133,9 @@ fn print(report: &Report, format: SyncFormat, global: &GlobalArgs, watch: bool) 
         SyncFormat::Table => {
             let rows = report.rows();
             if !rows.is_empty() {
-                output::table(&["TARGET", "ACTION", "KEYS", "NOTE"], rows)?;
+                printer.table(&["TARGET", "ACTION", "KEYS", "NOTE"], rows)?;
             }
-            output::status(global.quiet, report.summary_line());
+            printer.status(report.summary_line());
             Ok(())
         }
     }

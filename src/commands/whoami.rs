@@ -2,7 +2,7 @@
 
 use crate::cli::doctor::{Area, WhoamiArgs};
 use crate::exit::{Code, Failure, Result};
-use crate::output::{self, Format};
+use crate::output::{self, Format, Printer};
 use crate::store::vault::VaultStore;
 use crate::store::{kube_access, StoreConfig};
 use serde::Serialize;
@@ -30,7 +30,7 @@ struct Identity {
     error: Option<String>,
 }
 
-pub async fn run(config: StoreConfig, args: WhoamiArgs) -> Result<Code> {
+pub async fn run(config: StoreConfig, printer: &Printer, args: WhoamiArgs) -> Result<Code> {
     let named = |area| args.stores.contains(&area);
     let all = args.stores.is_empty();
     let mut answers = Vec::new();
@@ -54,7 +54,7 @@ pub async fn run(config: StoreConfig, args: WhoamiArgs) -> Result<Code> {
             "no store is configured: set VAULT_ADDR and VAULT_TOKEN, or KUBECONFIG (`kvault doctor` says more)",
         ));
     }
-    print(&answers, args.output)?;
+    print(printer, &answers, args.output)?;
     let failed = answers.iter().any(|a| a.error.is_some());
     Ok(if failed { Code::Error } else { Code::Success })
 }
@@ -112,7 +112,7 @@ fn first_line(e: &dyn std::fmt::Display) -> String {
     e.to_string().lines().next().unwrap_or_default().to_string()
 }
 
-fn print(answers: &[Identity], format: Format) -> Result<()> {
+fn print(printer: &Printer, answers: &[Identity], format: Format) -> Result<()> {
     match format {
         Format::Table => {
             let rows = answers
@@ -146,7 +146,7 @@ fn print(answers: &[Identity], format: Format) -> Result<()> {
                     ]
                 })
                 .collect();
-            output::table(&["STORE", "ADDRESS", "WHO", "DETAIL"], rows)
+            printer.table(&["STORE", "ADDRESS", "WHO", "DETAIL"], rows)
         }
         format => output::structured(format, &answers),
     }
