@@ -235,6 +235,7 @@ impl From<RotateError> for Failure {
         match e {
             RotateError::Conflict(message) => Failure::new(Code::Conflict, message),
             RotateError::Store(e) => Failure::from(e),
+            RotateError::Interrupted(e) => Failure::from(e),
             other => Failure::error(other.to_string()),
         }
     }

@@ -13,14 +13,12 @@ use crate::cli::GlobalArgs;
 use crate::exit::{Code, Failure, Result};
 use crate::output;
 use crate::output::Printer;
-use crate::prompt::Interrupted;
 use crate::rotate::generate::{self, Spec};
-use crate::rotate::{self as engine, Hooks, Pause, Request};
+use crate::rotate::{self as engine, Hooks, Pause, Request, RotateError};
 use crate::store::{Reference, SecretValue, StoreConfig, Stores};
 use crate::sync::kube_cluster::KubeCluster;
 use crate::sync::Cluster;
 use std::io::IsTerminal;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// The test hook's variable (see the module doc).
@@ -33,39 +31,28 @@ pub async fn run(global: &GlobalArgs, printer: &Printer, args: RotateArgs) -> Re
     let (request, cluster) = request(&args, &stores, &config).await?;
     let interactive =
         !args.yes && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-    // Ctrl-C at the confirmation: declined for the engine, then exit 130.
-    let interrupted = AtomicBool::new(false);
-    let progress = |line: &str| {
-        if !interrupted.load(Ordering::SeqCst) {
-            printer.status(line)
-        }
-    };
+    let progress = |line: &str| printer.status(line);
     let confirm = |what: &str| {
         if !interactive {
             tracing::info!("no terminal or --yes: proceeding without confirmation");
-            return true;
+            return Ok(true);
         }
-        crate::prompt::confirm(what).unwrap_or_else(|Interrupted| {
-            interrupted.store(true, Ordering::SeqCst);
-            false
-        })
+        crate::prompt::confirm(what)
     };
     let hooks = Hooks {
         progress: &progress,
         confirm: &confirm,
     };
     let cluster = cluster.as_ref().map(|c| c as &dyn Cluster);
-    let ran = engine::run(&request, &stores, cluster, &hooks).await;
-    if interrupted.load(Ordering::SeqCst) {
-        return Err(Interrupted.into());
-    }
-    match ran {
+    match engine::run(&request, &stores, cluster, &hooks).await {
         Ok(report) => {
             if let Some(format) = structured(args.output) {
                 output::structured(format, &report)?;
             }
             Code::of_rotation(&report)
         }
+        // Ctrl-C at the prompt: no answer document, as for any prompt.
+        Err(RotateError::Interrupted(e)) => Err(e.into()),
         Err(e) => Err(failed(&request, Failure::from(e), args.output)?),
     }
 }

@@ -6,6 +6,7 @@
 
 use super::propagate::{self, Check};
 use super::state::{is_due, Pending, State, Step};
+use crate::prompt::Interrupted;
 use crate::store::history::now_rfc3339;
 use crate::store::{Cas, Reference, SecretData, SecretStore, SecretValue, StoreError, Stores};
 use crate::sync::hash::data_hash;
@@ -61,10 +62,11 @@ impl Pause {
 }
 
 /// Calls out to the command: one line per step done, and the question
-/// whether to go ahead (asked once, before the first write).
+/// whether to go ahead (asked once, before the first write; Ctrl-C there
+/// ends the run with nothing written).
 pub struct Hooks<'a> {
     pub progress: &'a (dyn Fn(&str) + Sync),
-    pub confirm: &'a (dyn Fn(&str) -> bool + Sync),
+    pub confirm: &'a (dyn Fn(&str) -> Result<bool, Interrupted> + Sync),
 }
 
 /// How a run ended, when it did not fail.
@@ -121,6 +123,9 @@ pub enum RotateError {
     Unsupported { reference: String, store: String },
     #[error("{0}")]
     Store(#[from] StoreError),
+    /// Ctrl-C at the confirmation: nothing was written.
+    #[error(transparent)]
+    Interrupted(#[from] Interrupted),
     #[error("{0}")]
     Invalid(String),
 }
@@ -440,7 +445,7 @@ impl Rotation<'_> {
             self.progress(&format!("dry run: would {what}; nothing written"));
             return Ok(self.dry_run(base));
         }
-        if !(self.hooks.confirm)(&what) {
+        if !(self.hooks.confirm)(&what)? {
             self.progress("declined: nothing written");
             return Ok(self.finish_as(Outcome::Declined, None));
         }

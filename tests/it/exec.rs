@@ -494,12 +494,25 @@ pub(crate) fn read(path: &std::path::Path) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
 }
 
-/// `kvault exec --watch 1s -- sh -c SCRIPT` in `home`, with one local
-/// reference to resolve, started in the background.
+/// `kvault exec OPTIONS -- sh -c SCRIPT` in `home`, with one local
+/// reference to resolve.
+fn watch_sh_command(
+    home: &std::path::Path,
+    options: &[&str],
+    script: &str,
+) -> std::process::Command {
+    let mut cmd = kvault_process(home);
+    cmd.env("PASS", "local:app/db#pass")
+        .arg("exec")
+        .args(options)
+        .args(["--", "sh", "-c", script]);
+    cmd
+}
+
+/// `kvault exec --watch 1s -- sh -c SCRIPT` in `home`, started in the
+/// background.
 fn watch_sh(home: &std::path::Path, script: &str) -> std::process::Child {
-    kvault_process(home)
-        .env("PASS", "local:app/db#pass")
-        .args(["exec", "--watch", "1s", "--", "sh", "-c", script])
+    watch_sh_command(home, &["--watch", "1s"], script)
         .spawn()
         .unwrap()
 }
@@ -517,11 +530,7 @@ fn watch_sh_until(
     let home = local_home();
     let path = home.path().join(file);
     let stderr = std::fs::File::create(home.path().join("kvault.stderr")).unwrap();
-    let child = kvault_process(home.path())
-        .env("PASS", "local:app/db#pass")
-        .arg("exec")
-        .args(options)
-        .args(["--", "sh", "-c", &script(&path.display().to_string())])
+    let child = watch_sh_command(home.path(), options, &script(&path.display().to_string()))
         .stderr(stderr)
         .spawn()
         .unwrap();

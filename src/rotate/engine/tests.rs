@@ -181,7 +181,7 @@ impl World {
         answer: bool,
     ) -> Result<Report, RotateError> {
         let progress = |line: &str| self.lines.lock().unwrap().push(line.to_string());
-        let confirm = |_: &str| answer;
+        let confirm = |_: &str| Ok(answer);
         let hooks = Hooks {
             progress: &progress,
             confirm: &confirm,
@@ -291,7 +291,7 @@ async fn a_write_by_someone_else_after_the_read_is_a_conflict_that_changes_nothi
             Cas::Any,
         ))
         .unwrap();
-        true
+        Ok(true)
     };
     let hooks = Hooks {
         progress: &progress,
@@ -595,7 +595,7 @@ fn resume_finds_the_plan_the_rotation_started_with() {
     };
     let lines = Mutex::new(Vec::<String>::new());
     let progress = |line: &str| lines.lock().unwrap().push(line.to_string());
-    let confirm = |_: &str| true;
+    let confirm = |_: &str| Ok(true);
     let hooks = Hooks {
         progress: &progress,
         confirm: &confirm,
