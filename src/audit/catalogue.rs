@@ -36,6 +36,23 @@
 //! | `KV-WL-009` | low | a Secret created more than 90 days ago |
 //! | `KV-AUD-001` | medium | the live audit could not list a kind: findings that depend on it are left out |
 //! | `KV-AUD-002` | info | SARIF output only: results left out to stay within GitHub code scanning's 25,000 per run |
+//! | `KV-VLT-001` | high | a Vault policy reads (read/list) a whole KV mount or every path |
+//! | `KV-VLT-002` | high | a Vault policy grants `sudo` |
+//! | `KV-VLT-003` | critical | a Vault policy may write `sys/policies`, `sys/auth`, `sys/mounts`, `sys/raw` or `identity/` |
+//! | `KV-VLT-004` | critical | a Vault policy may create tokens carrying other policies (escalation) |
+//! | `KV-VLT-005` | medium | the `default` policy is widened beyond its stock rules |
+//! | `KV-VLT-006` | high | a Kubernetes auth role binds every service account name or namespace (`*`) |
+//! | `KV-VLT-007` | low | a Kubernetes auth role sets no `audience` |
+//! | `KV-VLT-008` | medium | an AppRole role's secret IDs never expire, are unlimited in uses and not bound to a CIDR |
+//! | `KV-VLT-009` | high | a JWT/OIDC role binds no claims and no audiences |
+//! | `KV-VLT-010` | medium | an auth role issues tokens that never expire (TTL 0) or live longer than the threshold |
+//! | `KV-VLT-011` | high | no audit device is enabled: nothing records who read what |
+//! | `KV-VLT-012` | high | an audit device logs tokens or values in the clear (`hmac_accessor=false`, `log_raw=true`) |
+//! | `KV-VLT-013` | low | a KV secret's current version is older than `--max-age` |
+//! | `KV-VLT-014` | low | a KV v2 mount keeps one version (`max_versions: 1`): no rollback |
+//! | `KV-VLT-015` | info | a KV v2 mount does not require check-and-set (`cas_required`) |
+//! | `KV-VLT-016` | medium | Vault runs as a single node: no standby to take over |
+//! | `KV-VLT-017` | medium | the Vault audit could not read an endpoint: findings that depend on it are left out |
 //! | `KV-IGN-001` | info | an ignore-file entry has expired and no longer suppresses anything |
 
 use super::finding::Severity;
@@ -188,6 +205,57 @@ catalogue! {
     Aud002 = "KV-AUD-002", Info,
         "SARIF results left out: GitHub code scanning takes 25,000 per run",
         "Fix or ignore the most severe findings first, or read every finding with -o json.";
+    Vlt001 = "KV-VLT-001", High,
+        "Vault policy reads a whole KV mount or every path",
+        "Narrow the path to the secrets the policy's holders need (secret/data/app/*), not the mount or `*`.";
+    Vlt002 = "KV-VLT-002", High,
+        "Vault policy grants sudo",
+        "Remove sudo unless the policy is for operators: it opens root-protected endpoints.";
+    Vlt003 = "KV-VLT-003", Critical,
+        "Vault policy may change policies, auth methods, mounts or identities",
+        "Remove create/update/patch/delete on sys/policies, sys/auth, sys/mounts, sys/raw and identity/ from all but break-glass policies: they let the holder grant itself anything.";
+    Vlt004 = "KV-VLT-004", Critical,
+        "Vault policy may create tokens with other policies",
+        "Remove sudo on auth/token/create and write on auth/token/roles; create tokens through a token role whose allowed_policies lists only what the holder has.";
+    Vlt005 = "KV-VLT-005", Medium,
+        "The default policy is widened",
+        "Keep the default policy at its stock rules: every token carries it; grant extra paths in named policies.";
+    Vlt006 = "KV-VLT-006", High,
+        "Kubernetes auth role binds every service account or namespace",
+        "Set bound_service_account_names and bound_service_account_namespaces to the workloads that need the role, not `*`.";
+    Vlt007 = "KV-VLT-007", Low,
+        "Kubernetes auth role sets no audience",
+        "Set audience on the role (and in the pod's projected token) so tokens issued for other services cannot log in.";
+    Vlt008 = "KV-VLT-008", Medium,
+        "AppRole secret IDs never expire, have unlimited uses and no CIDR binding",
+        "Set secret_id_ttl, secret_id_num_uses or secret_id_bound_cidrs on the role so a leaked secret ID stops working.";
+    Vlt009 = "KV-VLT-009", High,
+        "JWT/OIDC role binds no claims or audiences",
+        "Set bound_audiences and bound_claims (or bound_subject) so only the intended identities can log in.";
+    Vlt010 = "KV-VLT-010", Medium,
+        "Auth role issues tokens that never expire or live too long",
+        "Set token_ttl and token_max_ttl on the role (hours, not days) so issued tokens expire.";
+    Vlt011 = "KV-VLT-011", High,
+        "No Vault audit device is enabled",
+        "Enable an audit device (bao audit enable file file_path=/var/log/openbao/audit.log) so every read is recorded.";
+    Vlt012 = "KV-VLT-012", High,
+        "Vault audit device logs tokens or values in the clear",
+        "Re-enable the audit device without hmac_accessor=false and log_raw=true: its log then holds HMACs, not tokens and values.";
+    Vlt013 = "KV-VLT-013", Low,
+        "KV secret older than the maximum age",
+        "Rotate the secret (kvault rotate) so its credentials are renewed.";
+    Vlt014 = "KV-VLT-014", Low,
+        "KV v2 mount keeps one version",
+        "Raise max_versions on the mount (bao write secret/config max_versions=10) so a bad write can be rolled back.";
+    Vlt015 = "KV-VLT-015", Info,
+        "KV v2 mount does not require check-and-set",
+        "Set cas_required=true on the mount (bao write secret/config cas_required=true) so concurrent writers cannot overwrite each other.";
+    Vlt016 = "KV-VLT-016", Medium,
+        "Vault runs as a single node",
+        "Run at least three nodes (integrated storage) so a standby takes over when the active node fails.";
+    Vlt017 = "KV-VLT-017", Medium,
+        "Vault audit incomplete: an endpoint could not be read",
+        "Run the audit with a token whose policy may read the endpoints the README lists, or accept the gap.";
     Ign001 = "KV-IGN-001", Info,
         "Ignore entry expired",
         "Fix the finding, or renew the entry with a new reason and expiry date.";

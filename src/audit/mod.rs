@@ -31,6 +31,7 @@ pub mod load;
 pub mod rbac;
 pub mod report;
 pub mod sarif_limits;
+pub mod vault;
 pub mod warnings;
 
 pub use finding::{Finding, FindingId, ObjectRef, Severity};

@@ -1,0 +1,110 @@
+//! `kvault audit --vault` / `--vault-policies DIR`: the store half of a
+//! secret's path — Vault/OpenBao policies, auth roles, audit devices, KV
+//! mounts and secret age, and whether the server is a single node.
+//!
+//! Same shape as the Kubernetes audit: a loader fills a [`VaultInventory`]
+//! (offline from `.hcl` policy files and JSON role exports, live from the
+//! API), the checks turn it into [`Finding`](super::Finding)s with `KV-VLT-*`
+//! ids, and the shared report renders them. Nothing here prints; only the
+//! live loader does I/O, through the store's hardened Vault client.
+//!
+//! Layout:
+//! - `policy`: HCL policies parsed with `hcl-rs`, and the ACL engine that
+//!   answers "which capabilities does this set of policies give on this
+//!   path" as Vault does (exact paths, `*` globs, `+` segments, `deny`
+//!   overriding, the most specific path winning);
+//! - `policy_checks`: findings about policies (KV-VLT-001..005);
+//! - `inventory` / `load` / `live`: what the audit looks at, and the two
+//!   loaders;
+//! - `checks`: auth roles, audit devices, KV mounts, secret age, HA
+//!   (KV-VLT-006..017).
+
+use serde_json::{Map, Value};
+
+/// One ACL policy as text, before parsing: from `sys/policies/acl/NAME` or
+/// from a `.hcl` file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyText {
+    /// The policy name (`app-read`; a file's stem offline).
+    pub name: String,
+    /// Where it came from, for messages: a file path or the API path.
+    pub source: String,
+    pub hcl: String,
+}
+
+/// One role of one auth method, as the API returns it (`GET
+/// auth/<mount>/role/<name>` `data`), or as exported to JSON offline.
+/// Values are kept as the API gives them: checks read the fields they know.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuthRole {
+    /// The auth mount without trailing `/` (`auth/kubernetes`, `auth/k8s-prod`).
+    pub mount: String,
+    /// The method type: `kubernetes`, `approle`, `jwt`, `oidc`, `userpass`, ...
+    pub method: String,
+    pub name: String,
+    pub config: Map<String, Value>,
+}
+
+/// One enabled audit device (`sys/audit`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuditDevice {
+    /// Without trailing `/` (`file`).
+    pub path: String,
+    /// `file`, `socket`, `syslog`, ...
+    pub kind: String,
+    /// The device's options as strings (`hmac_accessor`, `log_raw`, ...).
+    pub options: Map<String, Value>,
+}
+
+/// One KV mount (`sys/mounts`), with its v2 configuration and, when read,
+/// the age of its secrets.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KvMount {
+    /// Without trailing `/` (`secret`).
+    pub path: String,
+    /// 1 or 2.
+    pub version: u8,
+    /// `GET <mount>/config` (v2 only): `max_versions`, `cas_required`, ...
+    pub config: Option<Map<String, Value>>,
+    /// Secrets with the time their current version was written.
+    pub secrets: Vec<SecretAge>,
+}
+
+/// A KV secret's path (inside its mount) and when its current version was
+/// written (KV v2 metadata `updated_time`, RFC 3339).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SecretAge {
+    pub path: String,
+    pub updated_time: String,
+}
+
+/// The server's HA state (`sys/health`, `sys/ha-status`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HaState {
+    /// Nodes `sys/ha-status` lists (1 when HA is not enabled).
+    pub nodes: usize,
+    /// Whether HA is enabled at all (`ha_enabled` of `sys/leader`).
+    pub ha_enabled: bool,
+}
+
+/// An endpoint the live audit could not read, and why (one line, no
+/// server body): findings that need it are left out (KV-VLT-017).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Gap {
+    pub endpoint: String,
+    pub reason: String,
+}
+
+/// Everything the Vault audit looks at. A part that was not loaded is
+/// empty or `None` and its checks say nothing (offline runs have no audit
+/// devices or HA state unless exported).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VaultInventory {
+    pub policies: Vec<PolicyText>,
+    pub roles: Vec<AuthRole>,
+    /// `None` when not known (offline without an export, or unreadable).
+    pub audit_devices: Option<Vec<AuditDevice>>,
+    pub kv_mounts: Vec<KvMount>,
+    pub ha: Option<HaState>,
+    pub gaps: Vec<Gap>,
+}
