@@ -5,13 +5,100 @@ use comfy_table::{presets, Cell, ContentArrangement, Table};
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
 
-/// How data is printed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+/// How data is printed: one list for every command. Each command's `-o`
+/// accepts its own subset, with its own help per value ([`formats`]), so
+/// `kvault get -o sarif` is refused by clap as it always was.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Format {
     #[default]
     Table,
     Json,
     Yaml,
+    /// SARIF 2.1.0 (audit).
+    Sarif,
+    /// `export KEY='value'` lines (get).
+    Env,
+    /// `KEY="value"` lines (get).
+    Dotenv,
+    /// Prometheus text format (canary).
+    Prometheus,
+}
+
+impl Format {
+    const ALL: [Format; 7] = [
+        Format::Table,
+        Format::Json,
+        Format::Yaml,
+        Format::Sarif,
+        Format::Env,
+        Format::Dotenv,
+        Format::Prometheus,
+    ];
+
+    /// The value `-o` takes.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Yaml => "yaml",
+            Format::Sarif => "sarif",
+            Format::Env => "env",
+            Format::Dotenv => "dotenv",
+            Format::Prometheus => "prometheus",
+        }
+    }
+
+    /// JSON or YAML: what [`structured`] writes.
+    pub const fn is_structured(self) -> bool {
+        matches!(self, Format::Json | Format::Yaml)
+    }
+
+    fn named(name: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.name() == name)
+    }
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One value a command's `-o` accepts, and its help line (empty for none).
+pub type Choice = (Format, &'static str);
+
+/// The formats most commands print: a table, JSON, YAML.
+pub const COMMON: &[Choice] = &[(Format::Table, ""), (Format::Json, ""), (Format::Yaml, "")];
+
+/// The parser of one command's `-o`: exactly `choices`, with their help
+/// (shown by `--help`, completions and man pages). `text` is accepted for
+/// `table` everywhere, as kvault's human output is both.
+pub fn formats(choices: &'static [Choice]) -> impl clap::builder::TypedValueParser<Value = Format> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    let values = choices.iter().map(|&(format, help)| {
+        let value = PossibleValue::new(format.name());
+        let value = if help.is_empty() {
+            value
+        } else {
+            value.help(help)
+        };
+        if format == Format::Table {
+            value.alias("text")
+        } else {
+            value
+        }
+    });
+    PossibleValuesParser::new(values).map(|name| {
+        // clap only hands on a name it accepted, and every accepted name
+        // is a Format's: `table` for its `text` alias too.
+        Format::named(&name).unwrap_or_default()
+    })
+}
+
+/// The failure for a format clap would not have let through for this
+/// command: an error, not a panic, should a caller pass one anyway.
+pub fn not_offered(format: Format) -> crate::exit::Failure {
+    crate::exit::Failure::error(format!("this command does not print {format}"))
 }
 
 /// Write `value` as JSON or YAML to stdout.
@@ -32,7 +119,7 @@ pub fn structured<T: Serialize>(format: Format, value: &T) -> crate::exit::Resul
                 .map_err(|e| crate::exit::Failure::error(e.to_string()))?;
             stdout_bytes(text.as_bytes())
         }
-        Format::Table => unreachable!("tables are printed with `table`"),
+        other => unreachable!("{other} is not a structured format"),
     }
 }
 

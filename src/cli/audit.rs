@@ -1,5 +1,6 @@
 //! Arguments of `kvault audit`.
 
+use crate::output::{formats, Choice, Format};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
@@ -80,8 +81,8 @@ pub struct AuditArgs {
     pub etcd_prefix: String,
 
     /// Output format.
-    #[arg(short, long, value_enum, default_value_t)]
-    pub output: AuditFormat,
+    #[arg(short, long, default_value_t, value_parser = formats(AUDIT_FORMATS))]
+    pub output: Format,
 
     /// Exit 1 when a finding is at or above this severity.
     #[arg(long, value_enum, default_value_t = FailOn::High)]
@@ -97,15 +98,12 @@ pub struct AuditArgs {
 }
 
 /// How audit results are printed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
-pub enum AuditFormat {
-    #[default]
-    Table,
-    Json,
-    Yaml,
-    /// SARIF 2.1.0, for code scanning.
-    Sarif,
-}
+const AUDIT_FORMATS: &[Choice] = &[
+    (Format::Table, ""),
+    (Format::Json, ""),
+    (Format::Yaml, ""),
+    (Format::Sarif, "SARIF 2.1.0, for code scanning"),
+];
 
 /// The lowest severity that fails the run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -1,6 +1,7 @@
 //! Arguments of `kvault canary`.
 
-use clap::{Args, Subcommand, ValueEnum};
+use crate::output::{formats, Choice, Format};
+use clap::{Args, Subcommand};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -36,8 +37,8 @@ pub struct CreateArgs {
     #[arg(long, add = clap_complete::engine::ArgValueCompleter::new(crate::complete::reference))]
     pub source: String,
 
-    #[arg(short, long, value_enum, default_value_t)]
-    pub output: CanaryFormat,
+    #[arg(short, long, default_value_t, value_parser = formats(CANARY_FORMATS))]
+    pub output: Format,
 }
 
 #[derive(Debug, Args)]
@@ -63,8 +64,8 @@ pub struct CheckArgs {
     #[arg(long, requires = "metrics_file")]
     pub reset_metrics: bool,
 
-    #[arg(short, long, value_enum, default_value_t)]
-    pub output: CanaryFormat,
+    #[arg(short, long, default_value_t, value_parser = formats(CANARY_FORMATS))]
+    pub output: Format,
 }
 
 /// `--timeout`: a duration no longer than [`crate::canary::MAX_TIMEOUT`].
@@ -79,14 +80,12 @@ pub struct RunArgs {
 }
 
 /// How a canary result is printed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
-pub enum CanaryFormat {
-    /// One human line on stderr (`text` is accepted too).
-    #[default]
-    #[value(alias = "text")]
-    Table,
-    Json,
-    Yaml,
-    /// Prometheus text format on stdout.
-    Prometheus,
-}
+const CANARY_FORMATS: &[Choice] = &[
+    (
+        Format::Table,
+        "One human line on stderr (`text` is accepted too)",
+    ),
+    (Format::Json, ""),
+    (Format::Yaml, ""),
+    (Format::Prometheus, "Prometheus text format on stdout"),
+];

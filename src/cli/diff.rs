@@ -1,6 +1,6 @@
 //! Arguments of `kvault diff`.
 
-use crate::output::Format;
+use crate::output::{formats, Format, COMMON};
 use clap::Args;
 
 const AFTER_HELP: &str = "\
@@ -29,6 +29,6 @@ pub struct DiffArgs {
     #[arg(add = clap_complete::engine::ArgValueCompleter::new(crate::complete::reference))]
     pub b: String,
 
-    #[arg(short, long, value_enum, default_value_t)]
+    #[arg(short, long, default_value_t, value_parser = formats(COMMON))]
     pub output: Format,
 }

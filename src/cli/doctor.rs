@@ -1,6 +1,6 @@
 //! Arguments of `kvault doctor` and `kvault whoami`.
 
-use crate::output::Format;
+use crate::output::{formats, Format, COMMON};
 use clap::{Args, ValueEnum};
 
 /// Which stores to look at.
@@ -33,7 +33,7 @@ pub struct DoctorArgs {
     #[arg(value_enum)]
     pub stores: Vec<Area>,
 
-    #[arg(short, long, value_enum, default_value_t)]
+    #[arg(short, long, default_value_t, value_parser = formats(COMMON))]
     pub output: Format,
 }
 
@@ -54,6 +54,6 @@ pub struct WhoamiArgs {
     #[arg(value_enum)]
     pub stores: Vec<Area>,
 
-    #[arg(short, long, value_enum, default_value_t)]
+    #[arg(short, long, default_value_t, value_parser = formats(COMMON))]
     pub output: Format,
 }

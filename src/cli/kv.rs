@@ -1,6 +1,6 @@
 //! Arguments of the plain store commands: get, put, ls, history.
 
-use crate::output::Format;
+use crate::output::{formats, Choice, Format, COMMON};
 use clap::Args;
 
 #[derive(Debug, Args)]
@@ -13,22 +13,21 @@ pub struct GetArgs {
     pub reference: String,
 
     /// Output format (a single key in table format prints its raw value).
-    #[arg(short, long, value_enum, default_value_t)]
-    pub output: GetFormat,
+    #[arg(short, long, default_value_t, value_parser = formats(GET_FORMATS))]
+    pub output: Format,
 }
 
 /// How `get` prints: the common formats, and two only `get` has.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum GetFormat {
-    #[default]
-    Table,
-    Json,
-    Yaml,
-    /// `export KEY='value'` lines for a POSIX shell (`eval "$(kvault get ... -o env)"`).
-    Env,
-    /// `KEY="value"` lines for a .env file.
-    Dotenv,
-}
+const GET_FORMATS: &[Choice] = &[
+    (Format::Table, ""),
+    (Format::Json, ""),
+    (Format::Yaml, ""),
+    (
+        Format::Env,
+        "`export KEY='value'` lines for a POSIX shell (`eval \"$(kvault get ... -o env)\"`)",
+    ),
+    (Format::Dotenv, "`KEY=\"value\"` lines for a .env file"),
+];
 
 #[derive(Debug, Args)]
 #[command(
@@ -55,7 +54,7 @@ pub struct PutArgs {
     #[arg(long)]
     pub create_only: bool,
 
-    #[arg(short, long, value_enum, default_value_t)]
+    #[arg(short, long, default_value_t, value_parser = formats(COMMON))]
     pub output: Format,
 }
 
@@ -66,7 +65,7 @@ pub struct LsArgs {
     #[arg(add = clap_complete::engine::ArgValueCompleter::new(crate::complete::reference))]
     pub prefix: String,
 
-    #[arg(short, long, value_enum, default_value_t)]
+    #[arg(short, long, default_value_t, value_parser = formats(COMMON))]
     pub output: Format,
 }
 
@@ -77,6 +76,6 @@ pub struct HistoryArgs {
     #[arg(add = clap_complete::engine::ArgValueCompleter::new(crate::complete::reference))]
     pub reference: String,
 
-    #[arg(short, long, value_enum, default_value_t)]
+    #[arg(short, long, default_value_t, value_parser = formats(COMMON))]
     pub output: Format,
 }

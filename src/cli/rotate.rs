@@ -1,7 +1,8 @@
 //! Arguments of `kvault rotate`.
 
 use super::parse_duration;
-use clap::{Args, ValueEnum};
+use crate::output::{formats, Choice, Format};
+use clap::Args;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -77,19 +78,19 @@ pub struct RotateArgs {
     pub resume: bool,
 
     /// Output format of the summary.
-    #[arg(short, long, value_enum, default_value_t)]
-    pub output: RotateFormat,
+    #[arg(short, long, default_value_t, value_parser = formats(ROTATE_FORMATS))]
+    pub output: Format,
 }
 
 /// How the summary is printed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
-pub enum RotateFormat {
-    /// One line per step on stderr, nothing on stdout (`text` is accepted too).
-    #[default]
-    #[value(alias = "text")]
-    Table,
-    /// One JSON object on stdout (versions and data hashes, never values).
-    Json,
-    /// The same as YAML.
-    Yaml,
-}
+const ROTATE_FORMATS: &[Choice] = &[
+    (
+        Format::Table,
+        "One line per step on stderr, nothing on stdout (`text` is accepted too)",
+    ),
+    (
+        Format::Json,
+        "One JSON object on stdout (versions and data hashes, never values)",
+    ),
+    (Format::Yaml, "The same as YAML"),
+];

@@ -1,6 +1,7 @@
 //! Arguments of `kvault status`.
 
-use clap::{Args, ValueEnum};
+use crate::output::{formats, Choice, Format};
+use clap::Args;
 use std::path::PathBuf;
 
 const AFTER_HELP: &str = "\
@@ -34,16 +35,13 @@ pub struct StatusArgs {
     pub concurrency: u16,
 
     /// Output format.
-    #[arg(short, long, value_enum, default_value_t)]
-    pub output: StatusFormat,
+    #[arg(short, long, default_value_t, value_parser = formats(STATUS_FORMATS))]
+    pub output: Format,
 }
 
 /// How the status is printed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
-pub enum StatusFormat {
-    /// A table on stdout, a summary line on stderr.
-    #[default]
-    Table,
-    Json,
-    Yaml,
-}
+const STATUS_FORMATS: &[Choice] = &[
+    (Format::Table, "A table on stdout, a summary line on stderr"),
+    (Format::Json, ""),
+    (Format::Yaml, ""),
+];

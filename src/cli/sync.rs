@@ -1,8 +1,9 @@
 //! Arguments of `kvault sync`.
 
 use super::parse_watch_interval;
+use crate::output::{formats, Choice, Format};
 use crate::store::Scheme;
-use clap::{Args, ValueEnum};
+use clap::Args;
 use std::collections::BTreeMap;
 use std::num::NonZeroU32;
 use std::path::PathBuf;
@@ -76,21 +77,25 @@ pub struct SyncArgs {
     pub rate_limit: Vec<RateLimit>,
 
     /// Output format of the summary.
-    #[arg(short, long, value_enum, default_value_t)]
-    pub output: SyncFormat,
+    #[arg(short, long, default_value_t, value_parser = formats(SYNC_FORMATS))]
+    pub output: Format,
 }
 
 /// How the summary is printed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
-pub enum SyncFormat {
-    /// Changed targets as a table on stdout, a summary line on stderr.
-    #[default]
-    Table,
-    /// One JSON object (per run; with --watch one line per run).
-    Json,
-    /// One YAML document (per run; with --watch each starts with `---`).
-    Yaml,
-}
+const SYNC_FORMATS: &[Choice] = &[
+    (
+        Format::Table,
+        "Changed targets as a table on stdout, a summary line on stderr",
+    ),
+    (
+        Format::Json,
+        "One JSON object (per run; with --watch one line per run)",
+    ),
+    (
+        Format::Yaml,
+        "One YAML document (per run; with --watch each starts with `---`)",
+    ),
+];
 
 /// One `--rate-limit`: a store (all when `None`) and its operations a second.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -4,10 +4,11 @@
 
 use crate::audit::checks::rbac::AccessRow;
 use crate::audit::{live, report, Report};
-use crate::cli::audit::{AuditArgs, AuditFormat};
+use crate::cli::audit::AuditArgs;
 use crate::cli::GlobalArgs;
 use crate::exit::{Code, Failure, Result};
 use crate::output;
+use crate::output::Format;
 use crate::output::Printer;
 
 pub async fn run(global: &GlobalArgs, printer: &Printer, args: AuditArgs) -> Result<Code> {
@@ -60,43 +61,42 @@ fn print_readers(
     printer: &Printer,
     rows: &[AccessRow],
     namespace: Option<&str>,
-    format: AuditFormat,
+    format: Format,
 ) -> Result<()> {
     match format {
-        AuditFormat::Table => {
+        Format::Table => {
             let (header, rows) = report::who_can_read_table(rows);
             printer.table(&header, rows)
         }
-        AuditFormat::Json | AuditFormat::Yaml => output::structured(
-            structured(format),
-            &report::who_can_read_json(rows, namespace),
-        ),
-        AuditFormat::Sarif => Err(Failure::error(
+        Format::Json | Format::Yaml => {
+            output::structured(format, &report::who_can_read_json(rows, namespace))
+        }
+        Format::Sarif => Err(Failure::error(
             "--who-can-read prints a table, json or yaml, not sarif",
         )),
+        other => Err(output::not_offered(other)),
     }
 }
 
 /// The findings in the chosen format; the summary line after a table.
-fn print_report(printer: &Printer, report: &Report, format: AuditFormat) -> Result<()> {
+fn print_report(printer: &Printer, report: &Report, format: Format) -> Result<()> {
     match format {
-        AuditFormat::Table => {
+        Format::Table => {
             if !report.findings.is_empty() {
                 let (header, rows) = report::table(report);
                 printer.table_styled(&header, rows, severity_color)?;
             }
             printer.status(report.summary_line());
         }
-        AuditFormat::Json | AuditFormat::Yaml => {
-            output::structured(structured(format), &report::json(report))?
-        }
-        AuditFormat::Sarif => {
+        Format::Json | Format::Yaml => output::structured(format, &report::json(report))?,
+        Format::Sarif => {
             let sarif = report::sarif(report);
             output::structured(output::Format::Json, &sarif)?;
             if let Some(truncated) = &sarif.truncated {
                 output::warning(truncated.message());
             }
         }
+        other => return Err(output::not_offered(other)),
     }
     Ok(())
 }
@@ -145,13 +145,6 @@ impl Cluster {
             etcd: self.etcd.as_ref(),
             chunk_size: self.chunk_size,
         }
-    }
-}
-
-fn structured(format: AuditFormat) -> output::Format {
-    match format {
-        AuditFormat::Yaml => output::Format::Yaml,
-        _ => output::Format::Json,
     }
 }
 

@@ -1,9 +1,10 @@
 //! `kvault canary run | create | check`.
 
 use crate::canary::{self, Arrival, Canary, CanaryError, Metrics};
-use crate::cli::canary::{CanaryAction, CanaryArgs, CanaryFormat, CheckArgs};
+use crate::cli::canary::{CanaryAction, CanaryArgs, CheckArgs};
 use crate::exit::{Code, Failure, Result};
 use crate::output;
+use crate::output::Format;
 use crate::output::Printer;
 use crate::store::{Reference, Stores};
 
@@ -14,8 +15,8 @@ pub async fn run(stores: &Stores, printer: &Printer, args: CanaryArgs) -> Result
             let store = stores.get(source.scheme).await?;
             let canary = canary::create(store.as_ref(), &source).await?;
             match a.output {
-                CanaryFormat::Json | CanaryFormat::Yaml => {
-                    output::structured(structured(a.output), &created_json(&a.source, &canary))?
+                Format::Json | Format::Yaml => {
+                    output::structured(a.output, &created_json(&a.source, &canary))?
                 }
                 _ => printer.status(format!("canary {} written at {}", canary.nonce, a.source)),
             }
@@ -78,7 +79,7 @@ fn report(
     outcome: std::result::Result<&Arrival, &CanaryError>,
 ) -> Result<()> {
     match a.output {
-        CanaryFormat::Table => {
+        Format::Table => {
             if let Ok(arrival) = outcome {
                 printer.status(format!(
                     "canary {} arrived at {} in {:.3}s",
@@ -89,8 +90,8 @@ fn report(
             }
             Ok(())
         }
-        CanaryFormat::Json | CanaryFormat::Yaml => output::structured(
-            structured(a.output),
+        Format::Json | Format::Yaml => output::structured(
+            a.output,
             &serde_json::json!({
                 "source": a.source,
                 "target": a.target,
@@ -101,11 +102,12 @@ fn report(
                 "failure": outcome.err().map(|e| e.reason()),
             }),
         ),
-        CanaryFormat::Prometheus => {
+        Format::Prometheus => {
             let mut metrics = Metrics::new(&a.source, &a.target);
             metrics.record(outcome);
             output::stdout_bytes(metrics.render().as_bytes())
         }
+        other => Err(output::not_offered(other)),
     }
 }
 
@@ -172,11 +174,4 @@ fn write_metrics(file: &std::path::Path, metrics: &Metrics) -> Result<()> {
         .map_err(fail)?;
     tmp.persist(file).map_err(|e| fail(e.error))?;
     Ok(())
-}
-
-fn structured(format: CanaryFormat) -> output::Format {
-    match format {
-        CanaryFormat::Yaml => output::Format::Yaml,
-        _ => output::Format::Json,
-    }
 }

@@ -1,6 +1,6 @@
 //! `kvault get | put | ls | history`: plain access to any store.
 
-use crate::cli::kv::{GetArgs, GetFormat, HistoryArgs, LsArgs, PutArgs};
+use crate::cli::kv::{GetArgs, HistoryArgs, LsArgs, PutArgs};
 use crate::exit::{Failure, Result};
 use crate::output::{self, Format, Printer};
 use crate::store::merge::{merge_write, MergeError};
@@ -15,11 +15,8 @@ pub async fn get(stores: &Stores, printer: &Printer, args: GetArgs) -> Result<()
         .await
         .map_err(|e| Failure::from(e).context(format!("cannot read `{reference}`")))?;
     let format = match args.output {
-        GetFormat::Table => Format::Table,
-        GetFormat::Json => Format::Json,
-        GetFormat::Yaml => Format::Yaml,
-        GetFormat::Env | GetFormat::Dotenv => {
-            let lines = if args.output == GetFormat::Env {
+        Format::Env | Format::Dotenv => {
+            let lines = if args.output == Format::Env {
                 crate::export::shell_lines(&secret.data)
             } else {
                 crate::export::dotenv_lines(&secret.data)
@@ -28,6 +25,7 @@ pub async fn get(stores: &Stores, printer: &Printer, args: GetArgs) -> Result<()
                 lines.map_err(|e| Failure::error(format!("cannot export `{reference}`: {e}")))?;
             return output::stdout_bytes(&lines);
         }
+        other => other,
     };
     match (&reference.key, format) {
         // One key, table format: the raw value, so `$(kvault get ...)` works

@@ -8,10 +8,11 @@
 //! there and check `--resume`. It changes no data and is documented here
 //! rather than in `--help` because it is for tests only.
 
-use crate::cli::rotate::{RotateArgs, RotateFormat};
+use crate::cli::rotate::RotateArgs;
 use crate::cli::GlobalArgs;
 use crate::exit::{Code, Failure, Result};
 use crate::output;
+use crate::output::Format;
 use crate::output::Printer;
 use crate::rotate::generate::{self, Spec};
 use crate::rotate::{self as engine, Hooks, Pause, Request, RotateError};
@@ -46,8 +47,8 @@ pub async fn run(global: &GlobalArgs, printer: &Printer, args: RotateArgs) -> Re
     let cluster = cluster.as_ref().map(|c| c as &dyn Cluster);
     match engine::run(&request, &stores, cluster, &hooks).await {
         Ok(report) => {
-            if let Some(format) = structured(args.output) {
-                output::structured(format, &report)?;
+            if args.output.is_structured() {
+                output::structured(args.output, &report)?;
             }
             Code::of_rotation(&report)
         }
@@ -102,8 +103,8 @@ async fn request(
 
 /// A failed run: a pipeline reading stdout gets an answer too; the message
 /// (never a value) also goes to stderr, as the failure returned.
-fn failed(request: &Request, failure: Failure, format: RotateFormat) -> Result<Failure> {
-    if let Some(format) = structured(format) {
+fn failed(request: &Request, failure: Failure, format: Format) -> Result<Failure> {
+    if format.is_structured() {
         output::structured(
             format,
             &serde_json::json!({
@@ -159,14 +160,5 @@ fn test_pause() -> Result<Option<(Pause, Duration)>> {
         _ => Err(Failure::error(format!(
             "{PAUSE_VAR}=`{text}`: expected read, create, propagate or verify, optionally :SECONDS"
         ))),
-    }
-}
-
-/// JSON or YAML on stdout, or nothing there (the steps go to stderr).
-fn structured(format: RotateFormat) -> Option<output::Format> {
-    match format {
-        RotateFormat::Table => None,
-        RotateFormat::Json => Some(output::Format::Json),
-        RotateFormat::Yaml => Some(output::Format::Yaml),
     }
 }

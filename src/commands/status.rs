@@ -1,10 +1,11 @@
 //! `kvault status -f PLAN`: a dry run of the sync engine, shown as where
 //! each target stands; exit 0 in sync, 1 not in sync, 2 on errors.
 
-use crate::cli::status::{StatusArgs, StatusFormat};
+use crate::cli::status::StatusArgs;
 use crate::cli::GlobalArgs;
 use crate::exit::{Code, Result};
 use crate::output;
+use crate::output::Format;
 use crate::output::Printer;
 use crate::store::Stores;
 use crate::sync::kube_cluster::KubeCluster;
@@ -29,15 +30,15 @@ pub async fn run(global: &GlobalArgs, printer: &Printer, args: StatusArgs) -> Re
     let report = engine::run(&plan, &stores, cluster, &options, &|| {}).await;
     let status = Status::of(&report);
     match args.output {
-        StatusFormat::Json => output::structured(output::Format::Json, &status)?,
-        StatusFormat::Yaml => output::structured(output::Format::Yaml, &status)?,
-        StatusFormat::Table => {
+        Format::Json | Format::Yaml => output::structured(args.output, &status)?,
+        Format::Table => {
             printer.table(
                 &["TARGET", "STATE", "SYNCED FROM", "SOURCE", "NOTE"],
                 status.rows(),
             )?;
             printer.status(status.summary_line());
         }
+        other => return Err(output::not_offered(other)),
     }
     Ok(Code::of_status(&status))
 }

@@ -2,10 +2,11 @@
 //! `--watch` interval, print the summary; exit 0 when everything succeeded,
 //! 2 when the plan is invalid or anything failed.
 
-use crate::cli::sync::{RateLimit, SyncArgs, SyncFormat};
+use crate::cli::sync::{RateLimit, SyncArgs};
 use crate::cli::GlobalArgs;
 use crate::exit::{Code, Failure, Result};
 use crate::output;
+use crate::output::Format;
 use crate::output::Printer;
 use crate::store::Stores;
 use crate::sync::kube_cluster::KubeCluster;
@@ -115,22 +116,21 @@ fn progress_bar(len: usize, quiet: bool) -> ProgressBar {
     bar
 }
 
-fn print(report: &Report, format: SyncFormat, printer: &Printer, watch: bool) -> Result<()> {
+fn print(report: &Report, format: Format, printer: &Printer, watch: bool) -> Result<()> {
     match format {
-        SyncFormat::Json if watch => {
+        Format::Json if watch => {
             let mut line =
                 serde_json::to_string(report).map_err(|e| Failure::error(e.to_string()))?;
             line.push('\n');
             output::stdout_bytes(line.as_bytes())
         }
-        SyncFormat::Json => output::structured(output::Format::Json, report),
+        Format::Json | Format::Yaml if !watch => output::structured(format, report),
         // Documents in a stream: `---` before each run's.
-        SyncFormat::Yaml if watch => {
+        Format::Yaml => {
             output::stdout_bytes(b"---\n")?;
             output::structured(output::Format::Yaml, report)
         }
-        SyncFormat::Yaml => output::structured(output::Format::Yaml, report),
-        SyncFormat::Table => {
+        Format::Table => {
             let rows = report.rows();
             if !rows.is_empty() {
                 printer.table(&["TARGET", "ACTION", "KEYS", "NOTE"], rows)?;
@@ -138,6 +138,7 @@ fn print(report: &Report, format: SyncFormat, printer: &Printer, watch: bool) ->
             printer.status(report.summary_line());
             Ok(())
         }
+        other => Err(output::not_offered(other)),
     }
 }
 
