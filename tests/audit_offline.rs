@@ -1113,3 +1113,106 @@ fn a_key_of_the_wrong_length_is_reported_by_provider_name_and_length_never_its_m
         }
     }
 }
+
+fn vault_examples() -> PathBuf {
+    root().join("examples/vault")
+}
+
+/// `id object` for every finding, sorted.
+fn id_objects(doc: &Value) -> Vec<String> {
+    let mut all: Vec<String> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let o = &f["objects"][0];
+            format!(
+                "{} {}/{}",
+                f["id"].as_str().unwrap(),
+                o["kind"].as_str().unwrap(),
+                o["name"].as_str().unwrap()
+            )
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+#[test]
+fn vault_policies_offline_name_each_hole_and_spare_the_least_privilege_policy() {
+    let (code, doc) = json_run(&["--vault-policies", path(&vault_examples())]);
+    assert_eq!(code, 1);
+    let expected = [
+        "KV-VLT-001 VaultPolicy/ops-readall",
+        "KV-VLT-002 VaultPolicy/ci-tokens",
+        "KV-VLT-002 VaultPolicy/platform-admin",
+        "KV-VLT-003 VaultPolicy/platform-admin",
+        "KV-VLT-004 VaultPolicy/ci-tokens",
+        "KV-VLT-006 VaultRole/auth/kubernetes/role/everyone",
+        "KV-VLT-007 VaultRole/auth/kubernetes/role/everyone",
+        "KV-VLT-008 VaultRole/auth/approle/role/ci",
+        "KV-VLT-010 VaultRole/auth/approle/role/ci",
+        "KV-VLT-012 VaultAuditDevice/file",
+    ];
+    assert_eq!(id_objects(&doc), expected);
+    let text = doc.to_string();
+    assert!(
+        !text.contains("app-read"),
+        "the least-privilege policy is not a finding: {text}"
+    );
+}
+
+#[test]
+fn vault_thresholds_and_the_ignore_file_apply_to_vault_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let ignore = dir.path().join("ignore.yaml");
+    std::fs::write(
+        &ignore,
+        "- id: KV-VLT-002\n  reason: operators hold these\n",
+    )
+    .unwrap();
+    let (_, doc) = json_run(&[
+        "--vault-policies",
+        path(&vault_examples()),
+        "--max-token-ttl",
+        "2h",
+        "--ignore",
+        path(&ignore),
+    ]);
+    let found = id_objects(&doc);
+    assert!(
+        !found.iter().any(|f| f.starts_with("KV-VLT-002")),
+        "{found:?}"
+    );
+    // 4h for app, the system's 768h for everyone: both over 2h now.
+    for role in ["app", "everyone"] {
+        let line = format!("KV-VLT-010 VaultRole/auth/kubernetes/role/{role}");
+        assert!(found.contains(&line), "{line} missing: {found:?}");
+    }
+}
+
+#[test]
+fn a_malformed_vault_policy_is_a_one_line_error_naming_the_file_and_path() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("good.hcl"),
+        "path \"secret/data/a\" { capabilities = [\"read\"] }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("typo.hcl"),
+        "path \"secret/data/b\" { capabilities = [\"raed\"] }\n",
+    )
+    .unwrap();
+    let r = run(&["--vault-policies", path(dir.path())], None);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
+    for part in ["typo.hcl", "secret/data/b", "\"raed\""] {
+        assert!(r.stderr.contains(part), "{part} missing: {}", r.stderr);
+    }
+    let r = run(
+        &["--vault-policies", path(&dir.path().join("good.hcl"))],
+        None,
+    );
+    assert_eq!(r.code, 2, "a file is not a folder: {}", r.stderr);
+}

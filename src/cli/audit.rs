@@ -16,6 +16,8 @@ Examples:
   kvault audit --manifests k8s/ --encryption-config /etc/kubernetes/enc.yaml --fail-on medium
   kvault audit --manifests k8s/ --ignore audit-ignore.yaml
   kvault audit --manifests k8s/ --who-can-read shop
+  kvault audit --vault --fail-on medium        # the store: VAULT_ADDR, VAULT_TOKEN
+  kvault audit --vault-policies vault/ -o sarif # offline: *.hcl, roles/*.json
 
 Exit codes:
   0  no finding at or above --fail-on
@@ -23,8 +25,9 @@ Exit codes:
   2  error
 
 Finding ids: KV-ENC-001..011 (encryption at rest), KV-RBAC-001..010 (RBAC),
-KV-WL-001..009 (workloads, unused/stale Secrets), KV-AUD-001 (live: a kind could
-not be listed), KV-AUD-002 (sarif: results beyond GitHub's 25,000 left out),
+KV-WL-001..009 (workloads, unused/stale Secrets), KV-VLT-001..017 (Vault:
+policies, auth roles, audit devices, KV mounts, secret age, HA, unreadable
+endpoints), KV-AUD-001 (live: a kind could not be listed), KV-AUD-002 (sarif: results beyond GitHub's 25,000 left out),
 KV-IGN-001 (expired ignore entry).
 The JSON and SARIF outputs name each id's severity, title and fix.";
 
@@ -92,6 +95,25 @@ pub struct AuditArgs {
     #[arg(long, value_name = "FILE")]
     pub ignore: Option<PathBuf>,
 
+    /// Audit the Vault/OpenBao store (--vault-addr or VAULT_ADDR, and its token):
+    /// policies, auth roles, audit devices, KV mounts and secret age, HA. Alone,
+    /// only the store is audited; with --manifests or --context, both halves.
+    #[arg(long)]
+    pub vault: bool,
+
+    /// Audit Vault policies offline: a folder of *.hcl policies (and policies/,
+    /// roles/*.json, audit.json, mounts.json exported from the API).
+    #[arg(long, value_name = "DIR", conflicts_with = "vault")]
+    pub vault_policies: Option<PathBuf>,
+
+    /// Vault: KV secrets whose current version is older than this are due for rotation.
+    #[arg(long, value_name = "DURATION", default_value = "90d", value_parser = crate::cli::parse_duration)]
+    pub max_age: std::time::Duration,
+
+    /// Vault: auth roles whose tokens may live longer than this are flagged.
+    #[arg(long, value_name = "DURATION", default_value = "768h", value_parser = crate::cli::parse_duration)]
+    pub max_token_ttl: std::time::Duration,
+
     /// List who can read Secrets (directly or indirectly) instead of the findings; all namespaces without a value.
     #[arg(long, value_name = "NAMESPACE", num_args = 0..=1, default_missing_value = "")]
     pub who_can_read: Option<String>,
@@ -112,6 +134,18 @@ pub enum FailOn {
     High,
     Medium,
     Low,
+}
+
+impl AuditArgs {
+    /// Whether the Kubernetes half is audited: always, unless only a Vault
+    /// audit was asked for.
+    pub fn audits_kubernetes(&self) -> bool {
+        !self.manifests.is_empty() || self.context.is_some() || !self.audits_vault()
+    }
+
+    pub fn audits_vault(&self) -> bool {
+        self.vault || self.vault_policies.is_some()
+    }
 }
 
 impl From<FailOn> for crate::audit::Severity {

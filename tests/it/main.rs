@@ -25,4 +25,5 @@ mod sync;
 mod tmux;
 mod tour;
 mod vault;
+mod vault_audit;
 mod vault_env;

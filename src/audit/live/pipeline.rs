@@ -167,7 +167,7 @@ fn add_encryption_config(inventory: &mut Inventory, path: Option<&Path>) -> Resu
 }
 
 /// `--ignore`, read and parsed, when given.
-fn read_ignore(path: Option<&Path>) -> Result<Option<IgnoreFile>, AuditError> {
+pub fn read_ignore(path: Option<&Path>) -> Result<Option<IgnoreFile>, AuditError> {
     let Some(path) = path else {
         return Ok(None);
     };

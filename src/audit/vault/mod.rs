@@ -19,7 +19,35 @@
 //! - `checks`: auth roles, audit devices, KV mounts, secret age, HA
 //!   (KV-VLT-006..017).
 
+pub mod checks;
+pub mod live;
+pub mod load;
+pub mod policy;
+pub mod policy_checks;
+
+pub use checks::Options;
+
+use crate::audit::Finding;
 use serde_json::{Map, Value};
+
+/// Every Vault check over `inventory`, whose policies are already parsed
+/// (`policies`: the loaders parse and report what does not parse).
+pub fn audit(
+    inventory: &VaultInventory,
+    policies: &[policy::Policy],
+    options: &Options,
+) -> Vec<Finding> {
+    let mut auth_mounts: Vec<String> = inventory
+        .roles
+        .iter()
+        .filter_map(|r| r.mount.strip_prefix("auth/").map(str::to_string))
+        .collect();
+    auth_mounts.sort();
+    auth_mounts.dedup();
+    let mut findings = policy_checks::check(policies, &inventory.kv_mounts, &auth_mounts);
+    findings.extend(checks::check(inventory, options));
+    findings
+}
 
 /// One ACL policy as text, before parsing: from `sys/policies/acl/NAME` or
 /// from a `.hcl` file.

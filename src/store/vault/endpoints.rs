@@ -166,3 +166,17 @@ pub struct RenewLease {
     pub lease_id: String,
     pub increment: u64,
 }
+
+/// `LIST :path`: the keys under a path (policies, roles, KV metadata).
+#[derive(Debug, Endpoint)]
+#[endpoint(path = "{self.path}", method = "LIST", response = "KeyList")]
+pub struct LogicalList {
+    #[endpoint(skip)]
+    pub path: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct KeyList {
+    #[serde(default)]
+    pub keys: Vec<String>,
+}

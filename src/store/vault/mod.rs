@@ -12,6 +12,7 @@
 //! - `token`: kvault's own token and the `sys/` calls;
 //! - `errors`: from a vaultrs error or an answer to a [`StoreError`].
 
+mod admin;
 pub mod config;
 mod connect;
 mod endpoints;

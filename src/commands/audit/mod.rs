@@ -4,6 +4,8 @@
 
 use crate::audit::checks::rbac::AccessRow;
 use crate::audit::{live, report, Report};
+
+mod vault;
 use crate::cli::audit::AuditArgs;
 use crate::cli::GlobalArgs;
 use crate::exit::{Code, Failure, Result};
@@ -13,6 +15,27 @@ use crate::output::Printer;
 
 pub async fn run(global: &GlobalArgs, printer: &Printer, args: AuditArgs) -> Result<Code> {
     let started = std::time::Instant::now();
+    if args.who_can_read.is_some() && args.audits_vault() {
+        return Err(Failure::error(
+            "--who-can-read answers for Kubernetes Secrets; run it without --vault or --vault-policies",
+        ));
+    }
+    let vault = match args.audits_vault() {
+        true => Some(vault::findings(global, &args).await?),
+        false => None,
+    };
+    if !args.audits_kubernetes() {
+        let mut report = Report {
+            findings: Vec::new(),
+            suppressed: 0,
+            fail_on: args.fail_on.into(),
+            objects: 0,
+            warnings: Vec::new(),
+        };
+        vault::add(&mut report, vault, &args)?;
+        print_report(printer, &report, args.output)?;
+        return Ok(Code::of_audit(&report));
+    }
     let is_live = args.manifests.is_empty();
     if !is_live && args.etcd_endpoint.is_some() {
         return Err(Failure::error(
@@ -43,7 +66,8 @@ pub async fn run(global: &GlobalArgs, printer: &Printer, args: AuditArgs) -> Res
         std::mem::forget(readers);
         return Ok(Code::Success);
     }
-    let audited = live::audit(&request).await?;
+    let mut audited = live::audit(&request).await?;
+    vault::add(&mut audited.report, vault, &args)?;
     for line in &audited.report.warnings {
         output::warning(line);
     }

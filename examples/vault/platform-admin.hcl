@@ -1,0 +1,6 @@
+path "sys/policies/acl/*" {
+  capabilities = ["create", "update", "read", "list"]
+}
+path "sys/mounts/*" {
+  capabilities = ["create", "update", "sudo"]
+}

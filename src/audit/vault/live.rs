@@ -1,0 +1,325 @@
+//! `kvault audit --vault`: the Vault inventory read from the server with
+//! the store's hardened client (deadlines, retries of reads only, redacted
+//! errors). An endpoint the token may not read becomes a [`Gap`] (and one
+//! KV-VLT-017 finding), never a failed run: an operator learns what the
+//! audit saw and what it could not.
+
+use super::load::{audit_devices, kv_mounts};
+use super::policy::Policy;
+use super::{AuthRole, Gap, HaState, KvMount, PolicyText, SecretAge, VaultInventory};
+use crate::store::vault::VaultStore;
+use crate::store::StoreError;
+use futures::stream::{self, StreamExt};
+use serde_json::{Map, Value};
+use std::sync::Mutex;
+
+/// Requests in flight at once: enough to hide round trips, few enough
+/// not to stampede a server that rate-limits.
+const IN_FLIGHT: usize = 16;
+
+/// KV secrets whose age is read, per run: beyond it the rest is a gap.
+pub const MAX_SECRETS: usize = 20_000;
+
+/// Auth methods whose roles the checks read (`role/` under the mount).
+const ROLE_METHODS: &[&str] = &["kubernetes", "approle", "jwt", "oidc"];
+
+/// Everything the checks read, and the parsed policies. An unreachable or
+/// sealed server, a token it does not know, or a server that fails midway
+/// is an error: an audit of nothing must not pass. A 403 or 404 on one
+/// endpoint is a gap.
+pub async fn load(store: &VaultStore) -> Result<(VaultInventory, Vec<Policy>), StoreError> {
+    // lookup-self: every token may call it; it fails only when the server
+    // or the token is unusable.
+    store.identity().await?;
+    let gaps = Mutex::new(Vec::new());
+    let fatal = Mutex::new(None);
+    let gap = |endpoint: &str, error: StoreError| match &error {
+        StoreError::PermissionDenied { .. }
+        | StoreError::NotFound { .. }
+        | StoreError::BadInput(_) => gaps.lock().unwrap().push(Gap {
+            endpoint: endpoint.to_string(),
+            reason: reason(&error),
+        }),
+        _ => {
+            fatal.lock().unwrap().get_or_insert(error);
+        }
+    };
+    let (policies, roles, audit, mounts, ha) = tokio::join!(
+        policies(store, &gap),
+        roles(store, &gap),
+        store.read_config("sys/audit"),
+        mounts(store, &gap),
+        ha(store, &gap),
+    );
+    let audit_devices = match audit {
+        Ok(data) => Some(audit_devices(&Value::Object(data))),
+        Err(e) => {
+            gap("sys/audit", e);
+            None
+        }
+    };
+    let mut parsed = Vec::new();
+    for text in &policies {
+        match Policy::parse(text) {
+            Ok(policy) => parsed.push(policy),
+            Err(e) => gaps.lock().unwrap().push(Gap {
+                endpoint: text.source.clone(),
+                reason: format!("not understood: {e}"),
+            }),
+        }
+    }
+    if let Some(error) = fatal.into_inner().unwrap() {
+        return Err(error);
+    }
+    let mut gaps = gaps.into_inner().unwrap();
+    gaps.sort_by(|a, b| a.endpoint.cmp(&b.endpoint));
+    let inventory = VaultInventory {
+        policies,
+        roles,
+        audit_devices,
+        kv_mounts: mounts,
+        ha,
+        gaps,
+    };
+    Ok((inventory, parsed))
+}
+
+/// Why an endpoint was not read, in a word (the gap names the path).
+fn reason(error: &StoreError) -> String {
+    match error {
+        StoreError::PermissionDenied { .. } => "permission denied".into(),
+        // Limits of this audit, worded where they are hit.
+        StoreError::BadInput(why) => why.clone(),
+        _ => "not found".into(),
+    }
+}
+
+async fn policies(store: &VaultStore, gap: &(dyn Fn(&str, StoreError) + Sync)) -> Vec<PolicyText> {
+    let names = match store.list_config("sys/policies/acl").await {
+        Ok(names) => names,
+        Err(e) => {
+            gap("sys/policies/acl", e);
+            return Vec::new();
+        }
+    };
+    let mut texts: Vec<PolicyText> = stream::iter(names)
+        .map(|name| async move {
+            let path = format!("sys/policies/acl/{name}");
+            match store.read_config(&path).await {
+                Ok(data) => Some(PolicyText {
+                    hcl: data
+                        .get("policy")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                    name,
+                    source: path,
+                }),
+                Err(e) => {
+                    gap(&path, e);
+                    None
+                }
+            }
+        })
+        .buffer_unordered(IN_FLIGHT)
+        .filter_map(|p| async { p })
+        .collect()
+        .await;
+    texts.sort_by(|a, b| a.name.cmp(&b.name));
+    texts
+}
+
+async fn roles(store: &VaultStore, gap: &(dyn Fn(&str, StoreError) + Sync)) -> Vec<AuthRole> {
+    let methods = match store.read_config("sys/auth").await {
+        Ok(methods) => methods,
+        Err(e) => {
+            gap("sys/auth", e);
+            return Vec::new();
+        }
+    };
+    let mounts: Vec<(String, String)> = methods
+        .iter()
+        .filter_map(|(path, method)| {
+            let kind = method.get("type")?.as_str()?;
+            ROLE_METHODS.contains(&kind).then(|| {
+                (
+                    format!("auth/{}", path.trim_end_matches('/')),
+                    kind.to_string(),
+                )
+            })
+        })
+        .collect();
+    let mut named = Vec::new();
+    for (mount, method) in &mounts {
+        let list = format!("{mount}/role");
+        match store.list_config(&list).await {
+            Ok(names) => named.extend(
+                names
+                    .into_iter()
+                    .map(|n| (mount.clone(), method.clone(), n)),
+            ),
+            Err(e) => gap(&list, e),
+        }
+    }
+    let mut roles: Vec<AuthRole> = stream::iter(named)
+        .map(|(mount, method, name)| async move {
+            let path = format!("{mount}/role/{name}");
+            match store.read_config(&path).await {
+                Ok(config) => Some(AuthRole {
+                    mount,
+                    method,
+                    name,
+                    config,
+                }),
+                Err(e) => {
+                    gap(&path, e);
+                    None
+                }
+            }
+        })
+        .buffer_unordered(IN_FLIGHT)
+        .filter_map(|r| async { r })
+        .collect()
+        .await;
+    roles.sort_by(|a, b| (&a.mount, &a.name).cmp(&(&b.mount, &b.name)));
+    roles
+}
+
+async fn mounts(store: &VaultStore, gap: &(dyn Fn(&str, StoreError) + Sync)) -> Vec<KvMount> {
+    let mut mounts = match store.read_config("sys/mounts").await {
+        Ok(data) => kv_mounts(&Value::Object(data)),
+        Err(e) => {
+            gap("sys/mounts", e);
+            return Vec::new();
+        }
+    };
+    for mount in mounts.iter_mut().filter(|m| m.version == 2) {
+        let config = format!("{}/config", mount.path);
+        match store.read_config(&config).await {
+            Ok(data) => mount.config = Some(data),
+            Err(e) => gap(&config, e),
+        }
+        mount.secrets = secret_ages(store, &mount.path, gap).await;
+    }
+    mounts.sort_by(|a, b| a.path.cmp(&b.path));
+    mounts
+}
+
+/// Every secret of a v2 mount with its current version's time, walking
+/// `metadata/` a folder level at a time.
+async fn secret_ages(
+    store: &VaultStore,
+    mount: &str,
+    gap: &(dyn Fn(&str, StoreError) + Sync),
+) -> Vec<SecretAge> {
+    let mut folders = vec![String::new()];
+    let mut secrets = Vec::new();
+    while !folders.is_empty() {
+        let listed: Vec<(String, Result<Vec<String>, StoreError>)> =
+            stream::iter(std::mem::take(&mut folders))
+                .map(|folder| async move {
+                    let keys = store
+                        .list_config(&format!("{mount}/metadata/{folder}"))
+                        .await;
+                    (folder, keys)
+                })
+                .buffer_unordered(IN_FLIGHT)
+                .collect()
+                .await;
+        for (folder, keys) in listed {
+            match keys {
+                Ok(keys) => {
+                    for key in keys {
+                        let full = format!("{folder}{key}");
+                        if key.ends_with('/') {
+                            folders.push(full);
+                        } else {
+                            secrets.push(full);
+                        }
+                    }
+                }
+                Err(e) => gap(&format!("{mount}/metadata/{folder}"), e),
+            }
+        }
+        if secrets.len() > MAX_SECRETS {
+            gaps_beyond(gap, mount);
+            secrets.truncate(MAX_SECRETS);
+            break;
+        }
+    }
+    let mut ages: Vec<SecretAge> = stream::iter(secrets)
+        .map(|path| async move {
+            let endpoint = format!("{mount}/metadata/{path}");
+            match store.read_config(&endpoint).await {
+                Ok(meta) => {
+                    updated_time(&meta).map(|updated_time| SecretAge { path, updated_time })
+                }
+                Err(e) => {
+                    gap(&endpoint, e);
+                    None
+                }
+            }
+        })
+        .buffer_unordered(IN_FLIGHT)
+        .filter_map(|a| async { a })
+        .collect()
+        .await;
+    ages.sort_by(|a, b| a.path.cmp(&b.path));
+    ages
+}
+
+/// A mount with more than [`MAX_SECRETS`]: the rest is a gap.
+fn gaps_beyond(gap: &(dyn Fn(&str, StoreError) + Sync), mount: &str) {
+    gap(
+        &format!("{mount}/metadata/"),
+        StoreError::BadInput(format!(
+            "more than {MAX_SECRETS} secrets: the age of the rest was not read"
+        )),
+    );
+}
+
+/// When the current version was written: its `created_time` in
+/// `versions`, else the metadata's `updated_time`.
+fn updated_time(meta: &Map<String, Value>) -> Option<String> {
+    let current = meta.get("current_version").and_then(Value::as_u64)?;
+    meta.get("versions")
+        .and_then(|v| v.get(current.to_string()))
+        .and_then(|v| v.get("created_time"))
+        .or_else(|| meta.get("updated_time"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
+async fn ha(store: &VaultStore, gap: &(dyn Fn(&str, StoreError) + Sync)) -> Option<HaState> {
+    let leader = match store.read_config_raw("sys/leader").await {
+        Ok(leader) => leader,
+        Err(e) => {
+            gap("sys/leader", e);
+            return None;
+        }
+    };
+    let ha_enabled = leader
+        .get("ha_enabled")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    if !ha_enabled {
+        return Some(HaState {
+            nodes: 1,
+            ha_enabled,
+        });
+    }
+    match store.read_config_raw("sys/ha-status").await {
+        Ok(status) => Some(HaState {
+            nodes: status
+                .get("nodes")
+                .or_else(|| status.get("data").and_then(|d| d.get("nodes")))
+                .and_then(Value::as_array)
+                .map_or(1, Vec::len),
+            ha_enabled,
+        }),
+        Err(e) => {
+            gap("sys/ha-status", e);
+            None
+        }
+    }
+}

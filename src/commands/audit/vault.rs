@@ -1,0 +1,55 @@
+//! `kvault audit --vault` / `--vault-policies DIR`: the store half, read
+//! live with the configured Vault client or from exported files, and
+//! merged into the report of the Kubernetes half (or alone).
+
+use crate::audit::vault::{self as engine, live, load};
+use crate::audit::{finding, ignore, Finding, Report};
+use crate::cli::audit::AuditArgs;
+use crate::cli::GlobalArgs;
+use crate::exit::Result;
+use crate::store::vault::VaultStore;
+
+/// The Vault findings, and how many objects (policies, roles, mounts,
+/// devices) they were drawn from.
+pub struct Audited {
+    findings: Vec<Finding>,
+    objects: usize,
+}
+
+pub async fn findings(global: &GlobalArgs, args: &AuditArgs) -> Result<Audited> {
+    let (inventory, policies) = match &args.vault_policies {
+        Some(dir) => load::load(dir).map_err(crate::audit::live::AuditError::from)?,
+        None => {
+            let store = VaultStore::connect(&super::super::store_config(global).vault).await?;
+            live::load(&store).await?
+        }
+    };
+    let options = engine::Options {
+        max_age: args.max_age,
+        max_token_ttl: args.max_token_ttl,
+        ..engine::Options::default()
+    };
+    let objects = inventory.policies.len()
+        + inventory.roles.len()
+        + inventory.kv_mounts.len()
+        + inventory.audit_devices.as_ref().map_or(0, Vec::len);
+    Ok(Audited {
+        findings: engine::audit(&inventory, &policies, &options),
+        objects,
+    })
+}
+
+/// Add the Vault findings to `report`, through the same ignore file, in
+/// report order.
+pub fn add(report: &mut Report, vault: Option<Audited>, args: &AuditArgs) -> Result<()> {
+    let Some(mut vault) = vault else {
+        return Ok(());
+    };
+    if let Some(file) = crate::audit::live::pipeline::read_ignore(args.ignore.as_deref())? {
+        report.suppressed += file.apply(&mut vault.findings, ignore::Date::today());
+    }
+    report.findings.append(&mut vault.findings);
+    report.objects += vault.objects;
+    finding::sort(&mut report.findings);
+    Ok(())
+}
