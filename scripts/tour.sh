@@ -134,6 +134,11 @@ run "kvault audit --manifests examples/manifests --who-can-read shop | head -4"
 run "kvault audit --etcd-endpoint $KVAULT_TEST_ETCD_ENDPOINT --fail-on critical > live.txt   # live: straight from etcd"
 run "head -3 live.txt"
 
+block audit-vault
+run "kvault audit --vault-policies examples/vault --fail-on critical > vault.txt; echo \"exit \$?\""
+run "cut -c1-150 vault.txt | head -6"
+run "kvault audit --vault --fail-on critical   # live: the dev server's own settings"
+
 block sync
 cat > plan.yaml <<'YAML'
 secrets:

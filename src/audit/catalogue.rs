@@ -36,8 +36,8 @@
 //! | `KV-WL-009` | low | a Secret created more than 90 days ago |
 //! | `KV-AUD-001` | medium | the live audit could not list a kind: findings that depend on it are left out |
 //! | `KV-AUD-002` | info | SARIF output only: results left out to stay within GitHub code scanning's 25,000 per run |
-//! | `KV-VLT-001` | high | a Vault policy reads (read/list) a whole KV mount or every path |
-//! | `KV-VLT-002` | high | a Vault policy grants `sudo` |
+//! | `KV-VLT-001` | high | a Vault policy reads every secret of a KV mount, or every path |
+//! | `KV-VLT-002` | high | a Vault policy grants `sudo` with write capabilities or over a glob |
 //! | `KV-VLT-003` | critical | a Vault policy may write `sys/policies`, `sys/auth`, `sys/mounts`, `sys/raw` or `identity/` |
 //! | `KV-VLT-004` | critical | a Vault policy may create tokens carrying other policies (escalation) |
 //! | `KV-VLT-005` | medium | the `default` policy is widened beyond its stock rules |
@@ -206,10 +206,10 @@ catalogue! {
         "SARIF results left out: GitHub code scanning takes 25,000 per run",
         "Fix or ignore the most severe findings first, or read every finding with -o json.";
     Vlt001 = "KV-VLT-001", High,
-        "Vault policy reads a whole KV mount or every path",
+        "Vault policy reads every secret of a KV mount, or every path",
         "Narrow the path to the secrets the policy's holders need (secret/data/app/*), not the mount or `*`.";
     Vlt002 = "KV-VLT-002", High,
-        "Vault policy grants sudo",
+        "Vault policy grants sudo with write capabilities or over a glob",
         "Remove sudo unless the policy is for operators: it opens root-protected endpoints.";
     Vlt003 = "KV-VLT-003", Critical,
         "Vault policy may change policies, auth methods, mounts or identities",

@@ -213,9 +213,13 @@ fn planted() -> OpenBao {
     ]);
     bao.must(&["kv", "put", "secret/app/db", "password=planted-value-7781"]);
     bao.must(&["kv", "put", "secret/team/x/api", "key=planted-value-7782"]);
-    // --max-age 1s below: let the secrets be older than that.
-    std::thread::sleep(std::time::Duration::from_millis(1100));
     bao
+}
+
+/// Let the planted secrets grow older than `--max-age 1s` (ages count
+/// whole seconds).
+fn age_the_secrets() {
+    std::thread::sleep(std::time::Duration::from_millis(2100));
 }
 
 fn id_objects(out: &std::process::Output) -> Vec<String> {
@@ -245,6 +249,7 @@ fn id_objects(out: &std::process::Output) -> Vec<String> {
 #[test]
 fn a_live_vault_audit_finds_the_planted_holes_and_nothing_on_least_privilege() {
     let bao = planted();
+    age_the_secrets();
     let values = [
         "planted-value-7781",
         "planted-value-7782",
@@ -335,4 +340,43 @@ fn an_unreachable_vault_is_an_error_naming_the_address() {
         text(&out.stderr)
     );
     assert_shows_none(&["unused-token-4411"], "audit --vault unreachable", &out);
+}
+
+/// The policy the README gives the audit's token.
+fn readme_audit_policy() -> String {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let after = &readme[readme
+        .find("The token needs")
+        .expect("README: the audit's permissions")..];
+    let start = after.find("```hcl\n").unwrap() + "```hcl\n".len();
+    after[start..start + after[start..].find("```").unwrap()].to_string()
+}
+
+#[test]
+fn the_readme_policy_lets_the_audit_read_everything_it_needs() {
+    let bao = planted();
+    write_policy(&bao, "kvault-audit", &readme_audit_policy());
+    age_the_secrets();
+    let token = bao.new_token("-policy=kvault-audit -no-default-policy");
+    let out = bao
+        .kvault()
+        .env("VAULT_TOKEN", &token)
+        .args(["audit", "--vault", "-o", "json", "--max-age", "1s"])
+        .output()
+        .unwrap();
+    let found = id_objects(&out);
+    assert!(
+        !found.iter().any(|f| f.starts_with("KV-VLT-017")),
+        "{found:?}\n{}",
+        text(&out.stdout)
+    );
+    assert!(
+        found.contains(&"KV-VLT-013 secret/app/db".to_string()),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&"KV-VLT-006 auth/kubernetes/role/everyone".to_string()),
+        "{found:?}"
+    );
 }

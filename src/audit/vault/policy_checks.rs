@@ -2,7 +2,7 @@
 //! its own ACL — what a token holding only it could do — so a `deny` in the
 //! same policy counts, and the finding names the rules responsible.
 
-use super::policy::{Acl, Capabilities, PathRule, Policy};
+use super::policy::{Acl, Capabilities, PathKind, PathRule, Policy};
 use super::KvMount;
 use crate::audit::{Finding, FindingId, ObjectRef};
 use std::sync::OnceLock;
@@ -64,8 +64,9 @@ fn rules_evidence<'a>(rules: impl IntoIterator<Item = &'a PathRule>) -> String {
     text
 }
 
-/// The KV data areas to judge: `M/data/` and `M/metadata/` of v2 mounts,
-/// `M/` of v1 ones; offline, the first segment of each rule as a mount.
+/// The KV data areas to judge: `M/data/` of v2 mounts (metadata holds
+/// names, not values), `M/` of v1 ones; offline, the first segment of each
+/// rule as a mount.
 fn kv_areas(policy: &Policy, kv_mounts: &[KvMount]) -> Vec<String> {
     let mounts: Vec<(String, u8)> = if kv_mounts.is_empty() {
         let mut guessed: Vec<(String, u8)> = policy
@@ -88,17 +89,11 @@ fn kv_areas(policy: &Policy, kv_mounts: &[KvMount]) -> Vec<String> {
         .into_iter()
         .flat_map(|(mount, version)| match version {
             1 => vec![format!("{mount}/")],
-            2 => vec![format!("{mount}/data/"), format!("{mount}/metadata/")],
-            // Unknown version: a policy naming `M/data/` treats M as v2;
-            // otherwise either layout.
-            _ if mentions_v2(policy, &mount) => {
-                vec![format!("{mount}/data/"), format!("{mount}/metadata/")]
-            }
-            _ => vec![
-                format!("{mount}/"),
-                format!("{mount}/data/"),
-                format!("{mount}/metadata/"),
-            ],
+            2 => vec![format!("{mount}/data/")],
+            // Unknown version: a policy naming `M/data/` or `M/metadata/`
+            // treats M as v2; otherwise either layout.
+            _ if mentions_v2(policy, &mount) => vec![format!("{mount}/data/")],
+            _ => vec![format!("{mount}/"), format!("{mount}/data/")],
         })
         .collect()
 }
@@ -111,26 +106,24 @@ fn mentions_v2(policy: &Policy, mount: &str) -> bool {
         .any(|r| r.path.starts_with(&data) || r.path.starts_with(&metadata))
 }
 
-/// KV-VLT-001: read or list over a whole KV mount, or over every path.
+/// KV-VLT-001: reading the values of a whole KV mount, or of every path.
 fn whole_mount_reads(policy: &Policy, acl: &Acl, kv_mounts: &[KvMount]) -> Option<Finding> {
-    let reads = |r: &&PathRule| {
-        r.capabilities.intersects(Capabilities::READ_OR_LIST) && !r.capabilities.is_denied()
-    };
+    let reads =
+        |r: &&PathRule| r.capabilities.contains(Capabilities::READ) && !r.capabilities.is_denied();
     let everything = format!("{PROBE}/");
     let all: Vec<&PathRule> = policy
         .rules
         .iter()
         .filter(reads)
         .filter(|r| {
-            r.covers(&everything)
-                && acl.allows(&format!("{everything}{PROBE}"), Capabilities::READ_OR_LIST)
+            r.covers(&everything) && acl.allows(&format!("{everything}{PROBE}"), Capabilities::READ)
         })
         .collect();
     if !all.is_empty() {
         return Some(
             Finding::new(
                 FindingId::Vlt001,
-                format!("Vault policy {} may read or list every path", policy.name),
+                format!("Vault policy {} may read every path", policy.name),
                 rules_evidence(all),
             )
             .object(object(policy)),
@@ -145,8 +138,7 @@ fn whole_mount_reads(policy: &Policy, acl: &Acl, kv_mounts: &[KvMount]) -> Optio
             .filter(reads)
             .filter(|r| r.covers(&area))
             .collect();
-        if covering.is_empty() || !acl.allows(&format!("{area}{PROBE}"), Capabilities::READ_OR_LIST)
-        {
+        if covering.is_empty() || !acl.allows(&format!("{area}{PROBE}"), Capabilities::READ) {
             continue;
         }
         let mount = area.split('/').next().unwrap_or_default().to_string();
@@ -162,7 +154,7 @@ fn whole_mount_reads(policy: &Policy, acl: &Acl, kv_mounts: &[KvMount]) -> Optio
         Finding::new(
             FindingId::Vlt001,
             format!(
-                "Vault policy {} may read or list all of KV mount {}",
+                "Vault policy {} may read every secret of KV mount {}",
                 policy.name,
                 mounts.join(", ")
             ),
@@ -172,12 +164,18 @@ fn whole_mount_reads(policy: &Policy, acl: &Acl, kv_mounts: &[KvMount]) -> Optio
     )
 }
 
-/// KV-VLT-002: `sudo` anywhere.
+/// KV-VLT-002: `sudo` with write capabilities or over a glob. Read-only
+/// `sudo` on one path (`sys/audit`, which an auditor must read) opens that
+/// endpoint only.
 fn sudo(policy: &Policy) -> Option<Finding> {
     let rules: Vec<&PathRule> = policy
         .rules
         .iter()
-        .filter(|r| r.capabilities.contains(Capabilities::SUDO) && !r.capabilities.is_denied())
+        .filter(|r| {
+            r.capabilities.contains(Capabilities::SUDO)
+                && !r.capabilities.is_denied()
+                && (r.capabilities.intersects(Capabilities::WRITE) || r.kind != PathKind::Exact)
+        })
         .collect();
     (!rules.is_empty()).then(|| {
         Finding::new(

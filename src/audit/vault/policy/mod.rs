@@ -41,8 +41,6 @@ impl Capabilities {
     /// Capabilities that change data: what "may write" means in findings.
     pub const WRITE: Capabilities =
         Capabilities(Self::CREATE.0 | Self::UPDATE.0 | Self::DELETE.0 | Self::PATCH.0);
-    /// Capabilities that reveal data or names.
-    pub const READ_OR_LIST: Capabilities = Capabilities(Self::READ.0 | Self::LIST.0 | Self::SCAN.0);
 
     /// Names in the order `sys/capabilities` lists them.
     const NAMES: [(&'static str, Capabilities); 10] = [

@@ -200,8 +200,18 @@ fn policy_findings_fire_on_their_hole_and_not_on_least_privilege() {
             vec![],
         ),
         (
-            r#"path "secret/+/*" { capabilities = ["list"] }"#,
+            r#"path "secret/+/*" { capabilities = ["read"] }"#,
             vec!["KV-VLT-001"],
+        ),
+        // Names, not values.
+        (
+            r#"path "secret/metadata/*" { capabilities = ["list", "read"] }"#,
+            vec![],
+        ),
+        // Read-only sudo on one endpoint (an auditor reading sys/audit).
+        (
+            r#"path "sys/audit" { capabilities = ["read", "sudo"] }"#,
+            vec![],
         ),
         (
             r#"path "secret/*" { capabilities = ["read"] }
