@@ -1216,3 +1216,91 @@ fn a_malformed_vault_policy_is_a_one_line_error_naming_the_file_and_path() {
     );
     assert_eq!(r.code, 2, "a file is not a folder: {}", r.stderr);
 }
+
+/// The chains of `--who-can-read vault:PATH -o json` over both example halves.
+fn vault_chains(secret: &str) -> Vec<String> {
+    let target = format!("vault:{secret}");
+    let (code, doc) = json_run(&[
+        "--vault-policies",
+        path(&vault_examples()),
+        "--manifests",
+        path(&root().join("examples/vault-cluster")),
+        "--who-can-read",
+        &target,
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(doc["secret"], target.as_str());
+    doc["readers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let mut steps = vec![r["subject"].as_str().unwrap().to_string()];
+            steps.extend(
+                r["via"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|s| s.as_str().unwrap().to_string()),
+            );
+            steps.push(format!(
+                "policy {} -> {}",
+                r["policy"].as_str().unwrap(),
+                r["grant"].as_str().unwrap()
+            ));
+            steps.join(" -> ")
+        })
+        .collect()
+}
+
+#[test]
+fn who_can_read_a_vault_secret_joins_kubernetes_rbac_auth_roles_and_policies() {
+    let app =
+        "kubernetes role app (auth/kubernetes) -> policy app-read -> read secret/data/prod/app/*";
+    let everyone =
+        "kubernetes role everyone (auth/kubernetes) -> policy ops-readall -> read secret/*";
+    let expected = [
+        format!("Group system:masters -> superuser -> ServiceAccount */* -> {everyone}"),
+        format!("Group system:masters -> superuser -> ServiceAccount team-a/app -> {app}"),
+        format!("ServiceAccount */* -> {everyone}"),
+        format!("ServiceAccount build/ci -> create service account tokens in team-a -> ServiceAccount team-a/app -> {app}"),
+        format!("ServiceAccount team-a/app -> {app}"),
+        format!("User alice -> create pods in team-a -> ServiceAccount team-a/app -> {app}"),
+        "token with policy app-read -> policy app-read -> read secret/data/prod/app/*".to_string(),
+        "token with policy ops-readall -> policy ops-readall -> read secret/*".to_string(),
+    ];
+    assert_eq!(vault_chains("secret/prod/app/db"), expected);
+    // Another team's secret: app's role does not reach it, the wide one does.
+    let other = vault_chains("secret/prod/billing/db");
+    assert!(other.iter().all(|c| !c.contains("role app ")), "{other:?}");
+    assert!(
+        other.iter().any(|c| c.starts_with("ServiceAccount */*")),
+        "{other:?}"
+    );
+}
+
+#[test]
+fn who_can_read_vault_needs_a_vault_source_and_namespaces_stay_kubernetes() {
+    let r = run(
+        &[
+            "--who-can-read",
+            "vault:secret/prod/db",
+            "--manifests",
+            path(&bad()),
+        ],
+        None,
+    );
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("needs --vault"), "{}", r.stderr);
+    let r = run(
+        &[
+            "--who-can-read",
+            "shop",
+            "--vault-policies",
+            path(&vault_examples()),
+        ],
+        None,
+    );
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("vault:PATH"), "{}", r.stderr);
+}

@@ -18,6 +18,7 @@ Examples:
   kvault audit --manifests k8s/ --who-can-read shop
   kvault audit --vault --fail-on medium        # the store: VAULT_ADDR, VAULT_TOKEN
   kvault audit --vault-policies vault/ -o sarif # offline: *.hcl, roles/*.json
+  kvault audit --vault --context prod --who-can-read vault:secret/prod/db
 
 Exit codes:
   0  no finding at or above --fail-on
@@ -115,7 +116,9 @@ pub struct AuditArgs {
     pub max_token_ttl: std::time::Duration,
 
     /// List who can read Secrets (directly or indirectly) instead of the findings; all namespaces without a value.
-    #[arg(long, value_name = "NAMESPACE", num_args = 0..=1, default_missing_value = "")]
+    /// vault:PATH (with --vault or --vault-policies): every way to that Vault secret, through auth roles and
+    /// policies, and from Kubernetes subjects when --manifests or --context is given too.
+    #[arg(long, value_name = "NAMESPACE|vault:PATH", num_args = 0..=1, default_missing_value = "")]
     pub who_can_read: Option<String>,
 }
 

@@ -24,6 +24,7 @@ pub mod live;
 pub mod load;
 pub mod policy;
 pub mod policy_checks;
+pub mod reach;
 
 pub use checks::Options;
 

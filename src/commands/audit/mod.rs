@@ -4,8 +4,6 @@
 
 use crate::audit::checks::rbac::AccessRow;
 use crate::audit::{live, report, Report};
-
-mod vault;
 use crate::cli::audit::AuditArgs;
 use crate::cli::GlobalArgs;
 use crate::exit::{Code, Failure, Result};
@@ -13,18 +11,32 @@ use crate::output;
 use crate::output::Format;
 use crate::output::Printer;
 
+mod vault;
+
 pub async fn run(global: &GlobalArgs, printer: &Printer, args: AuditArgs) -> Result<Code> {
     let started = std::time::Instant::now();
-    if args.who_can_read.is_some() && args.audits_vault() {
-        return Err(Failure::error(
-            "--who-can-read answers for Kubernetes Secrets; run it without --vault or --vault-policies",
-        ));
+    let vault_path = args
+        .who_can_read
+        .as_deref()
+        .and_then(|t| t.strip_prefix("vault:"));
+    match (vault_path, args.audits_vault()) {
+        (None, true) if args.who_can_read.is_some() => {
+            return Err(Failure::error(
+                "--who-can-read NAMESPACE answers for Kubernetes Secrets; for the store, --who-can-read vault:PATH",
+            ))
+        }
+        (Some(_), false) => {
+            return Err(Failure::error(
+                "--who-can-read vault:PATH needs --vault (live) or --vault-policies DIR",
+            ))
+        }
+        _ => {}
     }
-    let vault = match args.audits_vault() {
+    let vault = match args.audits_vault() && vault_path.is_none() {
         true => Some(vault::findings(global, &args).await?),
         false => None,
     };
-    if !args.audits_kubernetes() {
+    if !args.audits_kubernetes() && vault_path.is_none() {
         let mut report = Report {
             findings: Vec::new(),
             suppressed: 0,
@@ -42,7 +54,7 @@ pub async fn run(global: &GlobalArgs, printer: &Printer, args: AuditArgs) -> Res
             "--etcd-endpoint reads a live cluster's etcd and cannot be combined with --manifests",
         ));
     }
-    let cluster = if is_live {
+    let cluster = if is_live && (vault_path.is_none() || args.context.is_some()) {
         Some(Cluster::connect(global, &args).await?)
     } else {
         None
@@ -59,6 +71,17 @@ pub async fn run(global: &GlobalArgs, printer: &Printer, args: AuditArgs) -> Res
         started,
         warn: &warn,
     };
+    if let Some(path) = vault_path {
+        // The Kubernetes half only when asked for (--manifests, --context).
+        let rbac = match args.manifests.is_empty() && args.context.is_none() {
+            true => None,
+            false => Some(live::who_can_read(&request, None).await?.rbac),
+        };
+        let rows = vault::who_can_read(global, &args, path, rbac.as_ref()).await?;
+        vault::print_readers(printer, &rows, path, args.output)?;
+        std::mem::forget(rbac);
+        return Ok(Code::Success);
+    }
     if let Some(namespace) = &args.who_can_read {
         let namespace = Some(namespace.as_str()).filter(|ns| !ns.is_empty());
         let readers = live::who_can_read(&request, namespace).await?;

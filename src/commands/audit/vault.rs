@@ -2,11 +2,15 @@
 //! live with the configured Vault client or from exported files, and
 //! merged into the report of the Kubernetes half (or alone).
 
+use crate::audit::rbac::Rbac;
+use crate::audit::vault::policy::Policy;
+use crate::audit::vault::reach::{self, ReaderRow};
 use crate::audit::vault::{self as engine, live, load};
 use crate::audit::{finding, ignore, Finding, Report};
 use crate::cli::audit::AuditArgs;
 use crate::cli::GlobalArgs;
 use crate::exit::Result;
+use crate::output::{self, Format, Printer};
 use crate::store::vault::VaultStore;
 
 /// The Vault findings, and how many objects (policies, roles, mounts,
@@ -16,14 +20,22 @@ pub struct Audited {
     objects: usize,
 }
 
-pub async fn findings(global: &GlobalArgs, args: &AuditArgs) -> Result<Audited> {
-    let (inventory, policies) = match &args.vault_policies {
+/// The Vault inventory and its parsed policies, from files or the server.
+async fn inventory(
+    global: &GlobalArgs,
+    args: &AuditArgs,
+) -> Result<(engine::VaultInventory, Vec<Policy>)> {
+    Ok(match &args.vault_policies {
         Some(dir) => load::load(dir).map_err(crate::audit::live::AuditError::from)?,
         None => {
             let store = VaultStore::connect(&super::super::store_config(global).vault).await?;
             live::load(&store).await?
         }
-    };
+    })
+}
+
+pub async fn findings(global: &GlobalArgs, args: &AuditArgs) -> Result<Audited> {
+    let (inventory, policies) = inventory(global, args).await?;
     let options = engine::Options {
         max_age: args.max_age,
         max_token_ttl: args.max_token_ttl,
@@ -52,4 +64,55 @@ pub fn add(report: &mut Report, vault: Option<Audited>, args: &AuditArgs) -> Res
     report.objects += vault.objects;
     finding::sort(&mut report.findings);
     Ok(())
+}
+
+/// `--who-can-read vault:PATH`: every way to the secret, through `rbac`
+/// when the Kubernetes half was loaded.
+pub async fn who_can_read(
+    global: &GlobalArgs,
+    args: &AuditArgs,
+    path: &str,
+    rbac: Option<&Rbac>,
+) -> Result<Vec<ReaderRow>> {
+    let (inventory, policies) = inventory(global, args).await?;
+    for gap in &inventory.gaps {
+        output::warning(format!(
+            "not read: {} ({}): ways through it are missing",
+            gap.endpoint, gap.reason
+        ));
+    }
+    Ok(reach::who_can_read(path, &inventory, &policies, rbac))
+}
+
+#[derive(serde::Serialize)]
+struct Readers<'a> {
+    version: u32,
+    secret: String,
+    readers: &'a [ReaderRow],
+}
+
+pub fn print_readers(
+    printer: &Printer,
+    rows: &[ReaderRow],
+    path: &str,
+    format: Format,
+) -> Result<()> {
+    match format {
+        Format::Table => {
+            let table = rows
+                .iter()
+                .map(|r| vec![r.subject.clone(), r.chain()])
+                .collect();
+            printer.table(&["SUBJECT", "PATH TO THE SECRET"], table)
+        }
+        Format::Json | Format::Yaml => output::structured(
+            format,
+            &Readers {
+                version: 1,
+                secret: format!("vault:{path}"),
+                readers: rows,
+            },
+        ),
+        other => Err(output::not_offered(other)),
+    }
 }

@@ -19,6 +19,8 @@ use std::collections::{BTreeSet, HashMap};
 pub struct Grant {
     /// The rule's path as stored (see [`super::PathRule::path`]).
     pub path: String,
+    /// The path as policies write it (a prefix rule with its `*`).
+    pub pattern: String,
     pub capabilities: Capabilities,
     /// Policies whose rules for this path granted (or denied) something.
     pub policies: BTreeSet<String>,
@@ -106,6 +108,7 @@ impl Acl {
                     .entry(rule.path.clone())
                     .or_insert_with(|| Grant {
                         path: rule.path.clone(),
+                        pattern: rule.pattern(),
                         ..Grant::default()
                     })
                     .merge(rule.capabilities, &policy.name);

@@ -1,0 +1,250 @@
+//! "Who can read `vault:secret/prod/db`?" across both halves: every way
+//! from a Kubernetes subject or a Vault identity to the secret, as chains
+//! like `User alice -> create pods in team-a -> ServiceAccount team-a/app
+//! -> kubernetes role app (auth/kubernetes) -> policy app-read -> read
+//! secret/data/prod/*`.
+//!
+//! The Vault half asks the ACL engine, for each auth role, whether the
+//! policies its tokens carry (`token_policies`, and `default` unless
+//! `token_no_default_policy`) read the secret's API path, and which
+//! policies grant it; each policy that reads it alone is also a row (any
+//! token created with it). The Kubernetes half, for Kubernetes roles,
+//! expands the bound service accounts and asks the RBAC engine who can
+//! act as them: create pods or workloads in their namespace (a pod picks
+//! its service account), mint their tokens, impersonate them, exec into
+//! their pods — the indirect paths `--who-can-read` already knows.
+//!
+//! Left out: identity groups and entities (policies they add at login),
+//! and tokens that already exist.
+
+use super::policy::{Acl, Capabilities, Policy};
+use super::{AuthRole, VaultInventory};
+use crate::audit::rbac::{Path, Rbac, Scope, MASTERS};
+use serde::Serialize;
+use serde_json::Value;
+
+/// One way to the secret.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ReaderRow {
+    /// Who starts the chain: `User alice`, `ServiceAccount team-a/app`,
+    /// `token with policy ops`, `AppRole credentials`.
+    pub subject: String,
+    /// The steps from the subject to the policy, in order.
+    pub via: Vec<String>,
+    /// The policies that grant the read, joined with `+` when several do.
+    pub policy: String,
+    /// The rule that answers for the path: `read secret/data/prod/*`.
+    pub grant: String,
+}
+
+impl ReaderRow {
+    /// The whole chain, as the README shows it.
+    pub fn chain(&self) -> String {
+        let mut steps = vec![self.subject.clone()];
+        steps.extend(self.via.iter().cloned());
+        steps.push(format!("policy {}", self.policy));
+        steps.push(self.grant.clone());
+        steps.join(" -> ")
+    }
+}
+
+/// The API path kvault's `vault:` path names: `M/data/REST` on a KV v2
+/// mount (known from the inventory, or offline from policies that name
+/// `M/data/`), the path itself otherwise.
+pub fn api_path(path: &str, inventory: &VaultInventory, policies: &[Policy]) -> String {
+    let path = path.trim_start_matches('/');
+    let Some((mount, rest)) = path.split_once('/') else {
+        return path.to_string();
+    };
+    let known = inventory.kv_mounts.iter().find(|m| m.path == mount);
+    let v2 = match known {
+        Some(m) => m.version == 2,
+        None => {
+            let data = format!("{mount}/data/");
+            policies
+                .iter()
+                .flat_map(|p| &p.rules)
+                .any(|r| r.path.starts_with(&data))
+        }
+    };
+    if v2 && !rest.starts_with("data/") {
+        format!("{mount}/data/{rest}")
+    } else {
+        path.to_string()
+    }
+}
+
+/// Every way to read `path` (a `vault:` path, e.g. `secret/prod/db`).
+pub fn who_can_read(
+    path: &str,
+    inventory: &VaultInventory,
+    policies: &[Policy],
+    rbac: Option<&Rbac>,
+) -> Vec<ReaderRow> {
+    let api = api_path(path, inventory, policies);
+    let mut rows = Vec::new();
+    for policy in policies {
+        if let Some((names, grant)) = reads(&api, &[policy]) {
+            rows.push(ReaderRow {
+                subject: format!("token with policy {}", policy.name),
+                via: Vec::new(),
+                policy: names,
+                grant,
+            });
+        }
+    }
+    for role in &inventory.roles {
+        let held = role_policies(role, policies);
+        let Some((names, grant)) = reads(&api, &held) else {
+            continue;
+        };
+        let step = format!("{} role {} ({})", role.method, role.name, role.mount);
+        let row = |subject: String, mut via: Vec<String>| {
+            via.push(step.clone());
+            ReaderRow {
+                subject,
+                via,
+                policy: names.clone(),
+                grant: grant.clone(),
+            }
+        };
+        match role.method.as_str() {
+            "kubernetes" => {
+                for (namespace, account) in bound_accounts(role) {
+                    let sa = format!("ServiceAccount {namespace}/{account}");
+                    rows.push(row(sa.clone(), Vec::new()));
+                    for (subject, how) in rbac
+                        .map(|r| acting_as(r, &namespace, &account))
+                        .unwrap_or_default()
+                    {
+                        rows.push(row(subject, vec![how, sa.clone()]));
+                    }
+                }
+            }
+            "approle" => rows.push(row(
+                "AppRole credentials (role ID + secret ID)".into(),
+                Vec::new(),
+            )),
+            "jwt" | "oidc" => rows.push(row(
+                format!(
+                    "{} tokens the role's issuer signs",
+                    role.method.to_uppercase()
+                ),
+                Vec::new(),
+            )),
+            _ => rows.push(row(format!("{} logins", role.method), Vec::new())),
+        }
+    }
+    rows.sort();
+    rows.dedup();
+    rows
+}
+
+/// Whether `policies` together read `api`, and if so the granting
+/// policies and the rule's path.
+fn reads(api: &str, policies: &[&Policy]) -> Option<(String, String)> {
+    let acl = Acl::new(policies.iter().copied());
+    if acl.is_root() {
+        return Some(("root".into(), format!("read {api} (root)")));
+    }
+    let grant = acl.lookup(api)?;
+    if grant.capabilities.is_denied() || !grant.capabilities.contains(Capabilities::READ) {
+        return None;
+    }
+    let policies: Vec<&str> = grant.policies.iter().map(String::as_str).collect();
+    Some((policies.join("+"), format!("read {}", grant.pattern)))
+}
+
+/// The policies a role's tokens carry, as parsed policies.
+fn role_policies<'a>(role: &AuthRole, policies: &'a [Policy]) -> Vec<&'a Policy> {
+    let mut names = list(&role.config, "token_policies");
+    names.extend(list(&role.config, "policies"));
+    let no_default = role
+        .config
+        .get("token_no_default_policy")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    if !no_default {
+        names.push("default".into());
+    }
+    policies
+        .iter()
+        .filter(|p| names.contains(&p.name))
+        .collect()
+}
+
+fn list(config: &serde_json::Map<String, Value>, key: &str) -> Vec<String> {
+    match config.get(key) {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
+        Some(Value::String(s)) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The (namespace, name) pairs a Kubernetes role accepts (`*` kept).
+fn bound_accounts(role: &AuthRole) -> Vec<(String, String)> {
+    let names = list(&role.config, "bound_service_account_names");
+    let namespaces = list(&role.config, "bound_service_account_namespaces");
+    namespaces
+        .iter()
+        .flat_map(|ns| names.iter().map(move |n| (ns.clone(), n.clone())))
+        .collect()
+}
+
+/// Who can act as service account `namespace/account` (either may be
+/// `*`): each subject with the way it gets there.
+fn acting_as(rbac: &Rbac, namespace: &str, account: &str) -> Vec<(String, String)> {
+    let mut out = vec![(format!("Group {MASTERS}"), "superuser".to_string())];
+    for access in rbac.accesses() {
+        let covers = match &access.binding.scope {
+            Scope::Cluster => true,
+            Scope::Namespace(ns) => ns == namespace,
+        };
+        if !covers {
+            continue;
+        }
+        for grant in &access.grants {
+            let how = match grant.path {
+                Path::CreatePods
+                | Path::Workloads
+                | Path::ExecPods
+                | Path::AttachPods
+                | Path::EphemeralContainers => grant.path.label(),
+                Path::ServiceAccountToken => {
+                    let named = grant
+                        .names
+                        .as_ref()
+                        .is_none_or(|n| n.iter().any(|n| n == account || account == "*"));
+                    if !named {
+                        continue;
+                    }
+                    grant.path.label()
+                }
+                Path::Impersonate => grant.path.label(),
+                _ => continue,
+            };
+            let subject = access.subject.object_ref();
+            let subject = match &subject.namespace {
+                Some(ns) => format!("{} {ns}/{}", subject.kind, subject.name),
+                None => format!("{} {}", subject.kind, subject.name),
+            };
+            let place = match access.binding.scope {
+                Scope::Cluster => "in every namespace".to_string(),
+                Scope::Namespace(ref ns) => format!("in {ns}"),
+            };
+            out.push((subject, format!("{how} {place}")));
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
