@@ -160,7 +160,7 @@ pub struct GlobalArgs {
 /// The global options each subcommand does not use, left out of its man
 /// page (see `commands::man`).
 pub const UNUSED_GLOBALS: &[(&str, &[&str])] = &[
-    ("audit", &["vault_addr", "vault_namespace", "local_store"]),
+    ("audit", &["local_store"]),
     ("completions", ALL_GLOBALS),
     ("man", ALL_GLOBALS),
 ];
@@ -195,7 +195,7 @@ pub enum Command {
     Diff(diff::DiffArgs),
     /// Resolve references in the environment, then run a command with the values.
     Exec(exec::ExecArgs),
-    /// Audit a cluster's Secret hygiene: encryption at rest, RBAC, workloads.
+    /// Audit a cluster's Secret hygiene (encryption at rest, RBAC, workloads) and Vault's (policies, roles, audit devices).
     Audit(audit::AuditArgs),
     /// Prove a sync pipeline delivers: write a canary at the source, time its arrival at the target.
     Canary(canary::CanaryArgs),

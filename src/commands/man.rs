@@ -286,7 +286,7 @@ mod tests {
         assert!(!completions.contains("vault\\-addr"), "{completions}");
         assert!(!completions.contains("kubeconfig"), "{completions}");
         let audit = page_text("kvault-audit.1");
-        assert!(!audit.contains("vault\\-addr"), "{audit}");
+        assert!(!audit.contains("local\\-store"), "{audit}");
         assert!(audit.contains("kubeconfig"), "{audit}");
         let get = page_text("kvault-get.1");
         assert!(

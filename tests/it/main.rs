@@ -27,3 +27,4 @@ mod tour;
 mod vault;
 mod vault_audit;
 mod vault_env;
+mod vault_reach;
