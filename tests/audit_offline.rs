@@ -1304,3 +1304,30 @@ fn who_can_read_vault_needs_a_vault_source_and_namespaces_stay_kubernetes() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("vault:PATH"), "{}", r.stderr);
 }
+
+#[test]
+fn offline_vault_policy_findings_land_on_their_files_in_sarif() {
+    let r = run(
+        &["--vault-policies", path(&vault_examples()), "-o", "sarif"],
+        None,
+    );
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    let uris: BTreeSet<String> = doc["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["ruleId"] == "KV-VLT-001")
+        .map(|x| {
+            x["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(uris.len(), 1, "{uris:?}");
+    assert!(
+        uris.iter()
+            .all(|u| u.ends_with("examples/vault/ops-readall.hcl")),
+        "{uris:?}"
+    );
+}

@@ -181,12 +181,19 @@ pub fn path_to_uri(path: &str) -> String {
 }
 
 /// The SARIF `uri` of a finding read from no file: `kubernetes/<Kind>/<namespace>/<name>`
+/// (`vault/<Kind>/<name>` for the store's objects)
 /// (`kubernetes/<Kind>/<name>` when cluster-scoped) for its main object,
 /// `stdin` for a finding about stdin input as a whole, `kubernetes/cluster`
 /// otherwise (live mode, or no input file at all).
 pub fn placeholder_uri(f: &Finding) -> String {
     if let Some(o) = f.objects.first() {
-        let mut uri = format!("kubernetes/{}", path_to_uri(&o.kind));
+        // Vault objects (KV-VLT-*) live in the store, not in the cluster.
+        let home = if o.kind.starts_with("Vault") {
+            "vault"
+        } else {
+            "kubernetes"
+        };
+        let mut uri = format!("{home}/{}", path_to_uri(&o.kind));
         if let Some(ns) = &o.namespace {
             uri.push('/');
             uri.push_str(&path_to_uri(ns));

@@ -17,6 +17,7 @@
 //! Left out: identity groups and entities (policies they add at login),
 //! and tokens that already exist.
 
+use super::checks::strings as list;
 use super::policy::{Acl, Capabilities, Policy};
 use super::{AuthRole, VaultInventory};
 use crate::audit::rbac::{Path, Rbac, Scope, MASTERS};
@@ -171,23 +172,6 @@ fn role_policies<'a>(role: &AuthRole, policies: &'a [Policy]) -> Vec<&'a Policy>
         .iter()
         .filter(|p| names.contains(&p.name))
         .collect()
-}
-
-fn list(config: &serde_json::Map<String, Value>, key: &str) -> Vec<String> {
-    match config.get(key) {
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_string)
-            .collect(),
-        Some(Value::String(s)) => s
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect(),
-        _ => Vec::new(),
-    }
 }
 
 /// The (namespace, name) pairs a Kubernetes role accepts (`*` kept).

@@ -45,10 +45,27 @@ pub async fn findings(global: &GlobalArgs, args: &AuditArgs) -> Result<Audited> 
         + inventory.roles.len()
         + inventory.kv_mounts.len()
         + inventory.audit_devices.as_ref().map_or(0, Vec::len);
-    Ok(Audited {
-        findings: engine::audit(&inventory, &policies, &options),
-        objects,
-    })
+    let mut findings = engine::audit(&inventory, &policies, &options);
+    if args.vault_policies.is_some() {
+        locate_policy_files(&mut findings, &inventory);
+    }
+    Ok(Audited { findings, objects })
+}
+
+/// Offline, a policy finding points at the policy's file: SARIF results
+/// then land on the `.hcl` in the repository.
+fn locate_policy_files(findings: &mut [Finding], inventory: &engine::VaultInventory) {
+    for finding in findings {
+        let Some(object) = finding.objects.first().filter(|o| o.kind == "VaultPolicy") else {
+            continue;
+        };
+        if let Some(text) = inventory.policies.iter().find(|p| p.name == object.name) {
+            let file = text.source.clone();
+            *finding = finding
+                .clone()
+                .location(crate::audit::finding::Location { file, line: None });
+        }
+    }
 }
 
 /// Add the Vault findings to `report`, through the same ignore file, in

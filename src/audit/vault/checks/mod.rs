@@ -64,7 +64,7 @@ fn seconds(config: &Map<String, Value>, key: &str) -> Option<u64> {
 }
 
 /// A list field (the API's arrays; comma-separated strings in exports).
-fn strings(config: &Map<String, Value>, key: &str) -> Vec<String> {
+pub(super) fn strings(config: &Map<String, Value>, key: &str) -> Vec<String> {
     match config.get(key) {
         Some(Value::Array(items)) => items
             .iter()
