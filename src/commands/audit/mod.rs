@@ -1,6 +1,7 @@
 //! `kvault audit`: load the inventory (from manifests, or live from the
-//! cluster of the kubeconfig), run the audit, print the report, exit 1 when
-//! findings reach `--fail-on`.
+//! cluster of the kubeconfig) and, with `--vault`/`--vault-policies`, the
+//! Vault inventory ([`vault`]); run the audit, print one report, exit 1
+//! when findings reach `--fail-on`.
 
 use crate::audit::checks::rbac::AccessRow;
 use crate::audit::{live, report, Report};
