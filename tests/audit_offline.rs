@@ -1263,8 +1263,11 @@ fn who_can_read_a_vault_secret_joins_kubernetes_rbac_auth_roles_and_policies() {
         format!("Group system:masters -> superuser -> ServiceAccount */* -> {everyone}"),
         format!("Group system:masters -> superuser -> ServiceAccount team-a/app -> {app}"),
         format!("ServiceAccount */* -> {everyone}"),
+        // Role `everyone` accepts any account of any namespace: team-a's too.
+        format!("ServiceAccount build/ci -> create service account tokens in team-a -> ServiceAccount */* -> {everyone}"),
         format!("ServiceAccount build/ci -> create service account tokens in team-a -> ServiceAccount team-a/app -> {app}"),
         format!("ServiceAccount team-a/app -> {app}"),
+        format!("User alice -> create pods in team-a -> ServiceAccount */* -> {everyone}"),
         format!("User alice -> create pods in team-a -> ServiceAccount team-a/app -> {app}"),
         "token with policy app-read -> policy app-read -> read secret/data/prod/app/*".to_string(),
         "token with policy ops-readall -> policy ops-readall -> read secret/*".to_string(),

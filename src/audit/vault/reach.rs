@@ -191,7 +191,9 @@ fn acting_as(rbac: &Rbac, namespace: &str, account: &str) -> Vec<(String, String
     for access in rbac.accesses() {
         let covers = match &access.binding.scope {
             Scope::Cluster => true,
-            Scope::Namespace(ns) => ns == namespace,
+            // A role bound to every namespace (`*`) accepts an account
+            // of any namespace a binding reaches.
+            Scope::Namespace(ns) => ns == namespace || namespace == "*",
         };
         if !covers {
             continue;
