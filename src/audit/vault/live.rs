@@ -102,29 +102,22 @@ async fn policies(store: &VaultStore, gap: &(dyn Fn(&str, StoreError) + Sync)) -
             return Vec::new();
         }
     };
-    let mut texts: Vec<PolicyText> = stream::iter(names)
-        .map(|name| async move {
-            let path = format!("sys/policies/acl/{name}");
-            match store.read_config(&path).await {
-                Ok(data) => Some(PolicyText {
-                    hcl: data
-                        .get("policy")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_string(),
-                    name,
-                    source: path,
-                }),
-                Err(e) => {
-                    gap(&path, e);
-                    None
-                }
-            }
+    let paths = names
+        .into_iter()
+        .map(|name| (format!("sys/policies/acl/{name}"), name));
+    let mut texts: Vec<PolicyText> = read_each(store, paths, gap)
+        .await
+        .into_iter()
+        .map(|(name, path, data)| PolicyText {
+            hcl: data
+                .get("policy")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            name,
+            source: path,
         })
-        .buffer_unordered(IN_FLIGHT)
-        .filter_map(|p| async { p })
-        .collect()
-        .await;
+        .collect();
     texts.sort_by(|a, b| a.name.cmp(&b.name));
     texts
 }
@@ -161,26 +154,19 @@ async fn roles(store: &VaultStore, gap: &(dyn Fn(&str, StoreError) + Sync)) -> V
             Err(e) => gap(&list, e),
         }
     }
-    let mut roles: Vec<AuthRole> = stream::iter(named)
-        .map(|(mount, method, name)| async move {
-            let path = format!("{mount}/role/{name}");
-            match store.read_config(&path).await {
-                Ok(config) => Some(AuthRole {
-                    mount,
-                    method,
-                    name,
-                    config,
-                }),
-                Err(e) => {
-                    gap(&path, e);
-                    None
-                }
-            }
+    let paths = named
+        .into_iter()
+        .map(|(mount, method, name)| (format!("{mount}/role/{name}"), (mount, method, name)));
+    let mut roles: Vec<AuthRole> = read_each(store, paths, gap)
+        .await
+        .into_iter()
+        .map(|((mount, method, name), _, config)| AuthRole {
+            mount,
+            method,
+            name,
+            config,
         })
-        .buffer_unordered(IN_FLIGHT)
-        .filter_map(|r| async { r })
-        .collect()
-        .await;
+        .collect();
     roles.sort_by(|a, b| (&a.mount, &a.name).cmp(&(&b.mount, &b.name)));
     roles
 }
@@ -247,25 +233,41 @@ async fn secret_ages(
             break;
         }
     }
-    let mut ages: Vec<SecretAge> = stream::iter(secrets)
-        .map(|path| async move {
-            let endpoint = format!("{mount}/metadata/{path}");
-            match store.read_config(&endpoint).await {
-                Ok(meta) => {
-                    updated_time(&meta).map(|updated_time| SecretAge { path, updated_time })
-                }
+    let paths = secrets
+        .into_iter()
+        .map(|path| (format!("{mount}/metadata/{path}"), path));
+    let mut ages: Vec<SecretAge> = read_each(store, paths, gap)
+        .await
+        .into_iter()
+        .filter_map(|(path, _, meta)| {
+            updated_time(&meta).map(|updated_time| SecretAge { path, updated_time })
+        })
+        .collect();
+    ages.sort_by(|a, b| a.path.cmp(&b.path));
+    ages
+}
+
+/// `GET` each `(path, item)`, [`IN_FLIGHT`] at a time: the answers with
+/// their items and paths; a failed read is a gap (or fatal, see [`load`]).
+async fn read_each<T: Send>(
+    store: &VaultStore,
+    paths: impl Iterator<Item = (String, T)>,
+    gap: &(dyn Fn(&str, StoreError) + Sync),
+) -> Vec<(T, String, Map<String, Value>)> {
+    stream::iter(paths)
+        .map(|(path, item)| async move {
+            match store.read_config(&path).await {
+                Ok(data) => Some((item, path, data)),
                 Err(e) => {
-                    gap(&endpoint, e);
+                    gap(&path, e);
                     None
                 }
             }
         })
         .buffer_unordered(IN_FLIGHT)
-        .filter_map(|a| async { a })
+        .filter_map(|read| async { read })
         .collect()
-        .await;
-    ages.sort_by(|a, b| a.path.cmp(&b.path));
-    ages
+        .await
 }
 
 /// A mount with more than [`MAX_SECRETS`]: the rest is a gap.

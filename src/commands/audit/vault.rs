@@ -60,10 +60,10 @@ fn locate_policy_files(findings: &mut [Finding], inventory: &engine::VaultInvent
             continue;
         };
         if let Some(text) = inventory.policies.iter().find(|p| p.name == object.name) {
-            let file = text.source.clone();
-            *finding = finding
-                .clone()
-                .location(crate::audit::finding::Location { file, line: None });
+            finding.locations.push(crate::audit::finding::Location {
+                file: text.source.clone(),
+                line: None,
+            });
         }
     }
 }

@@ -30,10 +30,8 @@ pub struct Options {
 impl Default for Options {
     /// 90 days, the system maximum TTL, now.
     fn default() -> Self {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or_default();
+        // The same clock as the Kubernetes checks' secret ages.
+        let now = crate::audit::checks::Options::now().now;
         Options {
             max_age: Duration::from_secs(90 * 86_400),
             max_token_ttl: SYSTEM_MAX_TTL,
