@@ -139,6 +139,7 @@ run "kvault audit --vault-policies examples/vault --fail-on critical > vault.txt
 run "cut -c1-150 vault.txt | head -6"
 run "kvault audit --vault --fail-on critical   # live: the dev server's own settings"
 run "kvault audit --vault-policies examples/vault --manifests examples/vault-cluster --who-can-read vault:secret/prod/app/db"
+run "kvault audit --vault-policies examples/vault --manifests examples/vault-cluster --what-can-read user:alice"
 
 block sync
 cat > plan.yaml <<'YAML'

@@ -1308,6 +1308,121 @@ fn who_can_read_vault_needs_a_vault_source_and_namespaces_stay_kubernetes() {
     assert!(r.stderr.contains("vault:PATH"), "{}", r.stderr);
 }
 
+/// `--what-can-read SUBJECT -o json` over both example halves: each
+/// target with its whole chain.
+fn vault_reaches(subject: &str) -> Vec<String> {
+    let (code, doc) = json_run(&[
+        "--vault-policies",
+        path(&vault_examples()),
+        "--manifests",
+        path(&root().join("examples/vault-cluster")),
+        "--what-can-read",
+        subject,
+    ]);
+    assert_eq!(code, 0, "{subject}");
+    doc["reads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let mut steps = vec![r["subject"].as_str().unwrap().to_string()];
+            steps.extend(
+                r["via"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|s| s.as_str().unwrap().to_string()),
+            );
+            format!(
+                "{}: {} -> policy {}",
+                r["target"].as_str().unwrap(),
+                steps.join(" -> "),
+                r["policy"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn what_can_read_follows_one_subject_to_every_rule_that_reads_for_it() {
+    let app = "kubernetes role app (auth/kubernetes) -> policy app-read";
+    let everyone =
+        "matches ServiceAccount */* -> kubernetes role everyone (auth/kubernetes) -> policy ops-readall";
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "serviceaccount:team-a/app",
+            &[
+                &format!("secret/*: ServiceAccount team-a/app -> {everyone}"),
+                &format!("secret/data/prod/app/*: ServiceAccount team-a/app -> {app}"),
+            ],
+        ),
+        // The Kubernetes spelling of the same account.
+        (
+            "system:serviceaccount:team-b:web",
+            &[&format!("secret/*: ServiceAccount team-b/web -> {everyone}")],
+        ),
+        (
+            "user:alice",
+            &[
+                "secret/*: User alice -> create pods in team-a -> ServiceAccount */* -> kubernetes role everyone (auth/kubernetes) -> policy ops-readall",
+                &format!("secret/data/prod/app/*: User alice -> create pods in team-a -> ServiceAccount team-a/app -> {app}"),
+            ],
+        ),
+        (
+            "policy:ops-readall",
+            &["secret/*: token with policy ops-readall -> policy ops-readall"],
+        ),
+        (
+            "role:kubernetes/app",
+            &["secret/data/prod/app/*: kubernetes role app (auth/kubernetes) logins -> policy app-read"],
+        ),
+        // Writes and control paths are not reads of a secret.
+        ("policy:platform-admin", &[]),
+        ("user:nobody", &[]),
+    ];
+    for (subject, want) in cases {
+        let got = vault_reaches(subject);
+        let got: Vec<&str> = got.iter().map(String::as_str).collect();
+        assert_eq!(got, *want, "{subject}");
+    }
+}
+
+#[test]
+fn what_can_read_names_an_unknown_subject_and_needs_a_vault_source() {
+    let vault = path(&vault_examples()).to_string();
+    let cases: &[(&[&str], i32, &str)] = &[
+        (
+            &["--what-can-read", "policy:nope"],
+            2,
+            "no Vault policy named `nope`",
+        ),
+        (
+            &["--what-can-read", "role:kubernetes/nope"],
+            2,
+            "no auth role `nope` under auth/kubernetes",
+        ),
+        (&["--what-can-read", "alice"], 2, "serviceaccount:NS/NAME"),
+        (
+            &["--what-can-read", "user:alice"],
+            0,
+            "the Kubernetes RBAC is not read",
+        ),
+    ];
+    for (args, code, message) in cases {
+        let mut all = vec!["--vault-policies", &vault];
+        all.extend_from_slice(args);
+        let r = run(&all, None);
+        assert_eq!(r.code, *code, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains(message), "{args:?}: {}", r.stderr);
+    }
+    let r = run(
+        &["--what-can-read", "user:alice", "--manifests", path(&bad())],
+        None,
+    );
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("needs --vault"), "{}", r.stderr);
+}
+
 #[test]
 fn offline_vault_policy_findings_land_on_their_files_in_sarif() {
     let r = run(

@@ -120,6 +120,12 @@ pub struct AuditArgs {
     /// policies, and from Kubernetes subjects when --manifests or --context is given too.
     #[arg(long, value_name = "NAMESPACE|vault:PATH", num_args = 0..=1, default_missing_value = "")]
     pub who_can_read: Option<String>,
+
+    /// List everything one subject can read in Vault, and how (with --vault or --vault-policies; Kubernetes
+    /// users and groups need --manifests or --context too): serviceaccount:NS/NAME, user:NAME, group:NAME,
+    /// policy:NAME or role:MOUNT/NAME.
+    #[arg(long, value_name = "SUBJECT", conflicts_with = "who_can_read")]
+    pub what_can_read: Option<crate::audit::vault::reach::Subject>,
 }
 
 /// How audit results are printed.

@@ -196,7 +196,7 @@ pub enum Command {
     /// Resolve references in the environment, then run a command with the values.
     Exec(exec::ExecArgs),
     /// Audit a cluster's Secret hygiene (encryption at rest, RBAC, workloads) and Vault's (policies, roles, audit devices).
-    Audit(audit::AuditArgs),
+    Audit(Box<audit::AuditArgs>),
     /// Prove a sync pipeline delivers: write a canary at the source, time its arrival at the target.
     Canary(canary::CanaryArgs),
     /// Sync secrets from any store to any store as a plan says; roll out workloads that use them.

@@ -65,7 +65,7 @@ pub async fn dispatch(cli: Cli) -> Result<Code> {
         Command::Exec(args) => return exec::run(store_config(&global), printer, args).await,
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
-        Command::Audit(args) => return audit::run(&global, printer, args).await,
+        Command::Audit(args) => return audit::run(&global, printer, *args).await,
         Command::Canary(args) => return canary::run(&stores(), printer, args).await,
         Command::Sync(args) => return sync::run(&global, printer, args).await,
         Command::Status(args) => return status::run(&global, printer, args).await,

@@ -4,7 +4,10 @@
 //! service account and role, a real TokenRequest, a real login, and
 //! `sys/capabilities-self` on each secret — kvault must say "this account
 //! reaches this secret through this role" exactly when the server lets the
-//! login read it. AppRole is checked the same way.
+//! login read it. AppRole, and JWT roles validating the same tokens with
+//! the cluster's service-account key, are checked the same way; and
+//! `--what-can-read` for each account must list exactly the secrets some
+//! login of it reads.
 
 use crate::harness::{bao_binary, text, KubeCluster, OpenBao};
 use serde_json::Value;
@@ -31,6 +34,25 @@ const POLICIES: &[(&str, &str)] = &[
     (
         "shared",
         r#"path "secret/data/+/shared" { capabilities = ["read"] }"#,
+    ),
+];
+
+/// JWT roles (name, the role's JSON without `role_type` and audience)
+/// over the same service-account tokens, validated with the cluster's
+/// service-account public key: bound by subject, by the `kubernetes.io`
+/// namespace claim, and by a glob on the subject.
+const JWT_ROLES: &[(&str, &str)] = &[
+    (
+        "jwt-sub",
+        r#""bound_subject": "system:serviceaccount:team-a:app", "token_policies": "app-read""#,
+    ),
+    (
+        "jwt-ns",
+        r#""bound_claims": {"/kubernetes.io/namespace": "team-b"}, "token_policies": "team-b,shared""#,
+    ),
+    (
+        "jwt-glob",
+        r#""bound_claims": {"sub": ["system:serviceaccount:team-a:*"]}, "bound_claims_type": "glob", "token_policies": "shared""#,
     ),
 ];
 
@@ -144,6 +166,53 @@ fn kvault_readers(
         .collect()
 }
 
+/// kvault's `--what-can-read` for one account: the secrets it lists.
+fn kvault_reads(
+    bao: &OpenBao,
+    kube: &KubeCluster,
+    home: &std::path::Path,
+    subject: &str,
+) -> Vec<String> {
+    let out = kube
+        .kvault(home, "admin")
+        .env("VAULT_ADDR", &bao.addr)
+        .env("VAULT_TOKEN", &bao.token)
+        .args([
+            "audit",
+            "--vault",
+            "--context",
+            "kvault-test",
+            "--what-can-read",
+            subject,
+            "-o",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "what-can-read {subject}: {}",
+        text(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut secrets: Vec<String> = doc["reads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["kind"] == "secret")
+        .map(|r| {
+            r["target"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("vault:")
+                .to_string()
+        })
+        .collect();
+    secrets.sort();
+    secrets.dedup();
+    secrets
+}
+
 /// `ServiceAccount team-a/*` covers team-a/other.
 fn covers(subject: &str, namespace: &str, name: &str) -> bool {
     let Some((ns, sa)) = subject
@@ -156,7 +225,7 @@ fn covers(subject: &str, namespace: &str, name: &str) -> bool {
 }
 
 #[test]
-fn who_can_read_agrees_with_real_logins_through_kubernetes_and_approle_auth() {
+fn who_can_read_and_what_can_read_agree_with_real_logins_through_kubernetes_jwt_and_approle_auth() {
     let kube = KubeCluster::start("none");
     let bao = OpenBao::start();
     let home = tempfile::tempdir().unwrap();
@@ -205,7 +274,29 @@ fn who_can_read_agrees_with_real_logins_through_kubernetes_and_approle_auth() {
             "audience=vault",
         ]);
     }
+    bao.must(&["auth", "enable", "jwt"]);
+    let sa_pub = format!("{}/pki/sa.pub", kube.var("KVAULT_TEST_KUBE_DIR"));
+    bao.must(&[
+        "write",
+        "auth/jwt/config",
+        &format!("jwt_validation_pubkeys=@{sa_pub}"),
+    ]);
+    for (role, settings) in JWT_ROLES {
+        let file = bao.home.path().join(format!("{role}.json"));
+        let body = format!(
+            r#"{{"role_type": "jwt", "user_claim": "sub", "bound_audiences": "vault", {settings}}}"#
+        );
+        std::fs::write(&file, body).unwrap();
+        bao.must(&[
+            "write",
+            &format!("auth/jwt/role/{role}"),
+            &format!("@{}", file.display()),
+        ]);
+    }
     let (role_id, secret_id) = bao.approle(&["token_policies=team-b"]);
+    for secret in SECRETS {
+        bao.must(&["kv", "put", secret, "k=v"]);
+    }
 
     let readers: Vec<Vec<(String, String)>> = SECRETS
         .iter()
@@ -225,10 +316,15 @@ fn who_can_read_agrees_with_real_logins_through_kubernetes_and_approle_auth() {
             .as_str()
             .unwrap()
             .to_string();
-        for (role, ..) in ROLES {
+        let logins_with = ROLES
+            .iter()
+            .map(|(role, ..)| ("kubernetes", *role))
+            .chain(JWT_ROLES.iter().map(|(role, _)| ("jwt", *role)));
+        let mut reads_any = vec![false; SECRETS.len()];
+        for (method, role) in logins_with {
             let token = login(
                 &bao,
-                "auth/kubernetes/login",
+                &format!("auth/{method}/login"),
                 &[&format!("role={role}"), &format!("jwt={jwt}")],
             );
             let server = match &token {
@@ -238,7 +334,10 @@ fn who_can_read_agrees_with_real_logins_through_kubernetes_and_approle_auth() {
                 }
                 None => vec![false; SECRETS.len()],
             };
-            let step = format!("kubernetes role {role} (auth/kubernetes)");
+            for (any, reads) in reads_any.iter_mut().zip(&server) {
+                *any |= reads;
+            }
+            let step = format!("{method} role {role} (auth/{method})");
             for (i, secret) in SECRETS.iter().enumerate() {
                 let ours = readers[i]
                     .iter()
@@ -252,6 +351,27 @@ fn who_can_read_agrees_with_real_logins_through_kubernetes_and_approle_auth() {
                 checked += 1;
             }
         }
+        // The reverse question, for the same account: exactly the secrets
+        // some login of it reads.
+        let want: Vec<String> = SECRETS
+            .iter()
+            .zip(&reads_any)
+            .filter(|(_, reads)| **reads)
+            .map(|(s, _)| s.to_string())
+            .collect();
+        let mut want = want;
+        want.sort();
+        assert_eq!(
+            kvault_reads(
+                &bao,
+                &kube,
+                home.path(),
+                &format!("serviceaccount:{ns}/{name}")
+            ),
+            want,
+            "what-can-read {ns}/{name}"
+        );
+        checked += 1;
     }
     let token = login(
         &bao,
@@ -270,10 +390,15 @@ fn who_can_read_agrees_with_real_logins_through_kubernetes_and_approle_auth() {
         assert_eq!(ours, server[i], "AppRole app on {secret}");
         checked += 1;
     }
-    assert_eq!(checked, (ACCOUNTS.len() * ROLES.len() + 1) * SECRETS.len());
-    // team-a/app: app, any-a; team-a/other: any-a; team-b/app: b.
+    let roles = ROLES.len() + JWT_ROLES.len();
     assert_eq!(
-        logins, 4,
+        checked,
+        (ACCOUNTS.len() * roles + 1) * SECRETS.len() + ACCOUNTS.len()
+    );
+    // Kubernetes: team-a/app: app, any-a; team-a/other: any-a; team-b/app: b.
+    // JWT: team-a/app: jwt-sub, jwt-glob; team-a/other: jwt-glob; team-b/app: jwt-ns.
+    assert_eq!(
+        logins, 8,
         "the planted bindings log in, the others are refused"
     );
 }

@@ -33,11 +33,19 @@ pub async fn run(global: &GlobalArgs, printer: &Printer, args: AuditArgs) -> Res
         }
         _ => {}
     }
-    let vault = match args.audits_vault() && vault_path.is_none() {
+    if args.what_can_read.is_some() && !args.audits_vault() {
+        return Err(Failure::error(
+            "--what-can-read SUBJECT needs --vault (live) or --vault-policies DIR",
+        ));
+    }
+    // A question about the store (who reaches this Vault secret, what does
+    // this subject read) instead of the findings.
+    let vault_query = vault_path.is_some() || args.what_can_read.is_some();
+    let vault = match args.audits_vault() && !vault_query {
         true => Some(vault::findings(global, &args).await?),
         false => None,
     };
-    if !args.audits_kubernetes() && vault_path.is_none() {
+    if !args.audits_kubernetes() && !vault_query {
         let mut report = Report {
             findings: Vec::new(),
             suppressed: 0,
@@ -55,7 +63,7 @@ pub async fn run(global: &GlobalArgs, printer: &Printer, args: AuditArgs) -> Res
             "--etcd-endpoint reads a live cluster's etcd and cannot be combined with --manifests",
         ));
     }
-    let cluster = if is_live && (vault_path.is_none() || args.context.is_some()) {
+    let cluster = if is_live && (!vault_query || args.context.is_some()) {
         Some(Cluster::connect(global, &args).await?)
     } else {
         None
@@ -72,14 +80,23 @@ pub async fn run(global: &GlobalArgs, printer: &Printer, args: AuditArgs) -> Res
         started,
         warn: &warn,
     };
-    if let Some(path) = vault_path {
+    if vault_query {
         // The Kubernetes half only when asked for (--manifests, --context).
         let rbac = match args.manifests.is_empty() && args.context.is_none() {
             true => None,
             false => Some(live::who_can_read(&request, None).await?.rbac),
         };
-        let rows = vault::who_can_read(global, &args, path, rbac.as_ref()).await?;
-        vault::print_readers(printer, &rows, path, args.output)?;
+        match (vault_path, &args.what_can_read) {
+            (Some(path), _) => {
+                let rows = vault::who_can_read(global, &args, path, rbac.as_ref()).await?;
+                vault::print_readers(printer, &rows, path, args.output)?;
+            }
+            (None, Some(subject)) => {
+                let rows = vault::what_can_read(global, &args, subject, rbac.as_ref()).await?;
+                vault::print_reachable(printer, &rows, subject, args.output)?;
+            }
+            (None, None) => unreachable!("a vault query has a path or a subject"),
+        }
         std::mem::forget(rbac);
         return Ok(Code::Success);
     }

@@ -4,12 +4,12 @@
 
 use crate::audit::rbac::Rbac;
 use crate::audit::vault::policy::Policy;
-use crate::audit::vault::reach::{self, ReaderRow};
+use crate::audit::vault::reach::{self, Reachable, ReaderRow, Subject};
 use crate::audit::vault::{self as engine, live, load};
 use crate::audit::{finding, ignore, Finding, Report};
 use crate::cli::audit::AuditArgs;
 use crate::cli::GlobalArgs;
-use crate::exit::Result;
+use crate::exit::{Failure, Result};
 use crate::output::{self, Format, Printer};
 use crate::store::vault::VaultStore;
 
@@ -92,13 +92,35 @@ pub async fn who_can_read(
     rbac: Option<&Rbac>,
 ) -> Result<Vec<ReaderRow>> {
     let (inventory, policies) = inventory(global, args).await?;
+    warn_gaps(&inventory);
+    Ok(reach::who_can_read(path, &inventory, &policies, rbac))
+}
+
+/// `--what-can-read SUBJECT`: everything the subject reads in Vault.
+pub async fn what_can_read(
+    global: &GlobalArgs,
+    args: &AuditArgs,
+    subject: &Subject,
+    rbac: Option<&Rbac>,
+) -> Result<Vec<Reachable>> {
+    if rbac.is_none() && matches!(subject, Subject::User(_) | Subject::Group(_)) {
+        output::warning(format!(
+            "without --manifests or --context the Kubernetes RBAC is not read: no way from {subject} to a service account is known"
+        ));
+    }
+    let (inventory, policies) = inventory(global, args).await?;
+    warn_gaps(&inventory);
+    reach::what_can_read(subject, &inventory, &policies, rbac).map_err(Failure::error)
+}
+
+/// Endpoints the live loader could not read: the answer may miss ways.
+fn warn_gaps(inventory: &engine::VaultInventory) {
     for gap in &inventory.gaps {
         output::warning(format!(
             "not read: {} ({}): ways through it are missing",
             gap.endpoint, gap.reason
         ));
     }
-    Ok(reach::who_can_read(path, &inventory, &policies, rbac))
 }
 
 #[derive(serde::Serialize)]
@@ -128,6 +150,43 @@ pub fn print_readers(
                 version: 1,
                 secret: format!("vault:{path}"),
                 readers: rows,
+            },
+        ),
+        other => Err(output::not_offered(other)),
+    }
+}
+
+#[derive(serde::Serialize)]
+struct Reaches<'a> {
+    version: u32,
+    subject: String,
+    reads: &'a [Reachable],
+}
+
+pub fn print_reachable(
+    printer: &Printer,
+    rows: &[Reachable],
+    subject: &Subject,
+    format: Format,
+) -> Result<()> {
+    match format {
+        Format::Table => {
+            let table = rows
+                .iter()
+                .map(|r| vec![r.target.clone(), r.way.chain()])
+                .collect();
+            if rows.is_empty() {
+                printer.status(format!("{subject} reads nothing in Vault"));
+                return Ok(());
+            }
+            printer.table(&["READS", "PATH FROM THE SUBJECT"], table)
+        }
+        Format::Json | Format::Yaml => output::structured(
+            format,
+            &Reaches {
+                version: 1,
+                subject: subject.to_string(),
+                reads: rows,
             },
         ),
         other => Err(output::not_offered(other)),

@@ -14,13 +14,25 @@
 //! its service account), mint their tokens, impersonate them, exec into
 //! their pods — the indirect paths `--who-can-read` already knows.
 //!
+//! A JWT/OIDC role whose bound subject or claims name Kubernetes service
+//! accounts (`system:serviceaccount:NS:NAME`, the `kubernetes.io` claims)
+//! is joined the same way as a Kubernetes role.
+//!
+//! `what_can_read` ([`what`]) asks the other way round: everything one
+//! subject reaches.
+//!
 //! Left out: identity groups and entities (policies they add at login),
 //! and tokens that already exist.
+
+mod entries;
+mod what;
+
+pub use what::{what_can_read, Reachable, Subject};
 
 use super::checks::strings as list;
 use super::policy::{Acl, Capabilities, Policy};
 use super::{AuthRole, VaultInventory};
-use crate::audit::rbac::{Path, Rbac, Scope, MASTERS};
+use crate::audit::rbac::Rbac;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -57,8 +69,17 @@ pub fn api_path(path: &str, inventory: &VaultInventory, policies: &[Policy]) -> 
     let Some((mount, rest)) = path.split_once('/') else {
         return path.to_string();
     };
-    let known = inventory.kv_mounts.iter().find(|m| m.path == mount);
-    let v2 = match known {
+    if is_v2(mount, inventory, policies) && !rest.starts_with("data/") {
+        format!("{mount}/data/{rest}")
+    } else {
+        path.to_string()
+    }
+}
+
+/// Whether `mount` is a KV v2 mount: known from the inventory, or
+/// offline from policies that name `mount/data/`.
+fn is_v2(mount: &str, inventory: &VaultInventory, policies: &[Policy]) -> bool {
+    match inventory.kv_mounts.iter().find(|m| m.path == mount) {
         Some(m) => m.version == 2,
         None => {
             let data = format!("{mount}/data/");
@@ -67,11 +88,6 @@ pub fn api_path(path: &str, inventory: &VaultInventory, policies: &[Policy]) -> 
                 .flat_map(|p| &p.rules)
                 .any(|r| r.path.starts_with(&data))
         }
-    };
-    if v2 && !rest.starts_with("data/") {
-        format!("{mount}/data/{rest}")
-    } else {
-        path.to_string()
     }
 }
 
@@ -99,41 +115,15 @@ pub fn who_can_read(
         let Some((names, grant)) = reads(&api, &held) else {
             continue;
         };
-        let step = format!("{} role {} ({})", role.method, role.name, role.mount);
-        let row = |subject: String, mut via: Vec<String>| {
+        let step = role_step(role);
+        for (subject, mut via) in entries::role_entries(role, rbac) {
             via.push(step.clone());
-            ReaderRow {
+            rows.push(ReaderRow {
                 subject,
                 via,
                 policy: names.clone(),
                 grant: grant.clone(),
-            }
-        };
-        match role.method.as_str() {
-            "kubernetes" => {
-                for (namespace, account) in bound_accounts(role) {
-                    let sa = format!("ServiceAccount {namespace}/{account}");
-                    rows.push(row(sa.clone(), Vec::new()));
-                    for (subject, how) in rbac
-                        .map(|r| acting_as(r, &namespace, &account))
-                        .unwrap_or_default()
-                    {
-                        rows.push(row(subject, vec![how, sa.clone()]));
-                    }
-                }
-            }
-            "approle" => rows.push(row(
-                "AppRole credentials (role ID + secret ID)".into(),
-                Vec::new(),
-            )),
-            "jwt" | "oidc" => rows.push(row(
-                format!(
-                    "{} tokens the role's issuer signs",
-                    role.method.to_uppercase()
-                ),
-                Vec::new(),
-            )),
-            _ => rows.push(row(format!("{} logins", role.method), Vec::new())),
+            });
         }
     }
     rows.sort();
@@ -156,6 +146,11 @@ fn reads(api: &str, policies: &[&Policy]) -> Option<(String, String)> {
     Some((policies.join("+"), format!("read {}", grant.pattern)))
 }
 
+/// A role's step in a chain: `kubernetes role app (auth/kubernetes)`.
+fn role_step(role: &AuthRole) -> String {
+    format!("{} role {} ({})", role.method, role.name, role.mount)
+}
+
 /// The policies a role's tokens carry, as parsed policies.
 fn role_policies<'a>(role: &AuthRole, policies: &'a [Policy]) -> Vec<&'a Policy> {
     let mut names = list(&role.config, "token_policies");
@@ -172,65 +167,4 @@ fn role_policies<'a>(role: &AuthRole, policies: &'a [Policy]) -> Vec<&'a Policy>
         .iter()
         .filter(|p| names.contains(&p.name))
         .collect()
-}
-
-/// The (namespace, name) pairs a Kubernetes role accepts (`*` kept).
-fn bound_accounts(role: &AuthRole) -> Vec<(String, String)> {
-    let names = list(&role.config, "bound_service_account_names");
-    let namespaces = list(&role.config, "bound_service_account_namespaces");
-    namespaces
-        .iter()
-        .flat_map(|ns| names.iter().map(move |n| (ns.clone(), n.clone())))
-        .collect()
-}
-
-/// Who can act as service account `namespace/account` (either may be
-/// `*`): each subject with the way it gets there.
-fn acting_as(rbac: &Rbac, namespace: &str, account: &str) -> Vec<(String, String)> {
-    let mut out = vec![(format!("Group {MASTERS}"), "superuser".to_string())];
-    for access in rbac.accesses() {
-        let covers = match &access.binding.scope {
-            Scope::Cluster => true,
-            // A role bound to every namespace (`*`) accepts an account
-            // of any namespace a binding reaches.
-            Scope::Namespace(ns) => ns == namespace || namespace == "*",
-        };
-        if !covers {
-            continue;
-        }
-        for grant in &access.grants {
-            let how = match grant.path {
-                Path::CreatePods
-                | Path::Workloads
-                | Path::ExecPods
-                | Path::AttachPods
-                | Path::EphemeralContainers => grant.path.label(),
-                Path::ServiceAccountToken => {
-                    let named = grant
-                        .names
-                        .as_ref()
-                        .is_none_or(|n| n.iter().any(|n| n == account || account == "*"));
-                    if !named {
-                        continue;
-                    }
-                    grant.path.label()
-                }
-                Path::Impersonate => grant.path.label(),
-                _ => continue,
-            };
-            let subject = access.subject.object_ref();
-            let subject = match &subject.namespace {
-                Some(ns) => format!("{} {ns}/{}", subject.kind, subject.name),
-                None => format!("{} {}", subject.kind, subject.name),
-            };
-            let place = match access.binding.scope {
-                Scope::Cluster => "in every namespace".to_string(),
-                Scope::Namespace(ref ns) => format!("in {ns}"),
-            };
-            out.push((subject, format!("{how} {place}")));
-        }
-    }
-    out.sort();
-    out.dedup();
-    out
 }
