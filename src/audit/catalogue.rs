@@ -53,6 +53,14 @@
 //! | `KV-VLT-015` | info | a KV v2 mount does not require check-and-set (`cas_required`) |
 //! | `KV-VLT-016` | medium | Vault runs as a single node: no standby to take over |
 //! | `KV-VLT-017` | medium | the Vault audit could not read an endpoint: findings that depend on it are left out |
+//! | `KV-ACC-001` | high | Secrets listed or watched in all namespaces by a subject outside the control plane (audit log) |
+//! | `KV-ACC-002` | high | Secrets of kube-system listed or watched by a subject outside the control plane (audit log) |
+//! | `KV-ACC-003` | medium | a burst of denied requests on secrets by one subject: probing (audit logs) |
+//! | `KV-ACC-004` | medium | a secret read by a subject that did not read it during `--baseline` (audit logs) |
+//! | `KV-ACC-005` | critical | a Secret read by an anonymous request (audit log) |
+//! | `KV-LOG-001` | high | the kube-apiserver audit policy logs Secrets at `Request`/`RequestResponse`: values in the log |
+//! | `KV-LOG-002` | medium | the kube-apiserver audit policy does not log reads of Secrets |
+//! | `KV-LOG-003` | high | the audit log holds Secret bodies (events at `Request`/`RequestResponse`) |
 //! | `KV-IGN-001` | info | an ignore-file entry has expired and no longer suppresses anything |
 
 use super::finding::Severity;
@@ -256,6 +264,30 @@ catalogue! {
     Vlt017 = "KV-VLT-017", Medium,
         "Vault audit incomplete: an endpoint could not be read",
         "Run the audit with a token whose policy may read the endpoints the README lists, or accept the gap.";
+    Acc001 = "KV-ACC-001", High,
+        "Secrets listed or watched in all namespaces outside the control plane",
+        "Find out why the subject read every Secret of the cluster, drop list/watch on secrets from its cluster-wide bindings, and rotate what it read if it was not expected.";
+    Acc002 = "KV-ACC-002", High,
+        "Secrets of kube-system listed or watched outside the control plane",
+        "kube-system holds the control plane's credentials: find out why the subject listed them, remove the access, and rotate them if it was not expected.";
+    Acc003 = "KV-ACC-003", Medium,
+        "Burst of denied secret requests (probing)",
+        "Find out what the subject was looking for: a leaked credential probing for access reads like this.";
+    Acc004 = "KV-ACC-004", Medium,
+        "Secret read by a subject that did not read it during the baseline",
+        "Confirm the new reader is expected (a new release, a new service); if not, remove its access and rotate the secret.";
+    Acc005 = "KV-ACC-005", Critical,
+        "Secret read by an anonymous request",
+        "Remove every binding that grants system:anonymous or system:unauthenticated access to Secrets, run kube-apiserver with --anonymous-auth=false, and rotate what was read.";
+    Log001 = "KV-LOG-001", High,
+        "The audit policy writes Secret values into the audit log",
+        "Log secrets (and configmaps) at the Metadata level, in a rule placed before any Request or RequestResponse rule: at those levels the Secret's data is written into the log.";
+    Log002 = "KV-LOG-002", Medium,
+        "The audit policy does not log reads of Secrets",
+        "Add a rule logging secrets at the Metadata level before the rule that drops them: without it nobody can say who read a Secret.";
+    Log003 = "KV-LOG-003", High,
+        "The audit log holds Secret bodies",
+        "Treat the log as holding the Secrets' values: restrict and rotate it, rotate the Secrets it holds, and log secrets at the Metadata level.";
     Ign001 = "KV-IGN-001", Info,
         "Ignore entry expired",
         "Fix the finding, or renew the entry with a new reason and expiry date.";

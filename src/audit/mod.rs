@@ -19,6 +19,7 @@
 //! apiserver's storage metrics and, when asked, etcd. It evaluates RBAC on
 //! the rules as stored ([`live::live_rbac_options`]), as the authorizer does.
 
+pub mod access;
 pub mod bootstrap;
 pub mod catalogue;
 pub mod checks;

@@ -33,8 +33,11 @@ KV-IGN-001 (expired ignore entry).
 The JSON and SARIF outputs name each id's severity, title and fix.";
 
 #[derive(Debug, Args)]
-#[command(after_help = AFTER_HELP)]
+#[command(after_help = AFTER_HELP, args_conflicts_with_subcommands = true)]
 pub struct AuditArgs {
+    #[command(subcommand)]
+    pub command: Option<AuditCommand>,
+
     /// Audit manifests offline: a file, a folder (recursive: *.yaml, *.yml, *.json) or - for stdin. Repeatable.
     #[arg(long = "manifests", value_name = "DIR|FILE|-")]
     pub manifests: Vec<PathBuf>,
@@ -128,8 +131,16 @@ pub struct AuditArgs {
     pub what_can_read: Option<crate::audit::vault::reach::Subject>,
 }
 
+/// `kvault audit`'s subcommands; without one it audits the configuration.
+#[derive(Debug, clap::Subcommand)]
+pub enum AuditCommand {
+    /// Who read which secret, when: from the kube-apiserver's and Vault's audit logs; suspicious reads and
+    /// an audit policy that logs Secret values.
+    Access(super::audit_access::AccessArgs),
+}
+
 /// How audit results are printed.
-const AUDIT_FORMATS: &[Choice] = &[
+pub(super) const AUDIT_FORMATS: &[Choice] = &[
     (Format::Table, ""),
     (Format::Json, ""),
     (Format::Yaml, ""),

@@ -2,6 +2,7 @@
 //! completions are all generated from these definitions.
 
 pub mod audit;
+pub mod audit_access;
 pub mod canary;
 pub mod cp;
 pub mod delete;

@@ -45,23 +45,45 @@ pub struct OpenBao {
 
 impl OpenBao {
     pub fn start() -> OpenBao {
-        Self::start_with(false)
+        Self::start_with(false, None)
     }
 
     /// A dev server serving TLS with its own CA (`ca_cert()`).
     pub fn start_tls() -> OpenBao {
-        Self::start_with(true)
+        Self::start_with(true, None)
+    }
+
+    /// A dev server with a file audit device logging to `log` (OpenBao 2
+    /// creates audit devices through the API only when its configuration
+    /// allows it).
+    pub fn start_audited(log: &Path) -> OpenBao {
+        let bao = Self::start_with(false, Some("unsafe_allow_api_audit_creation = true\n"));
+        bao.must(&[
+            "audit",
+            "enable",
+            "file",
+            &format!("file_path={}", log.display()),
+        ]);
+        bao
     }
 
     pub fn ca_cert(&self) -> PathBuf {
         self.home.path().join("vault-ca.pem")
     }
 
-    fn start_with(tls: bool) -> OpenBao {
+    fn start_with(tls: bool, config: Option<&str>) -> OpenBao {
         let token = "kvault-test-root".to_string();
         for _ in 0..5 {
             let home = tempfile::tempdir().unwrap();
             let port = free_port();
+            let config_args = match config {
+                Some(hcl) => {
+                    let file = home.path().join("extra.hcl");
+                    std::fs::write(&file, hcl).unwrap();
+                    vec![format!("-config={}", file.display())]
+                }
+                None => vec![],
+            };
             let addr = format!("{}://127.0.0.1:{port}", if tls { "https" } else { "http" });
             let log = std::fs::File::create(home.path().join("bao.log")).unwrap();
             let child = std::process::Command::new(bao_binary())
@@ -71,6 +93,7 @@ impl OpenBao {
                     &format!("-dev-listen-address=127.0.0.1:{port}"),
                     &format!("-dev-root-token-id={token}"),
                 ])
+                .args(&config_args)
                 .args(if tls {
                     vec![
                         "-dev-tls".to_string(),
@@ -391,10 +414,21 @@ impl KubeCluster {
 
     /// A raw API call as `user` with curl; returns (HTTP code, body).
     pub fn api(&self, user: &str, method: &str, path: &str, body: Option<&str>) -> (u16, String) {
+        self.api_with_token(self.token(user), method, path, body)
+    }
+
+    /// A raw API call with a bearer token (a service account's).
+    pub fn api_with_token(
+        &self,
+        token: &str,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+    ) -> (u16, String) {
         let mut cmd = std::process::Command::new("curl");
         cmd.args(["-s", "-o", "-", "-w", "\n%{http_code}", "-X", method])
             .args(["--cacert", self.var("KVAULT_TEST_KUBE_CA")])
-            .args(["-H", &format!("Authorization: Bearer {}", self.token(user))])
+            .args(["-H", &format!("Authorization: Bearer {token}")])
             .args(["-H", "Content-Type: application/json"]);
         if let Some(b) = body {
             cmd.args(["--data-binary", b]);

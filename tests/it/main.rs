@@ -5,6 +5,7 @@
 mod harness;
 mod hostile;
 
+mod access_log;
 mod audit_live;
 mod bad_input;
 mod canary;

@@ -5,16 +5,20 @@
 
 use crate::audit::checks::rbac::AccessRow;
 use crate::audit::{live, report, Report};
-use crate::cli::audit::AuditArgs;
+use crate::cli::audit::{AuditArgs, AuditCommand};
 use crate::cli::GlobalArgs;
 use crate::exit::{Code, Failure, Result};
 use crate::output;
 use crate::output::Format;
 use crate::output::Printer;
 
+mod access;
 mod vault;
 
-pub async fn run(global: &GlobalArgs, printer: &Printer, args: AuditArgs) -> Result<Code> {
+pub async fn run(global: &GlobalArgs, printer: &Printer, mut args: AuditArgs) -> Result<Code> {
+    if let Some(AuditCommand::Access(access)) = args.command.take() {
+        return access::run(printer, access);
+    }
     let started = std::time::Instant::now();
     let vault_path = args
         .who_can_read

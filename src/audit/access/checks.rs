@@ -1,0 +1,404 @@
+//! Suspicious reads, drawn from the rows once every log is read:
+//! - KV-ACC-001/002: a list or watch of every Secret of the cluster, or of
+//!   kube-system's, by anything but the control plane;
+//! - KV-ACC-003: a burst of denied requests by one subject (probing);
+//! - KV-ACC-004: with `--baseline`, a subject's first read of a target
+//!   after the baseline stretch;
+//! - KV-ACC-005: a Secret read by an anonymous request;
+//! - KV-LOG-003: events that hold a Secret's body (the log leaks values).
+
+use super::{format_time, Denials, Row, Source, SubjectKind, Tallied, Target};
+use crate::audit::catalogue::FindingId;
+use crate::audit::finding::ObjectRef;
+use crate::audit::Finding;
+use std::collections::BTreeMap;
+
+/// Denied requests by one subject within [`BURST_WINDOW`] that make a
+/// burst.
+pub const BURST: usize = 5;
+pub const BURST_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
+/// Objects named in one KV-LOG-003 finding.
+const MAX_OBJECTS: usize = 20;
+
+pub fn check(tallied: &Tallied, baseline: Option<std::time::Duration>) -> Vec<Finding> {
+    let rows = &tallied.rows;
+    let mut out = Vec::new();
+    for row in rows {
+        wide_reads(row, &mut out);
+        if row.kind == SubjectKind::Anonymous && row.count > 0 {
+            out.push(
+                Finding::new(
+                    FindingId::Acc005,
+                    format!("{} was read by an anonymous request", row.target),
+                    format!("{}; {}", reads(row), origin(row)),
+                )
+                .objects([target_object(row), subject_object(row)]),
+            );
+        }
+    }
+    bursts(&tallied.denials, &mut out);
+    if let (Some(baseline), Some((start, end))) = (baseline, tallied.window) {
+        let edge = start.saturating_add(i64::try_from(baseline.as_micros()).unwrap_or(i64::MAX));
+        if edge < end {
+            for row in rows {
+                new_reader(row, edge, &mut out);
+            }
+        }
+    }
+    bodies_logged(&tallied.bodies, &mut out);
+    crate::audit::finding::sort(&mut out);
+    out
+}
+
+/// KV-ACC-001/002.
+fn wide_reads(row: &Row, out: &mut Vec<Finding>) {
+    let listed = row.verbs.contains("list") || row.verbs.contains("watch");
+    if row.source != Source::Kubernetes
+        || !listed
+        || row.count == 0
+        || row.kind == SubjectKind::ControlPlane
+    {
+        return;
+    }
+    let (id, what) = match &row.target {
+        Target::AllNamespaces => (FindingId::Acc001, "every Secret of the cluster"),
+        Target::Namespace(ns) if ns == "kube-system" => {
+            (FindingId::Acc002, "the Secrets of kube-system")
+        }
+        _ => return,
+    };
+    out.push(
+        Finding::new(
+            id,
+            format!("{} ({}) read {what}", row.subject, row.kind.label()),
+            format!("{}; {}", reads(row), origin(row)),
+        )
+        .objects([subject_object(row), target_object(row)]),
+    );
+}
+
+/// KV-ACC-003: the densest minute of each subject's denials.
+fn bursts(denials: &Denials, out: &mut Vec<Finding>) {
+    let window = i64::try_from(BURST_WINDOW.as_micros()).unwrap_or(i64::MAX);
+    let mut subjects: Vec<_> = denials.iter().collect();
+    subjects.sort_by(|a, b| a.0.cmp(b.0));
+    for ((source, subject), times) in subjects {
+        if times.len() < BURST {
+            continue;
+        }
+        let mut times = times.clone();
+        times.sort_unstable();
+        let (mut best, mut at, mut lo) = (0, 0, 0);
+        for hi in 0..times.len() {
+            while times[hi] - times[lo] > window {
+                lo += 1;
+            }
+            if hi - lo + 1 > best {
+                (best, at) = (hi - lo + 1, lo);
+            }
+        }
+        if best < BURST {
+            continue;
+        }
+        let log = match source {
+            Source::Kubernetes => "Kubernetes",
+            Source::Vault => "Vault",
+        };
+        out.push(
+            Finding::new(
+                FindingId::Acc003,
+                format!("{subject} was denied {best} secret requests within a minute ({log})"),
+                format!(
+                    "{best} denied from {}; {} denied in all",
+                    format_time(times[at]),
+                    times.len()
+                ),
+            )
+            .object(subject_ref(*source, subject)),
+        );
+    }
+}
+
+/// KV-ACC-004.
+fn new_reader(row: &Row, edge: i64, out: &mut Vec<Finding>) {
+    let Some(first) = row.first_allowed.filter(|t| *t >= edge) else {
+        return;
+    };
+    if row.kind == SubjectKind::ControlPlane {
+        return;
+    }
+    out.push(
+        Finding::new(
+            FindingId::Acc004,
+            format!(
+                "{} ({}) first read {} after the baseline",
+                row.subject,
+                row.kind.label(),
+                row.target
+            ),
+            format!(
+                "first read {}, after the baseline ending {}; {}; {}",
+                format_time(first),
+                format_time(edge),
+                reads(row),
+                origin(row)
+            ),
+        )
+        .objects([target_object(row), subject_object(row)]),
+    );
+}
+
+/// KV-LOG-003: one finding naming the Secrets whose bodies are logged.
+fn bodies_logged(bodies: &BTreeMap<Target, u64>, out: &mut Vec<Finding>) {
+    if bodies.is_empty() {
+        return;
+    }
+    let events: u64 = bodies.values().sum();
+    let mut objects: Vec<ObjectRef> = bodies.keys().map(target_ref).collect();
+    objects.sort();
+    objects.dedup();
+    let named = objects.len();
+    objects.truncate(MAX_OBJECTS);
+    out.push(
+        Finding::new(
+            FindingId::Log003,
+            format!("the Kubernetes audit log holds Secret bodies ({named} targets)"),
+            format!(
+                "{events} events on Secrets were logged at Request or RequestResponse level, with the Secret's data"
+            ),
+        )
+        .objects(objects),
+    );
+}
+
+/// `3 list, watch (1 denied) from 2026-... to 2026-...`.
+fn reads(row: &Row) -> String {
+    let verbs: Vec<&str> = row.verbs.iter().map(String::as_str).collect();
+    let mut text = format!("{} {}", row.count, verbs.join(", "));
+    if row.denied > 0 {
+        text.push_str(&format!(" ({} denied)", row.denied));
+    }
+    text.push_str(&format!(
+        " from {} to {}",
+        format_time(row.first),
+        format_time(row.last)
+    ));
+    text
+}
+
+/// `from 10.0.0.7, user agent kubectl/v1.34`.
+fn origin(row: &Row) -> String {
+    let ips: Vec<&str> = row.source_ips.iter().map(String::as_str).collect();
+    let mut text = match ips.is_empty() {
+        true => "from an unknown address".to_string(),
+        false => format!("from {}", ips.join(", ")),
+    };
+    if !row.user_agents.is_empty() {
+        let agents: Vec<&str> = row.user_agents.iter().map(String::as_str).collect();
+        text.push_str(&format!(", user agent {}", agents.join(", ")));
+    }
+    if let Some(by) = &row.impersonator {
+        text.push_str(&format!(", impersonated by {by}"));
+    }
+    text
+}
+
+fn target_object(row: &Row) -> ObjectRef {
+    target_ref(&row.target)
+}
+
+fn target_ref(target: &Target) -> ObjectRef {
+    match target {
+        Target::Secret { namespace, name } if namespace.is_empty() => {
+            ObjectRef::cluster("Secret", name.clone())
+        }
+        Target::Secret { namespace, name } => {
+            ObjectRef::namespaced("Secret", namespace, name.clone())
+        }
+        Target::Namespace(ns) => ObjectRef::cluster("Namespace", ns.clone()),
+        Target::AllNamespaces => ObjectRef::cluster("Namespace", "(all)"),
+        Target::Vault(path) => ObjectRef::cluster("VaultSecret", path.clone()),
+    }
+}
+
+fn subject_object(row: &Row) -> ObjectRef {
+    subject_ref(row.source, &row.subject)
+}
+
+/// A subject as an object: a ServiceAccount, a Node or a User of
+/// Kubernetes; a Vault token's owner.
+fn subject_ref(source: Source, subject: &str) -> ObjectRef {
+    if source == Source::Vault {
+        return ObjectRef::cluster("VaultToken", subject);
+    }
+    if let Some((ns, name)) = subject
+        .strip_prefix("system:serviceaccount:")
+        .and_then(|s| s.split_once(':'))
+    {
+        return ObjectRef::namespaced("ServiceAccount", ns, name);
+    }
+    if let Some(node) = subject.strip_prefix("system:node:") {
+        return ObjectRef::cluster("Node", node);
+    }
+    ObjectRef::cluster("User", subject)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Access, Tally};
+    use super::*;
+
+    fn access(
+        subject: &str,
+        kind: SubjectKind,
+        verb: &str,
+        target: Target,
+        second: i64,
+        denied: bool,
+    ) -> Access {
+        Access {
+            source: Source::Kubernetes,
+            target,
+            subject: subject.into(),
+            kind,
+            impersonator: None,
+            verb: verb.into(),
+            denied,
+            time: 1_800_000_000_000_000 + second * 1_000_000,
+            source_ip: Some("10.0.0.1".into()),
+            user_agent: None,
+            body_logged: false,
+        }
+    }
+
+    fn ids(accesses: Vec<Access>, baseline: Option<u64>) -> Vec<(String, String)> {
+        let mut tally = Tally::default();
+        for a in accesses {
+            tally.add(a);
+        }
+        check(
+            &tally.finish(),
+            baseline.map(std::time::Duration::from_secs),
+        )
+        .into_iter()
+        .map(|f| (f.id.as_str().to_string(), f.title))
+        .collect()
+    }
+
+    fn secret(ns: &str, name: &str) -> Target {
+        Target::Secret {
+            namespace: ns.into(),
+            name: name.into(),
+        }
+    }
+
+    #[test]
+    fn wide_lists_outside_the_control_plane_are_findings() {
+        use SubjectKind::*;
+        let found = ids(
+            vec![
+                access("alice", Human, "list", Target::AllNamespaces, 0, false),
+                access(
+                    "system:kube-controller-manager",
+                    ControlPlane,
+                    "list",
+                    Target::AllNamespaces,
+                    0,
+                    false,
+                ),
+                access(
+                    "bob",
+                    Human,
+                    "watch",
+                    Target::Namespace("kube-system".into()),
+                    0,
+                    false,
+                ),
+                access(
+                    "carol",
+                    Human,
+                    "list",
+                    Target::Namespace("team-a".into()),
+                    0,
+                    false,
+                ),
+                // Denied: probing, not a read.
+                access("dave", Human, "list", Target::AllNamespaces, 0, true),
+            ],
+            None,
+        );
+        assert_eq!(
+            found,
+            vec![
+                (
+                    "KV-ACC-001".into(),
+                    "alice (human) read every Secret of the cluster".into()
+                ),
+                (
+                    "KV-ACC-002".into(),
+                    "bob (human) read the Secrets of kube-system".into()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn five_denials_within_a_minute_are_a_burst_four_are_not() {
+        let denied =
+            |who: &str, s| access(who, SubjectKind::Human, "get", secret("a", "x"), s, true);
+        let found = ids(
+            vec![
+                denied("mallory", 0),
+                denied("mallory", 10),
+                denied("mallory", 20),
+                denied("mallory", 30),
+                denied("mallory", 59),
+                denied("slow", 0),
+                denied("slow", 30),
+                denied("slow", 61),
+                denied("slow", 100),
+                denied("slow", 200),
+            ],
+            None,
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "KV-ACC-003");
+        assert!(found[0].1.starts_with("mallory was denied 5"), "{found:?}");
+    }
+
+    #[test]
+    fn a_first_read_after_the_baseline_is_a_finding_one_during_it_is_not() {
+        let read = |who: &str, name: &str, s| {
+            access(
+                who,
+                SubjectKind::ServiceAccount,
+                "get",
+                secret("a", name),
+                s,
+                false,
+            )
+        };
+        let found = ids(
+            vec![
+                read("app", "db", 0),
+                read("app", "db", 7200),
+                read("app", "api", 7200),
+                read("other", "db", 100),
+            ],
+            Some(3600),
+        );
+        assert_eq!(
+            found,
+            vec![(
+                "KV-ACC-004".into(),
+                "app (service account) first read Secret a/api after the baseline".into()
+            )]
+        );
+        // A log shorter than the baseline says nothing.
+        assert!(ids(
+            vec![read("app", "db", 0), read("app", "api", 60)],
+            Some(3600)
+        )
+        .is_empty());
+    }
+}

@@ -1,0 +1,184 @@
+//! `kvault audit access`: read the audit logs, print who read what (a
+//! table, or JSON/YAML with every row), then the findings; exit 1 when a
+//! finding reaches `--fail-on`.
+
+use crate::audit::access::{self as engine, audit_policy, format_time, AccessReport, Row};
+use crate::audit::{finding, ignore, Report};
+use crate::cli::audit_access::AccessArgs;
+use crate::exit::{Code, Failure, Result};
+use crate::output::{self, Format, Printer};
+use std::path::Path;
+
+pub fn run(printer: &Printer, args: AccessArgs) -> Result<Code> {
+    if args.kube_logs.is_empty() && args.vault_logs.is_empty() && args.audit_policy.is_none() {
+        return Err(Failure::error(
+            "kvault audit access reads --k8s-audit-log FILE, --vault-audit-log FILE or --audit-policy FILE: none was given",
+        ));
+    }
+    let stdin = args
+        .kube_logs
+        .iter()
+        .chain(&args.vault_logs)
+        .filter(|p| *p == Path::new("-"))
+        .count();
+    if stdin > 1 {
+        return Err(Failure::error(
+            "only one audit log can be read from stdin (-)",
+        ));
+    }
+    let since = args.since.map(|t| {
+        let since = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        i64::try_from(since.as_micros()).unwrap_or(i64::MAX)
+    });
+    let options = engine::Options {
+        kube_logs: args.kube_logs.clone(),
+        vault_logs: args.vault_logs.clone(),
+        since,
+        baseline: args.baseline,
+    };
+    let failure = |e: engine::AccessError| Failure::error(e.to_string());
+    let analysis = engine::analyze(&options).map_err(failure)?;
+    let mut findings = analysis.findings.clone();
+    if let Some(policy) = &args.audit_policy {
+        findings.extend(audit_policy::check_file(policy).map_err(failure)?);
+    }
+    let mut suppressed = 0;
+    if let Some(file) = crate::audit::live::pipeline::read_ignore(args.ignore.as_deref())? {
+        suppressed = file.apply(&mut findings, ignore::Date::today());
+    }
+    finding::sort(&mut findings);
+    let report = Report {
+        findings,
+        suppressed,
+        fail_on: args.fail_on.into(),
+        objects: analysis.rows.len() + usize::from(args.audit_policy.is_some()),
+        warnings: warnings(&analysis, &args),
+    };
+    for line in &report.warnings {
+        output::warning(line);
+    }
+    print(printer, &analysis, &report, args.output)?;
+    Ok(Code::of_audit(&report))
+}
+
+/// How the logs were read, when it changes the answer.
+fn warnings(analysis: &AccessReport, args: &AccessArgs) -> Vec<String> {
+    let stats = &analysis.stats;
+    let mut out = Vec::new();
+    if stats.malformed > 0 {
+        out.push(format!(
+            "{} lines named secrets but were not audit events kvault could read: left out",
+            stats.malformed
+        ));
+    }
+    if stats.oversized > 0 {
+        out.push(format!(
+            "{} lines longer than {} MiB were skipped",
+            stats.oversized,
+            engine::input::MAX_LINE >> 20
+        ));
+    }
+    if !args.kube_logs.is_empty()
+        && !analysis
+            .rows
+            .iter()
+            .any(|r| r.source == engine::Source::Kubernetes)
+    {
+        out.push(
+            "the Kubernetes audit logs hold no request on Secrets: is the audit policy logging them (--audit-policy)?"
+                .into(),
+        );
+    }
+    out
+}
+
+#[derive(serde::Serialize)]
+struct Json<'a> {
+    version: u32,
+    window: Option<Window>,
+    stats: &'a engine::Stats,
+    access: &'a [Row],
+    findings: &'a [crate::audit::Finding],
+    summary: crate::audit::report::Summary,
+}
+
+#[derive(serde::Serialize)]
+struct Window {
+    first: String,
+    last: String,
+}
+
+fn print(
+    printer: &Printer,
+    analysis: &AccessReport,
+    report: &Report,
+    format: Format,
+) -> Result<()> {
+    match format {
+        Format::Table => {
+            if !analysis.rows.is_empty() {
+                printer.table(
+                    &[
+                        "TARGET", "SUBJECT", "KIND", "VERBS", "ALLOWED", "DENIED", "FIRST", "LAST",
+                        "FROM",
+                    ],
+                    analysis.rows.iter().map(row_cells).collect(),
+                )?;
+            }
+            if !report.findings.is_empty() {
+                printer.status(String::new());
+                let (header, rows) = crate::audit::report::table(report);
+                printer.table(&header, rows)?;
+            }
+            let window = match analysis.window {
+                Some((a, b)) => format!(" from {} to {}", format_time(a), format_time(b)),
+                None => String::new(),
+            };
+            printer.status(format!(
+                "{} requests on secrets in {} lines of {} files{window}; {}",
+                analysis.stats.accesses,
+                analysis.stats.lines,
+                analysis.stats.files,
+                report.summary_line()
+            ));
+            Ok(())
+        }
+        Format::Json | Format::Yaml => {
+            let json = crate::audit::report::json(report);
+            output::structured(
+                format,
+                &Json {
+                    version: 1,
+                    window: analysis.window.map(|(a, b)| Window {
+                        first: format_time(a),
+                        last: format_time(b),
+                    }),
+                    stats: &analysis.stats,
+                    access: &analysis.rows,
+                    findings: json.findings,
+                    summary: json.summary,
+                },
+            )
+        }
+        Format::Sarif => output::structured(Format::Json, &crate::audit::report::sarif(report)),
+        other => Err(output::not_offered(other)),
+    }
+}
+
+fn row_cells(row: &Row) -> Vec<String> {
+    let mut subject = row.subject.clone();
+    if let Some(by) = &row.impersonator {
+        subject.push_str(&format!(" (impersonated by {by})"));
+    }
+    vec![
+        row.target.to_string(),
+        subject,
+        row.kind.label().to_string(),
+        row.verbs.iter().cloned().collect::<Vec<_>>().join(","),
+        row.count.to_string(),
+        row.denied.to_string(),
+        format_time(row.first),
+        format_time(row.last),
+        row.source_ips.iter().cloned().collect::<Vec<_>>().join(","),
+    ]
+}
