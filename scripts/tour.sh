@@ -32,10 +32,24 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$bao" server -dev -dev-root-token-id=tour-root-token \
+# Both servers keep audit logs for the access block: OpenBao 2 creates an
+# audit device through the API only when its configuration allows it.
+echo 'unsafe_allow_api_audit_creation = true' >"$T/bao.hcl"
+cat >"$T/audit-policy.yaml" <<'YAML'
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+- level: Metadata
+  resources: [{group: "", resources: [secrets]}]
+- level: None
+YAML
+"$bao" server -dev -dev-root-token-id=tour-root-token -config="$T/bao.hcl" \
     -dev-listen-address="127.0.0.1:$port" >"$T/bao.log" 2>&1 &
 bao_pid=$!
-bash "$root/scripts/kube-test-cluster.sh" start "$T/kube" --encryption identity-then-secretbox >"$T/kube.log" 2>&1 ||
+bash "$root/scripts/kube-test-cluster.sh" start "$T/kube" --encryption identity-then-secretbox \
+    --apiserver-arg "--audit-policy-file=$T/audit-policy.yaml" \
+    --apiserver-arg "--audit-log-path=$T/kube-audit.log" >"$T/kube.log" 2>&1 ||
     { cat "$T/kube.log" >&2; exit 2; }
 # shellcheck disable=SC1091
 . "$T/kube/env"
@@ -141,6 +155,10 @@ run "kvault audit --vault --fail-on critical   # live: the dev server's own sett
 run "kvault audit --vault-policies examples/vault --manifests examples/vault-cluster --who-can-read vault:secret/prod/app/db"
 run "kvault audit --vault-policies examples/vault --manifests examples/vault-cluster --what-can-read user:alice"
 
+# From here on Vault records every request too (after the live audit
+# above, which shows the server without an audit device).
+BAO_ADDR=$VAULT_ADDR BAO_TOKEN=$VAULT_TOKEN "$bao" audit enable file file_path="$T/vault-audit.log" >/dev/null
+
 block sync
 cat > plan.yaml <<'YAML'
 secrets:
@@ -174,6 +192,14 @@ run "kvault canary check --source vault:secret/canary --target k8s:prod/canary -
 block doctor
 run "kvault doctor"
 run "kvault whoami"
+
+block audit-access
+# alice probes for the Secret the sync wrote (she may not read it).
+for _ in 1 2 3 4 5; do
+    curl -s -o /dev/null --cacert "$KVAULT_TEST_KUBE_CA" -H "Authorization: Bearer $KVAULT_TEST_KUBE_TOKEN_ALICE" \
+        "$KVAULT_TEST_KUBE_SERVER/api/v1/namespaces/prod/secrets/app-db"
+done
+run "kvault audit access --k8s-audit-log $T/kube-audit.log --vault-audit-log $T/vault-audit.log --audit-policy $T/audit-policy.yaml; echo \"exit \$?\""
 
 block completions
 run "kvault completions bash > kvault.bash && wc -l < kvault.bash"

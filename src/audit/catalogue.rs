@@ -61,6 +61,7 @@
 //! | `KV-LOG-001` | high | the kube-apiserver audit policy logs Secrets at `Request`/`RequestResponse`: values in the log |
 //! | `KV-LOG-002` | medium | the kube-apiserver audit policy does not log reads of Secrets |
 //! | `KV-LOG-003` | high | the audit log holds Secret bodies (events at `Request`/`RequestResponse`) |
+//! | `KV-LOG-004` | medium | kube-apiserver keeps no audit log (no `--audit-log-path`, no audit webhook) |
 //! | `KV-IGN-001` | info | an ignore-file entry has expired and no longer suppresses anything |
 
 use super::finding::Severity;
@@ -288,6 +289,9 @@ catalogue! {
     Log003 = "KV-LOG-003", High,
         "The audit log holds Secret bodies",
         "Treat the log as holding the Secrets' values: restrict and rotate it, rotate the Secrets it holds, and log secrets at the Metadata level.";
+    Log004 = "KV-LOG-004", Medium,
+        "kube-apiserver keeps no audit log",
+        "Start kube-apiserver with --audit-policy-file and --audit-log-path (or --audit-webhook-config-file), logging secrets at the Metadata level.";
     Ign001 = "KV-IGN-001", Info,
         "Ignore entry expired",
         "Fix the finding, or renew the entry with a new reason and expiry date.";

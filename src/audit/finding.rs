@@ -142,18 +142,23 @@ pub struct Finding {
     /// Where the objects were read from (manifest files), when known.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub locations: Vec<Location>,
+    /// The CIS Kubernetes Benchmark controls it fails ([`super::cis`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cis: Vec<&'static str>,
 }
 
 impl Finding {
     /// A finding with the severity and fix of catalogue entry `id`.
     pub fn new(id: FindingId, title: impl Into<String>, evidence: impl Into<String>) -> Self {
         let rule = id.rule();
+        let evidence = evidence.into();
         Finding {
             id: rule.id,
             severity: rule.severity,
             title: title.into(),
             objects: Vec::new(),
-            evidence: evidence.into(),
+            cis: super::cis::controls(id, &evidence),
+            evidence,
             fix: rule.fix,
             locations: Vec::new(),
         }

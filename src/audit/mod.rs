@@ -23,6 +23,7 @@ pub mod access;
 pub mod bootstrap;
 pub mod catalogue;
 pub mod checks;
+pub mod cis;
 pub mod finding;
 pub mod ignore;
 pub mod inventory;
@@ -122,5 +123,6 @@ pub fn finish(inventory: &Inventory, options: &Options, checked: Checked) -> Rep
         fail_on: options.fail_on,
         objects: inventory.object_count(),
         warnings,
+        apiserver_flags: inventory.apiserver.is_some(),
     }
 }

@@ -43,6 +43,8 @@ pub struct Report {
     pub objects: usize,
     /// Lines for stderr about how the input was read (not findings).
     pub warnings: Vec<String>,
+    /// kube-apiserver's flags were among the inputs (its static Pod).
+    pub apiserver_flags: bool,
 }
 
 impl Report {
@@ -148,7 +150,10 @@ pub fn table(report: &Report) -> (Vec<&'static str>, Vec<Vec<String>>) {
         .map(|f| {
             vec![
                 f.severity.to_string().to_uppercase(),
-                f.id.to_string(),
+                match f.cis.is_empty() {
+                    true => f.id.to_string(),
+                    false => format!("{}\nCIS {}", f.id, f.cis.join(", ")),
+                },
                 f.objects
                     .iter()
                     .map(ToString::to_string)
@@ -283,7 +288,9 @@ pub struct SarifRuleProperties {
     #[serde(rename = "security-severity")]
     pub security_severity: &'static str,
     pub severity: Severity,
-    pub tags: [&'static str; 3],
+    /// `security`, `kubernetes`, `secrets`, and `CIS-1.12/<control>` for
+    /// each CIS control the rule's findings may fail.
+    pub tags: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -346,6 +353,14 @@ pub struct SarifResultProperties<'a> {
     pub fix: &'a str,
     /// Findings of this rule about this object that the result stands for.
     pub occurrences: usize,
+    /// `CIS-1.12/<control>` for each CIS control the finding fails.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+}
+
+/// SARIF tags for CIS controls.
+fn cis_tags(controls: &[&str]) -> Vec<String> {
+    controls.iter().map(|c| format!("CIS-1.12/{c}")).collect()
 }
 
 /// The `-o sarif` document (SARIF 2.1.0): every catalogue entry as a rule,
@@ -368,7 +383,11 @@ pub fn sarif(report: &Report) -> Sarif<'_> {
             properties: SarifRuleProperties {
                 security_severity: r.severity.security_severity(),
                 severity: r.severity,
-                tags: ["security", "kubernetes", "secrets"],
+                tags: ["security", "kubernetes", "secrets"]
+                    .into_iter()
+                    .map(String::from)
+                    .chain(cis_tags(&super::cis::controls(r.id, super::cis::EVERY_WAY)))
+                    .collect(),
             },
         })
         .collect();
@@ -445,6 +464,7 @@ fn group_result<'a>(group: &sarif_limits::Group<'a>) -> SarifResult<'a> {
             severity: f.severity,
             fix: f.fix,
             occurrences: group.findings.len(),
+            tags: cis_tags(&f.cis),
         },
     }
 }
@@ -473,6 +493,7 @@ fn truncated_result(t: &sarif_limits::Truncated) -> SarifResult<'static> {
             severity: rule.severity,
             fix: rule.fix,
             occurrences: t.findings,
+            tags: Vec::new(),
         },
     }
 }
@@ -527,6 +548,7 @@ mod tests {
             fail_on,
             objects: 3,
             warnings: Vec::new(),
+            apiserver_flags: false,
         }
     }
 

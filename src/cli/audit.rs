@@ -29,7 +29,11 @@ Finding ids: KV-ENC-001..011 (encryption at rest), KV-RBAC-001..010 (RBAC),
 KV-WL-001..009 (workloads, unused/stale Secrets), KV-VLT-001..017 (Vault:
 policies, auth roles, audit devices, KV mounts, secret age, HA, unreadable
 endpoints), KV-AUD-001 (live: a kind could not be listed), KV-AUD-002 (sarif: results beyond GitHub's 25,000 left out),
-KV-IGN-001 (expired ignore entry).
+KV-LOG-004 (kube-apiserver keeps no audit log), KV-LOG-001..002 (with --audit-policy),
+KV-IGN-001 (expired ignore entry). Findings that fail a CIS Kubernetes Benchmark
+v1.12 control name it (the table's ID column, JSON `cis`, SARIF tags);
+--benchmark cis lists every such control with its result.
+`kvault audit access` reads the audit logs: KV-ACC-*, KV-LOG-*.
 The JSON and SARIF outputs name each id's severity, title and fix.";
 
 #[derive(Debug, Args)]
@@ -124,6 +128,16 @@ pub struct AuditArgs {
     #[arg(long, value_name = "NAMESPACE|vault:PATH", num_args = 0..=1, default_missing_value = "")]
     pub who_can_read: Option<String>,
 
+    /// Check the kube-apiserver's audit policy (--audit-policy-file) too: Secret values logged, reads not
+    /// logged (KV-LOG-001/002).
+    #[arg(long, value_name = "FILE")]
+    pub audit_policy: Option<PathBuf>,
+
+    /// Print the CIS Kubernetes Benchmark (v1.12) controls the checks answer, each PASS, FAIL or NOT CHECKED,
+    /// instead of the findings.
+    #[arg(long, value_enum, value_name = "BENCHMARK")]
+    pub benchmark: Option<Benchmark>,
+
     /// List everything one subject can read in Vault, and how (with --vault or --vault-policies; Kubernetes
     /// users and groups need --manifests or --context too): serviceaccount:NS/NAME, user:NAME, group:NAME,
     /// policy:NAME or role:MOUNT/NAME.
@@ -146,6 +160,13 @@ pub(super) const AUDIT_FORMATS: &[Choice] = &[
     (Format::Yaml, ""),
     (Format::Sarif, "SARIF 2.1.0, for code scanning"),
 ];
+
+/// A benchmark whose controls `--benchmark` lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Benchmark {
+    /// CIS Kubernetes Benchmark v1.12 (kube-bench cfg/cis-1.12)
+    Cis,
+}
 
 /// The lowest severity that fails the run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -62,7 +62,7 @@ fn wide_reads(row: &Row, out: &mut Vec<Finding>) {
     }
     let (id, what) = match &row.target {
         Target::AllNamespaces => (FindingId::Acc001, "every Secret of the cluster"),
-        Target::Namespace(ns) if ns == "kube-system" => {
+        Target::Namespace(ns) if &**ns == "kube-system" => {
             (FindingId::Acc002, "the Secrets of kube-system")
         }
         _ => return,
@@ -173,7 +173,7 @@ fn bodies_logged(bodies: &BTreeMap<Target, u64>, out: &mut Vec<Finding>) {
 
 /// `3 list, watch (1 denied) from 2026-... to 2026-...`.
 fn reads(row: &Row) -> String {
-    let verbs: Vec<&str> = row.verbs.iter().map(String::as_str).collect();
+    let verbs = row.verbs.names();
     let mut text = format!("{} {}", row.count, verbs.join(", "));
     if row.denied > 0 {
         text.push_str(&format!(" ({} denied)", row.denied));
@@ -188,13 +188,13 @@ fn reads(row: &Row) -> String {
 
 /// `from 10.0.0.7, user agent kubectl/v1.34`.
 fn origin(row: &Row) -> String {
-    let ips: Vec<&str> = row.source_ips.iter().map(String::as_str).collect();
+    let ips: Vec<&str> = row.source_ips.iter().map(|s| &**s).collect();
     let mut text = match ips.is_empty() {
         true => "from an unknown address".to_string(),
         false => format!("from {}", ips.join(", ")),
     };
     if !row.user_agents.is_empty() {
-        let agents: Vec<&str> = row.user_agents.iter().map(String::as_str).collect();
+        let agents: Vec<&str> = row.user_agents.iter().map(|s| &**s).collect();
         text.push_str(&format!(", user agent {}", agents.join(", ")));
     }
     if let Some(by) = &row.impersonator {
@@ -210,14 +210,14 @@ fn target_object(row: &Row) -> ObjectRef {
 fn target_ref(target: &Target) -> ObjectRef {
     match target {
         Target::Secret { namespace, name } if namespace.is_empty() => {
-            ObjectRef::cluster("Secret", name.clone())
+            ObjectRef::cluster("Secret", name.to_string())
         }
         Target::Secret { namespace, name } => {
-            ObjectRef::namespaced("Secret", namespace, name.clone())
+            ObjectRef::namespaced("Secret", namespace, name.to_string())
         }
-        Target::Namespace(ns) => ObjectRef::cluster("Namespace", ns.clone()),
+        Target::Namespace(ns) => ObjectRef::cluster("Namespace", ns.to_string()),
         Target::AllNamespaces => ObjectRef::cluster("Namespace", "(all)"),
-        Target::Vault(path) => ObjectRef::cluster("VaultSecret", path.clone()),
+        Target::Vault(path) => ObjectRef::cluster("VaultSecret", path.to_string()),
     }
 }
 

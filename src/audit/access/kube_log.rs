@@ -9,7 +9,7 @@
 //! last (`ResponseComplete`, or `Panic`) is counted, so a request counts
 //! once — a watch still open when the log ends is not yet counted.
 
-use super::{Access, Source, SubjectKind, Target};
+use super::{Access, Interner, Source, SubjectKind, Target};
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 use std::borrow::Cow;
@@ -84,7 +84,7 @@ pub enum Skip {
 }
 
 /// The access a line records, if it is a final-stage event on Secrets.
-pub fn parse(line: &[u8]) -> Result<Access, Skip> {
+pub fn parse(line: &[u8], names: &mut Interner) -> Result<Access, Skip> {
     let event: Event<'_> = serde_json::from_slice(line).map_err(|_| Skip::Malformed)?;
     let Some(object) = &event.object_ref else {
         return Err(Skip::Other);
@@ -99,20 +99,20 @@ pub fn parse(line: &[u8]) -> Result<Access, Skip> {
     let time = super::micros(&event.request_received_timestamp).ok_or(Skip::Malformed)?;
     let target = match (&object.namespace, &object.name) {
         (Some(ns), Some(name)) if !ns.is_empty() && !name.is_empty() => Target::Secret {
-            namespace: super::clean(ns),
-            name: super::clean(name),
+            namespace: names.get(ns),
+            name: names.get(name),
         },
-        (Some(ns), _) if !ns.is_empty() => Target::Namespace(super::clean(ns)),
+        (Some(ns), _) if !ns.is_empty() => Target::Namespace(names.get(ns)),
         (_, Some(name)) if !name.is_empty() => Target::Secret {
-            namespace: String::new(),
-            name: super::clean(name),
+            namespace: names.get(""),
+            name: names.get(name),
         },
         _ => Target::AllNamespaces,
     };
     // Impersonation: the request acts as the impersonated user; who asked
     // for it is kept alongside.
     let (acting, impersonator) = match &event.impersonated_user {
-        Some(as_user) => (as_user, Some(super::clean(&event.user.username))),
+        Some(as_user) => (as_user, Some(names.get(&event.user.username))),
         None => (&event.user, None),
     };
     let code = event.response_status.as_ref().map_or(0, |s| s.code);
@@ -123,16 +123,16 @@ pub fn parse(line: &[u8]) -> Result<Access, Skip> {
     Ok(Access {
         source: Source::Kubernetes,
         target,
-        subject: super::clean(&acting.username),
+        subject: names.get(&acting.username),
         kind: kind_of(&acting.username, &acting.groups),
         impersonator,
-        verb: super::clean(&event.verb),
+        verb: names.get(&event.verb),
         denied: code == 401 || code == 403,
         time,
-        source_ip: event.source_ips.first().map(|ip| super::clean(ip)),
+        source_ip: event.source_ips.first().map(|ip| names.get(ip)),
         user_agent: Some(&event.user_agent)
             .filter(|ua| !ua.is_empty())
-            .map(|ua| super::clean(ua)),
+            .map(|ua| names.get(ua)),
         body_logged,
     })
 }
@@ -211,16 +211,18 @@ mod tests {
             Some("team-a"),
             Some("db"),
         );
-        let access = parse(done.as_bytes()).ok().unwrap();
+        let access = parse(done.as_bytes(), &mut Interner::default())
+            .ok()
+            .unwrap();
         assert_eq!(
             access.target,
             Target::Secret {
                 namespace: "team-a".into(),
-                name: "db".into()
+                name: "db".into(),
             }
         );
         assert_eq!(
-            (access.subject.as_str(), access.kind),
+            (&*access.subject, access.kind),
             ("alice", SubjectKind::Human)
         );
         assert_eq!(access.source_ip.as_deref(), Some("10.0.0.7"));
@@ -232,19 +234,28 @@ mod tests {
             Some("team-a"),
             Some("db"),
         );
-        assert!(matches!(parse(started.as_bytes()), Err(Skip::Other)));
+        assert!(matches!(
+            parse(started.as_bytes(), &mut Interner::default()),
+            Err(Skip::Other)
+        ));
     }
 
     #[test]
     fn lists_are_namespace_or_cluster_wide_targets() {
         let ns = event("ResponseComplete", "list", "bob", Some("team-a"), None);
         assert_eq!(
-            parse(ns.as_bytes()).ok().unwrap().target,
+            parse(ns.as_bytes(), &mut Interner::default())
+                .ok()
+                .unwrap()
+                .target,
             Target::Namespace("team-a".into())
         );
         let all = event("ResponseComplete", "watch", "bob", None, None);
         assert_eq!(
-            parse(all.as_bytes()).ok().unwrap().target,
+            parse(all.as_bytes(), &mut Interner::default())
+                .ok()
+                .unwrap()
+                .target,
             Target::AllNamespaces
         );
     }
@@ -287,7 +298,13 @@ mod tests {
     fn other_resources_and_broken_lines_are_skipped() {
         let pods = event("ResponseComplete", "get", "alice", Some("a"), Some("p"))
             .replace("\"secrets\"", "\"pods\"");
-        assert!(matches!(parse(pods.as_bytes()), Err(Skip::Other)));
-        assert!(matches!(parse(b"{not json"), Err(Skip::Malformed)));
+        assert!(matches!(
+            parse(pods.as_bytes(), &mut Interner::default()),
+            Err(Skip::Other)
+        ));
+        assert!(matches!(
+            parse(b"{not json", &mut Interner::default()),
+            Err(Skip::Malformed)
+        ));
     }
 }

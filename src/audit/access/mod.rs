@@ -19,9 +19,10 @@ pub mod vault_log;
 
 use crate::audit::Finding;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Source addresses and user agents kept per row; beyond, counted.
 const KEEP_PER_ROW: usize = 8;
@@ -86,17 +87,19 @@ impl SubjectKind {
     }
 }
 
-/// What was read.
+/// What was read. Names are shared (`Arc<str>`, interned by the
+/// [`Tally`]): a log names the same few thousand Secrets and subjects
+/// millions of times.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Target {
     /// One Secret (`namespace` empty when the log did not name one).
-    Secret { namespace: String, name: String },
+    Secret { namespace: Arc<str>, name: Arc<str> },
     /// Every Secret of a namespace (a list or watch).
-    Namespace(String),
+    Namespace(Arc<str>),
     /// Every Secret of every namespace.
     AllNamespaces,
     /// A Vault API path.
-    Vault(String),
+    Vault(Arc<str>),
 }
 
 impl fmt::Display for Target {
@@ -121,18 +124,50 @@ impl Serialize for Target {
 pub struct Access {
     pub source: Source,
     pub target: Target,
-    pub subject: String,
+    pub subject: Arc<str>,
     pub kind: SubjectKind,
     /// Who impersonated `subject`, when someone did.
-    pub impersonator: Option<String>,
-    pub verb: String,
+    pub impersonator: Option<Arc<str>>,
+    pub verb: Arc<str>,
     pub denied: bool,
     /// Microseconds since the epoch.
     pub time: i64,
-    pub source_ip: Option<String>,
-    pub user_agent: Option<String>,
+    pub source_ip: Option<Arc<str>>,
+    pub user_agent: Option<Arc<str>>,
     /// The event holds the Secret's body (request or response object).
     pub body_logged: bool,
+}
+
+/// The read verbs of both logs, as bits: a row keeps which it saw.
+const READ_VERBS: [&str; 4] = ["get", "list", "watch", "read"];
+
+/// Which read verbs a row saw (Vault's `list` shares Kubernetes' bit).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Verbs(u8);
+
+impl Verbs {
+    fn bit(verb: &str) -> Option<u8> {
+        READ_VERBS.iter().position(|v| *v == verb).map(|i| 1 << i)
+    }
+
+    pub fn contains(self, verb: &str) -> bool {
+        Verbs::bit(verb).is_some_and(|b| self.0 & b != 0)
+    }
+
+    pub fn names(self) -> Vec<&'static str> {
+        READ_VERBS
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.0 & (1 << i) != 0)
+            .map(|(_, v)| *v)
+            .collect()
+    }
+}
+
+impl Serialize for Verbs {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.names())
+    }
 }
 
 /// Everything seen for one (target, subject).
@@ -140,11 +175,11 @@ pub struct Access {
 pub struct Row {
     pub source: Source,
     pub target: Target,
-    pub subject: String,
+    pub subject: Arc<str>,
     pub kind: SubjectKind,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub impersonator: Option<String>,
-    pub verbs: BTreeSet<String>,
+    pub impersonator: Option<Arc<str>>,
+    pub verbs: Verbs,
     /// Requests allowed.
     pub count: u64,
     /// Requests refused (401/403, Vault "permission denied").
@@ -156,8 +191,9 @@ pub struct Row {
     /// The first allowed request, for the baseline.
     #[serde(skip)]
     pub first_allowed: Option<i64>,
-    pub source_ips: BTreeSet<String>,
-    pub user_agents: BTreeSet<String>,
+    /// The first few distinct, in the order seen.
+    pub source_ips: Vec<Arc<str>>,
+    pub user_agents: Vec<Arc<str>>,
 }
 
 fn as_time<S: serde::Serializer>(micros: &i64, s: S) -> Result<S::Ok, S::Error> {
@@ -179,7 +215,10 @@ pub fn micros(text: &str) -> Option<i64> {
 
 /// Text from a log, safe to print: control characters (a terminal escape
 /// in a user agent) replaced, length capped.
-pub fn clean(text: &str) -> String {
+pub fn clean(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.len() <= MAX_TEXT && !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
     let mut out: String = text
         .chars()
         .take(MAX_TEXT)
@@ -188,7 +227,7 @@ pub fn clean(text: &str) -> String {
     if text.chars().count() > MAX_TEXT {
         out.push('…');
     }
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 /// How many lines of what kind were read.
@@ -207,21 +246,54 @@ pub struct Stats {
 }
 
 /// Per (source, subject), the times of its denied requests.
-pub type Denials = HashMap<(Source, String), Vec<i64>>;
+pub type Denials = HashMap<(Source, Arc<str>), Vec<i64>>;
 
-/// The rows, and per subject the times of its denied requests.
+/// A row's identity: source, target, subject, impersonator.
+type Key = (Source, Target, Arc<str>, Option<Arc<str>>);
+
+/// What a row accumulates.
+struct Counts {
+    kind: SubjectKind,
+    verbs: Verbs,
+    count: u64,
+    denied: u64,
+    first: i64,
+    last: i64,
+    first_allowed: Option<i64>,
+    source_ips: Vec<Arc<str>>,
+    user_agents: Vec<Arc<str>>,
+}
+
+/// One shared copy of each name read from a log, made safe to print
+/// ([`clean`]) once.
+#[derive(Default)]
+pub struct Interner(HashSet<Arc<str>>);
+
+impl Interner {
+    pub fn get(&mut self, text: &str) -> Arc<str> {
+        let text = clean(text);
+        if let Some(found) = self.0.get(&*text) {
+            return found.clone();
+        }
+        let new: Arc<str> = Arc::from(&*text);
+        self.0.insert(new.clone());
+        new
+    }
+}
+
+/// The rows as the logs are read, and per subject the times of its
+/// denied requests.
 #[derive(Default)]
 pub struct Tally {
-    rows: Vec<Row>,
-    index: HashMap<String, usize>,
-    key: String,
-    /// (source, subject) -> times of denied requests, for bursts.
-    pub denials: Denials,
+    rows: HashMap<Key, Counts>,
+    /// The names of every access the parsers make.
+    pub names: Interner,
+    denials: Denials,
     /// Events (reads or writes) that hold a Secret's body, per target.
-    pub bodies: BTreeMap<Target, u64>,
+    bodies: BTreeMap<Target, u64>,
     pub stats: Stats,
     /// Earliest and latest access counted.
-    pub window: Option<(i64, i64)>,
+    window: Option<(i64, i64)>,
 }
 
 /// A [`Tally`] once every log is read.
@@ -234,67 +306,43 @@ pub struct Tallied {
     pub window: Option<(i64, i64)>,
 }
 
-/// Verbs that read a secret: Kubernetes' and Vault's.
-fn is_read(verb: &str) -> bool {
-    matches!(verb, "get" | "list" | "watch" | "read")
-}
-
 impl Tally {
     pub fn add(&mut self, access: Access) {
-        use std::fmt::Write as _;
+        let target = access.target;
         if access.body_logged {
-            *self.bodies.entry(access.target.clone()).or_default() += 1;
+            *self.bodies.entry(target.clone()).or_default() += 1;
         }
         // Writes only matter for their logged bodies: the rows are reads.
-        if !is_read(&access.verb) {
+        let Some(bit) = Verbs::bit(&access.verb) else {
             return;
-        }
+        };
         self.stats.accesses += 1;
         self.window = Some(match self.window {
             None => (access.time, access.time),
             Some((a, b)) => (a.min(access.time), b.max(access.time)),
         });
+        let subject = access.subject;
         if access.denied {
             self.denials
-                .entry((access.source, access.subject.clone()))
+                .entry((access.source, subject.clone()))
                 .or_default()
                 .push(access.time);
         }
-        self.key.clear();
-        let _ = write!(
-            self.key,
-            "{:?}\u{1f}{}\u{1f}{}\u{1f}{}",
-            access.source,
-            access.target,
-            access.subject,
-            access.impersonator.as_deref().unwrap_or("")
-        );
-        let at = match self.index.get(self.key.as_str()) {
-            Some(&at) => at,
-            None => {
-                self.index.insert(self.key.clone(), self.rows.len());
-                self.rows.push(Row {
-                    source: access.source,
-                    target: access.target.clone(),
-                    subject: access.subject.clone(),
-                    kind: access.kind,
-                    impersonator: access.impersonator.clone(),
-                    verbs: BTreeSet::new(),
-                    count: 0,
-                    denied: 0,
-                    first: access.time,
-                    last: access.time,
-                    first_allowed: None,
-                    source_ips: BTreeSet::new(),
-                    user_agents: BTreeSet::new(),
-                });
-                self.rows.len() - 1
-            }
-        };
-        let row = &mut self.rows[at];
-        if !row.verbs.contains(&access.verb) {
-            row.verbs.insert(access.verb);
-        }
+        let row = self
+            .rows
+            .entry((access.source, target, subject, access.impersonator))
+            .or_insert_with(|| Counts {
+                kind: access.kind,
+                verbs: Verbs::default(),
+                count: 0,
+                denied: 0,
+                first: access.time,
+                last: access.time,
+                first_allowed: None,
+                source_ips: Vec::new(),
+                user_agents: Vec::new(),
+            });
+        row.verbs.0 |= bit;
         if access.denied {
             row.denied += 1;
         } else {
@@ -310,8 +358,27 @@ impl Tally {
         keep(&mut row.user_agents, access.user_agent);
     }
 
-    pub fn finish(mut self) -> Tallied {
-        self.rows.sort_by(|a, b| {
+    pub fn finish(self) -> Tallied {
+        let mut rows: Vec<Row> = self
+            .rows
+            .into_iter()
+            .map(|((source, target, subject, impersonator), c)| Row {
+                source,
+                target,
+                subject,
+                kind: c.kind,
+                impersonator,
+                verbs: c.verbs,
+                count: c.count,
+                denied: c.denied,
+                first: c.first,
+                last: c.last,
+                first_allowed: c.first_allowed,
+                source_ips: c.source_ips,
+                user_agents: c.user_agents,
+            })
+            .collect();
+        rows.sort_by(|a, b| {
             (a.source, &a.target, &a.subject, &a.impersonator).cmp(&(
                 b.source,
                 &b.target,
@@ -320,7 +387,7 @@ impl Tally {
             ))
         });
         Tallied {
-            rows: self.rows,
+            rows,
             denials: self.denials,
             bodies: self.bodies,
             stats: self.stats,
@@ -329,11 +396,11 @@ impl Tally {
     }
 }
 
-/// Add `value` to a capped set.
-fn keep(set: &mut BTreeSet<String>, value: Option<String>) {
+/// Add `value` to a capped list of distinct values.
+fn keep(list: &mut Vec<Arc<str>>, value: Option<Arc<str>>) {
     if let Some(value) = value {
-        if set.len() < KEEP_PER_ROW && !set.contains(&value) {
-            set.insert(value);
+        if list.len() < KEEP_PER_ROW && !list.contains(&value) {
+            list.push(value);
         }
     }
 }
@@ -389,7 +456,7 @@ pub fn analyze(options: &Options) -> Result<AccessReport, AccessError> {
     })
 }
 
-type Parser = fn(&[u8]) -> Result<Access, kube_log::Skip>;
+type Parser = fn(&[u8], &mut Interner) -> Result<Access, kube_log::Skip>;
 
 /// Fold one file into `tally`. A file none of whose first lines is JSON
 /// is refused (a wrong file named by mistake), naming it.
@@ -420,7 +487,7 @@ fn read_log(
         if finder.find(line).is_none() {
             continue;
         }
-        match parse(line) {
+        match parse(line, &mut tally.names) {
             Ok(access) if since.is_some_and(|s| access.time < s) => tally.stats.before_since += 1,
             Ok(access) => tally.add(access),
             Err(kube_log::Skip::Malformed) => tally.stats.malformed += 1,
@@ -454,6 +521,10 @@ mod tests {
     #[test]
     fn text_from_a_log_loses_control_characters_and_length() {
         assert_eq!(clean("kubectl\u{1b}[31m"), "kubectl\u{fffd}[31m");
+        assert!(matches!(
+            clean("kubectl/v1.34"),
+            std::borrow::Cow::Borrowed(_)
+        ));
         let long = "x".repeat(1000);
         assert_eq!(clean(&long).chars().count(), MAX_TEXT + 1);
     }

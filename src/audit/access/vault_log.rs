@@ -9,7 +9,7 @@
 //! API path (`secret/data/app` on KV v2): the log does not say the mount's
 //! version.
 
-use super::{Access, Source, SubjectKind, Target};
+use super::{Access, Interner, Source, SubjectKind, Target};
 use serde::Deserialize;
 use std::borrow::Cow;
 
@@ -59,7 +59,7 @@ const NOT_SECRETS: &[&str] = &["sys/", "auth/", "identity/", "cubbyhole/"];
 pub use super::kube_log::Skip;
 
 /// The access a line records, if it is the response to a secret read.
-pub fn parse(line: &[u8]) -> Result<Access, Skip> {
+pub fn parse(line: &[u8], names: &mut Interner) -> Result<Access, Skip> {
     let entry: Entry<'_> = serde_json::from_slice(line).map_err(|_| Skip::Malformed)?;
     if entry.kind != "response" {
         return Err(Skip::Other);
@@ -76,18 +76,19 @@ pub fn parse(line: &[u8]) -> Result<Access, Skip> {
     }
     let time = super::micros(&entry.time).ok_or(Skip::Malformed)?;
     let (subject, kind) = subject(entry.auth.as_ref());
+    let subject = names.get(&subject);
     Ok(Access {
         source: Source::Vault,
-        target: Target::Vault(super::clean(path)),
+        target: Target::Vault(names.get(path)),
         subject,
         kind,
         impersonator: None,
-        verb: super::clean(&request.operation),
+        verb: names.get(&request.operation),
         denied: entry.error.contains("permission denied"),
         time,
         source_ip: Some(&request.remote_address)
             .filter(|a| !a.is_empty())
-            .map(|a| super::clean(a)),
+            .map(|a| names.get(a)),
         user_agent: None,
         body_logged: false,
     })
@@ -104,7 +105,7 @@ fn subject(auth: Option<&Auth<'_>>) -> (String, SubjectKind) {
         auth.metadata
             .as_ref()
             .and_then(|m| m.get(key))
-            .map(|v| super::clean(v))
+            .map(|v| super::clean(v).into_owned())
             .filter(|v| !v.is_empty())
     };
     if let (Some(ns), Some(name)) = (
@@ -169,16 +170,21 @@ mod tests {
         let sa = serde_json::json!({"display_name": "kubernetes-team-a-app", "policies": ["app-read", "default"],
             "metadata": {"role": "app", "service_account_name": "app", "service_account_namespace": "team-a"}});
         let line = entry("response", "read", "secret/data/prod/app/db", sa, "");
-        let access = parse(line.as_bytes()).ok().unwrap();
+        let access = parse(line.as_bytes(), &mut Interner::default())
+            .ok()
+            .unwrap();
         assert_eq!(
             access.target,
             Target::Vault("secret/data/prod/app/db".into())
         );
-        assert_eq!(access.subject, "ServiceAccount team-a/app (role app)");
+        assert_eq!(&*access.subject, "ServiceAccount team-a/app (role app)");
         assert!(!access.denied);
         let root = serde_json::json!({"display_name": "token", "policies": ["root"]});
         let line = entry("response", "list", "secret/metadata/", root, "");
-        assert_eq!(parse(line.as_bytes()).ok().unwrap().subject, "root token");
+        let root = parse(line.as_bytes(), &mut Interner::default())
+            .ok()
+            .unwrap();
+        assert_eq!(&*root.subject, "root token");
         let bad = entry(
             "response",
             "read",
@@ -186,7 +192,9 @@ mod tests {
             serde_json::json!({"token_type": "default"}),
             "permission denied",
         );
-        let access = parse(bad.as_bytes()).ok().unwrap();
+        let access = parse(bad.as_bytes(), &mut Interner::default())
+            .ok()
+            .unwrap();
         assert!(access.denied);
         assert_eq!(access.kind, SubjectKind::Unknown);
     }
@@ -203,7 +211,10 @@ mod tests {
         ] {
             let line = entry(kind, op, path, auth.clone(), "");
             assert!(
-                matches!(parse(line.as_bytes()), Err(Skip::Other)),
+                matches!(
+                    parse(line.as_bytes(), &mut Interner::default()),
+                    Err(Skip::Other)
+                ),
                 "{kind} {op} {path}"
             );
         }

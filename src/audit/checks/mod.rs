@@ -3,6 +3,7 @@
 
 pub mod encryption;
 pub mod escalation;
+pub mod logging;
 pub mod rbac;
 pub mod storage;
 pub mod token_reach;
@@ -50,6 +51,7 @@ pub fn objects(inventory: &Inventory, rbac: &Rbac, options: &Options) -> Vec<Fin
 /// what an incomplete listing cannot conclude from all of `findings`.
 pub fn evidence(inventory: &Inventory, findings: &mut Vec<Finding>) {
     findings.extend(encryption::check(inventory));
+    findings.extend(logging::check(inventory));
     incomplete(inventory, findings);
 }
 

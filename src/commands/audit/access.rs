@@ -53,6 +53,7 @@ pub fn run(printer: &Printer, args: AccessArgs) -> Result<Code> {
         fail_on: args.fail_on.into(),
         objects: analysis.rows.len() + usize::from(args.audit_policy.is_some()),
         warnings: warnings(&analysis, &args),
+        apiserver_flags: false,
     };
     for line in &report.warnings {
         output::warning(line);
@@ -134,13 +135,17 @@ fn print(
                 Some((a, b)) => format!(" from {} to {}", format_time(a), format_time(b)),
                 None => String::new(),
             };
-            printer.status(format!(
-                "{} requests on secrets in {} lines of {} files{window}; {}",
-                analysis.stats.accesses,
-                analysis.stats.lines,
-                analysis.stats.files,
-                report.summary_line()
-            ));
+            let read = match analysis.stats.files {
+                0 => String::new(),
+                files => format!(
+                    "{} reads of secrets in {} lines of {} file{}{window}; ",
+                    analysis.stats.accesses,
+                    analysis.stats.lines,
+                    files,
+                    if files == 1 { "" } else { "s" }
+                ),
+            };
+            printer.status(format!("{read}{}", report.summary_line()));
             Ok(())
         }
         Format::Json | Format::Yaml => {
@@ -166,7 +171,7 @@ fn print(
 }
 
 fn row_cells(row: &Row) -> Vec<String> {
-    let mut subject = row.subject.clone();
+    let mut subject = row.subject.to_string();
     if let Some(by) = &row.impersonator {
         subject.push_str(&format!(" (impersonated by {by})"));
     }
@@ -174,11 +179,11 @@ fn row_cells(row: &Row) -> Vec<String> {
         row.target.to_string(),
         subject,
         row.kind.label().to_string(),
-        row.verbs.iter().cloned().collect::<Vec<_>>().join(","),
+        row.verbs.names().join(","),
         row.count.to_string(),
         row.denied.to_string(),
         format_time(row.first),
         format_time(row.last),
-        row.source_ips.iter().cloned().collect::<Vec<_>>().join(","),
+        row.source_ips.join(","),
     ]
 }

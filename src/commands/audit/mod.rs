@@ -5,7 +5,7 @@
 
 use crate::audit::checks::rbac::AccessRow;
 use crate::audit::{live, report, Report};
-use crate::cli::audit::{AuditArgs, AuditCommand};
+use crate::cli::audit::{AuditArgs, AuditCommand, Benchmark};
 use crate::cli::GlobalArgs;
 use crate::exit::{Code, Failure, Result};
 use crate::output;
@@ -13,6 +13,7 @@ use crate::output::Format;
 use crate::output::Printer;
 
 mod access;
+mod benchmark;
 mod vault;
 
 pub async fn run(global: &GlobalArgs, printer: &Printer, mut args: AuditArgs) -> Result<Code> {
@@ -56,6 +57,7 @@ pub async fn run(global: &GlobalArgs, printer: &Printer, mut args: AuditArgs) ->
             fail_on: args.fail_on.into(),
             objects: 0,
             warnings: Vec::new(),
+            apiserver_flags: false,
         };
         vault::add(&mut report, vault, &args)?;
         print_report(printer, &report, args.output)?;
@@ -113,16 +115,41 @@ pub async fn run(global: &GlobalArgs, printer: &Printer, mut args: AuditArgs) ->
     }
     let mut audited = live::audit(&request).await?;
     vault::add(&mut audited.report, vault, &args)?;
+    add_audit_policy(&mut audited.report, &args)?;
     for line in &audited.report.warnings {
         output::warning(line);
     }
-    print_report(printer, &audited.report, args.output)?;
+    match args.benchmark {
+        Some(Benchmark::Cis) => {
+            let inputs = benchmark::Inputs {
+                apiserver_flags: audited.report.apiserver_flags,
+                audit_policy: args.audit_policy.is_some(),
+            };
+            benchmark::print(printer, &audited.report, &inputs, args.output)?;
+        }
+        None => print_report(printer, &audited.report, args.output)?,
+    }
     tracing::debug!(ms = started.elapsed().as_millis(), "report written");
     let code = Code::of_audit(&audited.report);
     // The process exits next: freeing every finding and object one by one
     // costs more than a large audit itself.
     std::mem::forget(audited);
     Ok(code)
+}
+
+/// `--audit-policy FILE`: its findings, through the same ignore file.
+fn add_audit_policy(report: &mut Report, args: &AuditArgs) -> Result<()> {
+    let Some(path) = &args.audit_policy else {
+        return Ok(());
+    };
+    let mut findings = crate::audit::access::audit_policy::check_file(path)
+        .map_err(|e| Failure::error(e.to_string()))?;
+    if let Some(file) = live::pipeline::read_ignore(args.ignore.as_deref())? {
+        report.suppressed += file.apply(&mut findings, crate::audit::ignore::Date::today());
+    }
+    report.findings.append(&mut findings);
+    crate::audit::finding::sort(&mut report.findings);
+    Ok(())
 }
 
 /// `--who-can-read`'s rows in the chosen format.
