@@ -148,6 +148,9 @@ run "kvault audit --manifests examples/manifests --who-can-read shop | head -4"
 run "kvault audit --etcd-endpoint $KVAULT_TEST_ETCD_ENDPOINT --fail-on critical > live.txt   # live: straight from etcd"
 run "head -3 live.txt"
 
+block audit-cis
+run "kvault audit --manifests examples/manifests --audit-policy examples/audit/audit-policy-leaky.yaml --benchmark cis; echo \"exit \$?\""
+
 block audit-vault
 run "kvault audit --vault-policies examples/vault --fail-on critical > vault.txt; echo \"exit \$?\""
 run "cut -c1-150 vault.txt | head -6"

@@ -12,6 +12,7 @@ Examples:
   kvault audit access --k8s-audit-log audit.log --since 24h --baseline 7d -o json
   kvault audit access --vault-audit-log /var/log/openbao/audit.log --fail-on medium
   kvault audit access --audit-policy /etc/kubernetes/audit-policy.yaml
+  kvault audit access --k8s-audit-log audit.log --manifests k8s/   # reads workloads do not make
   zcat audit.log.*.gz | kvault audit access --k8s-audit-log -
 
 The logs: kube-apiserver's --audit-log-path (audit.k8s.io/v1 Event JSON lines)
@@ -23,7 +24,7 @@ Exit codes:
   1  findings at or above it
   2  error (a log or policy that cannot be read)
 
-Finding ids: KV-ACC-001..005 (suspicious reads), KV-LOG-001..003 (logging that
+Finding ids: KV-ACC-001..006 (suspicious reads), KV-LOG-001..003 (logging that
 leaks Secret values, or does not log reads).";
 
 #[derive(Debug, Args)]
@@ -40,6 +41,11 @@ pub struct AccessArgs {
     /// Check the kube-apiserver's audit policy (--audit-policy-file): Secret values logged, reads not logged.
     #[arg(long, value_name = "FILE")]
     pub audit_policy: Option<PathBuf>,
+
+    /// Manifests of the cluster's workloads (a file, a folder or -): a service account reading a Secret none
+    /// of its workloads use is a finding (KV-ACC-006). Repeatable.
+    #[arg(long = "manifests", value_name = "DIR|FILE|-")]
+    pub manifests: Vec<PathBuf>,
 
     /// Only requests from this time on: a duration back from now (24h, 7d) or an RFC 3339 time.
     #[arg(long, value_name = "DURATION|TIME", value_parser = parse_since)]

@@ -5,13 +5,15 @@
 //! - KV-ACC-004: with `--baseline`, a subject's first read of a target
 //!   after the baseline stretch;
 //! - KV-ACC-005: a Secret read by an anonymous request;
+//! - KV-ACC-006: with manifests, a service account reading a Secret none
+//!   of its workloads use;
 //! - KV-LOG-003: events that hold a Secret's body (the log leaks values).
 
 use super::{format_time, Denials, Row, Source, SubjectKind, Tallied, Target};
 use crate::audit::catalogue::FindingId;
 use crate::audit::finding::ObjectRef;
 use crate::audit::Finding;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Denied requests by one subject within [`BURST_WINDOW`] that make a
 /// burst.
@@ -20,9 +22,22 @@ pub const BURST_WINDOW: std::time::Duration = std::time::Duration::from_secs(60)
 /// Objects named in one KV-LOG-003 finding.
 const MAX_OBJECTS: usize = 20;
 
-pub fn check(tallied: &Tallied, baseline: Option<std::time::Duration>) -> Vec<Finding> {
+/// The Secrets each service account's workloads use, from manifests:
+/// `(namespace, account)` -> Secret names.
+pub type Uses = HashMap<(String, String), BTreeSet<String>>;
+
+pub fn check(
+    tallied: &Tallied,
+    baseline: Option<std::time::Duration>,
+    uses: Option<&Uses>,
+) -> Vec<Finding> {
     let rows = &tallied.rows;
     let mut out = Vec::new();
+    if let Some(uses) = uses {
+        for row in rows {
+            unused_read(row, uses, &mut out);
+        }
+    }
     for row in rows {
         wide_reads(row, &mut out);
         if row.kind == SubjectKind::Anonymous && row.count > 0 {
@@ -72,6 +87,52 @@ fn wide_reads(row: &Row, out: &mut Vec<Finding>) {
             id,
             format!("{} ({}) read {what}", row.subject, row.kind.label()),
             format!("{}; {}", reads(row), origin(row)),
+        )
+        .objects([subject_object(row), target_object(row)]),
+    );
+}
+
+/// KV-ACC-006: a service account whose workloads are among the manifests
+/// read (allowed) a Secret none of them uses. Accounts without audited
+/// workloads (a CI robot, an operator installed elsewhere) are not judged.
+fn unused_read(row: &Row, uses: &Uses, out: &mut Vec<Finding>) {
+    let Target::Secret { namespace, name } = &row.target else {
+        return;
+    };
+    if row.source != Source::Kubernetes || row.kind != SubjectKind::ServiceAccount || row.count == 0
+    {
+        return;
+    }
+    let Some((ns, account)) = row
+        .subject
+        .strip_prefix("system:serviceaccount:")
+        .and_then(|s| s.split_once(':'))
+    else {
+        return;
+    };
+    let Some(used) = uses.get(&(ns.to_string(), account.to_string())) else {
+        return;
+    };
+    if &**namespace == ns && used.contains(&**name) {
+        return;
+    }
+    let their: Vec<&str> = used.iter().map(String::as_str).collect();
+    out.push(
+        Finding::new(
+            FindingId::Acc006,
+            format!(
+                "ServiceAccount {ns}/{account} read {}, which none of its workloads use",
+                row.target
+            ),
+            format!(
+                "{}; {}; its workloads use: {}",
+                reads(row),
+                origin(row),
+                match their.is_empty() {
+                    true => "no Secret".to_string(),
+                    false => their.join(", "),
+                }
+            ),
         )
         .objects([subject_object(row), target_object(row)]),
     );

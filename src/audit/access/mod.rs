@@ -415,6 +415,8 @@ pub struct Options {
     /// The first stretch of the logs that is "normal": later first reads
     /// of a target by a subject are findings.
     pub baseline: Option<std::time::Duration>,
+    /// The Secrets each service account's workloads use (from manifests).
+    pub uses: Option<checks::Uses>,
 }
 
 /// The answer: rows, findings, and what was read.
@@ -447,7 +449,7 @@ pub fn analyze(options: &Options) -> Result<AccessReport, AccessError> {
         )?;
     }
     let tallied = tally.finish();
-    let findings = checks::check(&tallied, options.baseline);
+    let findings = checks::check(&tallied, options.baseline, options.uses.as_ref());
     Ok(AccessReport {
         rows: tallied.rows,
         findings,

@@ -30,11 +30,27 @@ pub fn run(printer: &Printer, args: AccessArgs) -> Result<Code> {
         let since = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
         i64::try_from(since.as_micros()).unwrap_or(i64::MAX)
     });
+    if stdin > 0 && args.manifests.iter().any(|p| p == Path::new("-")) {
+        return Err(Failure::error(
+            "stdin (-) can hold an audit log or manifests, not both",
+        ));
+    }
+    let uses = match args.manifests.is_empty() {
+        true => None,
+        false => {
+            let inventory = crate::audit::load::load(&args.manifests, &mut std::io::stdin())
+                .map_err(crate::audit::live::AuditError::from)?;
+            Some(crate::audit::checks::workloads::secrets_by_account(
+                &inventory,
+            ))
+        }
+    };
     let options = engine::Options {
         kube_logs: args.kube_logs.clone(),
         vault_logs: args.vault_logs.clone(),
         since,
         baseline: args.baseline,
+        uses,
     };
     let failure = |e: engine::AccessError| Failure::error(e.to_string());
     let analysis = engine::analyze(&options).map_err(failure)?;

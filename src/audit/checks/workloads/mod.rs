@@ -72,6 +72,35 @@ pub fn check(inventory: &Inventory, options: &Options) -> Vec<Finding> {
     findings
 }
 
+/// The Secrets each service account's workloads use (env, volumes, pull
+/// secrets): `(namespace, account)` -> Secret names of that namespace.
+/// For `kvault audit access`, which asks whether an account's reads are
+/// ones its workloads make.
+pub fn secrets_by_account(
+    inventory: &Inventory,
+) -> std::collections::HashMap<(String, String), std::collections::BTreeSet<String>> {
+    let mut out: std::collections::HashMap<_, std::collections::BTreeSet<String>> =
+        Default::default();
+    for pod in inventory.pod_specs() {
+        let account = pod
+            .spec
+            .service_account_name
+            .as_deref()
+            .or(pod.spec.service_account.as_deref())
+            .filter(|s| !s.is_empty())
+            .unwrap_or("default");
+        let used = out
+            .entry((pod.namespace.clone(), account.to_string()))
+            .or_default();
+        used.extend(
+            spec_uses(&pod.namespace, pod.spec)
+                .into_iter()
+                .map(|u| u.name),
+        );
+    }
+    out
+}
+
 /// KV-WL-007, missing Secrets: one finding per (referring object, Secret).
 fn missing_secrets(
     inventory: &Inventory,
