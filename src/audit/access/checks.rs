@@ -340,6 +340,7 @@ mod tests {
         check(
             &tally.finish(),
             baseline.map(std::time::Duration::from_secs),
+            None,
         )
         .into_iter()
         .map(|f| (f.id.as_str().to_string(), f.title))
