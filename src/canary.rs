@@ -23,6 +23,9 @@ const PREFIX: &str = "kvault-canary:";
 /// The metadata key (Kubernetes annotation, KV v2 custom metadata) that
 /// marks a secret as a kvault canary.
 pub const MARK: &str = "kvault.dev/canary";
+/// Metadata (KV v2 custom metadata, a Kubernetes label) marking a canary
+/// that is also a honeytoken: a read by anyone but the syncer is an alarm.
+pub const HONEYTOKEN_MARK: &str = "kvault.dev/honeytoken";
 
 /// One canary as written at the source.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -110,6 +113,15 @@ impl CanaryError {
 
 /// Write a fresh canary at `source`, keeping the secret's other keys.
 pub async fn create(store: &dyn SecretStore, source: &Reference) -> Result<Canary, CanaryError> {
+    create_marked(store, source, false).await
+}
+
+/// [`create`], marked a honeytoken too when `honeytoken`.
+pub async fn create_marked(
+    store: &dyn SecretStore,
+    source: &Reference,
+    honeytoken: bool,
+) -> Result<Canary, CanaryError> {
     let key = key_of(source);
     let (mut data, cas) = match store.read(&source.path, None).await {
         Ok(current) => {
@@ -138,7 +150,10 @@ pub async fn create(store: &dyn SecretStore, source: &Reference) -> Result<Canar
     let mut canary = Canary::fresh();
     data.insert(key, SecretValue::from_str_value(&canary.value()));
     // Stores without check-and-set (KV v1) refuse it: write plainly there.
-    let mark = std::collections::BTreeMap::from([(MARK.to_string(), "true".to_string())]);
+    let mut mark = std::collections::BTreeMap::from([(MARK.to_string(), "true".to_string())]);
+    if honeytoken {
+        mark.insert(HONEYTOKEN_MARK.to_string(), "true".to_string());
+    }
     canary.version = match store
         .write_with_metadata(&source.path, &data, cas, &mark)
         .await

@@ -59,6 +59,7 @@
 //! | `KV-ACC-004` | medium | a secret read by a subject that did not read it during `--baseline` (audit logs) |
 //! | `KV-ACC-005` | critical | a Secret read by an anonymous request (audit log) |
 //! | `KV-ACC-006` | medium | a service account read a Secret none of its workloads use (audit log joined with `--manifests`) |
+//! | `KV-ACC-007` | critical | a honeytoken (`kvault canary create --honeytoken`) read by anyone but the allowed readers (audit logs) |
 //! | `KV-LOG-001` | high | the kube-apiserver audit policy logs Secrets at `Request`/`RequestResponse`: values in the log |
 //! | `KV-LOG-002` | medium | the kube-apiserver audit policy does not log reads of Secrets |
 //! | `KV-LOG-003` | high | the audit log holds Secret bodies (events at `Request`/`RequestResponse`) |
@@ -284,6 +285,9 @@ catalogue! {
     Acc006 = "KV-ACC-006", Medium,
         "Service account read a Secret its workloads do not use",
         "Find out what read the Secret with the account's token (a stolen token, an exec session, a new release); if nothing should, narrow the account's RBAC with resourceNames and rotate the Secret.";
+    Acc007 = "KV-ACC-007", Critical,
+        "Honeytoken read",
+        "Nobody but the syncer reads a honeytoken: treat the subject's credentials as stolen, revoke them, and find out how they were used.";
     Log001 = "KV-LOG-001", High,
         "The audit policy writes Secret values into the audit log",
         "Log secrets (and configmaps) at the Metadata level, in a rule placed before any Request or RequestResponse rule: at those levels the Secret's data is written into the log.";

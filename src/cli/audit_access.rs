@@ -13,6 +13,8 @@ Examples:
   kvault audit access --vault-audit-log /var/log/openbao/audit.log --fail-on medium
   kvault audit access --audit-policy /etc/kubernetes/audit-policy.yaml
   kvault audit access --k8s-audit-log audit.log --manifests k8s/   # reads workloads do not make
+  kvault audit access --vault-audit-log audit.log --honeytoken vault:secret/canary \
+    --allow-reader 'ServiceAccount eso/external-secrets'
   zcat audit.log.*.gz | kvault audit access --k8s-audit-log -
 
 The logs: kube-apiserver's --audit-log-path (audit.k8s.io/v1 Event JSON lines)
@@ -24,7 +26,7 @@ Exit codes:
   1  findings at or above it
   2  error (a log or policy that cannot be read)
 
-Finding ids: KV-ACC-001..006 (suspicious reads), KV-LOG-001..003 (logging that
+Finding ids: KV-ACC-001..007 (suspicious reads), KV-LOG-001..003 (logging that
 leaks Secret values, or does not log reads).";
 
 #[derive(Debug, Args)]
@@ -46,6 +48,16 @@ pub struct AccessArgs {
     /// of its workloads use is a finding (KV-ACC-006). Repeatable.
     #[arg(long = "manifests", value_name = "DIR|FILE|-")]
     pub manifests: Vec<PathBuf>,
+
+    /// A honeytoken (kvault canary create --honeytoken): vault:PATH or k8s:NAMESPACE/NAME. Any read of it
+    /// by a subject not given to --allow-reader is a critical finding (KV-ACC-007). Repeatable.
+    #[arg(long, value_name = "REF")]
+    pub honeytoken: Vec<String>,
+
+    /// A subject that may read the honeytokens (the syncer): as the report names it, e.g.
+    /// system:serviceaccount:eso:external-secrets or "AppRole syncer". Repeatable.
+    #[arg(long, value_name = "SUBJECT", requires = "honeytoken")]
+    pub allow_reader: Vec<String>,
 
     /// Only requests from this time on: a duration back from now (24h, 7d) or an RFC 3339 time.
     #[arg(long, value_name = "DURATION|TIME", value_parser = parse_since)]

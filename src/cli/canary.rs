@@ -37,6 +37,11 @@ pub struct CreateArgs {
     #[arg(long, add = clap_complete::engine::ArgValueCompleter::new(crate::complete::reference))]
     pub source: String,
 
+    /// Mark it a honeytoken too: nobody but the syncer should ever read it, and `kvault audit access
+    /// --honeytoken REF` raises KV-ACC-007 when someone else does.
+    #[arg(long)]
+    pub honeytoken: bool,
+
     #[arg(short, long, default_value_t, value_parser = formats(CANARY_FORMATS))]
     pub output: Format,
 }

@@ -13,12 +13,22 @@ pub async fn run(stores: &Stores, printer: &Printer, args: CanaryArgs) -> Result
         CanaryAction::Create(a) => {
             let source = Reference::parse(&a.source)?;
             let store = stores.get(source.scheme).await?;
-            let canary = canary::create(store.as_ref(), &source).await?;
+            let canary = canary::create_marked(store.as_ref(), &source, a.honeytoken).await?;
             match a.output {
                 Format::Json | Format::Yaml => {
-                    output::structured(a.output, &created_json(&a.source, &canary))?
+                    let mut json = created_json(&a.source, &canary);
+                    json["honeytoken"] = a.honeytoken.into();
+                    output::structured(a.output, &json)?
                 }
-                _ => printer.status(format!("canary {} written at {}", canary.nonce, a.source)),
+                _ => {
+                    printer.status(format!("canary {} written at {}", canary.nonce, a.source));
+                    if a.honeytoken {
+                        printer.status(format!(
+                            "a honeytoken: alarm on its reads with kvault audit access --honeytoken {} --allow-reader SYNCER",
+                            a.source
+                        ));
+                    }
+                }
             }
             Ok(Code::Success)
         }

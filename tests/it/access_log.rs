@@ -310,6 +310,57 @@ fn the_access_report_names_exactly_the_reads_the_test_made_in_both_logs() {
         "{all}"
     );
     assert_eq!(code, 1, "a high finding fails --fail-on high");
+
+    // Honeytokens: a canary marked as one in Vault, and the Kubernetes
+    // Secret the service account may read; any other reader is an alarm.
+    bao.kvault()
+        .args([
+            "canary",
+            "create",
+            "--source",
+            "vault:secret/honey",
+            "--honeytoken",
+        ])
+        .assert()
+        .success();
+    let meta = bao.must(&["kv", "metadata", "get", "-format=json", "secret/honey"]);
+    let meta: Value = serde_json::from_str(&meta).unwrap();
+    assert_eq!(
+        meta["data"]["custom_metadata"]["kvault.dev/honeytoken"],
+        "true"
+    );
+    bao.must(&["kv", "get", "secret/honey"]);
+    let (_, doc, all) = access_report(
+        home.path(),
+        &[
+            "--k8s-audit-log",
+            kube_log.to_str().unwrap(),
+            "--vault-audit-log",
+            vault_log.to_str().unwrap(),
+            "--honeytoken",
+            "vault:secret/honey",
+            "--honeytoken",
+            "k8s:team-a/db",
+            "--allow-reader",
+            sa,
+        ],
+    );
+    let alarms: Vec<String> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "KV-ACC-007")
+        .map(|f| f["title"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        alarms,
+        [
+            "honeytoken k8s:team-a/db was read by admin (human)",
+            "honeytoken k8s:team-a/db was read by admin (human)",
+            "honeytoken vault:secret/honey was read by root token (root)",
+        ],
+        "admin's get and cluster-wide list, root's read; not the allowed account, not alice's refused gets: {all}"
+    );
 }
 
 #[test]

@@ -7,6 +7,7 @@
 //! - KV-ACC-005: a Secret read by an anonymous request;
 //! - KV-ACC-006: with manifests, a service account reading a Secret none
 //!   of its workloads use;
+//! - KV-ACC-007: a honeytoken read by anyone but its syncer;
 //! - KV-LOG-003: events that hold a Secret's body (the log leaks values).
 
 use super::{format_time, Denials, Row, Source, SubjectKind, Tallied, Target};
@@ -136,6 +137,105 @@ fn unused_read(row: &Row, uses: &Uses, out: &mut Vec<Finding>) {
         )
         .objects([subject_object(row), target_object(row)]),
     );
+}
+
+/// A honeytoken: a Vault path (as `vault:` references name it, without
+/// KV v2's `data/`) or a Kubernetes Secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Honeytoken {
+    Vault(String),
+    Kube { namespace: String, name: String },
+}
+
+impl Honeytoken {
+    /// `vault:secret/canary` or `k8s:prod/canary` (a `#key` is ignored).
+    pub fn parse(text: &str) -> Result<Honeytoken, String> {
+        let bad =
+            || format!("`{text}` is not a honeytoken: write vault:PATH or k8s:NAMESPACE/NAME");
+        let text = text.split('#').next().unwrap_or_default();
+        if let Some(path) = text.strip_prefix("vault:") {
+            let path = path.trim_matches('/');
+            return match path.contains('/') {
+                true => Ok(Honeytoken::Vault(path.to_string())),
+                false => Err(bad()),
+            };
+        }
+        let (namespace, name) = text
+            .strip_prefix("k8s:")
+            .and_then(|p| p.split_once('/'))
+            .filter(|(ns, n)| !ns.is_empty() && !n.is_empty() && !n.contains('/'))
+            .ok_or_else(bad)?;
+        Ok(Honeytoken::Kube {
+            namespace: namespace.into(),
+            name: name.into(),
+        })
+    }
+
+    /// Whether reading `target` reads the honeytoken: its own path (on KV
+    /// v2 under `data/`), or a list of its namespace or of all.
+    fn read_by(&self, target: &Target) -> bool {
+        match (self, target) {
+            (Honeytoken::Vault(path), Target::Vault(read)) => {
+                let (mount, rest) = path.split_once('/').unwrap_or((path, ""));
+                **read == **path || **read == *format!("{mount}/data/{rest}")
+            }
+            (
+                Honeytoken::Kube { namespace, name },
+                Target::Secret {
+                    namespace: ns,
+                    name: n,
+                },
+            ) => **ns == **namespace && **n == **name,
+            (Honeytoken::Kube { namespace, .. }, Target::Namespace(ns)) => **ns == **namespace,
+            (Honeytoken::Kube { .. }, Target::AllNamespaces) => true,
+            _ => false,
+        }
+    }
+}
+
+/// KV-ACC-007: a honeytoken read (allowed) by anyone but the control
+/// plane and the allowed readers (a subject as the report names it; a
+/// Vault subject also by its name before ` (role ...)`).
+pub fn honeytoken_reads(
+    rows: &[Row],
+    honeytokens: &[Honeytoken],
+    allowed: &[String],
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for row in rows {
+        if row.count == 0 || row.kind == SubjectKind::ControlPlane {
+            continue;
+        }
+        let subject = &*row.subject;
+        let permitted = allowed.iter().any(|a| {
+            subject == a
+                || subject
+                    .strip_prefix(a.as_str())
+                    .is_some_and(|rest| rest.starts_with(" ("))
+        });
+        if permitted {
+            continue;
+        }
+        for token in honeytokens.iter().filter(|t| t.read_by(&row.target)) {
+            let name = match token {
+                Honeytoken::Vault(path) => format!("vault:{path}"),
+                Honeytoken::Kube { namespace, name } => format!("k8s:{namespace}/{name}"),
+            };
+            out.push(
+                Finding::new(
+                    FindingId::Acc007,
+                    format!(
+                        "honeytoken {name} was read by {} ({})",
+                        row.subject,
+                        row.kind.label()
+                    ),
+                    format!("{} ({}); {}", reads(row), row.target, origin(row)),
+                )
+                .objects([subject_object(row), target_object(row)]),
+            );
+        }
+    }
+    out
 }
 
 /// KV-ACC-003: the densest minute of each subject's denials.
@@ -351,6 +451,23 @@ mod tests {
         Target::Secret {
             namespace: ns.into(),
             name: name.into(),
+        }
+    }
+
+    #[test]
+    fn a_honeytoken_is_a_vault_path_or_a_kubernetes_secret_and_a_list_reads_it() {
+        let vault = Honeytoken::parse("vault:secret/canary#canary").unwrap();
+        assert_eq!(vault, Honeytoken::Vault("secret/canary".into()));
+        assert!(vault.read_by(&Target::Vault("secret/data/canary".into())));
+        assert!(vault.read_by(&Target::Vault("secret/canary".into())));
+        assert!(!vault.read_by(&Target::Vault("secret/metadata/canary".into())));
+        let kube = Honeytoken::parse("k8s:prod/canary").unwrap();
+        assert!(kube.read_by(&secret("prod", "canary")));
+        assert!(kube.read_by(&Target::Namespace("prod".into())));
+        assert!(kube.read_by(&Target::AllNamespaces));
+        assert!(!kube.read_by(&secret("prod", "other")));
+        for bad in ["secret/canary", "vault:canary", "k8s:canary", "k8s:a/b/c", "local:x/y"] {
+            assert!(Honeytoken::parse(bad).unwrap_err().contains(bad), "{bad}");
         }
     }
 

@@ -417,6 +417,9 @@ pub struct Options {
     pub baseline: Option<std::time::Duration>,
     /// The Secrets each service account's workloads use (from manifests).
     pub uses: Option<checks::Uses>,
+    /// Secrets nobody but `allowed_readers` should read.
+    pub honeytokens: Vec<checks::Honeytoken>,
+    pub allowed_readers: Vec<String>,
 }
 
 /// The answer: rows, findings, and what was read.
@@ -449,7 +452,13 @@ pub fn analyze(options: &Options) -> Result<AccessReport, AccessError> {
         )?;
     }
     let tallied = tally.finish();
-    let findings = checks::check(&tallied, options.baseline, options.uses.as_ref());
+    let mut findings = checks::check(&tallied, options.baseline, options.uses.as_ref());
+    findings.extend(checks::honeytoken_reads(
+        &tallied.rows,
+        &options.honeytokens,
+        &options.allowed_readers,
+    ));
+    crate::audit::finding::sort(&mut findings);
     Ok(AccessReport {
         rows: tallied.rows,
         findings,

@@ -51,6 +51,13 @@ pub fn run(printer: &Printer, args: AccessArgs) -> Result<Code> {
         since,
         baseline: args.baseline,
         uses,
+        honeytokens: args
+            .honeytoken
+            .iter()
+            .map(|t| engine::checks::Honeytoken::parse(t))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(Failure::error)?,
+        allowed_readers: args.allow_reader.clone(),
     };
     let failure = |e: engine::AccessError| Failure::error(e.to_string());
     let analysis = engine::analyze(&options).map_err(failure)?;
