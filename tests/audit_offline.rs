@@ -1647,6 +1647,7 @@ fn the_example_audit_log_tells_the_evening_s_story() {
             "KV-ACC-004 payments-key",    // the app's token, new
             "KV-ACC-005 db",              // read anonymously
             "KV-ACC-006 api",             // not a Secret the app's workloads use
+            "KV-ACC-008 api",             // 40 s after bob's exec into its pod
         ]
     );
     assert_eq!(code, 1);
@@ -1654,7 +1655,7 @@ fn the_example_audit_log_tells_the_evening_s_story() {
     let (_, plain, _) = access_json(&["--k8s-audit-log", path(&log)], None);
     assert_eq!(
         ids(&plain),
-        set(&["KV-ACC-001", "KV-ACC-003", "KV-ACC-005"])
+        set(&["KV-ACC-001", "KV-ACC-003", "KV-ACC-005", "KV-ACC-008"])
     );
     let control: Vec<&Value> = plain["access"]
         .as_array()

@@ -60,6 +60,7 @@
 //! | `KV-ACC-005` | critical | a Secret read by an anonymous request (audit log) |
 //! | `KV-ACC-006` | medium | a service account read a Secret none of its workloads use (audit log joined with `--manifests`) |
 //! | `KV-ACC-007` | critical | a honeytoken (`kvault canary create --honeytoken`) read by anyone but the allowed readers (audit logs) |
+//! | `KV-ACC-008` | medium | a service account read a Secret within 10 minutes of an exec/attach session into a pod of its namespace (audit log) |
 //! | `KV-LOG-001` | high | the kube-apiserver audit policy logs Secrets at `Request`/`RequestResponse`: values in the log |
 //! | `KV-LOG-002` | medium | the kube-apiserver audit policy does not log reads of Secrets |
 //! | `KV-LOG-003` | high | the audit log holds Secret bodies (events at `Request`/`RequestResponse`) |
@@ -288,6 +289,9 @@ catalogue! {
     Acc007 = "KV-ACC-007", Critical,
         "Honeytoken read",
         "Nobody but the syncer reads a honeytoken: treat the subject's credentials as stolen, revoke them, and find out how they were used.";
+    Acc008 = "KV-ACC-008", Medium,
+        "Secret read by a service account right after an exec session into its namespace",
+        "Find out what the exec session did: with a shell in the pod, its service account token reads whatever the account may; keep exec for break-glass identities.";
     Log001 = "KV-LOG-001", High,
         "The audit policy writes Secret values into the audit log",
         "Log secrets (and configmaps) at the Metadata level, in a rule placed before any Request or RequestResponse rule: at those levels the Secret's data is written into the log.";

@@ -26,7 +26,7 @@ Exit codes:
   1  findings at or above it
   2  error (a log or policy that cannot be read)
 
-Finding ids: KV-ACC-001..007 (suspicious reads), KV-LOG-001..003 (logging that
+Finding ids: KV-ACC-001..008 (suspicious reads), KV-LOG-001..003 (logging that
 leaks Secret values, or does not log reads).";
 
 #[derive(Debug, Args)]

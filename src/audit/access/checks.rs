@@ -8,6 +8,8 @@
 //! - KV-ACC-006: with manifests, a service account reading a Secret none
 //!   of its workloads use;
 //! - KV-ACC-007: a honeytoken read by anyone but its syncer;
+//! - KV-ACC-008: a service account's read right after an exec session
+//!   into a pod of its namespace;
 //! - KV-LOG-003: events that hold a Secret's body (the log leaks values).
 
 use super::{format_time, Denials, Row, Source, SubjectKind, Tallied, Target};
@@ -238,6 +240,36 @@ pub fn honeytoken_reads(
     out
 }
 
+/// KV-ACC-008: a service account's read of a Secret right after an exec
+/// or attach session into a pod of its namespace: the session may have
+/// used the pod's token. One finding per account, target and session.
+pub fn reads_after_exec(reads: &[super::ReadAfterExec]) -> Vec<Finding> {
+    reads
+        .iter()
+        .map(|r| {
+            let after = (r.read - r.exec.time) / 1_000_000;
+            Finding::new(
+                FindingId::Acc008,
+                format!(
+                    "{} read {} {after}s after {} opened a session into pod {}/{}",
+                    r.subject, r.target, r.exec.user, r.exec.namespace, r.exec.pod
+                ),
+                format!(
+                    "exec/attach at {}, read at {} (within {}s)",
+                    format_time(r.exec.time),
+                    format_time(r.read),
+                    super::EXEC_WINDOW.as_secs()
+                ),
+            )
+            .objects([
+                subject_ref(Source::Kubernetes, &r.subject),
+                target_ref(&r.target),
+                subject_ref(Source::Kubernetes, &r.exec.user),
+            ])
+        })
+        .collect()
+}
+
 /// KV-ACC-003: the densest minute of each subject's denials.
 fn bursts(denials: &Denials, out: &mut Vec<Finding>) {
     let window = i64::try_from(BURST_WINDOW.as_micros()).unwrap_or(i64::MAX);
@@ -466,7 +498,13 @@ mod tests {
         assert!(kube.read_by(&Target::Namespace("prod".into())));
         assert!(kube.read_by(&Target::AllNamespaces));
         assert!(!kube.read_by(&secret("prod", "other")));
-        for bad in ["secret/canary", "vault:canary", "k8s:canary", "k8s:a/b/c", "local:x/y"] {
+        for bad in [
+            "secret/canary",
+            "vault:canary",
+            "k8s:canary",
+            "k8s:a/b/c",
+            "local:x/y",
+        ] {
             assert!(Honeytoken::parse(bad).unwrap_err().contains(bad), "{bad}");
         }
     }

@@ -9,7 +9,7 @@
 //! last (`ResponseComplete`, or `Panic`) is counted, so a request counts
 //! once — a watch still open when the log ends is not yet counted.
 
-use super::{Access, Interner, Source, SubjectKind, Target};
+use super::{Access, Exec, Interner, Record, Source, SubjectKind, Target};
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 use std::borrow::Cow;
@@ -72,9 +72,10 @@ struct Status {
     code: u16,
 }
 
-/// The bytes every Secret event holds: lines without them are skipped
-/// before JSON parsing (most of a busy cluster's log).
-pub const NEEDLE: &[u8] = b"\"secrets\"";
+/// Bytes every event kvault reads holds (a Secret event, an exec or
+/// attach session): lines with none of them are skipped before JSON
+/// parsing (most of a busy cluster's log).
+pub const NEEDLES: &[&[u8]] = &[b"\"secrets\"", b"\"exec\"", b"\"attach\""];
 
 /// Why a line was not an access: not JSON / not an event, or an event on
 /// something else.
@@ -83,13 +84,19 @@ pub enum Skip {
     Other,
 }
 
-/// The access a line records, if it is a final-stage event on Secrets.
-pub fn parse(line: &[u8], names: &mut Interner) -> Result<Access, Skip> {
+/// What a line records: a final-stage event on Secrets, or an exec or
+/// attach session into a pod (at its first stage past the request: a
+/// session's `ResponseComplete` comes when it ends).
+pub fn parse(line: &[u8], names: &mut Interner) -> Result<Record, Skip> {
     let event: Event<'_> = serde_json::from_slice(line).map_err(|_| Skip::Malformed)?;
     let Some(object) = &event.object_ref else {
         return Err(Skip::Other);
     };
     let core = object.api_group.is_empty() || object.api_group == "core";
+    let session = matches!(object.subresource.as_deref(), Some("exec" | "attach"));
+    if object.resource == "pods" && core && session {
+        return exec(&event, object, names).map(Record::Exec);
+    }
     if object.resource != "secrets" || !core || object.subresource.is_some() {
         return Err(Skip::Other);
     }
@@ -120,7 +127,7 @@ pub fn parse(line: &[u8], names: &mut Interner) -> Result<Access, Skip> {
         || event.response_object.is_some()
         || event.level == "RequestResponse"
         || (event.level == "Request" && writes(&event.verb));
-    Ok(Access {
+    Ok(Record::Access(Access {
         source: Source::Kubernetes,
         target,
         subject: names.get(&acting.username),
@@ -134,6 +141,28 @@ pub fn parse(line: &[u8], names: &mut Interner) -> Result<Access, Skip> {
             .filter(|ua| !ua.is_empty())
             .map(|ua| names.get(ua)),
         body_logged,
+    }))
+}
+
+/// An exec/attach event that opened a session (not refused).
+fn exec(event: &Event<'_>, object: &ObjectRef<'_>, names: &mut Interner) -> Result<Exec, Skip> {
+    if !matches!(&*event.stage, "ResponseStarted" | "ResponseComplete") {
+        return Err(Skip::Other);
+    }
+    let code = event.response_status.as_ref().map_or(0, |s| s.code);
+    if code >= 400 {
+        return Err(Skip::Other);
+    }
+    let (Some(namespace), Some(pod)) = (&object.namespace, &object.name) else {
+        return Err(Skip::Other);
+    };
+    let time = super::micros(&event.request_received_timestamp).ok_or(Skip::Malformed)?;
+    Ok(Exec {
+        namespace: names.get(namespace),
+        pod: names.get(pod),
+        user: names.get(&event.user.username),
+        kind: kind_of(&event.user.username, &event.user.groups),
+        time,
     })
 }
 
@@ -202,6 +231,43 @@ mod tests {
         .to_string()
     }
 
+    fn parsed(line: &str) -> Access {
+        match parse(line.as_bytes(), &mut Interner::default()) {
+            Ok(Record::Access(a)) => a,
+            _ => panic!("not an access: {line}"),
+        }
+    }
+
+    #[test]
+    fn an_exec_session_is_recorded_when_it_opens_unless_refused() {
+        let line = |stage: &str, code: u16| {
+            event(stage, "create", "alice", Some("team-a"), Some("api-1"))
+                .replace("\"secrets\"", "\"pods\"")
+                .replace(
+                    "\"apiVersion\":\"v1\"",
+                    "\"apiVersion\":\"v1\",\"subresource\":\"exec\"",
+                )
+                .replace("\"code\":200", &format!("\"code\":{code}"))
+        };
+        match parse(
+            line("ResponseStarted", 101).as_bytes(),
+            &mut Interner::default(),
+        ) {
+            Ok(Record::Exec(e)) => assert_eq!(
+                (&*e.namespace, &*e.pod, &*e.user),
+                ("team-a", "api-1", "alice")
+            ),
+            _ => panic!("not an exec"),
+        }
+        assert!(matches!(
+            parse(
+                line("ResponseComplete", 403).as_bytes(),
+                &mut Interner::default()
+            ),
+            Err(Skip::Other)
+        ));
+    }
+
     #[test]
     fn a_secret_read_is_counted_once_at_its_last_stage() {
         let done = event(
@@ -211,9 +277,7 @@ mod tests {
             Some("team-a"),
             Some("db"),
         );
-        let access = parse(done.as_bytes(), &mut Interner::default())
-            .ok()
-            .unwrap();
+        let access = parsed(&done);
         assert_eq!(
             access.target,
             Target::Secret {
@@ -243,21 +307,9 @@ mod tests {
     #[test]
     fn lists_are_namespace_or_cluster_wide_targets() {
         let ns = event("ResponseComplete", "list", "bob", Some("team-a"), None);
-        assert_eq!(
-            parse(ns.as_bytes(), &mut Interner::default())
-                .ok()
-                .unwrap()
-                .target,
-            Target::Namespace("team-a".into())
-        );
+        assert_eq!(parsed(&ns).target, Target::Namespace("team-a".into()));
         let all = event("ResponseComplete", "watch", "bob", None, None);
-        assert_eq!(
-            parse(all.as_bytes(), &mut Interner::default())
-                .ok()
-                .unwrap()
-                .target,
-            Target::AllNamespaces
-        );
+        assert_eq!(parsed(&all).target, Target::AllNamespaces);
     }
 
     #[test]

@@ -138,6 +138,40 @@ pub struct Access {
     pub body_logged: bool,
 }
 
+/// An exec or attach session into a pod, as the Kubernetes log records
+/// it: reads by the pod's service account right after may be made through
+/// it (KV-ACC-008).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Exec {
+    pub namespace: Arc<str>,
+    pub pod: Arc<str>,
+    pub user: Arc<str>,
+    pub kind: SubjectKind,
+    pub time: i64,
+}
+
+/// What a log line records, when kvault reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Record {
+    Access(Access),
+    Exec(Exec),
+}
+
+/// A service account's read of a Secret right after an exec session into
+/// a pod of its namespace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadAfterExec {
+    pub subject: Arc<str>,
+    pub target: Target,
+    pub read: i64,
+    pub exec: Exec,
+}
+
+/// How soon after an exec session a read counts as made through it.
+pub const EXEC_WINDOW: std::time::Duration = std::time::Duration::from_secs(600);
+/// Reads after exec sessions kept (one per subject, target and session).
+const MAX_AFTER_EXEC: usize = 1000;
+
 /// The read verbs of both logs, as bits: a row keeps which it saw.
 const READ_VERBS: [&str; 4] = ["get", "list", "watch", "read"];
 
@@ -243,6 +277,8 @@ pub struct Stats {
     pub oversized: u64,
     /// Accesses before `--since`, left out.
     pub before_since: u64,
+    /// Exec and attach sessions into pods opened (Kubernetes).
+    pub exec_sessions: u64,
 }
 
 /// Per (source, subject), the times of its denied requests.
@@ -294,6 +330,10 @@ pub struct Tally {
     pub stats: Stats,
     /// Earliest and latest access counted.
     window: Option<(i64, i64)>,
+    /// Exec sessions by namespace, in the order read, without repeats.
+    execs: HashMap<Arc<str>, Vec<Exec>>,
+    exec_seen: HashSet<Exec>,
+    after_exec: Vec<ReadAfterExec>,
 }
 
 /// A [`Tally`] once every log is read.
@@ -304,19 +344,86 @@ pub struct Tallied {
     pub bodies: BTreeMap<Target, u64>,
     pub stats: Stats,
     pub window: Option<(i64, i64)>,
+    pub after_exec: Vec<ReadAfterExec>,
 }
 
 impl Tally {
+    /// Fold one record in.
+    pub fn record(&mut self, record: Record) {
+        match record {
+            Record::Access(access) => self.add(access),
+            Record::Exec(exec) => self.add_exec(exec),
+        }
+    }
+
+    fn add_exec(&mut self, exec: Exec) {
+        // A session logs ResponseStarted and ResponseComplete: one session.
+        if !self.exec_seen.insert(exec.clone()) {
+            return;
+        }
+        self.stats.exec_sessions += 1;
+        if exec.kind == SubjectKind::ControlPlane {
+            return;
+        }
+        self.execs
+            .entry(exec.namespace.clone())
+            .or_default()
+            .push(exec);
+    }
+
+    /// A service account's allowed read soon after an exec session into a
+    /// pod of its namespace (the logs read in time order, see [`analyze`]).
+    fn check_after_exec(&mut self, access: &Access) {
+        if access.source != Source::Kubernetes
+            || access.kind != SubjectKind::ServiceAccount
+            || access.denied
+            || self.after_exec.len() >= MAX_AFTER_EXEC
+        {
+            return;
+        }
+        let Some((ns, _)) = access
+            .subject
+            .strip_prefix("system:serviceaccount:")
+            .and_then(|s| s.split_once(':'))
+        else {
+            return;
+        };
+        let window = i64::try_from(EXEC_WINDOW.as_micros()).unwrap_or(i64::MAX);
+        let Some(exec) = self.execs.get(ns).and_then(|execs| {
+            execs
+                .iter()
+                .rev()
+                .find(|e| e.time <= access.time && access.time - e.time <= window)
+        }) else {
+            return;
+        };
+        let known = self
+            .after_exec
+            .iter()
+            .any(|r| r.subject == access.subject && r.target == access.target && r.exec == *exec);
+        if !known {
+            self.after_exec.push(ReadAfterExec {
+                subject: access.subject.clone(),
+                target: access.target.clone(),
+                read: access.time,
+                exec: exec.clone(),
+            });
+        }
+    }
+
     pub fn add(&mut self, access: Access) {
-        let target = access.target;
         if access.body_logged {
-            *self.bodies.entry(target.clone()).or_default() += 1;
+            *self.bodies.entry(access.target.clone()).or_default() += 1;
         }
         // Writes only matter for their logged bodies: the rows are reads.
         let Some(bit) = Verbs::bit(&access.verb) else {
             return;
         };
         self.stats.accesses += 1;
+        if !self.execs.is_empty() {
+            self.check_after_exec(&access);
+        }
+        let target = access.target;
         self.window = Some(match self.window {
             None => (access.time, access.time),
             Some((a, b)) => (a.min(access.time), b.max(access.time)),
@@ -392,6 +499,7 @@ impl Tally {
             bodies: self.bodies,
             stats: self.stats,
             window: self.window,
+            after_exec: self.after_exec,
         }
     }
 }
@@ -433,12 +541,19 @@ pub struct AccessReport {
 /// Read every log of `options` and draw the report.
 pub fn analyze(options: &Options) -> Result<AccessReport, AccessError> {
     let mut tally = Tally::default();
+    // Rotated files in time order, so that an exec session is read before
+    // the reads that follow it.
+    let mut kube_logs: Vec<(i64, &PathBuf)> = Vec::new();
     for path in &options.kube_logs {
+        kube_logs.push((first_time(path)?, path));
+    }
+    kube_logs.sort_by_key(|(time, _)| *time);
+    for (_, path) in kube_logs {
         read_log(
             path,
             &mut tally,
             options.since,
-            kube_log::NEEDLE,
+            kube_log::NEEDLES,
             kube_log::parse,
         )?;
     }
@@ -447,12 +562,13 @@ pub fn analyze(options: &Options) -> Result<AccessReport, AccessError> {
             path,
             &mut tally,
             options.since,
-            vault_log::NEEDLE,
+            &[vault_log::NEEDLE],
             vault_log::parse,
         )?;
     }
     let tallied = tally.finish();
     let mut findings = checks::check(&tallied, options.baseline, options.uses.as_ref());
+    findings.extend(checks::reads_after_exec(&tallied.after_exec));
     findings.extend(checks::honeytoken_reads(
         &tallied.rows,
         &options.honeytokens,
@@ -467,7 +583,34 @@ pub fn analyze(options: &Options) -> Result<AccessReport, AccessError> {
     })
 }
 
-type Parser = fn(&[u8], &mut Interner) -> Result<Access, kube_log::Skip>;
+type Parser = fn(&[u8], &mut Interner) -> Result<Record, kube_log::Skip>;
+
+/// The time of the first Kubernetes event of a file (stdin: none, read
+/// first), to read rotated files in order.
+fn first_time(path: &Path) -> Result<i64, AccessError> {
+    if path == Path::new("-") {
+        return Ok(i64::MIN);
+    }
+    let mut lines = input::Lines::open(path)?;
+    for _ in 0..100 {
+        let Some(line) = lines.next_line()? else {
+            break;
+        };
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Stamp<'a> {
+            #[serde(borrow)]
+            request_received_timestamp: std::borrow::Cow<'a, str>,
+        }
+        if let Some(time) = serde_json::from_slice::<Stamp<'_>>(line)
+            .ok()
+            .and_then(|s| micros(&s.request_received_timestamp))
+        {
+            return Ok(time);
+        }
+    }
+    Ok(i64::MAX)
+}
 
 /// Fold one file into `tally`. A file none of whose first lines is JSON
 /// is refused (a wrong file named by mistake), naming it.
@@ -475,10 +618,11 @@ fn read_log(
     path: &Path,
     tally: &mut Tally,
     since: Option<i64>,
-    needle: &[u8],
+    needles: &[&[u8]],
     parse: Parser,
 ) -> Result<(), AccessError> {
-    let finder = memchr::memmem::Finder::new(needle);
+    let finders: Vec<memchr::memmem::Finder<'_>> =
+        needles.iter().map(memchr::memmem::Finder::new).collect();
     let mut lines = input::Lines::open(path)?;
     tally.stats.files += 1;
     let (mut seen, mut json) = (0u64, 0u64);
@@ -495,12 +639,14 @@ fn read_log(
         if seen == 1000 && json == 0 {
             break;
         }
-        if finder.find(line).is_none() {
+        if !finders.iter().any(|f| f.find(line).is_some()) {
             continue;
         }
         match parse(line, &mut tally.names) {
-            Ok(access) if since.is_some_and(|s| access.time < s) => tally.stats.before_since += 1,
-            Ok(access) => tally.add(access),
+            Ok(Record::Access(access)) if since.is_some_and(|s| access.time < s) => {
+                tally.stats.before_since += 1
+            }
+            Ok(record) => tally.record(record),
             Err(kube_log::Skip::Malformed) => tally.stats.malformed += 1,
             Err(kube_log::Skip::Other) => {}
         }

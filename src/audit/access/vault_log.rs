@@ -9,7 +9,7 @@
 //! API path (`secret/data/app` on KV v2): the log does not say the mount's
 //! version.
 
-use super::{Access, Interner, Source, SubjectKind, Target};
+use super::{Access, Interner, Record, Source, SubjectKind, Target};
 use serde::Deserialize;
 use std::borrow::Cow;
 
@@ -59,7 +59,7 @@ const NOT_SECRETS: &[&str] = &["sys/", "auth/", "identity/", "cubbyhole/"];
 pub use super::kube_log::Skip;
 
 /// The access a line records, if it is the response to a secret read.
-pub fn parse(line: &[u8], names: &mut Interner) -> Result<Access, Skip> {
+pub fn parse(line: &[u8], names: &mut Interner) -> Result<Record, Skip> {
     let entry: Entry<'_> = serde_json::from_slice(line).map_err(|_| Skip::Malformed)?;
     if entry.kind != "response" {
         return Err(Skip::Other);
@@ -77,7 +77,7 @@ pub fn parse(line: &[u8], names: &mut Interner) -> Result<Access, Skip> {
     let time = super::micros(&entry.time).ok_or(Skip::Malformed)?;
     let (subject, kind) = subject(entry.auth.as_ref());
     let subject = names.get(&subject);
-    Ok(Access {
+    Ok(Record::Access(Access {
         source: Source::Vault,
         target: Target::Vault(names.get(path)),
         subject,
@@ -91,7 +91,7 @@ pub fn parse(line: &[u8], names: &mut Interner) -> Result<Access, Skip> {
             .map(|a| names.get(a)),
         user_agent: None,
         body_logged: false,
-    })
+    }))
 }
 
 /// Who the token belongs to, as far as the entry says: the service
@@ -155,6 +155,13 @@ fn accessor_tag(accessor: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    fn parsed(line: &str) -> Access {
+        match parse(line.as_bytes(), &mut Interner::default()) {
+            Ok(Record::Access(a)) => a,
+            _ => panic!("not an access: {line}"),
+        }
+    }
+
     fn entry(kind: &str, op: &str, path: &str, auth: serde_json::Value, error: &str) -> String {
         serde_json::json!({
             "time": "2026-12-03T09:19:51.109472208Z", "type": kind, "auth": auth,
@@ -170,9 +177,7 @@ mod tests {
         let sa = serde_json::json!({"display_name": "kubernetes-team-a-app", "policies": ["app-read", "default"],
             "metadata": {"role": "app", "service_account_name": "app", "service_account_namespace": "team-a"}});
         let line = entry("response", "read", "secret/data/prod/app/db", sa, "");
-        let access = parse(line.as_bytes(), &mut Interner::default())
-            .ok()
-            .unwrap();
+        let access = parsed(&line);
         assert_eq!(
             access.target,
             Target::Vault("secret/data/prod/app/db".into())
@@ -181,9 +186,7 @@ mod tests {
         assert!(!access.denied);
         let root = serde_json::json!({"display_name": "token", "policies": ["root"]});
         let line = entry("response", "list", "secret/metadata/", root, "");
-        let root = parse(line.as_bytes(), &mut Interner::default())
-            .ok()
-            .unwrap();
+        let root = parsed(&line);
         assert_eq!(&*root.subject, "root token");
         let bad = entry(
             "response",
@@ -192,9 +195,7 @@ mod tests {
             serde_json::json!({"token_type": "default"}),
             "permission denied",
         );
-        let access = parse(bad.as_bytes(), &mut Interner::default())
-            .ok()
-            .unwrap();
+        let access = parsed(&bad);
         assert!(access.denied);
         assert_eq!(access.kind, SubjectKind::Unknown);
     }
