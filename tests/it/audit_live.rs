@@ -385,11 +385,19 @@ fn live_audit_reads_the_apiserver_static_pod_flags() {
         evidence.contains("no --encryption-provider-config"),
         "{evidence}"
     );
+    // The same flags say it keeps no audit log (no --audit-log-path).
+    let unlogged = findings(&doc, "KV-LOG-004").next().expect(&run.stdout);
+    assert_eq!(unlogged["objects"][0]["name"], "kube-apiserver-cp1");
+    assert_eq!(unlogged["cis"], json!(["1.2.16"]));
+    // Flag evidence aside, a control-plane Pod draws no workload finding.
     let on_the_pod: Vec<&Value> = doc["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|f| !f["id"].as_str().unwrap().starts_with("KV-ENC-"))
+        .filter(|f| {
+            let id = f["id"].as_str().unwrap();
+            !id.starts_with("KV-ENC-") && id != "KV-LOG-004"
+        })
         .filter(|f| f.to_string().contains("kube-apiserver-cp1"))
         .collect();
     assert!(on_the_pod.is_empty(), "{on_the_pod:?}");
