@@ -1221,37 +1221,45 @@ fn a_malformed_vault_policy_is_a_one_line_error_naming_the_file_and_path() {
 /// The chains of `--who-can-read vault:PATH -o json` over both example halves.
 fn vault_chains(secret: &str) -> Vec<String> {
     let target = format!("vault:{secret}");
-    let (code, doc) = json_run(&[
-        "--vault-policies",
-        path(&vault_examples()),
-        "--manifests",
-        path(&root().join("examples/vault-cluster")),
-        "--who-can-read",
-        &target,
-    ]);
-    assert_eq!(code, 0);
+    let doc = both_halves(["--who-can-read", &target]);
     assert_eq!(doc["secret"], target.as_str());
     doc["readers"]
         .as_array()
         .unwrap()
         .iter()
         .map(|r| {
-            let mut steps = vec![r["subject"].as_str().unwrap().to_string()];
-            steps.extend(
-                r["via"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|s| s.as_str().unwrap().to_string()),
-            );
-            steps.push(format!(
-                "policy {} -> {}",
+            format!(
+                "{} -> policy {} -> {}",
+                steps(r),
                 r["policy"].as_str().unwrap(),
                 r["grant"].as_str().unwrap()
-            ));
-            steps.join(" -> ")
+            )
         })
         .collect()
+}
+
+/// `QUESTION -o json` over the Vault and the Kubernetes examples.
+fn both_halves(question: [&str; 2]) -> Value {
+    let vault = path(&vault_examples()).to_string();
+    let cluster = root().join("examples/vault-cluster");
+    let mut args = vec!["--vault-policies", &vault, "--manifests", path(&cluster)];
+    args.extend(question);
+    let (code, doc) = json_run(&args);
+    assert_eq!(code, 0, "{question:?}");
+    doc
+}
+
+/// A row's subject and steps, joined with ` -> `.
+fn steps(row: &Value) -> String {
+    let mut steps = vec![row["subject"].as_str().unwrap()];
+    steps.extend(
+        row["via"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap()),
+    );
+    steps.join(" -> ")
 }
 
 #[test]
@@ -1312,32 +1320,16 @@ fn who_can_read_vault_needs_a_vault_source_and_namespaces_stay_kubernetes() {
 /// `--what-can-read SUBJECT -o json` over both example halves: each
 /// target with its whole chain.
 fn vault_reaches(subject: &str) -> Vec<String> {
-    let (code, doc) = json_run(&[
-        "--vault-policies",
-        path(&vault_examples()),
-        "--manifests",
-        path(&root().join("examples/vault-cluster")),
-        "--what-can-read",
-        subject,
-    ]);
-    assert_eq!(code, 0, "{subject}");
+    let doc = both_halves(["--what-can-read", subject]);
     doc["reads"]
         .as_array()
         .unwrap()
         .iter()
         .map(|r| {
-            let mut steps = vec![r["subject"].as_str().unwrap().to_string()];
-            steps.extend(
-                r["via"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|s| s.as_str().unwrap().to_string()),
-            );
             format!(
                 "{}: {} -> policy {}",
                 r["target"].as_str().unwrap(),
-                steps.join(" -> "),
+                steps(r),
                 r["policy"].as_str().unwrap()
             )
         })

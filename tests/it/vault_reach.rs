@@ -123,6 +123,27 @@ fn login(bao: &OpenBao, path: &str, body: &[&str]) -> Option<String> {
     })
 }
 
+/// `kvault audit --vault --context kvault-test QUESTION -o json` as admin
+/// against `bao`: the document.
+fn kvault_answer(
+    bao: &OpenBao,
+    kube: &KubeCluster,
+    home: &std::path::Path,
+    question: [&str; 2],
+) -> Value {
+    let out = kube
+        .kvault(home, "admin")
+        .env("VAULT_ADDR", &bao.addr)
+        .env("VAULT_TOKEN", &bao.token)
+        .args(["audit", "--vault", "--context", "kvault-test"])
+        .args(question)
+        .args(["-o", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{question:?}: {}", text(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 /// kvault's readers of `secret`: (subject, the role step) pairs.
 fn kvault_readers(
     bao: &OpenBao,
@@ -130,28 +151,8 @@ fn kvault_readers(
     home: &std::path::Path,
     secret: &str,
 ) -> Vec<(String, String)> {
-    let out = kube
-        .kvault(home, "admin")
-        .env("VAULT_ADDR", &bao.addr)
-        .env("VAULT_TOKEN", &bao.token)
-        .args([
-            "audit",
-            "--vault",
-            "--context",
-            "kvault-test",
-            "--who-can-read",
-            &format!("vault:{secret}"),
-            "-o",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "who-can-read {secret}: {}",
-        text(&out.stderr)
-    );
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let target = format!("vault:{secret}");
+    let doc = kvault_answer(bao, kube, home, ["--who-can-read", &target]);
     doc["readers"]
         .as_array()
         .unwrap()
@@ -173,28 +174,7 @@ fn kvault_reads(
     home: &std::path::Path,
     subject: &str,
 ) -> Vec<String> {
-    let out = kube
-        .kvault(home, "admin")
-        .env("VAULT_ADDR", &bao.addr)
-        .env("VAULT_TOKEN", &bao.token)
-        .args([
-            "audit",
-            "--vault",
-            "--context",
-            "kvault-test",
-            "--what-can-read",
-            subject,
-            "-o",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "what-can-read {subject}: {}",
-        text(&out.stderr)
-    );
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc = kvault_answer(bao, kube, home, ["--what-can-read", subject]);
     let mut secrets: Vec<String> = doc["reads"]
         .as_array()
         .unwrap()

@@ -136,24 +136,18 @@ pub fn print_readers(
     path: &str,
     format: Format,
 ) -> Result<()> {
-    match format {
-        Format::Table => {
-            let table = rows
-                .iter()
-                .map(|r| vec![r.subject.clone(), r.chain()])
-                .collect();
-            printer.table(&["SUBJECT", "PATH TO THE SECRET"], table)
-        }
-        Format::Json | Format::Yaml => output::structured(
-            format,
-            &Readers {
-                version: 1,
-                secret: format!("vault:{path}"),
-                readers: rows,
-            },
-        ),
-        other => Err(output::not_offered(other)),
-    }
+    let table = || {
+        rows.iter()
+            .map(|r| vec![r.subject.clone(), r.chain()])
+            .collect()
+    };
+    let doc = Readers {
+        version: 1,
+        secret: format!("vault:{path}"),
+        readers: rows,
+    };
+    let header = ["SUBJECT", "PATH TO THE SECRET"];
+    print_chains(printer, format, &header, table, &doc, None)
 }
 
 #[derive(serde::Serialize)]
@@ -169,26 +163,42 @@ pub fn print_reachable(
     subject: &Subject,
     format: Format,
 ) -> Result<()> {
+    let table = || {
+        rows.iter()
+            .map(|r| vec![r.target.clone(), r.way.chain()])
+            .collect()
+    };
+    let doc = Reaches {
+        version: 1,
+        subject: subject.to_string(),
+        reads: rows,
+    };
+    let nothing = rows
+        .is_empty()
+        .then(|| format!("{subject} reads nothing in Vault"));
+    let header = ["READS", "PATH FROM THE SUBJECT"];
+    print_chains(printer, format, &header, table, &doc, nothing)
+}
+
+/// Either direction's rows: a table of chains (or `empty`, said on
+/// stderr, when there are none), or the document as JSON/YAML.
+fn print_chains<T: serde::Serialize>(
+    printer: &Printer,
+    format: Format,
+    header: &[&str],
+    table: impl FnOnce() -> Vec<Vec<String>>,
+    doc: &T,
+    empty: Option<String>,
+) -> Result<()> {
     match format {
-        Format::Table => {
-            let table = rows
-                .iter()
-                .map(|r| vec![r.target.clone(), r.way.chain()])
-                .collect();
-            if rows.is_empty() {
-                printer.status(format!("{subject} reads nothing in Vault"));
-                return Ok(());
+        Format::Table => match empty {
+            Some(line) => {
+                printer.status(line);
+                Ok(())
             }
-            printer.table(&["READS", "PATH FROM THE SUBJECT"], table)
-        }
-        Format::Json | Format::Yaml => output::structured(
-            format,
-            &Reaches {
-                version: 1,
-                subject: subject.to_string(),
-                reads: rows,
-            },
-        ),
+            None => printer.table(header, table()),
+        },
+        Format::Json | Format::Yaml => output::structured(format, doc),
         other => Err(output::not_offered(other)),
     }
 }
