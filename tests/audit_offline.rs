@@ -1616,30 +1616,17 @@ fn the_example_audit_log_tells_the_evening_s_story() {
         ],
         None,
     );
-    let mut found: Vec<String> = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {}",
-                f["id"].as_str().unwrap(),
-                f["objects"][0]["name"].as_str().unwrap()
-            )
-        })
-        .collect();
-    found.sort();
     assert_eq!(
-        found,
+        id_objects(&doc),
         [
-            "KV-ACC-001 bob@example.com", // listed every Secret
-            "KV-ACC-003 bob@example.com", // six denials within a minute
-            "KV-ACC-004 (all)",           // bob's list, new after the baseline
-            "KV-ACC-004 db",              // anonymous, new
-            "KV-ACC-004 payments-key",    // the app's token, new
-            "KV-ACC-005 db",              // read anonymously
-            "KV-ACC-006 api",             // not a Secret the app's workloads use
-            "KV-ACC-008 api",             // 40 s after bob's exec into its pod
+            "KV-ACC-001 User/bob@example.com", // listed every Secret
+            "KV-ACC-003 User/bob@example.com", // six denials within a minute
+            "KV-ACC-004 Namespace/(all)",      // bob's list, new after the baseline
+            "KV-ACC-004 Secret/db",            // anonymous, new
+            "KV-ACC-004 Secret/payments-key",  // the app's token, new
+            "KV-ACC-005 Secret/db",            // read anonymously
+            "KV-ACC-006 ServiceAccount/api",   // not a Secret the app's workloads use
+            "KV-ACC-008 ServiceAccount/api",   // 40 s after bob's exec into its pod
         ]
     );
     assert_eq!(code, 1);
