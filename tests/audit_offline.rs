@@ -1544,11 +1544,27 @@ fn benchmark_cis_gives_each_control_pass_fail_or_not_checked() {
     let with_policy = benchmark(&["--manifests", path(&clean()), "--audit-policy", &safe]);
     assert!(with_policy.values().all(|r| r == "PASS"), "{with_policy:?}");
     let leaky = path(&examples_audit().join("audit-policy-leaky.yaml")).to_string();
-    let bad = benchmark(&["--manifests", path(&bad()), "--audit-policy", &leaky]);
+    let failing = benchmark(&["--manifests", path(&bad()), "--audit-policy", &leaky]);
     for control in [
         "1.2.16", "1.2.28", "3.2.1", "3.2.2", "5.1.1", "5.1.2", "5.4.1",
     ] {
-        assert_eq!(bad[control], "FAIL", "{control}");
+        assert_eq!(failing[control], "FAIL", "{control}");
+    }
+    // A question, or the store alone, is no benchmark.
+    for args in [
+        vec!["--vault-policies", path(&vault_examples())],
+        vec!["--manifests", path(&bad()), "--who-can-read", "shop"],
+    ] {
+        let mut all = vec!["--benchmark", "cis"];
+        all.extend(args);
+        let r = run(&all, None);
+        assert_eq!(r.code, 2, "{all:?}");
+        assert!(
+            r.stderr
+                .contains("--benchmark cis reports on the Kubernetes audit"),
+            "{}",
+            r.stderr
+        );
     }
     // No kube-apiserver among the inputs: its flags' controls are not checked.
     let no_apiserver = benchmark(&["--manifests", path(&root().join("examples/vault-cluster"))]);
@@ -1708,11 +1724,11 @@ fn hostile_log_lines_are_cleaned_skipped_and_counted_never_printed_raw() {
         "a terminal escape reached the output"
     );
     assert!(
-        all.contains("1 lines longer than 16 MiB were skipped"),
+        all.contains("1 line longer than 16 MiB was skipped"),
         "{all}"
     );
     assert!(
-        all.contains("1 lines named secrets but were not audit events"),
+        all.contains("1 line named secrets but was not an audit event"),
         "{all}"
     );
     // Not a log at all (a file named by mistake): exit 2, naming it.

@@ -60,11 +60,14 @@ pub fn run(printer: &Printer, args: AccessArgs) -> Result<Code> {
         allowed_readers: args.allow_reader.clone(),
     };
     let failure = |e: engine::AccessError| Failure::error(e.to_string());
+    // The policy first: a broken file fails before a long read of the logs.
+    let policy_findings = match &args.audit_policy {
+        Some(policy) => audit_policy::check_file(policy).map_err(failure)?,
+        None => Vec::new(),
+    };
     let analysis = engine::analyze(&options).map_err(failure)?;
     let mut findings = analysis.findings.clone();
-    if let Some(policy) = &args.audit_policy {
-        findings.extend(audit_policy::check_file(policy).map_err(failure)?);
-    }
+    findings.extend(policy_findings);
     let mut suppressed = 0;
     if let Some(file) = crate::audit::live::pipeline::read_ignore(args.ignore.as_deref())? {
         suppressed = file.apply(&mut findings, ignore::Date::today());
@@ -91,15 +94,23 @@ fn warnings(analysis: &AccessReport, args: &AccessArgs) -> Vec<String> {
     let mut out = Vec::new();
     if stats.malformed > 0 {
         out.push(format!(
-            "{} lines named secrets but were not audit events kvault could read: left out",
-            stats.malformed
+            "{} {} named secrets but {} kvault could read: left out",
+            stats.malformed,
+            lines(stats.malformed),
+            if stats.malformed == 1 {
+                "was not an audit event"
+            } else {
+                "were not audit events"
+            }
         ));
     }
     if stats.oversized > 0 {
         out.push(format!(
-            "{} lines longer than {} MiB were skipped",
+            "{} {} longer than {} MiB {} skipped",
             stats.oversized,
-            engine::input::MAX_LINE >> 20
+            lines(stats.oversized),
+            engine::input::MAX_LINE >> 20,
+            if stats.oversized == 1 { "was" } else { "were" }
         ));
     }
     if !args.kube_logs.is_empty()
@@ -114,6 +125,14 @@ fn warnings(analysis: &AccessReport, args: &AccessArgs) -> Vec<String> {
         );
     }
     out
+}
+
+fn lines(n: u64) -> &'static str {
+    if n == 1 {
+        "line"
+    } else {
+        "lines"
+    }
 }
 
 #[derive(serde::Serialize)]

@@ -38,6 +38,15 @@ pub async fn run(global: &GlobalArgs, printer: &Printer, mut args: AuditArgs) ->
         }
         _ => {}
     }
+    if args.benchmark.is_some()
+        && (!args.audits_kubernetes()
+            || args.who_can_read.is_some()
+            || args.what_can_read.is_some())
+    {
+        return Err(Failure::error(
+            "--benchmark cis reports on the Kubernetes audit (--manifests, or live): not with --who-can-read, --what-can-read or --vault alone",
+        ));
+    }
     if args.what_can_read.is_some() && !args.audits_vault() {
         return Err(Failure::error(
             "--what-can-read SUBJECT needs --vault (live) or --vault-policies DIR",
