@@ -107,13 +107,7 @@ rm -f "$work/uniform.log"
 hyperfine --warmup 1 --runs "${KVAULT_BENCH_RUNS:-3}" -i --export-markdown "$work/times.md" \
     -n "kvault audit access (every row, every finding)" "$kvault audit access --k8s-audit-log $log -o json" \
     -n "jq + sort + uniq -c (reads per Secret only)" "$work/jq.sh"
-ratio=$(python3 - "$work/times.md" <<'PY'
-import sys
-rows = [l.split("|") for l in open(sys.argv[1]) if l.startswith("| `")]
-means = [float(r[2].split("±")[0]) for r in rows]
-print(f"{means[0] / means[1]:.3f}")
-PY
-)
+ratio=$(mean_ratio "$work/times.md" 3)
 {
     echo "# Audit-log benchmark"
     echo

@@ -13,3 +13,14 @@ else
     kvault=$PWD/target/release/kvault
 fi
 export kvault
+
+# The first command's mean over the second's, from a hyperfine markdown
+# export: `mean_ratio FILE DIGITS`.
+mean_ratio() {
+    python3 - "$1" "$2" <<'PY'
+import sys
+rows = [l.split("|") for l in open(sys.argv[1]) if l.startswith("| `")]
+means = [float(r[2].split("±")[0]) for r in rows]
+print(f"{means[0] / means[1]:.{sys.argv[2]}f}")
+PY
+}

@@ -101,13 +101,7 @@ hyperfine --warmup 1 --runs 10 -i --export-markdown "$work/offline.md" \
 hyperfine --warmup 1 --runs 10 -i --export-markdown "$work/live.md" \
     -n "kvault audit --vault (live, same inventory + 200 secrets)" "$kvault audit --vault -o json" \
     -n "curl: the same reads (lists, then --parallel 16)" "$work/reads.sh"
-ratio=$(python3 - "$work/live.md" <<'PY'
-import sys
-rows = [l.split("|") for l in open(sys.argv[1]) if l.startswith("| `")]
-means = [float(r[2].split("±")[0]) for r in rows]
-print(f"{means[0] / means[1]:.2f}")
-PY
-)
+ratio=$(mean_ratio "$work/live.md" 2)
 {
     echo "# Vault audit benchmark"
     echo

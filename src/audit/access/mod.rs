@@ -548,23 +548,13 @@ pub fn analyze(options: &Options) -> Result<AccessReport, AccessError> {
         kube_logs.push((first_time(path)?, path));
     }
     kube_logs.sort_by_key(|(time, _)| *time);
+    let kube = LogKind::new(kube_log::NEEDLES, kube_log::parse);
     for (_, path) in kube_logs {
-        read_log(
-            path,
-            &mut tally,
-            options.since,
-            kube_log::NEEDLES,
-            kube_log::parse,
-        )?;
+        read_log(path, &mut tally, options.since, &kube)?;
     }
+    let vault = LogKind::new(&[vault_log::NEEDLE], vault_log::parse);
     for path in &options.vault_logs {
-        read_log(
-            path,
-            &mut tally,
-            options.since,
-            &[vault_log::NEEDLE],
-            vault_log::parse,
-        )?;
+        read_log(path, &mut tally, options.since, &vault)?;
     }
     let tallied = tally.finish();
     let mut findings = checks::check(&tallied, options.baseline, options.uses.as_ref());
@@ -584,6 +574,22 @@ pub fn analyze(options: &Options) -> Result<AccessReport, AccessError> {
 }
 
 type Parser = fn(&[u8], &mut Interner) -> Result<Record, kube_log::Skip>;
+
+/// How one kind of log is read: the bytes a line must hold to be parsed
+/// (one pass over each line for all of them, SIMD where it can), and the
+/// parser. Built once per run, not per file.
+struct LogKind {
+    finder: aho_corasick::AhoCorasick,
+    parse: Parser,
+}
+
+impl LogKind {
+    fn new(needles: &[&[u8]], parse: Parser) -> LogKind {
+        // A handful of constant needles: building cannot fail.
+        let finder = aho_corasick::AhoCorasick::new(needles).expect("constant needles");
+        LogKind { finder, parse }
+    }
+}
 
 /// The time of the first Kubernetes event of a file (stdin: none, read
 /// first), to read rotated files in order.
@@ -618,14 +624,9 @@ fn read_log(
     path: &Path,
     tally: &mut Tally,
     since: Option<i64>,
-    needles: &[&[u8]],
-    parse: Parser,
+    log: &LogKind,
 ) -> Result<(), AccessError> {
-    // One pass over each line for all the needles (SIMD where it can).
-    let finder = aho_corasick::AhoCorasick::new(needles).map_err(|e| AccessError::NotALog {
-        path: path.to_path_buf(),
-        why: e.to_string(),
-    })?;
+    let (finder, parse) = (&log.finder, log.parse);
     let mut lines = input::Lines::open(path)?;
     tally.stats.files += 1;
     let (mut seen, mut json) = (0u64, 0u64);

@@ -65,8 +65,8 @@ pub fn run(printer: &Printer, args: AccessArgs) -> Result<Code> {
         Some(policy) => audit_policy::check_file(policy).map_err(failure)?,
         None => Vec::new(),
     };
-    let analysis = engine::analyze(&options).map_err(failure)?;
-    let mut findings = analysis.findings.clone();
+    let mut analysis = engine::analyze(&options).map_err(failure)?;
+    let mut findings = std::mem::take(&mut analysis.findings);
     findings.extend(policy_findings);
     let mut suppressed = 0;
     if let Some(file) = crate::audit::live::pipeline::read_ignore(args.ignore.as_deref())? {

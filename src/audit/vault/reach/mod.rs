@@ -134,7 +134,12 @@ pub fn who_can_read(
 /// Whether `policies` together read `api`, and if so the granting
 /// policies and the rule's path.
 fn reads(api: &str, policies: &[&Policy]) -> Option<(String, String)> {
-    let acl = Acl::new(policies.iter().copied());
+    reads_in(&Acl::new(policies.iter().copied()), api)
+}
+
+/// [`reads`] with the policies' ACL built once (one per role, asked about
+/// every secret).
+fn reads_in(acl: &Acl, api: &str) -> Option<(String, String)> {
     if acl.is_root() {
         return Some(("root".into(), format!("read {api} (root)")));
     }

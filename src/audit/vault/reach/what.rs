@@ -11,9 +11,9 @@
 //! no values) are not secrets one subject reads from another.
 
 use super::entries::{role_entries, Entry};
-use super::{is_v2, reads, role_policies, role_step, ReaderRow};
+use super::{is_v2, reads_in, role_policies, role_step, ReaderRow};
 use crate::audit::rbac::Rbac;
-use crate::audit::vault::policy::{PathKind, PathRule, Policy};
+use crate::audit::vault::policy::{Acl, PathKind, PathRule, Policy};
 use crate::audit::vault::VaultInventory;
 use serde::Serialize;
 
@@ -166,6 +166,7 @@ pub fn what_can_read(
     let data_areas = v2_data_areas(inventory, policies);
     let mut out = Vec::new();
     for (held, (who, via)) in &ways {
+        let acl = Acl::new(held.iter().copied());
         // A chain's first step is the subject it was found under (a role
         // bound to `team-a/*`): kept only when it says more than `who`.
         let via: Vec<String> = match via.first() {
@@ -188,7 +189,7 @@ pub fn what_can_read(
                     2 => format!("{}/data/{}", mount.path, secret.path),
                     _ => format!("{}/{}", mount.path, secret.path),
                 };
-                if let Some(found) = reads(&api, held) {
+                if let Some(found) = reads_in(&acl, &api) {
                     let target = format!("vault:{}/{}", mount.path, secret.path);
                     out.push(row(target, "secret", found));
                 }
@@ -201,7 +202,7 @@ pub fn what_can_read(
             let answers = examples(rule, &data_areas)
                 .into_iter()
                 .filter(|path| is_secret_path(path, inventory, policies))
-                .filter_map(|path| reads(&path, held))
+                .filter_map(|path| reads_in(&acl, &path))
                 .find(|(_, grant)| *grant == format!("read {}", rule.pattern()));
             if let Some(found) = answers {
                 out.push(row(rule.pattern(), "rule", found));
