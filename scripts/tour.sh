@@ -127,6 +127,15 @@ run 'DB_PASS=local:app/db#passwrd kvault exec -- sh show.sh; echo "exit $?"'
 run "DB_PASS=local:app/db#passwrd kvault exec --ignore-missing -- sh -c 'echo \"DB_PASS is \${DB_PASS-unset}\"'"
 run 'kvault exec -- no-such-app; echo "exit $?"'
 
+block inject
+run "kvault inject -f examples/kubernetes/app.yaml --vault-addr https://vault.vault.svc:8200 --vault-role shop-api"
+run "kvault inject -f examples/kubernetes/app.yaml | kvault inject | cmp - <(kvault inject -q -f examples/kubernetes/app.yaml) && echo same bytes"
+run "sed '/command:/d' examples/kubernetes/app.yaml | kvault inject > /dev/null; echo \"exit \$?\""
+
+block webhook
+run "kvault webhook manifests -n kvault --failure-policy ignore"
+run "kvault audit --manifests examples/manifests/webhooks.yaml --fail-on high; echo \"exit \$?\""
+
 block vault
 run "kvault put vault:secret/app/db user=app password=@<(echo -n pg-pass-1)"
 run "kvault put vault:secret/app/api token=@<(echo -n api-token-1)"
@@ -203,6 +212,52 @@ for _ in 1 2 3 4 5; do
         "$KVAULT_TEST_KUBE_SERVER/api/v1/namespaces/prod/secrets/app-db"
 done
 run "kvault audit access --k8s-audit-log $T/kube-audit.log --vault-audit-log $T/vault-audit.log --audit-policy $T/audit-policy.yaml; echo \"exit \$?\""
+
+# After audit-access: its runs (one a second until the timeout) would
+# change the read counts there.
+block sync-ha
+run "timeout 3 kvault sync -f plan.yaml --watch 1s --leader-elect --lease-namespace prod --lease-identity replica-1 -o json | head -1"
+run "kvault sync -f plan.yaml --watch 1s --leader-elect --lease-duration 4s --lease-grace 4s; echo \"exit \$?\""
+
+block sync-eso
+bao_root() { BAO_ADDR=$VAULT_ADDR BAO_TOKEN=$VAULT_TOKEN "$bao" "$@" >/dev/null; }
+bao_root secrets enable pki
+bao_root write pki/root/generate/internal common_name=tour.local ttl=240h
+bao_root write pki/roles/web allowed_domains=tour.local allow_subdomains=true max_ttl=72h
+for name in db-main db-replica web; do
+    kvault put "vault:secret/team-a/$name" "DB_PASS=pw-$name" DB_USER=app >/dev/null 2>&1
+done
+kvault put vault:secret/registry registry=ghcr.io user=bot password=robot-token >/dev/null 2>&1
+kvault put vault:secret/my-kv harbor-chart-robot-username='robot$chart' harbor-chart-robot-token=harbor-token >/dev/null 2>&1
+kube_apply /api/v1/namespaces '{"metadata":{"name":"web"}}'
+kube_apply /api/v1/namespaces '{"metadata":{"name":"ci"}}'
+cat > web-plan.yaml <<'YAML'
+secrets:
+  - issue: vault:pki/issue/web              # a certificate, issued once, again 24h before expiry
+    params: {common_name: shop.tour.local, ttl: 72h}
+    renewBefore: 24h
+    target: k8s:web/shop-tls
+    template:
+      type: kubernetes.io/tls
+      labels: {app: shop}
+      data: {tls.crt: "{{ .certificate }}", tls.key: "{{ .private_key }}"}
+  - source: vault:secret/team-a/            # every secret found: one Secret each
+    find: {name: "^db-"}
+    target: k8s:web/
+    rewrite: [{stripPrefix: DB_}]
+  - source: vault:secret/registry
+    target: k8s:web/pull
+    template:
+      type: kubernetes.io/dockerconfigjson
+      data:
+        .dockerconfigjson: '{"auths":{"{{ .registry }}":{"auth":"{{ printf "%s:%s" .user .password | b64enc }}"}}}'
+YAML
+run "cat web-plan.yaml"
+run "kvault sync -f web-plan.yaml"
+run "kvault sync -f web-plan.yaml             # the certificate is kept: nothing issued, nothing written"
+run "kvault ls k8s:web"
+run "kvault sync convert examples/external-secrets/"
+run "kvault sync --from-external-secrets examples/external-secrets/"
 
 block completions
 run "kvault completions bash > kvault.bash && wc -l < kvault.bash"

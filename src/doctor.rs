@@ -152,44 +152,65 @@ async fn vault_store(config: &VaultConfig, c: &mut Checks) -> Option<VaultStore>
     }
 }
 
-/// The server answers, is initialized and unsealed.
+/// The server answers, is initialized and unsealed. With several
+/// addresses in VAULT_ADDR, each is asked: one that fails is a warning
+/// while another serves (kvault moves to it), a failure when none does.
 async fn vault_server(store: &VaultStore, c: &mut Checks) -> Option<()> {
-    match store.health().await {
-        Ok(h) if !h.initialized => {
-            c.add(
-                "server",
-                State::Fail,
-                format!("{} v{}: not initialized", store.address(), h.version),
-            )
-            .fix("initialize it: bao operator init");
-            None
+    let addrs = store.addresses().len();
+    let mut seen = Vec::new();
+    for node in 0..addrs {
+        let addr = store.addresses()[node].to_string();
+        let health = if addrs == 1 {
+            store.health().await
+        } else {
+            store.health_at(node).await
+        };
+        seen.push(server_state(&addr, health));
+    }
+    let serving = seen.iter().any(|(state, ..)| *state == State::Ok);
+    for (state, detail, fix) in seen {
+        let state = if serving && state == State::Fail {
+            State::Warn
+        } else {
+            state
+        };
+        let check = c.add("server", state, detail);
+        if let Some(fix) = fix {
+            check.fix(fix);
         }
-        Ok(h) if h.sealed => {
-            c.add(
-                "server",
-                State::Fail,
-                format!("{} v{}: sealed", store.address(), h.version),
-            )
-            .fix("unseal it: bao operator unseal");
-            None
-        }
+    }
+    serving.then_some(())
+}
+
+/// What the health of the server at `addr` says: state, detail, fix.
+fn server_state(
+    addr: &str,
+    health: Result<crate::store::vault::Health, StoreError>,
+) -> (State, String, Option<&'static str>) {
+    match health {
+        Ok(h) if !h.initialized => (
+            State::Fail,
+            format!("{addr} v{}: not initialized", h.version),
+            Some("initialize it: bao operator init"),
+        ),
+        Ok(h) if h.sealed => (
+            State::Fail,
+            format!("{addr} v{}: sealed", h.version),
+            Some("unseal it: bao operator unseal"),
+        ),
         Ok(h) => {
             let role = if h.standby { ", standby" } else { "" };
-            c.add(
-                "server",
+            (
                 State::Ok,
-                format!("{} v{}, unsealed{role}", store.address(), h.version),
-            );
-            Some(())
+                format!("{addr} v{}, unsealed{role}", h.version),
+                None,
+            )
         }
-        Err(e) => {
-            c.failed(
-                "server",
-                &e,
-                "check VAULT_ADDR and that the server runs; for TLS, VAULT_CACERT/VAULT_CAPATH name its CA",
-            );
-            None
-        }
+        Err(e) => (
+            State::Fail,
+            one_line(&e),
+            Some("check VAULT_ADDR and that the server runs; for TLS, VAULT_CACERT/VAULT_CAPATH name its CA"),
+        ),
     }
 }
 

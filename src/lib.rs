@@ -19,13 +19,17 @@ pub mod complete;
 pub mod doctor;
 pub mod exit;
 pub mod export;
+pub mod exposition;
 pub mod inject;
 pub mod logging;
+pub mod mutate;
 pub mod output;
 pub mod prompt;
 pub mod rotate;
 pub mod store;
 pub mod sync;
+pub mod template;
+pub mod webhook;
 pub mod yaml;
 #[cfg(test)]
 mod yaml_noise;

@@ -70,6 +70,9 @@ fn set(ids: &[&str]) -> BTreeSet<String> {
 }
 
 const BAD_IDS: &[&str] = &[
+    "KV-ADM-001",
+    "KV-ADM-002",
+    "KV-ADM-003",
     "KV-ENC-004",
     "KV-LOG-004",
     "KV-RBAC-001",

@@ -65,6 +65,9 @@
 //! | `KV-LOG-002` | medium | the kube-apiserver audit policy does not log reads of Secrets |
 //! | `KV-LOG-003` | high | the audit log holds Secret bodies (events at `Request`/`RequestResponse`) |
 //! | `KV-LOG-004` | medium | kube-apiserver keeps no audit log (no `--audit-log-path`, no audit webhook) |
+//! | `KV-ADM-001` | high | a mutating webhook on Pods fails closed (`failurePolicy: Fail`) without excluding kube-system or its own namespace |
+//! | `KV-ADM-002` | medium | a mutating webhook on Pods may hold each Pod creation more than 10 s (`timeoutSeconds`) |
+//! | `KV-ADM-003` | medium | a mutating webhook on Pods has no `namespaceSelector`: it sees every namespace, kube-system included |
 //! | `KV-IGN-001` | info | an ignore-file entry has expired and no longer suppresses anything |
 
 use super::finding::Severity;
@@ -304,6 +307,15 @@ catalogue! {
     Log004 = "KV-LOG-004", Medium,
         "kube-apiserver keeps no audit log",
         "Start kube-apiserver with --audit-policy-file and --audit-log-path (or --audit-webhook-config-file), logging secrets at the Metadata level.";
+    Adm001 = "KV-ADM-001", High,
+        "Mutating webhook can block Pod creation in kube-system or its own namespace",
+        "Exclude kube-system and the webhook's own namespace with a namespaceSelector (kubernetes.io/metadata.name NotIn), or set failurePolicy: Ignore: a webhook that is down must not stop the cluster, or itself, from starting Pods.";
+    Adm002 = "KV-ADM-002", Medium,
+        "Mutating webhook timeout above 10 s",
+        "Set timeoutSeconds to 5 or less: every Pod creation waits that long when the webhook hangs.";
+    Adm003 = "KV-ADM-003", Medium,
+        "Mutating webhook on Pods in every namespace",
+        "Add a namespaceSelector (and an objectSelector on an opt-in label) so only the Pods that need the webhook wait on it.";
     Ign001 = "KV-IGN-001", Info,
         "Ignore entry expired",
         "Fix the finding, or renew the entry with a new reason and expiry date.";

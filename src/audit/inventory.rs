@@ -9,6 +9,7 @@
 
 use super::finding::{Location, ObjectRef};
 use super::kind::Kind;
+use k8s_openapi::api::admissionregistration::v1::MutatingWebhookConfiguration;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{
@@ -146,6 +147,7 @@ pub struct Inventory {
     pub jobs: Objects<Job>,
     pub cron_jobs: Objects<CronJob>,
     pub ingresses: Objects<Ingress>,
+    pub mutating_webhooks: Objects<MutatingWebhookConfiguration>,
     /// kube-apiserver's command line, from its static Pod manifest (offline)
     /// or its Pod in kube-system (live), when seen.
     pub apiserver: Option<ApiserverFlags>,

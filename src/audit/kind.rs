@@ -12,8 +12,10 @@
 
 use super::inventory::{sanitize_secret, Inventory, Objects};
 use super::live::wire::Listed;
+use k8s_openapi::api::{
+    admissionregistration::v1 as admission, networking::v1 as net, rbac::v1 as rbac,
+};
 use k8s_openapi::api::{apps::v1 as apps, batch::v1 as batch, core::v1 as core};
-use k8s_openapi::api::{networking::v1 as net, rbac::v1 as rbac};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::de::DeserializeOwned;
 use std::any::TypeId;
@@ -88,6 +90,7 @@ kinds! {
     Job: batch::Job => jobs, ["batch"];
     CronJob: batch::CronJob => cron_jobs, ["batch"];
     Ingress: net::Ingress => ingresses, ["networking.k8s.io", "extensions"];
+    MutatingWebhookConfiguration: admission::MutatingWebhookConfiguration => mutating_webhooks, ["admissionregistration.k8s.io"];
 }
 
 /// A type of the table: its row, and where the inventory keeps it.
@@ -168,7 +171,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rows_match_their_types_and_only_cluster_roles_and_bindings_are_cluster_wide() {
+    fn rows_match_their_types_and_only_cluster_roles_bindings_and_webhooks_are_cluster_wide() {
         struct Row;
         impl Visitor for Row {
             type Out = (Kind, &'static str, &'static str, bool);
@@ -185,7 +188,10 @@ mod tests {
             let (audited, name, group, namespaced) = kind.visit(Row);
             assert_eq!((audited, name), (kind, format!("{kind:?}").as_str()));
             assert_eq!(kind.groups()[0], group, "{kind:?}");
-            let cluster_wide = matches!(kind, Kind::ClusterRole | Kind::ClusterRoleBinding);
+            let cluster_wide = matches!(
+                kind,
+                Kind::ClusterRole | Kind::ClusterRoleBinding | Kind::MutatingWebhookConfiguration
+            );
             assert_eq!(namespaced, !cluster_wide, "{kind:?}");
         }
     }

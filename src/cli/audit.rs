@@ -26,7 +26,8 @@ Exit codes:
   2  error
 
 Finding ids: KV-ENC-001..011 (encryption at rest), KV-RBAC-001..010 (RBAC),
-KV-WL-001..009 (workloads, unused/stale Secrets), KV-VLT-001..017 (Vault:
+KV-WL-001..009 (workloads, unused/stale Secrets), KV-ADM-001..003 (mutating webhooks on
+Pods that can block the cluster), KV-VLT-001..017 (Vault:
 policies, auth roles, audit devices, KV mounts, secret age, HA, unreadable
 endpoints), KV-AUD-001 (live: a kind could not be listed), KV-AUD-002 (sarif: results beyond GitHub's 25,000 left out),
 KV-LOG-004 (kube-apiserver keeps no audit log), KV-LOG-001..002 (with --audit-policy),

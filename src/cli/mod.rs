@@ -9,10 +9,12 @@ pub mod delete;
 pub mod diff;
 pub mod doctor;
 pub mod exec;
+pub mod inject;
 pub mod kv;
 pub mod rotate;
 pub mod status;
 pub mod sync;
+pub mod webhook;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -64,7 +66,7 @@ fn after_long_help() -> String {
 
 const ENVIRONMENT: &str = "\
 Environment:
-  BAO_ADDR, VAULT_ADDR  the Vault/OpenBao address (default http://127.0.0.1:8200); BAO_* wins over VAULT_*, as in the bao CLI
+  BAO_ADDR, VAULT_ADDR  the Vault/OpenBao address (default http://127.0.0.1:8200); BAO_* wins over VAULT_*, as in the bao CLI; several separated by commas are the nodes of one cluster, tried in order when one cannot be reached, is sealed or cannot forward (one warning says where kvault moved)
   BAO_TOKEN, VAULT_TOKEN  the token; trailing newlines are trimmed; VAULT_TOKEN=vault:login logs in and hands the token on (exec)
   VAULT_TOKEN_FILE  a file holding the token; missing is an error, never a fall-back
   VAULT_AUTH_METHOD  token, kubernetes, approle or jwt (default: token if one is found, else approle with VAULT_ROLE_ID, else kubernetes with VAULT_ROLE)
@@ -133,7 +135,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub no_headers: bool,
 
-    /// Vault/OpenBao address [env: BAO_ADDR, VAULT_ADDR].
+    /// Vault/OpenBao address, or several separated by commas, tried in order [env: BAO_ADDR, VAULT_ADDR].
     #[arg(long, global = true, value_name = "URL")]
     pub vault_addr: Option<String>,
 
@@ -162,6 +164,27 @@ pub struct GlobalArgs {
 /// page (see `commands::man`).
 pub const UNUSED_GLOBALS: &[(&str, &[&str])] = &[
     ("audit", &["local_store"]),
+    (
+        "inject",
+        &[
+            "no_headers",
+            "vault_namespace",
+            "kubeconfig",
+            "context",
+            "namespace",
+            "local_store",
+        ],
+    ),
+    (
+        "webhook",
+        &[
+            "no_headers",
+            "vault_namespace",
+            "kubeconfig",
+            "context",
+            "local_store",
+        ],
+    ),
     ("completions", ALL_GLOBALS),
     ("man", ALL_GLOBALS),
 ];
@@ -196,6 +219,10 @@ pub enum Command {
     Diff(diff::DiffArgs),
     /// Resolve references in the environment, then run a command with the values.
     Exec(exec::ExecArgs),
+    /// Put kvault into the Pod templates of manifests: an init container and `kvault exec` before each command.
+    Inject(inject::InjectArgs),
+    /// Serve the same injection as a Kubernetes mutating admission webhook, or print its registration.
+    Webhook(webhook::WebhookArgs),
     /// Audit a cluster's Secret hygiene (encryption at rest, RBAC, workloads) and Vault's (policies, roles, audit devices).
     Audit(Box<audit::AuditArgs>),
     /// Prove a sync pipeline delivers: write a canary at the source, time its arrival at the target.

@@ -9,11 +9,14 @@ pub mod delete;
 pub mod diff;
 pub mod doctor;
 pub mod exec;
+pub mod inject;
 pub mod kv;
 pub mod man;
 pub mod rotate;
 pub mod status;
 pub mod sync;
+pub mod sync_convert;
+pub mod webhook;
 pub mod whoami;
 
 use crate::cli::{Cli, Command, GlobalArgs};
@@ -63,6 +66,8 @@ pub async fn dispatch(cli: Cli) -> Result<Code> {
         Command::Cp(args) => cp::run(&stores(), printer, args).await,
         Command::Diff(args) => return diff::run(&stores(), printer, args).await,
         Command::Exec(args) => return exec::run(store_config(&global), printer, args).await,
+        Command::Inject(args) => inject::run(&global, printer, args),
+        Command::Webhook(args) => webhook::run(&global, printer, args).await,
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
         Command::Audit(args) => return audit::run(&global, printer, *args).await,

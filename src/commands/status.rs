@@ -23,6 +23,7 @@ pub async fn run(global: &GlobalArgs, printer: &Printer, args: StatusArgs) -> Re
         overwrite_drift: true,
         concurrency: usize::from(args.concurrency),
         only: None,
+        fence: None,
     };
     let mut cluster: Option<KubeCluster> = None;
     super::sync::ensure_cluster(&mut cluster, &plan, &options, &config.kube).await?;

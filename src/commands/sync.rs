@@ -2,22 +2,43 @@
 //! `--watch` interval, print the summary; exit 0 when everything succeeded,
 //! 2 when the plan is invalid or anything failed.
 
-use crate::cli::sync::{RateLimit, SyncArgs};
+use crate::cli::sync::{LeaderArgs, RateLimit, SyncArgs, SyncCommand};
 use crate::cli::GlobalArgs;
 use crate::exit::{Code, Failure, Result};
 use crate::output;
 use crate::output::Format;
 use crate::output::Printer;
 use crate::store::Stores;
+use crate::sync::external_secrets;
 use crate::sync::kube_cluster::KubeCluster;
+use crate::sync::leader::{Leader, LeaseSettings};
+use crate::sync::metrics_server::{self, Exposed};
+use crate::sync::watch::{PlanSource, Rounds, Watch};
 use crate::sync::{self as engine, Cluster, Plan, Report};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::Path;
-use std::time::Duration;
+use std::sync::Arc;
 
 pub async fn run(global: &GlobalArgs, printer: &Printer, args: SyncArgs) -> Result<Code> {
-    let mut plan = load(&args.file)?;
+    if let Some(SyncCommand::Convert(convert)) = &args.command {
+        return super::sync_convert::run(printer, convert);
+    }
+    let (plan, source) = match (&args.file, &args.from_external_secrets) {
+        (Some(file), _) => (load(file)?, PlanSource::Plan(file)),
+        (None, Some(path)) => {
+            let (plan, converted) = external_secrets::load(path).map_err(Failure::error)?;
+            for line in &converted.untranslated {
+                output::warning(line);
+            }
+            (plan, PlanSource::ExternalSecrets(path))
+        }
+        (None, None) => {
+            return Err(Failure::error(
+                "give -f PLAN or --from-external-secrets PATH",
+            ))
+        }
+    };
     let mut config = super::store_config(global);
     config.rate_limits = RateLimit::per_store(&args.rate_limit);
     let stores = Stores::new(config.clone());
@@ -27,46 +48,128 @@ pub async fn run(global: &GlobalArgs, printer: &Printer, args: SyncArgs) -> Resu
         overwrite_drift: !args.no_overwrite_drift,
         concurrency: usize::from(args.concurrency),
         only: None,
+        fence: None,
     };
-    let mut cluster: Option<KubeCluster> = None;
     let Some(every) = args.watch else {
+        let mut cluster: Option<KubeCluster> = None;
         ensure_cluster(&mut cluster, &plan, &options, &config.kube).await?;
         let report = once(&plan, &stores, cluster.as_ref(), &options, printer).await;
         print(&report, args.output, printer, false)?;
         return Ok(Code::of_sync(&report));
     };
 
-    let mut last = Code::Success;
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+    let exposed = match args.metrics_addr {
+        Some(addr) => {
+            let exposed = Arc::new(Exposed::default());
+            let local = metrics_server::start(addr, exposed.clone())
+                .await
+                .map_err(|e| Failure::error(format!("cannot serve metrics on {addr}: {e}")))?;
+            printer.status(format!("kvault sync: metrics on http://{local}/metrics"));
+            // Without an election this process is the one writer.
+            exposed.metrics.set_leader(!args.leader.leader_elect);
+            Some(exposed)
+        }
+        None => None,
+    };
+    let leader = match args.leader.leader_elect {
+        true => Some(join_election(&args.leader, &config.kube, printer).await?),
+        false => None,
+    };
+    let terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| Failure::error(format!("cannot handle SIGTERM: {e}")))?;
-    loop {
-        // The plan is read again each round (it may be a mounted ConfigMap);
-        // a broken edit keeps the last good plan running. Stdin is read once.
-        if args.file.as_os_str() != "-" {
-            match load(&args.file) {
-                Ok(fresh) => plan = fresh,
-                Err(e) => tracing::error!("{}; keeping the previous plan", e.message),
-            }
-        }
-        if let Err(e) = ensure_cluster(&mut cluster, &plan, &options, &config.kube).await {
-            tracing::error!("{}", e.message);
-        }
-        tokio::select! {
-            report = once(&plan, &stores, cluster.as_ref(), &options, printer) => {
-                print(&report, args.output, printer, true)?;
-                last = Code::of_sync(&report);
-            }
-            _ = tokio::signal::ctrl_c() => return Ok(last),
-            _ = terminate.recv() => return Ok(last),
-        }
-        let pause = jittered(every, args.jitter);
-        tracing::debug!(?pause, "next sync");
-        tokio::select! {
-            _ = tokio::time::sleep(pause) => {}
-            _ = tokio::signal::ctrl_c() => return Ok(last),
-            _ = terminate.recv() => return Ok(last),
-        }
+    let watch = Watch {
+        source,
+        every,
+        jitter: args.jitter,
+        options,
+        kube: &config.kube,
+        leader,
+        exposed,
+        terminate,
+    };
+    let rounds = Printed {
+        stores: &stores,
+        format: args.output,
+        printer,
+    };
+    let last = watch.run(plan, &rounds).await?;
+    Ok(last.as_ref().map_or(Code::Success, Code::of_sync))
+}
+
+/// What `--watch` shows of each round: progress, then the report as one
+/// JSON line, a YAML document, or a table and a summary line.
+struct Printed<'a> {
+    stores: &'a Stores,
+    format: Format,
+    printer: &'a Printer,
+}
+
+#[async_trait::async_trait(?Send)]
+impl Rounds for Printed<'_> {
+    type Error = Failure;
+
+    async fn round(
+        &self,
+        plan: &Plan,
+        cluster: Option<&KubeCluster>,
+        options: &engine::Options,
+    ) -> Report {
+        once(plan, self.stores, cluster, options, self.printer).await
     }
+
+    fn show(&self, report: &Report) -> Result<()> {
+        print(report, self.format, self.printer, true)
+    }
+
+    fn status(&self, message: String) {
+        self.printer.status(message);
+    }
+}
+
+/// Join the election for `--leader-elect`: the Lease in the Pod's namespace
+/// (or the kubeconfig's), as `$POD_NAME` (or HOSTNAME-PID).
+async fn join_election(
+    args: &LeaderArgs,
+    kube: &crate::store::kube::KubeConfig,
+    printer: &Printer,
+) -> Result<Leader> {
+    let mut settings = LeaseSettings {
+        name: args.lease_name.clone(),
+        namespace: String::new(),
+        identity: args.lease_identity.clone().unwrap_or_else(default_identity),
+        duration: args.lease_duration,
+        grace: args.lease_grace,
+    };
+    // Before connecting: a bad setting is a usage error, not a network one.
+    settings
+        .check()
+        .map_err(|e| Failure::error(e.to_string()))?;
+    let (client, default_ns) = kube
+        .client()
+        .await
+        .map_err(|e| Failure::from(e).context("cannot connect to Kubernetes for --leader-elect"))?;
+    let namespace = args.lease_namespace.clone().unwrap_or(default_ns);
+    settings.namespace = namespace.clone();
+    let leader = Leader::join(client, settings)
+        .await
+        .map_err(|e| Failure::error(e.to_string()))?;
+    printer.status(format!(
+        "kvault sync: `{}` is a candidate for the lease {namespace}/{}",
+        leader.identity(),
+        args.lease_name
+    ));
+    Ok(leader)
+}
+
+fn default_identity() -> String {
+    if let Some(pod) = std::env::var("POD_NAME").ok().filter(|p| !p.is_empty()) {
+        return pod;
+    }
+    let host = nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_else(|| "kvault".into());
+    format!("{host}-{}", std::process::id())
 }
 
 /// The plan `file` names (`-`: stdin), as a failure to print.
@@ -139,31 +242,5 @@ fn print(report: &Report, format: Format, printer: &Printer, watch: bool) -> Res
             Ok(())
         }
         other => Err(output::not_offered(other)),
-    }
-}
-
-/// `every`, longer or shorter by a random amount of up to `pct` percent.
-fn jittered(every: Duration, pct: u8) -> Duration {
-    let spread = f64::from(pct) / 100.0;
-    let factor = 1.0 + rand::random_range(-spread..=spread);
-    // `mul_f64` panics past Duration::MAX; --watch is bounded well below.
-    Duration::try_from_secs_f64(every.as_secs_f64() * factor.max(0.0)).unwrap_or(every)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn jitter_stays_within_its_percentage() {
-        let every = Duration::from_secs(100);
-        for _ in 0..200 {
-            let d = jittered(every, 20);
-            assert!(
-                d >= Duration::from_secs(80) && d <= Duration::from_secs(120),
-                "{d:?}"
-            );
-        }
-        assert_eq!(jittered(every, 0), every);
     }
 }

@@ -8,7 +8,6 @@
 pub mod child;
 pub mod env_file;
 pub mod go_duration;
-pub mod key_template;
 mod leases;
 pub mod limits;
 pub mod plan;
@@ -282,6 +281,7 @@ pub async fn resolve_env(
             use secrecy::ExposeSecret;
             out.retain(|(n, _)| n != "VAULT_TOKEN");
             out.push(("VAULT_TOKEN".into(), v.token().expose_secret().into()));
+            pin_address(&mut out, v.node_in_use());
         }
     }
     Ok(Injected {
@@ -502,6 +502,25 @@ fn assemble(
     out
 }
 
+/// A child handed the token gets the one address kvault uses where
+/// `VAULT_ADDR`/`BAO_ADDR` list several: Vault's own clients take one.
+fn pin_address(out: &mut [(OsString, OsString)], node: usize) {
+    for (name, value) in out.iter_mut() {
+        if name != "VAULT_ADDR" && name != "BAO_ADDR" {
+            continue;
+        }
+        let list = value.to_string_lossy().into_owned();
+        let addrs: Vec<&str> = list
+            .split(',')
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .collect();
+        if let Some(addr) = addrs.get(node).filter(|_| addrs.len() > 1) {
+            *value = OsString::from(addr);
+        }
+    }
+}
+
 /// `VAULT_ENV_FROM_PATH`: every key of `secret` as a variable, never
 /// overriding one already set.
 fn add_from_path(
@@ -537,8 +556,8 @@ fn lookup(reads: &Reads, r: &Reference) -> Result<SecretValue, StoreError> {
 
 /// One key of `data`, or the output of a Go-template key over all of it.
 fn pick(data: &SecretData, key: &str, store: &str, path: &str) -> Result<SecretValue, StoreError> {
-    if key_template::is_template(key) {
-        return key_template::render(key, data)
+    if crate::template::is_template(key) {
+        return crate::template::render(key, data)
             .map_err(|e| StoreError::BadInput(format!("{path}: {e}")));
     }
     data.get(key)

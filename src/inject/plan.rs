@@ -1,9 +1,9 @@
 //! Classify environment variables: which hold references and what kind.
 //! Pure: no I/O.
 
-use super::key_template;
 use crate::store::reference::{has_template, Reference, ReferenceError};
 use crate::store::Scheme;
+use crate::template as key_template;
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;

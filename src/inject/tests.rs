@@ -241,3 +241,17 @@ fn daemon_delay_and_log_server_are_read_from_the_environment() {
     assert!(o.problems[0].starts_with("VAULT_ENV_DAEMON=`on` is not a boolean"));
     assert!(o.problems[1].starts_with("VAULT_ENV_DELAY=`5` has no unit"));
 }
+
+#[test]
+fn a_child_handed_the_token_gets_the_one_address_in_use() {
+    let mut env: Vec<(OsString, OsString)> = vec![
+        ("VAULT_ADDR".into(), "http://a:8200, http://b:8200".into()),
+        ("OTHER".into(), "x,y".into()),
+    ];
+    super::pin_address(&mut env, 1);
+    assert_eq!(env[0].1, "http://b:8200");
+    assert_eq!(env[1].1, "x,y", "only the address variables");
+    let mut single: Vec<(OsString, OsString)> = vec![("BAO_ADDR".into(), "http://a:8200".into())];
+    super::pin_address(&mut single, 0);
+    assert_eq!(single[0].1, "http://a:8200");
+}

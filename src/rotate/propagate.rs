@@ -19,7 +19,12 @@ pub fn targets_of(plan: &Plan, rotated: &Reference) -> Plan {
         .filter(|t| t.parts.iter().any(|p| follows(&p.source, rotated)))
         .cloned()
         .collect();
-    Plan { targets }
+    // Targets of `find` entries are the next sync's: a rotation carries
+    // the new value to the targets the plan names.
+    Plan {
+        targets,
+        discoveries: Vec::new(),
+    }
 }
 
 fn follows(source: &Reference, rotated: &Reference) -> bool {
@@ -57,6 +62,7 @@ pub async fn propagate(
                 ..t.clone()
             })
             .collect(),
+        discoveries: Vec::new(),
     };
     let options = sync::Options {
         dry_run: false,
@@ -69,6 +75,7 @@ pub async fn propagate(
                 .map(|t| t.reference.to_string())
                 .collect(),
         ),
+        fence: None,
     };
     let report = sync::run(&plan, stores, cluster, &options, &|| {}).await;
     Propagated {

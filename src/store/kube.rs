@@ -7,7 +7,7 @@
 //! it and sends the `resourceVersion` read as a precondition, so a concurrent
 //! writer makes the apply fail with a conflict instead of being overwritten.
 
-use super::{Cas, Secret, SecretData, SecretStore, SecretValue, StoreError, VersionInfo};
+use super::{Cas, Secret, SecretData, SecretStore, SecretValue, Shape, StoreError, VersionInfo};
 use crate::store::Capabilities;
 use async_trait::async_trait;
 use k8s_openapi::api::core::v1::Secret as KubeSecret;
@@ -317,18 +317,23 @@ fn apply_body(
     annotations: &BTreeMap<String, String>,
     next: u64,
     existing: Option<&KubeSecret>,
+    shape: &Shape,
 ) -> serde_json::Value {
     let encoded: BTreeMap<String, ByteString> = data
         .iter()
         .map(|(k, v)| (k.to_string(), ByteString(v.expose().to_vec())))
         .collect();
-    let mut annotations = annotations.clone();
-    annotations.insert(VERSION_ANNOTATION.to_string(), next.to_string());
+    // kvault's own annotations and label over the template's.
+    let mut all = shape.annotations.clone();
+    all.extend(annotations.clone());
+    all.insert(VERSION_ANNOTATION.to_string(), next.to_string());
+    let mut labels = shape.labels.clone();
+    labels.insert(MANAGED_BY.0.to_string(), MANAGED_BY.1.to_string());
     let mut metadata = serde_json::json!({
         "name": name,
         "namespace": ns,
-        "labels": { MANAGED_BY.0: MANAGED_BY.1 },
-        "annotations": annotations,
+        "labels": labels,
+        "annotations": all,
     });
     // The resourceVersion read is a precondition: a write in between
     // makes the apply fail with 409 instead of overwriting it.
@@ -339,7 +344,9 @@ fn apply_body(
         "apiVersion": "v1",
         "kind": "Secret",
         "metadata": metadata,
-        "type": existing.and_then(|s| s.type_.clone()).unwrap_or_else(|| "Opaque".into()),
+        "type": shape.secret_type.clone()
+            .or_else(|| existing.and_then(|s| s.type_.clone()))
+            .unwrap_or_else(|| "Opaque".into()),
         "data": encoded,
     })
 }
@@ -423,6 +430,21 @@ impl SecretStore for KubeStore {
         cas: Cas,
         annotations: &BTreeMap<String, String>,
     ) -> Result<u64, StoreError> {
+        self.write_shaped(path, data, cas, annotations, &Shape::default())
+            .await
+    }
+
+    /// The template's labels and annotations next to kvault's own (which
+    /// win), and its type. Kubernetes keeps a Secret's type for good: a
+    /// Secret of another type is an error saying so, not a failed apply.
+    async fn write_shaped(
+        &self,
+        path: &str,
+        data: &SecretData,
+        cas: Cas,
+        annotations: &BTreeMap<String, String>,
+        shape: &Shape,
+    ) -> Result<u64, StoreError> {
         let (ns, name) = self.split(path)?;
         let api = self.api(ns);
         // Must-not-exist needs no read first: the create itself answers 409
@@ -436,8 +458,26 @@ impl SecretStore for KubeStore {
         };
         let current = existing.as_ref().map(|s| kvault_version(s).unwrap_or(0));
         self.check_cas(path, cas, current)?;
+        if let (Some(want), Some(has)) = (
+            &shape.secret_type,
+            existing.as_ref().and_then(|s| s.type_.as_ref()),
+        ) {
+            if want != has {
+                return Err(StoreError::BadInput(format!(
+                    "{}: `{path}` is a Secret of type {has}, and the template asks for {want}: Kubernetes does not change a Secret's type\nhelp: delete the Secret; the next sync creates it with the new type",
+                    self.describe()
+                )));
+            }
+        }
         let next = current.unwrap_or(0) + 1;
-        let body = apply_body((ns, name), data, annotations, next, existing.as_ref());
+        let body = apply_body(
+            (ns, name),
+            data,
+            annotations,
+            next,
+            existing.as_ref(),
+            shape,
+        );
         if existing.is_none() && cas == Cas::MustNotExist {
             let secret: KubeSecret =
                 serde_json::from_value(body).map_err(|e| StoreError::BadInput(e.to_string()))?;

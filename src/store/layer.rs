@@ -10,7 +10,7 @@
 //! answers themselves is a store of its own.
 
 use super::{
-    Capabilities, Cas, ChangeStream, Deletion, Listing, Secret, SecretData, SecretStore,
+    Capabilities, Cas, ChangeStream, Deletion, Listing, Secret, SecretData, SecretStore, Shape,
     StoreError, VersionInfo,
 };
 use async_trait::async_trait;
@@ -31,11 +31,12 @@ pub enum Op {
     Capabilities,
     WriteWithMetadata,
     WriteMetadata,
+    WriteShaped,
 }
 
 impl Op {
     /// Every operation, in the order of the trait's methods.
-    pub const ALL: [Op; 11] = [
+    pub const ALL: [Op; 12] = [
         Op::Read,
         Op::Write,
         Op::List,
@@ -47,6 +48,7 @@ impl Op {
         Op::Capabilities,
         Op::WriteWithMetadata,
         Op::WriteMetadata,
+        Op::WriteShaped,
     ];
 }
 
@@ -151,6 +153,21 @@ impl<L: Layer> SecretStore for Layered<L> {
     ) -> Result<(), StoreError> {
         self.0.before(Op::WriteMetadata, path).await?;
         self.0.inner().write_metadata(path, data, metadata).await
+    }
+
+    async fn write_shaped(
+        &self,
+        path: &str,
+        data: &SecretData,
+        cas: Cas,
+        metadata: &BTreeMap<String, String>,
+        shape: &Shape,
+    ) -> Result<u64, StoreError> {
+        self.0.before(Op::WriteShaped, path).await?;
+        self.0
+            .inner()
+            .write_shaped(path, data, cas, metadata, shape)
+            .await
     }
 }
 

@@ -108,6 +108,44 @@ pub trait SecretStore: Send + Sync {
             .await
             .map(|_| ())
     }
+
+    /// `write_with_metadata`, the secret shaped as `shape` says (a sync
+    /// template's Secret type, labels and annotations). Only Kubernetes
+    /// Secrets have a shape: other stores refuse one that is not empty
+    /// (plans are checked for that before they run).
+    async fn write_shaped(
+        &self,
+        path: &str,
+        data: &SecretData,
+        cas: Cas,
+        metadata: &BTreeMap<String, String>,
+        shape: &Shape,
+    ) -> Result<u64, StoreError> {
+        if !shape.is_empty() {
+            return Err(StoreError::BadInput(format!(
+                "{} keeps no Secret type, labels or annotations",
+                self.describe()
+            )));
+        }
+        self.write_with_metadata(path, data, cas, metadata).await
+    }
+}
+
+/// How a Kubernetes Secret is shaped beyond its data and kvault's own
+/// annotations: a sync template's `type`, labels and annotations.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Shape {
+    /// `kubernetes.io/tls`, `kubernetes.io/dockerconfigjson`, ...; `None`
+    /// keeps the Secret's type (`Opaque` for a new one).
+    pub secret_type: Option<String>,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+}
+
+impl Shape {
+    pub fn is_empty(&self) -> bool {
+        self.secret_type.is_none() && self.labels.is_empty() && self.annotations.is_empty()
+    }
 }
 
 /// What a store keeps for a path beyond its current data.

@@ -1,8 +1,8 @@
 //! What to do with one target, given what it should hold and what it holds
 //! now. Pure: compares hashes and keys, never prints a value.
 
-use super::{DATA_HASH, SOURCE, SOURCE_VERSION};
-use crate::store::{Secret, SecretData};
+use super::{DATA_HASH, SOURCE, SOURCE_VERSION, TEMPLATE};
+use crate::store::{Secret, SecretData, Shape};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -15,16 +15,24 @@ pub struct Desired {
     /// Source references and versions, as recorded ([`SOURCE`], [`SOURCE_VERSION`]).
     pub source: String,
     pub source_version: String,
+    /// The Secret's type, labels and annotations a template gives.
+    pub shape: Shape,
+    /// The template's digest ([`TEMPLATE`]), where the target has one.
+    pub template: Option<String>,
 }
 
 impl Desired {
     /// The provenance to record with a write (without the time).
     pub fn provenance(&self) -> BTreeMap<String, String> {
-        BTreeMap::from([
+        let mut out = BTreeMap::from([
             (SOURCE.to_string(), self.source.clone()),
             (SOURCE_VERSION.to_string(), self.source_version.clone()),
             (DATA_HASH.to_string(), self.hash.clone()),
-        ])
+        ]);
+        if let Some(template) = &self.template {
+            out.insert(TEMPLATE.to_string(), template.clone());
+        }
+        out
     }
 }
 
@@ -141,7 +149,8 @@ pub fn decide(
         let up_to_date = !keeps_metadata
             || (recorded_hash == Some(desired.hash.as_str())
                 && recorded(SOURCE) == Some(desired.source.as_str())
-                && recorded(SOURCE_VERSION) == Some(desired.source_version.as_str()));
+                && recorded(SOURCE_VERSION) == Some(desired.source_version.as_str())
+                && recorded(TEMPLATE) == desired.template.as_deref());
         let action = if up_to_date {
             Action::Unchanged
         } else {
@@ -182,6 +191,8 @@ mod tests {
             hash: hash.into(),
             source: "vault:s/x".into(),
             source_version: "3".into(),
+            shape: Shape::default(),
+            template: None,
         }
     }
 

@@ -23,6 +23,21 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use tokio::sync::OnceCell;
 
+/// Asked before every write of a run: with `--leader-elect`, whether this
+/// process still holds the Lease (see `sync::leader`). A refusal fails
+/// that write, never the run.
+#[async_trait::async_trait]
+pub trait Fence: Send + Sync + std::fmt::Debug {
+    async fn allow(&self) -> Result<(), String>;
+}
+
+async fn fenced(options: &Options) -> Result<(), String> {
+    match &options.fence {
+        Some(fence) => fence.allow().await,
+        None => Ok(()),
+    }
+}
+
 /// Switches of a run.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -40,6 +55,8 @@ pub struct Options {
     /// rotate`) must see them all or it would set a hash that the next full
     /// run takes for a change. `None`: every target.
     pub only: Option<BTreeSet<String>>,
+    /// Checked before each write, rollout and prune.
+    pub fence: Option<Arc<dyn Fence>>,
 }
 
 impl Default for Options {
@@ -50,6 +67,7 @@ impl Default for Options {
             overwrite_drift: true,
             concurrency: 8,
             only: None,
+            fence: None,
         }
     }
 }
@@ -67,6 +85,15 @@ pub async fn run(
     options: &Options,
     progress: &(dyn Fn() + Sync),
 ) -> Report {
+    let expanded = super::discovery::expand(plan, stores).await;
+    let plan = &expanded.plan;
+    let prune_skipped = options.prune && !expanded.complete;
+    // A listing that failed leaves targets out of the plan: pruning now
+    // would delete what their sources still hold.
+    let options = &Options {
+        prune: options.prune && expanded.complete,
+        ..options.clone()
+    };
     let sources = SourceCache::new(stores);
     let width = options.concurrency.max(1);
     let mut outcomes: Vec<(usize, TargetOutcome)> = stream::iter(plan.targets.iter().enumerate())
@@ -95,6 +122,15 @@ pub async fn run(
         targets: outcomes.into_iter().map(|(_, o)| o).collect(),
         ..Report::default()
     };
+    report.errors.extend(expanded.errors.iter().cloned());
+    if prune_skipped {
+        report.errors.push(report::Error {
+            target: "prune".into(),
+            error:
+                "skipped: a `find` folder could not be listed, and its targets would look unnamed"
+                    .into(),
+        });
+    }
     for (t, o) in plan.targets.iter().zip(&report.targets) {
         if let Some(drift) = drift_of(o) {
             tracing::warn!(target = %t.reference, "drift: the target was changed since kvault wrote it");
@@ -128,6 +164,7 @@ impl TargetOutcome {
             synced_version: None,
             data_hash: None,
             drift: false,
+            canary_sent_ms: None,
         }
     }
 }
@@ -198,6 +235,9 @@ async fn sync_one(
     options: &Options,
     outcome: &mut TargetOutcome,
 ) -> Result<(), SyncError> {
+    if let Some(issue) = &target.issue {
+        return issued::sync_issued(target, issue, stores, options, outcome).await;
+    }
     let reference = &target.reference;
     let path = reference.path.as_str();
     let store = stores.get(reference.scheme).await?;
@@ -207,7 +247,10 @@ async fn sync_one(
     );
     let read = read?;
     let (keeps_metadata, current) = current.map_err(|e| SyncError::target(TargetStep::Read, e))?;
-    let data = assemble(&target.parts, &read).map_err(SyncError::Assemble)?;
+    let mut data = assemble(&target.parts, &read).map_err(SyncError::Assemble)?;
+    if let Some(template) = &target.template {
+        data = template.apply(data).map_err(SyncError::Assemble)?;
+    }
     let desired = desired_of(target, &read, data);
     let current_hash = current.as_ref().map(|s| data_hash(reference, &s.data));
     let decision = decide(
@@ -237,6 +280,7 @@ async fn sync_one(
     if options.dry_run || !decision.action.writes() {
         return Ok(());
     }
+    fenced(options).await.map_err(SyncError::Fenced)?;
     write_target(
         store.as_ref(),
         reference,
@@ -245,7 +289,16 @@ async fn sync_one(
         current.as_ref(),
     )
     .await
-    .map_err(|e| SyncError::target(TargetStep::Write, e))
+    .map_err(|e| SyncError::target(TargetStep::Write, e))?;
+    // A delivery is a write of new data: provenance alone delivers nothing.
+    if decision.action.changes_data() {
+        outcome.canary_sent_ms = desired
+            .data
+            .iter()
+            .find_map(|(_, v)| crate::canary::Canary::parse(v.expose()))
+            .map(|c| c.sent_ms);
+    }
+    Ok(())
 }
 
 /// The target as it is: whether its store keeps provenance metadata, and
@@ -274,6 +327,12 @@ fn desired_of(target: &Target, read: &[Arc<Secret>], data: SecretData) -> Desire
                 .collect::<Vec<_>>()
                 .join(","),
         ),
+        shape: target
+            .template
+            .as_ref()
+            .map(|t| t.shape.clone())
+            .unwrap_or_default(),
+        template: target.template.as_ref().map(|t| t.digest()),
         data,
     }
 }
@@ -291,6 +350,17 @@ async fn write_target(
     let mut metadata = desired.provenance();
     metadata.insert(SYNCED_AT.to_string(), now_rfc3339());
     match action {
+        // A shape is written whole, with the data (Kubernetes only).
+        _ if !desired.shape.is_empty() => {
+            let cas = match current {
+                Some(c) => c.version.map_or(Cas::Any, Cas::Version),
+                None => Cas::MustNotExist,
+            };
+            store
+                .write_shaped(path, &desired.data, cas, &metadata, &desired.shape)
+                .await
+                .map(|_| ())
+        }
         Action::Metadata => store.write_metadata(path, &desired.data, &metadata).await,
         _ => {
             let cas = match current {
@@ -334,14 +404,22 @@ pub fn assemble(parts: &[Part], read: &[Arc<Secret>]) -> Result<SecretData, Stri
                 let value = secret.data.get(key).ok_or_else(|| {
                     format!("key `{key}` not found in source `{}`", part.source.secret())
                 })?;
-                vec![(part.target_key().unwrap_or(key).to_string(), value.clone())]
+                vec![(part.target_key().unwrap_or(key).to_string(), value)]
             }
             None => secret
                 .data
                 .iter()
-                .map(|(k, v)| (k.to_string(), v.clone()))
+                .map(|(k, v)| (k.to_string(), v))
                 .collect(),
         };
+        let source = part.source.secret().to_string();
+        let pairs = pairs
+            .into_iter()
+            .map(|(k, v)| {
+                let v = part.decoding.apply(v, &k, &source)?;
+                Ok((super::discovery::rewritten(&part.rewrite, &k), v))
+            })
+            .collect::<Result<Vec<_>, String>>()?;
         for (key, value) in pairs {
             if let Some(other) = from.insert(key.clone(), &part.source) {
                 return Err(format!(
@@ -556,6 +634,8 @@ async fn apply_rollouts(
         .map(|p| async move {
             let result = if options.dry_run {
                 Ok(())
+            } else if let Err(refused) = fenced(options).await {
+                Err(StoreError::Config(refused))
             } else {
                 cluster.set_secret_hash(&p.workload, &p.hash).await
             };
@@ -585,7 +665,7 @@ async fn apply_rollouts(
 /// plan's Kubernetes namespaces that the plan no longer names.
 async fn prune(plan: &Plan, cluster: Option<&dyn Cluster>, options: &Options, report: &mut Report) {
     let named: BTreeSet<(&str, &str)> = plan.targets.iter().filter_map(Target::kube_name).collect();
-    let namespaces: BTreeSet<&str> = named.iter().map(|(ns, _)| *ns).collect();
+    let namespaces = plan.namespaces();
     if namespaces.is_empty() {
         return;
     }
@@ -596,7 +676,8 @@ async fn prune(plan: &Plan, cluster: Option<&dyn Cluster>, options: &Options, re
         });
         return;
     };
-    for ns in namespaces {
+    for ns in &namespaces {
+        let ns = ns.as_str();
         let managed = match cluster.managed_secrets(ns).await {
             Ok(m) => m,
             Err(e) => {
@@ -614,6 +695,8 @@ async fn prune(plan: &Plan, cluster: Option<&dyn Cluster>, options: &Options, re
             let what = format!("k8s:{ns}/{}", secret.name);
             let result = if options.dry_run {
                 Ok(())
+            } else if let Err(refused) = fenced(options).await {
+                Err(StoreError::Config(refused))
             } else {
                 cluster.delete_secret(ns, &secret).await
             };
@@ -630,6 +713,8 @@ async fn prune(plan: &Plan, cluster: Option<&dyn Cluster>, options: &Options, re
         }
     }
 }
+
+mod issued;
 
 #[cfg(test)]
 mod tests;

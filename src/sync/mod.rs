@@ -24,13 +24,22 @@
 //! before is rolled whenever its annotation no longer matches its Secrets.
 
 pub mod decide;
+pub mod decoding;
+pub mod discovery;
 pub mod engine;
+pub mod external_secrets;
 pub mod hash;
+pub mod issue;
 pub mod kube_cluster;
+pub mod leader;
+pub mod metrics;
+pub mod metrics_server;
 pub mod plan;
 pub mod report;
 pub mod rollout;
 pub mod status;
+pub mod template;
+pub mod watch;
 
 pub use engine::{run, Options};
 pub use plan::{Plan, PlanError};
@@ -45,6 +54,9 @@ pub const SOURCE_VERSION: &str = "kvault.dev/source-version";
 pub const DATA_HASH: &str = "kvault.dev/data-hash";
 /// When kvault last wrote the target (RFC 3339).
 pub const SYNCED_AT: &str = "kvault.dev/synced-at";
+/// The digest of the target's template (type, labels, annotations, data
+/// templates), so that a changed template is written with the same data.
+pub const TEMPLATE: &str = "kvault.dev/template";
 /// On a workload's pod template: a hash over the data hashes of the synced
 /// Secrets it uses; changing it makes the controller roll the pods.
 pub const SECRET_HASH: &str = "kvault.dev/secret-hash";

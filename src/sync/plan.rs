@@ -12,6 +12,12 @@
 //!     target: k8s:prod/merged
 //!     rollout: auto
 //!     rolloutOnCreate: true
+//!   - source: vault:secret/web/tls
+//!     target: k8s:prod/web-tls
+//!     decodingStrategy: Base64                # None, Base64, Base64URL, Auto
+//!     template:                              # see `template`
+//!       type: kubernetes.io/tls
+//!       data: {tls.crt: "{{ .cert }}", tls.key: "{{ .key }}"}
 //! ```
 //!
 //! Unknown fields are errors, reported with the file, line and column.
@@ -21,7 +27,11 @@
 //! merged into one target; a key written twice is an error. A target is the
 //! whole secret: keys no entry writes are removed from it.
 
+use super::decoding::Decoding;
+use super::discovery::{self, Discovery, FindFile, Rewrite, RewriteFile};
+use super::issue::Issue;
 use super::rollout::WorkloadKind;
+use super::template::{TargetTemplate, TemplateFile};
 use crate::store::{Reference, Scheme};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -32,6 +42,9 @@ use std::path::Path;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Plan {
     pub targets: Vec<Target>,
+    /// Entries that find their sources, expanded into targets before each
+    /// run ([`super::discovery::expand`]).
+    pub discoveries: Vec<Discovery>,
 }
 
 /// One secret to write and where its keys come from.
@@ -45,6 +58,12 @@ pub struct Target {
     pub rollout_on_create: bool,
     /// The plan entries (0-based) that write this target, for messages.
     pub entries: Vec<usize>,
+    /// How the target is built from what the sources give (type, labels,
+    /// annotations, templated keys); at most one entry of a target says.
+    pub template: Option<TargetTemplate>,
+    /// The target of an `issue` entry: a value issued by a dynamic engine
+    /// (and no parts).
+    pub issue: Option<Issue>,
 }
 
 /// One source of a target: a whole secret, or one key (renamed or not).
@@ -53,6 +72,10 @@ pub struct Part {
     pub source: Reference,
     /// The target key for a one-key source, when it differs from the source key.
     pub rename: Option<String>,
+    /// How the source's values are decoded before they are written.
+    pub decoding: Decoding,
+    /// How each key is renamed, in order (after any `#KEY` rename).
+    pub rewrite: Vec<Rewrite>,
 }
 
 impl Plan {
@@ -65,7 +88,24 @@ impl Plan {
             .iter()
             .filter(|t| t.reference.scheme == Scheme::K8s);
         let rollouts = kube.clone().any(|t| !t.rollout.is_empty());
-        rollouts || (prune && kube.next().is_some())
+        let found = self.discoveries.iter().filter(|d| d.writes_kubernetes());
+        rollouts
+            || (prune && kube.next().is_some())
+            || found.clone().any(|d| !d.rollout.is_empty())
+            || (prune && found.count() > 0)
+    }
+
+    /// The Kubernetes namespaces the plan writes to, finding entries
+    /// included (where `--prune` looks, even when they find nothing).
+    pub fn namespaces(&self) -> BTreeSet<String> {
+        let mut out: BTreeSet<String> = self
+            .targets
+            .iter()
+            .filter_map(Target::kube_name)
+            .map(|(ns, _)| ns.to_string())
+            .collect();
+        out.extend(self.discoveries.iter().filter_map(|d| d.namespace()));
+        out
     }
 }
 
@@ -153,6 +193,16 @@ struct EntryFile {
     rollout: Option<RolloutFile>,
     #[serde(default)]
     rollout_on_create: bool,
+    template: Option<TemplateFile>,
+    #[serde(default)]
+    decoding_strategy: Decoding,
+    find: Option<FindFile>,
+    #[serde(default)]
+    rewrite: Vec<RewriteFile>,
+    issue: Option<String>,
+    #[serde(default)]
+    params: BTreeMap<String, serde_yaml::Value>,
+    renew_before: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -229,7 +279,25 @@ fn validate(raw: PlanFile) -> Result<Plan, String> {
     let mut index: BTreeMap<(Scheme, String), usize> = BTreeMap::new();
     for (i, entry) in raw.secrets.into_iter().enumerate() {
         let at = format!("secrets[{i}]");
-        let (target_ref, parts, rollout, on_create) =
+        if entry.find.is_some() {
+            let found = discovery_of(i, entry).map_err(|e| format!("{at}: {e}"))?;
+            plan.discoveries.push(found);
+            continue;
+        }
+        if entry.issue.is_some() {
+            let target = issued_target(i, entry).map_err(|e| format!("{at}: {e}"))?;
+            let key = (target.reference.scheme, target.reference.path.clone());
+            if let Some(other) = index.get(&key) {
+                return Err(format!(
+                    "{at}: `{}` is written by secrets[{}] too: an issued value fills its target alone",
+                    target.reference, plan.targets[*other].entries[0]
+                ));
+            }
+            index.insert(key, plan.targets.len());
+            plan.targets.push(target);
+            continue;
+        }
+        let (target_ref, parts, rollout, on_create, template) =
             entry_parts(entry).map_err(|e| format!("{at}: {e}"))?;
         let secret_ref = Reference {
             key: None,
@@ -245,6 +313,8 @@ fn validate(raw: PlanFile) -> Result<Plan, String> {
                     rollout: Rollout::default(),
                     rollout_on_create: false,
                     entries: vec![],
+                    template: None,
+                    issue: None,
                 });
                 plan.targets.len() - 1
             });
@@ -260,6 +330,21 @@ fn validate(raw: PlanFile) -> Result<Plan, String> {
                 ));
             }
         }
+        if target.issue.is_some() {
+            return Err(format!(
+                "{at}: `{}` is filled by the issue entry secrets[{}] alone",
+                target.reference, target.entries[0]
+            ));
+        }
+        if let Some(template) = template {
+            if target.template.is_some() {
+                return Err(format!(
+                    "{at}: `{}` already has a template, from secrets[{}]: give it once",
+                    target.reference, target.entries[0]
+                ));
+            }
+            target.template = Some(template);
+        }
         target.parts.extend(parts);
         target.rollout.auto |= rollout.auto;
         target.rollout.workloads.extend(rollout.workloads);
@@ -269,17 +354,114 @@ fn validate(raw: PlanFile) -> Result<Plan, String> {
     Ok(plan)
 }
 
-type EntryParts = (Reference, Vec<Part>, Rollout, bool);
+/// An `issue` entry: a dynamic engine's path and parameters, into one
+/// whole target.
+fn issued_target(i: usize, entry: EntryFile) -> Result<Target, String> {
+    if entry.source.is_some() || entry.sources.is_some() || !entry.rewrite.is_empty() {
+        return Err("`issue` is the source: no `source`, `sources` or `rewrite` with it".into());
+    }
+    let text = entry.issue.expect("an issue entry");
+    let path = text
+        .strip_prefix("vault:")
+        .or_else(|| text.strip_prefix(">>vault:"))
+        .map(|p| p.trim_matches('/'))
+        .filter(|p| !p.is_empty() && !p.contains('#'))
+        .ok_or_else(|| {
+            format!("issue `{text}` is not `vault:ENGINE/PATH` (a dynamic engine's path)")
+        })?;
+    let target = entry_target(&entry.target)?;
+    if target.key.is_some() {
+        return Err(format!(
+            "target `{target}` names a key: an issued value fills its whole target (shape it with `template`)"
+        ));
+    }
+    let params = entry
+        .params
+        .into_iter()
+        .map(|(k, v)| match v {
+            serde_yaml::Value::String(s) => Ok((k, s)),
+            serde_yaml::Value::Number(n) => Ok((k, n.to_string())),
+            serde_yaml::Value::Bool(b) => Ok((k, b.to_string())),
+            _ => Err(format!("params.{k} is not a string, number or boolean")),
+        })
+        .collect::<Result<BTreeMap<_, _>, String>>()?;
+    let renew_before = entry
+        .renew_before
+        .map(|d| crate::cli::parse_duration(&d).map_err(|e| format!("renewBefore: {e}")))
+        .transpose()?;
+    let template = entry
+        .template
+        .map(|t| TargetTemplate::from_file(t, &target))
+        .transpose()?;
+    let rollout = entry_rollout(entry.rollout)?;
+    if !rollout.is_empty() && target.scheme != Scheme::K8s {
+        return Err(format!(
+            "`rollout` needs a Kubernetes target, and `{target}` is not one"
+        ));
+    }
+    Ok(Target {
+        reference: target,
+        parts: Vec::new(),
+        rollout,
+        rollout_on_create: entry.rollout_on_create,
+        entries: vec![i],
+        template,
+        issue: Some(Issue {
+            path: path.to_string(),
+            params,
+            renew_before,
+        }),
+    })
+}
+
+/// A `find` entry: one source folder, where its secrets go, and what is
+/// done to each on the way.
+fn discovery_of(i: usize, entry: EntryFile) -> Result<Discovery, String> {
+    let (Some(source), None) = (&entry.source, &entry.sources) else {
+        return Err("`find` searches one `source` folder (not `sources`)".into());
+    };
+    let find = entry.find.expect("a find entry");
+    let mut found = Discovery::new(i, source, find, &entry.target)?;
+    let written = found.written().clone();
+    found.template = entry
+        .template
+        .map(|t| TargetTemplate::from_file(t, &written))
+        .transpose()?;
+    found.rewrite = discovery::rewrites(entry.rewrite)?;
+    found.decoding = entry.decoding_strategy;
+    found.rollout = entry_rollout(entry.rollout)?;
+    if !found.rollout.is_empty() && written.scheme != Scheme::K8s {
+        return Err(format!(
+            "`rollout` needs a Kubernetes target, and `{written}` is not one"
+        ));
+    }
+    if entry.rollout_on_create && found.rollout.is_empty() {
+        return Err("`rolloutOnCreate` needs a `rollout`".into());
+    }
+    found.rollout_on_create = entry.rollout_on_create;
+    Ok(found)
+}
+
+type EntryParts = (Reference, Vec<Part>, Rollout, bool, Option<TargetTemplate>);
 
 fn entry_parts(entry: EntryFile) -> Result<EntryParts, String> {
     let sources = entry_sources(entry.source, entry.sources)?;
     let target = entry_target(&entry.target)?;
+    let template = entry
+        .template
+        .map(|t| TargetTemplate::from_file(t, &target))
+        .transpose()?;
     for s in &sources {
         if s.scheme == target.scheme && s.path == target.path {
             return Err(format!("source and target are the same secret `{target}`"));
         }
     }
-    let parts = entry_parts_of(&target, sources)?;
+    let mut parts = entry_parts_of(&target, sources)?;
+    let rewrite = discovery::rewrites(entry.rewrite)?;
+    for part in &mut parts {
+        part.decoding = entry.decoding_strategy;
+        part.rewrite = rewrite.clone();
+    }
     let rollout = entry_rollout(entry.rollout)?;
     if !rollout.is_empty() && target.scheme != Scheme::K8s {
         return Err(format!(
@@ -289,7 +471,7 @@ fn entry_parts(entry: EntryFile) -> Result<EntryParts, String> {
     if entry.rollout_on_create && rollout.is_empty() {
         return Err("`rolloutOnCreate` needs a `rollout`".into());
     }
-    Ok((target, parts, rollout, entry.rollout_on_create))
+    Ok((target, parts, rollout, entry.rollout_on_create, template))
 }
 
 /// An entry's sources: exactly one of `source` and `sources` (not empty),
@@ -344,6 +526,8 @@ fn entry_parts_of(target: &Reference, sources: Vec<Reference>) -> Result<Vec<Par
             [one] if one.key.is_some() => vec![Part {
                 source: one.clone(),
                 rename: (one.key.as_deref() != Some(key)).then(|| key.clone()),
+                decoding: Decoding::None,
+                rewrite: Vec::new(),
             }],
             _ => {
                 return Err(format!(
@@ -356,6 +540,8 @@ fn entry_parts_of(target: &Reference, sources: Vec<Reference>) -> Result<Vec<Par
             .map(|source| Part {
                 source,
                 rename: None,
+                decoding: Decoding::None,
+                rewrite: Vec::new(),
             })
             .collect(),
     };
@@ -512,6 +698,41 @@ secrets:
             ),
         ];
         for (entries, want) in cases {
+            let e = err(&format!("secrets:\n{entries}"));
+            assert!(e.to_string().contains(want), "{entries}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_template_and_a_decoding_belong_to_their_entry() {
+        let plan = ok("secrets:\n- source: vault:secret/tls\n  target: k8s:p/tls\n  decodingStrategy: Base64\n  template:\n    type: kubernetes.io/tls\n    labels: {app: web}\n    data: {tls.crt: '{{ .cert }}'}\n- {source: vault:secret/other, target: k8s:p/other}\n");
+        let tls = &plan.targets[0];
+        let template = tls.template.as_ref().unwrap();
+        assert_eq!(
+            template.shape.secret_type.as_deref(),
+            Some("kubernetes.io/tls")
+        );
+        assert_eq!(tls.parts[0].decoding, Decoding::Base64);
+        assert!(plan.targets[1].template.is_none());
+        assert_eq!(plan.targets[1].parts[0].decoding, Decoding::None);
+    }
+
+    #[test]
+    fn a_template_is_refused_where_it_cannot_apply() {
+        for (entries, want) in [
+            (
+                "- {source: vault:a, target: k8s:p/x, template: {labels: {a: b}}}\n- {source: vault:b, target: k8s:p/x, template: {labels: {c: d}}}\n",
+                "secrets[1]: `k8s:p/x` already has a template, from secrets[0]",
+            ),
+            (
+                "- {source: vault:a, target: vault:b, template: {type: Opaque}}\n",
+                "is not one",
+            ),
+            (
+                "- {source: vault:a, target: k8s:p/x, decodingStrategy: base64}\n",
+                "unknown variant `base64`",
+            ),
+        ] {
             let e = err(&format!("secrets:\n{entries}"));
             assert!(e.to_string().contains(want), "{entries}: {e}");
         }

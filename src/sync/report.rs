@@ -89,6 +89,10 @@ pub enum SyncError {
     /// key given by two parts).
     #[error("{0}")]
     Assemble(String),
+    /// `--leader-elect`: this process may not write now (not, or no longer,
+    /// the holder of the Lease).
+    #[error("{0}")]
+    Fenced(String),
 }
 
 impl SyncError {
@@ -106,7 +110,7 @@ impl SyncError {
             SyncError::Store(e)
             | SyncError::Source { error: e, .. }
             | SyncError::Target { error: e, .. } => Some(e),
-            SyncError::Assemble(_) => None,
+            SyncError::Assemble(_) | SyncError::Fenced(_) => None,
         }
     }
 
@@ -156,6 +160,10 @@ pub struct TargetOutcome {
     /// The target's data no longer matched the hash kvault recorded.
     #[serde(skip)]
     pub drift: bool,
+    /// When the canary this run delivered was written at its source (Unix
+    /// milliseconds): the data written holds a `kvault canary` value.
+    #[serde(skip)]
+    pub canary_sent_ms: Option<u64>,
 }
 
 impl Report {

@@ -195,6 +195,7 @@ mod tests {
             synced_version: Some("7".into()),
             data_hash: None,
             drift,
+            canary_sent_ms: None,
         }
     }
 

@@ -33,26 +33,6 @@ rules:
 const K8S_VALUE: &str = "k8s-audit-value-93ab";
 const VAULT_VALUE: &str = "vault-audit-value-51cd";
 
-/// A cluster writing its audit log under `dir`.
-fn audited_cluster(
-    dir: &Path,
-    policy: &str,
-) -> (KubeCluster, std::path::PathBuf, std::path::PathBuf) {
-    let policy_file = dir.join("audit-policy.yaml");
-    let log = dir.join("kube-audit.log");
-    std::fs::write(&policy_file, policy).unwrap();
-    let kube = KubeCluster::start_with(
-        "none",
-        &[
-            "--apiserver-arg",
-            &format!("--audit-policy-file={}", policy_file.display()),
-            "--apiserver-arg",
-            &format!("--audit-log-path={}", log.display()),
-        ],
-    );
-    (kube, policy_file, log)
-}
-
 fn created(kube: &KubeCluster, path: &str, body: &str) -> String {
     let (code, answer) = kube.api("admin", "POST", path, Some(body));
     assert_eq!(code, 201, "POST {path}: {answer}");
@@ -100,7 +80,7 @@ fn the_access_report_names_exactly_the_reads_the_test_made_in_both_logs() {
     let dir = tempfile::tempdir().unwrap();
     let home = tempfile::tempdir().unwrap();
     let started = std::time::SystemTime::now();
-    let (kube, policy, kube_log) = audited_cluster(dir.path(), SAFE_POLICY);
+    let (kube, policy, kube_log) = KubeCluster::start_audited(dir.path(), SAFE_POLICY);
     created(
         &kube,
         "/api/v1/namespaces",
@@ -130,15 +110,7 @@ fn the_access_report_names_exactly_the_reads_the_test_made_in_both_logs() {
         "/apis/rbac.authorization.k8s.io/v1/namespaces/team-a/rolebindings",
         r#"{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding","metadata":{"name":"db"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"db"},"subjects":[{"kind":"ServiceAccount","name":"app","namespace":"team-a"}]}"#,
     );
-    let answer = created(
-        &kube,
-        "/api/v1/namespaces/team-a/serviceaccounts/app/token",
-        r#"{"apiVersion":"authentication.k8s.io/v1","kind":"TokenRequest","spec":{}}"#,
-    );
-    let sa_token = serde_json::from_str::<Value>(&answer).unwrap()["status"]["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let sa_token = kube.service_account_token("team-a", "app", "{}");
     let secret = "/api/v1/namespaces/team-a/secrets/db";
     for _ in 0..2 {
         assert_eq!(kube.api("admin", "GET", secret, None).0, 200);
@@ -367,7 +339,7 @@ fn the_access_report_names_exactly_the_reads_the_test_made_in_both_logs() {
 fn a_policy_that_logs_secret_bodies_is_caught_offline_and_in_its_log() {
     let dir = tempfile::tempdir().unwrap();
     let home = tempfile::tempdir().unwrap();
-    let (kube, policy, log) = audited_cluster(dir.path(), LEAKY_POLICY);
+    let (kube, policy, log) = KubeCluster::start_audited(dir.path(), LEAKY_POLICY);
     use base64::Engine as _;
     let encoded = base64::engine::general_purpose::STANDARD.encode(K8S_VALUE);
     created(

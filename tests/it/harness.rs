@@ -72,54 +72,75 @@ impl OpenBao {
     }
 
     fn start_with(tls: bool, config: Option<&str>) -> OpenBao {
-        let token = "kvault-test-root".to_string();
         for _ in 0..5 {
             let home = tempfile::tempdir().unwrap();
-            let port = free_port();
-            let config_args = match config {
-                Some(hcl) => {
-                    let file = home.path().join("extra.hcl");
-                    std::fs::write(&file, hcl).unwrap();
-                    vec![format!("-config={}", file.display())]
-                }
-                None => vec![],
-            };
-            let addr = format!("{}://127.0.0.1:{port}", if tls { "https" } else { "http" });
-            let log = std::fs::File::create(home.path().join("bao.log")).unwrap();
-            let child = std::process::Command::new(bao_binary())
-                .args([
-                    "server",
-                    "-dev",
-                    &format!("-dev-listen-address=127.0.0.1:{port}"),
-                    &format!("-dev-root-token-id={token}"),
-                ])
-                .args(&config_args)
-                .args(if tls {
-                    vec![
-                        "-dev-tls".to_string(),
-                        format!("-dev-tls-cert-dir={}", home.path().display()),
-                    ]
-                } else {
-                    vec![]
-                })
-                // The dev server writes ~/.vault-token: keep it out of the real home.
-                .env("HOME", home.path())
-                .stdout(log.try_clone().unwrap())
-                .stderr(log)
-                .spawn()
-                .expect("start bao");
+            if let Some(hcl) = config {
+                std::fs::write(home.path().join("extra.hcl"), hcl).unwrap();
+            }
+            let scheme = if tls { "https" } else { "http" };
             let mut bao = OpenBao {
-                addr,
-                token: token.clone(),
+                addr: format!("{scheme}://127.0.0.1:{}", free_port()),
+                token: "kvault-test-root".to_string(),
                 home,
-                child: Some(child),
+                child: None,
             };
-            if bao.wait_ready(Duration::from_secs(20)) {
+            if bao.launch() {
                 return bao;
             }
             bao.stop();
         }
         panic!("OpenBao dev server did not become ready");
+    }
+
+    /// Start a new dev server at the address and home of one that was
+    /// stopped (its data is gone: dev servers keep it in memory).
+    pub fn restart(&mut self) {
+        self.stop();
+        for _ in 0..20 {
+            if self.launch() {
+                return;
+            }
+            self.stop();
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        panic!("OpenBao dev server did not start again at {}", self.addr);
+    }
+
+    /// Run the dev server at `addr` in `home`; whether it became ready.
+    fn launch(&mut self) -> bool {
+        let tls = self.addr.starts_with("https:");
+        let port = self.addr.rsplit(':').next().unwrap().to_string();
+        let home = self.home.path();
+        let extra = home.join("extra.hcl");
+        let log = std::fs::File::create(home.join("bao.log")).unwrap();
+        let child = std::process::Command::new(bao_binary())
+            .args([
+                "server",
+                "-dev",
+                &format!("-dev-listen-address=127.0.0.1:{port}"),
+                &format!("-dev-root-token-id={}", self.token),
+            ])
+            .args(
+                extra
+                    .exists()
+                    .then(|| format!("-config={}", extra.display())),
+            )
+            .args(if tls {
+                vec![
+                    "-dev-tls".to_string(),
+                    format!("-dev-tls-cert-dir={}", home.display()),
+                ]
+            } else {
+                vec![]
+            })
+            // The dev server writes ~/.vault-token: keep it out of the real home.
+            .env("HOME", home)
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("start bao");
+        self.child = Some(child);
+        self.wait_ready(Duration::from_secs(20))
     }
 
     fn wait_ready(&mut self, limit: Duration) -> bool {
@@ -440,6 +461,43 @@ impl KubeCluster {
         (code.trim().parse().unwrap_or(0), body.to_string())
     }
 
+    /// Start a cluster that writes its audit log under `dir` with `policy`:
+    /// the cluster, the policy file and the log file.
+    pub fn start_audited(dir: &Path, policy: &str) -> (KubeCluster, PathBuf, PathBuf) {
+        let policy_file = dir.join("audit-policy.yaml");
+        let log = dir.join("kube-audit.log");
+        std::fs::write(&policy_file, policy).unwrap();
+        let kube = KubeCluster::start_with(
+            "none",
+            &[
+                "--apiserver-arg",
+                &format!("--audit-policy-file={}", policy_file.display()),
+                "--apiserver-arg",
+                &format!("--audit-log-path={}", log.display()),
+            ],
+        );
+        (kube, policy_file, log)
+    }
+
+    /// A token for the service account `ns/name` from the TokenRequest API,
+    /// with the request's `spec` (audiences, expirationSeconds) as given.
+    pub fn service_account_token(&self, ns: &str, name: &str, spec: &str) -> String {
+        let body = format!(
+            r#"{{"apiVersion":"authentication.k8s.io/v1","kind":"TokenRequest","spec":{spec}}}"#
+        );
+        let (code, answer) = self.api(
+            "admin",
+            "POST",
+            &format!("/api/v1/namespaces/{ns}/serviceaccounts/{name}/token"),
+            Some(&body),
+        );
+        assert_eq!(code, 201, "TokenRequest {ns}/{name}: {answer}");
+        serde_json::from_str::<serde_json::Value>(&answer).unwrap()["status"]["token"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
     /// `kvault` as `user` of this cluster.
     pub fn kvault(&self, home: &Path, user: &str) -> Command {
         let mut cmd = kvault_clean(home);
@@ -554,4 +612,28 @@ pub fn messages(out: &std::process::Output) -> String {
         })
         .map(|l| format!("{l}\n"))
         .collect()
+}
+
+/// A child process killed (and reaped) on any exit of the test, a failed
+/// assertion included.
+pub struct Reap(pub std::process::Child);
+
+impl Drop for Reap {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `kvault audit --manifests FILE --fail-on high -o json`, which must find
+/// nothing high (exit 0); the report.
+pub fn audit_finds_nothing_high(manifests: &Path) -> serde_json::Value {
+    let home = tempfile::tempdir().unwrap();
+    let out = kvault_clean(home.path())
+        .args(["audit", "--fail-on", "high", "-o", "json", "--manifests"])
+        .arg(manifests)
+        .output()
+        .unwrap();
+    assert_exit(&out, 0, "no high finding");
+    serde_json::from_slice(&out.stdout).unwrap()
 }

@@ -185,17 +185,7 @@ fn kubernetes_auth_end_to_end() {
         "bound_service_account_namespaces=default",
         "token_policies=app-read",
     ]);
-    let (code, body) = cluster.api(
-        "admin",
-        "POST",
-        "/api/v1/namespaces/default/serviceaccounts/default/token",
-        Some(r#"{"apiVersion":"authentication.k8s.io/v1","kind":"TokenRequest","spec":{"expirationSeconds":600}}"#),
-    );
-    assert_eq!(code, 201, "{body}");
-    let jwt = serde_json::from_str::<serde_json::Value>(&body).unwrap()["status"]["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let jwt = cluster.service_account_token("default", "default", r#"{"expirationSeconds":600}"#);
     let jwt_file = bao.home.path().join("sa-token");
     std::fs::write(&jwt_file, &jwt).unwrap();
 

@@ -4,7 +4,7 @@
 //! change is what a real cluster would roll), drift, prune, dry run,
 //! Kubernetes to Vault, Vault to Vault, watch mode, and no leaked value.
 
-use crate::harness::{kvault_clean, text, KubeCluster, OpenBao, Run};
+use crate::harness::{kvault_clean, text, KubeCluster, OpenBao, Reap, Run};
 use assert_cmd::Command;
 use base64::Engine as _;
 use serde_json::{json, Value};
@@ -25,16 +25,16 @@ const ALL_VALUES: &[&str] = &[
     DB_PASS, DB_PASS_2, DB_PASS_3, TOKEN, TOKEN_2, SHARED_B, SHARED_B_2, BY_HAND,
 ];
 
-struct World {
-    bao: OpenBao,
-    cluster: KubeCluster,
+pub(crate) struct World {
+    pub(crate) bao: OpenBao,
+    pub(crate) cluster: KubeCluster,
     home: tempfile::TempDir,
     /// Every kvault output, for the leak check at the end.
     outputs: std::cell::RefCell<Vec<(String, std::process::Output)>>,
 }
 
 impl World {
-    fn start() -> World {
+    pub(crate) fn start() -> World {
         World {
             bao: OpenBao::start(),
             cluster: KubeCluster::start("none"),
@@ -43,21 +43,21 @@ impl World {
         }
     }
 
-    fn kvault(&self) -> Command {
+    pub(crate) fn kvault(&self) -> Command {
         let mut cmd = self.cluster.kvault(self.home.path(), "admin");
         cmd.env("VAULT_ADDR", &self.bao.addr)
             .env("VAULT_TOKEN", &self.bao.token);
         cmd
     }
 
-    fn plan(&self, name: &str, yaml: &str) -> PathBuf {
+    pub(crate) fn plan(&self, name: &str, yaml: &str) -> PathBuf {
         let path = self.home.path().join(name);
         std::fs::write(&path, yaml).unwrap();
         path
     }
 
     /// `kvault -vvv sync -f PLAN ARGS -o json`, expecting `code`; the parsed summary.
-    fn sync(&self, plan: &Path, args: &[&str], code: i32) -> Value {
+    pub(crate) fn sync(&self, plan: &Path, args: &[&str], code: i32) -> Value {
         let out = self
             .kvault()
             .arg("-vvv")
@@ -96,24 +96,24 @@ impl World {
         status
     }
 
-    fn get(&self, path: &str) -> Value {
+    pub(crate) fn get(&self, path: &str) -> Value {
         let (code, body) = self.cluster.api("admin", "GET", path, None);
         assert_eq!(code, 200, "GET {path}: {body}");
         serde_json::from_str(&body).unwrap()
     }
 
-    fn post(&self, path: &str, body: Value) {
+    pub(crate) fn post(&self, path: &str, body: Value) {
         let (code, out) = self
             .cluster
             .api("admin", "POST", path, Some(&body.to_string()));
         assert_eq!(code, 201, "POST {path}: {out}");
     }
 
-    fn secret(&self, name: &str) -> Value {
+    pub(crate) fn secret(&self, name: &str) -> Value {
         self.get(&format!("/api/v1/namespaces/prod/secrets/{name}"))
     }
 
-    fn secret_value(&self, name: &str, key: &str) -> String {
+    pub(crate) fn secret_value(&self, name: &str, key: &str) -> String {
         let secret = self.secret(name);
         let b64 = secret["data"][key]
             .as_str()
@@ -152,10 +152,15 @@ impl World {
         );
     }
 
-    fn assert_no_value_was_printed(&self) {
+    pub(crate) fn assert_no_value_was_printed(&self) {
+        self.assert_printed_none_of(ALL_VALUES);
+    }
+
+    /// No output of a kvault run so far shows one of `values`.
+    pub(crate) fn assert_printed_none_of(&self, values: &[&str]) {
         for (what, out) in self.outputs.borrow().iter() {
             let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
-            crate::harness::assert_text_shows_none(what, &all, ALL_VALUES);
+            crate::harness::assert_text_shows_none(what, &all, values);
         }
     }
 }
@@ -676,25 +681,32 @@ fn sync_and_status_read_the_plan_from_stdin_given_as_dash() {
         .stderr(predicates::str::contains("<stdin>"));
 }
 
-/// In watch mode a failing entry does not stop the others, each run prints
-/// one JSON line, and SIGTERM ends it with the last run's code.
-#[test]
-fn watch_mode_keeps_syncing_when_one_entry_fails() {
-    let bao = OpenBao::start();
+/// kvault with the server's settings, and a plan of two entries (one whose
+/// source is missing, one whose source holds TOKEN) for `sync -f`.
+fn watch_one_good_one_missing(bao: &OpenBao, home: &Path) -> (std::process::Command, PathBuf) {
     bao.must(&["kv", "put", "secret/good", &format!("v={TOKEN}")]);
-    let home = tempfile::tempdir().unwrap();
-    let plan = home.path().join("plan.yaml");
+    let plan = home.join("plan.yaml");
     std::fs::write(
         &plan,
         "secrets:\n  - {source: vault:secret/missing, target: vault:secret/never}\n  - {source: vault:secret/good, target: vault:secret/copy}\n",
     )
     .unwrap();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("kvault"))
-        .env_clear()
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("kvault"));
+    cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home.path())
+        .env("HOME", home)
         .env("VAULT_ADDR", &bao.addr)
-        .env("VAULT_TOKEN", &bao.token)
+        .env("VAULT_TOKEN", &bao.token);
+    (cmd, plan)
+}
+
+/// In watch mode a failing entry does not stop the others, each run prints
+/// one JSON line, and SIGTERM ends it with the last run's code.
+#[test]
+fn watch_mode_keeps_syncing_when_one_entry_fails() {
+    let (bao, home) = (OpenBao::start(), tempfile::tempdir().unwrap());
+    let (mut watch, plan) = watch_one_good_one_missing(&bao, home.path());
+    let mut child = watch
         .args([
             "-vvv", "sync", "--watch", "300ms", "--jitter", "50", "-o", "json", "-f",
         ])
@@ -703,14 +715,6 @@ fn watch_mode_keeps_syncing_when_one_entry_fails() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // Killed on any exit of the test, even a failed assertion.
-    struct Reap(std::process::Child);
-    impl Drop for Reap {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
     let stderr = child.stderr.take().unwrap();
     let stderr = std::thread::spawn(move || {
         let mut all = String::new();
@@ -767,4 +771,93 @@ fn watch_mode_keeps_syncing_when_one_entry_fails() {
         !stderr.contains(TOKEN) && !stderr.contains(TOKEN_2),
         "{stderr}"
     );
+}
+
+/// `--metrics-addr`: Prometheus metrics of the watch loop, one series per
+/// target of the plan (never per value or version), and no value in them.
+#[test]
+fn watch_mode_serves_metrics_for_each_run_and_target() {
+    let (bao, home) = (OpenBao::start(), tempfile::tempdir().unwrap());
+    let (mut watch, plan) = watch_one_good_one_missing(&bao, home.path());
+    let mut child = watch
+        .args([
+            "sync",
+            "--watch",
+            "200ms",
+            "--metrics-addr",
+            "127.0.0.1:0",
+            "-o",
+            "json",
+            "-f",
+        ])
+        .arg(&plan)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let _child = Reap(child);
+    let addr = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            l.split("metrics on http://")
+                .nth(1)
+                .map(|a| a.trim_end_matches("/metrics").to_string())
+        })
+        .expect("the metrics address on stderr");
+    std::thread::spawn(move || for _ in lines {});
+    let get = |path: &str| {
+        let out = std::process::Command::new("curl")
+            .args(["-s", "-o", "-", "-w", "\n%{http_code}", "--max-time", "5"])
+            .arg(format!("http://{addr}{path}"))
+            .output()
+            .unwrap();
+        let all = text(&out.stdout);
+        let (body, code) = all.rsplit_once('\n').unwrap_or(("", "0"));
+        (code.trim().parse::<u16>().unwrap_or(0), body.to_string())
+    };
+    let start = Instant::now();
+    let metrics = loop {
+        let (_, body) = get("/metrics");
+        let failed_runs = body
+            .lines()
+            .find(|l| l.starts_with("kvault_sync_runs_total{result=\"failed\"}"))
+            .and_then(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+            .unwrap_or(0);
+        if failed_runs >= 2 {
+            break body;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no runs counted: {body}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    for line in [
+        "kvault_sync_target_version_lag{target=\"vault:secret/copy\"} 0",
+        "kvault_sync_leader 1",
+        "kvault_sync_target_writes_total 1",
+    ] {
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "no `{line}` in:\n{metrics}"
+        );
+    }
+    for prefix in [
+        "kvault_sync_target_last_success_timestamp_seconds{target=\"vault:secret/copy\"} ",
+        "kvault_sync_errors_total{kind=\"source\"} ",
+        "kvault_sync_run_duration_seconds_count ",
+    ] {
+        assert!(
+            metrics.lines().any(|l| l.starts_with(prefix)),
+            "no `{prefix}` in:\n{metrics}"
+        );
+    }
+    // The target that never synced has no success time.
+    assert!(!metrics.contains("last_success_timestamp_seconds{target=\"vault:secret/never\"}"));
+    assert!(!metrics.contains(TOKEN));
+    assert_eq!(get("/readyz").0, 200);
+    assert_eq!(get("/healthz"), (200, "ok\n".to_string()));
+    assert_eq!(get("/secret").0, 404);
 }

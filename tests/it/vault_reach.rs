@@ -284,18 +284,7 @@ fn who_can_read_and_what_can_read_agree_with_real_logins_through_kubernetes_jwt_
         .collect();
     let (mut checked, mut logins) = (0, 0);
     for (ns, name) in ACCOUNTS {
-        let body = r#"{"apiVersion":"authentication.k8s.io/v1","kind":"TokenRequest","spec":{"audiences":["vault"]}}"#;
-        let (code, answer) = kube.api(
-            "admin",
-            "POST",
-            &format!("/api/v1/namespaces/{ns}/serviceaccounts/{name}/token"),
-            Some(body),
-        );
-        assert_eq!(code, 201, "TokenRequest {ns}/{name}: {answer}");
-        let jwt = serde_json::from_str::<Value>(&answer).unwrap()["status"]["token"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let jwt = kube.service_account_token(ns, name, r#"{"audiences":["vault"]}"#);
         let logins_with = ROLES
             .iter()
             .map(|(role, ..)| ("kubernetes", *role))

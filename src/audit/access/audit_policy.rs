@@ -71,7 +71,7 @@ const AUTHENTICATED: &str = "system:authenticated";
 struct Probe<'a> {
     user: &'a str,
     groups: Vec<&'a str>,
-    verb: &'a str,
+    verb: &'static str,
     namespace: &'a str,
     name: &'a str,
 }
@@ -148,6 +148,13 @@ pub fn check_file(path: &Path) -> Result<Vec<Finding>, super::AccessError> {
 
 /// Check the policy `text` (YAML or JSON) read from `origin`.
 pub fn check(text: &str, origin: &str) -> Result<Vec<Finding>, super::AccessError> {
+    let doc = parse(text, origin)?;
+    let seen = evaluate(&doc.rules);
+    Ok(findings(origin, seen))
+}
+
+/// The policy, or why it is not one (naming `origin`).
+fn parse(text: &str, origin: &str) -> Result<PolicyDoc, super::AccessError> {
     let bad = |why: String| {
         super::AccessError::Policy(format!("`{origin}` is not an audit policy: {why}"))
     };
@@ -167,7 +174,19 @@ pub fn check(text: &str, origin: &str) -> Result<Vec<Finding>, super::AccessErro
     {
         return Err(bad(format!("rule {} has level `{}`", i + 1, rule.level)));
     }
-    let rules = &doc.rules;
+    Ok(doc)
+}
+
+/// Who, where and which names to ask the rules about: an ordinary user
+/// in an ordinary namespace, plus every user, group, namespace and name
+/// a rule mentions (so that each rule is reached by some probe).
+struct Probes<'a> {
+    users: Vec<(&'a str, Vec<&'a str>)>,
+    namespaces: Vec<&'a str>,
+    names: Vec<&'a str>,
+}
+
+fn probes(rules: &[Rule]) -> Probes<'_> {
     let mut users: Vec<(&str, Vec<&str>)> = vec![(ORDINARY_USER, vec![AUTHENTICATED])];
     users.extend(
         rules
@@ -195,14 +214,29 @@ pub fn check(text: &str, origin: &str) -> Result<Vec<Finding>, super::AccessErro
     namespaces.dedup();
     names.sort_unstable();
     names.dedup();
+    Probes {
+        users,
+        namespaces,
+        names,
+    }
+}
 
-    // rule -> (verbs that log bodies), and unlogged ordinary reads.
-    let mut leaks: std::collections::BTreeMap<usize, (String, Vec<&str>)> = Default::default();
-    let mut unlogged: Vec<(String, Option<usize>)> = Vec::new();
-    for (user, groups) in &users {
+/// What the probes found: rule -> (its level, the verbs whose bodies it
+/// logs), and the ordinary reads no rule logs (with the rule that
+/// matched them at level None, if one did).
+#[derive(Default)]
+struct Seen {
+    leaks: std::collections::BTreeMap<usize, (String, Vec<&'static str>)>,
+    unlogged: Vec<(String, Option<usize>)>,
+}
+
+fn evaluate(rules: &[Rule]) -> Seen {
+    let probes = probes(rules);
+    let mut seen = Seen::default();
+    for (user, groups) in &probes.users {
         for verb in VERBS {
-            for namespace in &namespaces {
-                for name in &names {
+            for namespace in &probes.namespaces {
+                for name in &probes.names {
                     let name = if matches!(*verb, "list" | "watch") {
                         ""
                     } else {
@@ -215,37 +249,51 @@ pub fn check(text: &str, origin: &str) -> Result<Vec<Finding>, super::AccessErro
                         namespace,
                         name,
                     };
-                    let (level, rule) = level(rules, &probe);
-                    if let (Some(rule), true) = (rule, logs_body(level, verb)) {
-                        let entry = leaks
-                            .entry(rule)
-                            .or_insert_with(|| (level.to_string(), Vec::new()));
-                        if !entry.1.contains(verb) {
-                            entry.1.push(verb);
-                        }
-                    }
-                    let ordinary = *user == ORDINARY_USER && groups.len() == 1;
-                    if ordinary && level == "None" && matches!(*verb, "get" | "list" | "watch") {
-                        let place = match *namespace == ORDINARY_NAMESPACE {
-                            true => "in any namespace".to_string(),
-                            false => format!("in {namespace}"),
-                        };
-                        let what = format!("{verb} {place}");
-                        if !unlogged.iter().any(|(w, _)| *w == what) {
-                            unlogged.push((what, rule));
-                        }
-                    }
+                    seen.add(rules, &probe);
                 }
             }
         }
     }
+    seen
+}
+
+impl Seen {
+    fn add(&mut self, rules: &[Rule], probe: &Probe<'_>) {
+        let verb = probe.verb;
+        let (level, rule) = level(rules, probe);
+        if let (Some(rule), true) = (rule, logs_body(level, verb)) {
+            let entry = self
+                .leaks
+                .entry(rule)
+                .or_insert_with(|| (level.to_string(), Vec::new()));
+            if !entry.1.contains(&verb) {
+                entry.1.push(verb);
+            }
+        }
+        let ordinary = probe.user == ORDINARY_USER && probe.groups.len() == 1;
+        if ordinary && level == "None" && matches!(verb, "get" | "list" | "watch") {
+            let place = match probe.namespace == ORDINARY_NAMESPACE {
+                true => "in any namespace".to_string(),
+                false => format!("in {}", probe.namespace),
+            };
+            let what = format!("{verb} {place}");
+            if !self.unlogged.iter().any(|(w, _)| *w == what) {
+                self.unlogged.push((what, rule));
+            }
+        }
+    }
+}
+
+/// KV-LOG-001 per rule that logs Secret bodies, KV-LOG-002 for reads
+/// that go unlogged.
+fn findings(origin: &str, seen: Seen) -> Vec<Finding> {
     let object = || ObjectRef::cluster("AuditPolicy", origin);
     let location = || Location {
         file: origin.to_string(),
         line: None,
     };
     let mut out = Vec::new();
-    for (rule, (level, verbs)) in leaks {
+    for (rule, (level, verbs)) in seen.leaks {
         out.push(
             Finding::new(
                 FindingId::Log001,
@@ -256,8 +304,9 @@ pub fn check(text: &str, origin: &str) -> Result<Vec<Finding>, super::AccessErro
             .location(location()),
         );
     }
-    if !unlogged.is_empty() {
-        let how: Vec<String> = unlogged
+    if !seen.unlogged.is_empty() {
+        let how: Vec<String> = seen
+            .unlogged
             .iter()
             .map(|(what, rule)| match rule {
                 Some(r) => format!("{what} (rule {r}, level None)"),
@@ -274,7 +323,7 @@ pub fn check(text: &str, origin: &str) -> Result<Vec<Finding>, super::AccessErro
             .location(location()),
         );
     }
-    Ok(out)
+    out
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The checks, one file per family. Each is a pure function of the
 //! [`Inventory`] (and the RBAC evaluator built from it) to findings.
 
+pub mod admission;
 pub mod encryption;
 pub mod escalation;
 pub mod logging;
@@ -44,6 +45,7 @@ pub fn objects(inventory: &Inventory, rbac: &Rbac, options: &Options) -> Vec<Fin
     );
     token_reach::raise(&mut workload_findings, &findings);
     findings.extend(workload_findings);
+    findings.extend(admission::check(inventory));
     findings
 }
 

@@ -14,6 +14,7 @@
 //! a field added to the checks' types but forgotten here fails it.
 
 use super::super::inventory::sanitize_secret;
+use k8s_openapi::api::admissionregistration::v1::{MutatingWebhook, MutatingWebhookConfiguration};
 use k8s_openapi::api::apps::v1::{
     DaemonSet, DaemonSetSpec, Deployment, DeploymentSpec, ReplicaSet, ReplicaSetSpec, StatefulSet,
     StatefulSetSpec,
@@ -146,6 +147,9 @@ wire!(ReplicationController => WireReplicationController {
 wire!(Job => WireJob { spec: Option<JobSpec> = "spec" });
 wire!(CronJob => WireCronJob { spec: Option<CronJobSpec> = "spec" });
 wire!(Ingress => WireIngress { spec: Option<IngressSpec> = "spec" });
+wire!(MutatingWebhookConfiguration => WireMutatingWebhookConfiguration {
+    webhooks: Option<Vec<MutatingWebhook>> = "webhooks",
+});
 
 /// A Secret as the live audit reads it: the keys of `data` and
 /// `stringData`, never their values.

@@ -250,31 +250,7 @@ fn escalation(policy: &Policy, acl: &Acl, auth_mounts: &[String]) -> Option<Find
             rules.extend(sudo_create);
         }
     }
-    let mut mounts: Vec<&str> = auth_mounts.iter().map(String::as_str).collect();
-    let named: Vec<&str> = policy
-        .rules
-        .iter()
-        .filter_map(|r| r.path.strip_prefix("auth/")?.split('/').next())
-        .filter(|m| !m.is_empty() && !m.contains(['+', '*']))
-        .collect();
-    mounts.extend(named);
-    mounts.push(PROBE);
-    mounts.sort_unstable();
-    mounts.dedup();
-    let mut probes = vec!["auth/token/roles/kvault-probe".to_string()];
-    for mount in mounts.iter().filter(|m| **m != "token") {
-        probes.push(format!("auth/{mount}/role/{PROBE}"));
-        probes.push(format!("auth/{mount}/users/{PROBE}"));
-    }
-    // Exact rules name one role: changing it is the same escalation.
-    probes.extend(
-        policy
-            .rules
-            .iter()
-            .filter(|r| is_role_path(&r.path))
-            .map(|r| r.path.clone()),
-    );
-    for probe in probes {
+    for probe in role_probes(policy, auth_mounts) {
         let Some(grant) = acl.lookup(&probe) else {
             continue;
         };
@@ -308,6 +284,37 @@ fn escalation(policy: &Policy, acl: &Acl, auth_mounts: &[String]) -> Option<Find
         )
         .object(object(policy))
     })
+}
+
+/// The role paths whose write is an escalation: token roles, and the
+/// roles and users of every auth mount known or named in the policy (a
+/// made-up mount stands for any), plus each exact role path it names.
+fn role_probes(policy: &Policy, auth_mounts: &[String]) -> Vec<String> {
+    let mut mounts: Vec<&str> = auth_mounts.iter().map(String::as_str).collect();
+    let named: Vec<&str> = policy
+        .rules
+        .iter()
+        .filter_map(|r| r.path.strip_prefix("auth/")?.split('/').next())
+        .filter(|m| !m.is_empty() && !m.contains(['+', '*']))
+        .collect();
+    mounts.extend(named);
+    mounts.push(PROBE);
+    mounts.sort_unstable();
+    mounts.dedup();
+    let mut probes = vec!["auth/token/roles/kvault-probe".to_string()];
+    for mount in mounts.iter().filter(|m| **m != "token") {
+        probes.push(format!("auth/{mount}/role/{PROBE}"));
+        probes.push(format!("auth/{mount}/users/{PROBE}"));
+    }
+    // Exact rules name one role: changing it is the same escalation.
+    probes.extend(
+        policy
+            .rules
+            .iter()
+            .filter(|r| is_role_path(&r.path))
+            .map(|r| r.path.clone()),
+    );
+    probes
 }
 
 /// `auth/M/role/NAME`, `auth/M/users/NAME`, `auth/token/roles/NAME`.

@@ -21,6 +21,56 @@ pub async fn run(global: &GlobalArgs, printer: &Printer, mut args: AuditArgs) ->
         return access::run(printer, access);
     }
     let started = std::time::Instant::now();
+    let vault_path = refuse_bad_combinations(&args)?;
+    // A question about the store (who reaches this Vault secret, what does
+    // this subject read) instead of the findings.
+    let vault_query = vault_path.is_some() || args.what_can_read.is_some();
+    let vault = match args.audits_vault() && !vault_query {
+        true => Some(vault::findings(global, &args).await?),
+        false => None,
+    };
+    if !args.audits_kubernetes() && !vault_query {
+        return vault_alone(printer, &args, vault);
+    }
+    let is_live = args.manifests.is_empty();
+    if !is_live && args.etcd_endpoint.is_some() {
+        return Err(Failure::error(
+            "--etcd-endpoint reads a live cluster's etcd and cannot be combined with --manifests",
+        ));
+    }
+    let cluster = if is_live && (!vault_query || args.context.is_some()) {
+        Some(Cluster::connect(global, &args).await?)
+    } else {
+        None
+    };
+    let warn = |line: &str| output::warning(line);
+    let request = live::Request {
+        source: match &cluster {
+            Some(cluster) => live::Source::Cluster(cluster.target()),
+            None => live::Source::Manifests(&args.manifests),
+        },
+        encryption_config: args.encryption_config.as_deref(),
+        ignore: args.ignore.as_deref(),
+        fail_on: args.fail_on.into(),
+        started,
+        warn: &warn,
+    };
+    if vault_query {
+        return store_query(global, printer, &args, &request, vault_path).await;
+    }
+    if let Some(namespace) = &args.who_can_read {
+        let namespace = Some(namespace.as_str()).filter(|ns| !ns.is_empty());
+        let readers = live::who_can_read(&request, namespace).await?;
+        print_readers(printer, &readers.rows, namespace, args.output)?;
+        std::mem::forget(readers);
+        return Ok(Code::Success);
+    }
+    full_audit(printer, &args, &request, vault).await
+}
+
+/// Flags that do not go together, refused before anything is read; the
+/// Vault path of `--who-can-read vault:PATH`, if that is the question.
+fn refuse_bad_combinations(args: &AuditArgs) -> Result<Option<&str>> {
     let vault_path = args
         .who_can_read
         .as_deref()
@@ -52,79 +102,63 @@ pub async fn run(global: &GlobalArgs, printer: &Printer, mut args: AuditArgs) ->
             "--what-can-read SUBJECT needs --vault (live) or --vault-policies DIR",
         ));
     }
-    // A question about the store (who reaches this Vault secret, what does
-    // this subject read) instead of the findings.
-    let vault_query = vault_path.is_some() || args.what_can_read.is_some();
-    let vault = match args.audits_vault() && !vault_query {
-        true => Some(vault::findings(global, &args).await?),
-        false => None,
-    };
-    if !args.audits_kubernetes() && !vault_query {
-        let mut report = Report {
-            findings: Vec::new(),
-            suppressed: 0,
-            fail_on: args.fail_on.into(),
-            objects: 0,
-            warnings: Vec::new(),
-            apiserver_flags: false,
-        };
-        vault::add(&mut report, vault, &args)?;
-        print_report(printer, &report, args.output)?;
-        return Ok(Code::of_audit(&report));
-    }
-    let is_live = args.manifests.is_empty();
-    if !is_live && args.etcd_endpoint.is_some() {
-        return Err(Failure::error(
-            "--etcd-endpoint reads a live cluster's etcd and cannot be combined with --manifests",
-        ));
-    }
-    let cluster = if is_live && (!vault_query || args.context.is_some()) {
-        Some(Cluster::connect(global, &args).await?)
-    } else {
-        None
-    };
-    let warn = |line: &str| output::warning(line);
-    let request = live::Request {
-        source: match &cluster {
-            Some(cluster) => live::Source::Cluster(cluster.target()),
-            None => live::Source::Manifests(&args.manifests),
-        },
-        encryption_config: args.encryption_config.as_deref(),
-        ignore: args.ignore.as_deref(),
+    Ok(vault_path)
+}
+
+/// `--vault` or `--vault-policies` without a Kubernetes half.
+fn vault_alone(printer: &Printer, args: &AuditArgs, vault: Option<vault::Audited>) -> Result<Code> {
+    let mut report = Report {
+        findings: Vec::new(),
+        suppressed: 0,
         fail_on: args.fail_on.into(),
-        started,
-        warn: &warn,
+        objects: 0,
+        warnings: Vec::new(),
+        apiserver_flags: false,
     };
-    if vault_query {
-        // The Kubernetes half only when asked for (--manifests, --context).
-        let rbac = match args.manifests.is_empty() && args.context.is_none() {
-            true => None,
-            false => Some(live::who_can_read(&request, None).await?.rbac),
-        };
-        match (vault_path, &args.what_can_read) {
-            (Some(path), _) => {
-                let rows = vault::who_can_read(global, &args, path, rbac.as_ref()).await?;
-                vault::print_readers(printer, &rows, path, args.output)?;
-            }
-            (None, Some(subject)) => {
-                let rows = vault::what_can_read(global, &args, subject, rbac.as_ref()).await?;
-                vault::print_reachable(printer, &rows, subject, args.output)?;
-            }
-            (None, None) => unreachable!("a vault query has a path or a subject"),
+    vault::add(&mut report, vault, args)?;
+    print_report(printer, &report, args.output)?;
+    Ok(Code::of_audit(&report))
+}
+
+/// `--who-can-read vault:PATH` or `--what-can-read SUBJECT`, joined with
+/// the Kubernetes half only when asked for (--manifests, --context).
+async fn store_query(
+    global: &GlobalArgs,
+    printer: &Printer,
+    args: &AuditArgs,
+    request: &live::Request<'_>,
+    vault_path: Option<&str>,
+) -> Result<Code> {
+    let rbac = match args.manifests.is_empty() && args.context.is_none() {
+        true => None,
+        false => Some(live::who_can_read(request, None).await?.rbac),
+    };
+    match (vault_path, &args.what_can_read) {
+        (Some(path), _) => {
+            let rows = vault::who_can_read(global, args, path, rbac.as_ref()).await?;
+            vault::print_readers(printer, &rows, path, args.output)?;
         }
-        std::mem::forget(rbac);
-        return Ok(Code::Success);
+        (None, Some(subject)) => {
+            let rows = vault::what_can_read(global, args, subject, rbac.as_ref()).await?;
+            vault::print_reachable(printer, &rows, subject, args.output)?;
+        }
+        (None, None) => unreachable!("a vault query has a path or a subject"),
     }
-    if let Some(namespace) = &args.who_can_read {
-        let namespace = Some(namespace.as_str()).filter(|ns| !ns.is_empty());
-        let readers = live::who_can_read(&request, namespace).await?;
-        print_readers(printer, &readers.rows, namespace, args.output)?;
-        std::mem::forget(readers);
-        return Ok(Code::Success);
-    }
-    let mut audited = live::audit(&request).await?;
-    vault::add(&mut audited.report, vault, &args)?;
-    add_audit_policy(&mut audited.report, &args)?;
+    std::mem::forget(rbac);
+    Ok(Code::Success)
+}
+
+/// The findings of both halves, through the ignore file, as a report or
+/// as the CIS benchmark's table.
+async fn full_audit(
+    printer: &Printer,
+    args: &AuditArgs,
+    request: &live::Request<'_>,
+    vault: Option<vault::Audited>,
+) -> Result<Code> {
+    let mut audited = live::audit(request).await?;
+    vault::add(&mut audited.report, vault, args)?;
+    add_audit_policy(&mut audited.report, args)?;
     for line in &audited.report.warnings {
         output::warning(line);
     }
@@ -138,7 +172,7 @@ pub async fn run(global: &GlobalArgs, printer: &Printer, mut args: AuditArgs) ->
         }
         None => print_report(printer, &audited.report, args.output)?,
     }
-    tracing::debug!(ms = started.elapsed().as_millis(), "report written");
+    tracing::debug!(ms = request.started.elapsed().as_millis(), "report written");
     let code = Code::of_audit(&audited.report);
     // The process exits next: freeing every finding and object one by one
     // costs more than a large audit itself.

@@ -98,6 +98,17 @@ impl SecretStore for Probe {
         self.note(Op::WriteMetadata);
         Ok(())
     }
+    async fn write_shaped(
+        &self,
+        _: &str,
+        _: &SecretData,
+        _: Cas,
+        _: &BTreeMap<String, String>,
+        _: &Shape,
+    ) -> Result<u64, StoreError> {
+        self.note(Op::WriteShaped);
+        Ok(2)
+    }
 }
 
 /// A layer that notes each hook call, and can refuse one operation.
@@ -150,6 +161,10 @@ async fn call(store: &dyn SecretStore, op: Op) -> Result<(), StoreError> {
             .await
             .map(|_| ()),
         Op::WriteMetadata => store.write_metadata("p", &data, &meta).await,
+        Op::WriteShaped => store
+            .write_shaped("p", &data, Cas::Any, &meta, &Shape::default())
+            .await
+            .map(|_| ()),
     }
 }
 

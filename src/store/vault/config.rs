@@ -457,9 +457,16 @@ impl VaultConfig {
         }
     }
 
-    pub fn addr(&self) -> String {
-        self.addr
-            .clone()
-            .unwrap_or_else(|| "http://127.0.0.1:8200".to_string())
+    /// The addresses of `VAULT_ADDR`, which may list several separated by
+    /// commas (the nodes of one cluster, tried in order).
+    pub fn addresses(&self) -> Vec<&str> {
+        match &self.addr {
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .collect(),
+            None => vec!["http://127.0.0.1:8200"],
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! configured auth method: token, kubernetes, approle or jwt.
 
 use super::config::{self, AuthMethod, VaultConfig};
+use super::nodes::{Node, Nodes};
 use super::{transport, Idempotent, VaultStore};
 use crate::store::redact::{self, Redactor};
 use crate::store::StoreError;
@@ -29,41 +30,17 @@ impl VaultStore {
         if let Some(problem) = config.problems.first() {
             return Err(StoreError::Config(problem.clone()));
         }
-        let addr = config.addr();
-        // Userinfo in VAULT_ADDR is a credential: never part of a message.
-        let shown = redact::display_url(&addr);
-        let url = reqwest::Url::parse(&addr).map_err(|e| {
-            StoreError::Config(format!("VAULT_ADDR `{shown}` is not a valid URL: {e}"))
-        })?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(StoreError::Config(format!(
-                "VAULT_ADDR `{shown}` is not an http:// or https:// URL"
-            )));
+        let mut nodes = Vec::new();
+        for addr in config.addresses() {
+            nodes.push(node(config, addr)?);
         }
-        if config.skip_verify {
-            tracing::warn!("TLS verification of {shown} is off (VAULT_SKIP_VERIFY)");
+        if nodes.is_empty() {
+            return Err(StoreError::Config(
+                "VAULT_ADDR names no address\nhelp: set it to the server's URL, or to several separated by commas".into(),
+            ));
         }
-        let (addr, server_name) = match &config.tls_server_name {
-            Some(name) if url.scheme() == "https" => with_server_name(&url, name, &shown)?,
-            _ => (addr, None),
-        };
-        let http = transport::client(&transport::HttpSettings {
-            addr: &addr,
-            timeout: config.timeout.unwrap_or(transport::DEFAULT_TIMEOUT),
-            connect_timeout: transport::DEFAULT_CONNECT_TIMEOUT,
-            skip_verify: config.skip_verify,
-            ca_cert: config.ca_cert.as_deref(),
-            ca_path: config.ca_path.as_deref(),
-            client_cert: config
-                .client_cert
-                .as_ref()
-                .map(|(c, k)| (c.as_path(), k.as_path())),
-            server_name,
-        })?;
-        let client = vault_client(config, &addr, &shown, http)?;
         Ok(VaultStore {
-            client,
-            addr: shown,
+            client: Nodes::new(nodes),
             retry: config.retry.unwrap_or_default(),
             mounts: Mutex::new(Vec::new()),
             lookups: Mutex::new(HashMap::new()),
@@ -79,7 +56,7 @@ impl VaultStore {
         let Some(method) = config.effective_auth() else {
             return Err(StoreError::Config(format!(
                 "no Vault credentials for {}\nhelp: set VAULT_TOKEN (or BAO_TOKEN, ~/.vault-token), or VAULT_ROLE for Kubernetes auth, or VAULT_ROLE_ID/VAULT_SECRET_ID for AppRole",
-                self.addr
+                self.address()
             )));
         };
         let mount = config
@@ -105,7 +82,7 @@ impl VaultStore {
     ) -> Result<Option<AuthInfo>, StoreError> {
         let what = format!(
             "log in to {} with {method:?} auth at `auth/{mount}`",
-            self.addr
+            self.address()
         );
         let login_path = format!("auth/{mount}/login");
         let need = |v: Option<&SecretString>, name: &str| {
@@ -163,6 +140,41 @@ impl VaultStore {
         };
         Ok(Some(auth))
     }
+}
+
+/// The client for one address of `VAULT_ADDR`'s list.
+fn node(config: &VaultConfig, addr: &str) -> Result<Node, StoreError> {
+    // Userinfo in VAULT_ADDR is a credential: never part of a message.
+    let shown = redact::display_url(addr);
+    let url = reqwest::Url::parse(addr)
+        .map_err(|e| StoreError::Config(format!("VAULT_ADDR `{shown}` is not a valid URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(StoreError::Config(format!(
+            "VAULT_ADDR `{shown}` is not an http:// or https:// URL"
+        )));
+    }
+    if config.skip_verify {
+        tracing::warn!("TLS verification of {shown} is off (VAULT_SKIP_VERIFY)");
+    }
+    let (addr, server_name) = match &config.tls_server_name {
+        Some(name) if url.scheme() == "https" => with_server_name(&url, name, &shown)?,
+        _ => (addr.to_string(), None),
+    };
+    let http = transport::client(&transport::HttpSettings {
+        addr: &addr,
+        timeout: config.timeout.unwrap_or(transport::DEFAULT_TIMEOUT),
+        connect_timeout: transport::DEFAULT_CONNECT_TIMEOUT,
+        skip_verify: config.skip_verify,
+        ca_cert: config.ca_cert.as_deref(),
+        ca_path: config.ca_path.as_deref(),
+        client_cert: config
+            .client_cert
+            .as_ref()
+            .map(|(c, k)| (c.as_path(), k.as_path())),
+        server_name,
+    })?;
+    let client = vault_client(config, &addr, &shown, http)?;
+    Ok(Node { client, shown })
 }
 
 /// VAULT_TLS_SERVER_NAME: requests go to the name (so TLS checks it),

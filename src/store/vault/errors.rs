@@ -187,6 +187,19 @@ fn transport(e: &ClientError) -> Option<&reqwest::Error> {
     }
 }
 
+/// True when the server answered with a redirect to another origin (a
+/// standby without request forwarding points at the active node so).
+pub(super) fn redirected_elsewhere(e: &ClientError) -> bool {
+    transport(e)
+        .and_then(|t| std::error::Error::source(t))
+        .is_some_and(|s| s.downcast_ref::<transport::CrossOriginRedirect>().is_some())
+}
+
+/// True when the request got no answer before its deadline.
+pub(super) fn timed_out(e: &ClientError) -> bool {
+    transport(e).is_some_and(reqwest::Error::is_timeout)
+}
+
 /// True only when the request certainly did not leave: the connection
 /// could not be made.
 pub(super) fn never_sent(e: &ClientError) -> bool {

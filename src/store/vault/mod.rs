@@ -20,6 +20,7 @@ mod engines;
 mod errors;
 mod kv;
 mod locate;
+mod nodes;
 mod token;
 pub mod transport;
 
@@ -31,12 +32,11 @@ use super::retry::RetryPolicy;
 use super::{Cas, Deletion, Listing, Secret, SecretData, SecretStore, StoreError, VersionInfo};
 use crate::store::Capabilities;
 use async_trait::async_trait;
-use errors::{map_error, never_sent};
+use errors::{map_error, never_sent, redirected_elsewhere, timed_out};
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use vaultrs::client::VaultClient;
 use vaultrs::error::ClientError;
 
 /// What serves a path: a KV mount of some version, or another engine.
@@ -104,8 +104,8 @@ pub struct VisibleMount {
 }
 
 pub struct VaultStore {
-    client: VaultClient,
-    addr: String,
+    /// The addresses of `VAULT_ADDR`, one of them in use.
+    client: nodes::Nodes,
     retry: RetryPolicy,
     mounts: Mutex<Vec<Mount>>,
     /// One mount lookup at a time per first path segment: reads that start
@@ -119,7 +119,17 @@ pub struct VaultStore {
 impl VaultStore {
     /// The address, as messages show it (no userinfo, no query).
     pub fn address(&self) -> &str {
-        &self.addr
+        self.client.shown()
+    }
+
+    /// Which of `VAULT_ADDR`'s addresses is in use (0 for the first).
+    pub fn node_in_use(&self) -> usize {
+        self.client.current()
+    }
+
+    /// Every address `VAULT_ADDR` lists, as messages show them.
+    pub fn addresses(&self) -> Vec<&str> {
+        self.client.all_shown().collect()
     }
 
     /// The token in use (for handing on to a child that asked for it).
@@ -143,6 +153,10 @@ impl VaultStore {
     /// reached the server, a second try could do the thing twice.
     /// `hide` names what the request carries (values, credentials) besides
     /// the token, so that an error echoing the request shows none of it.
+    ///
+    /// With several addresses, a node that cannot serve the call (see
+    /// [`nodes::down`]) hands it to the next at once, within one try; the
+    /// retries and their pauses come when no node could serve it.
     async fn call_as<T, F, Fut>(
         &self,
         path: &str,
@@ -154,23 +168,73 @@ impl VaultStore {
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<T, ClientError>>,
     {
-        let store = self.describe();
         let mut hide = hide.clone();
         hide.add(self.token.expose_secret().as_bytes());
         let hide = &hide;
         self.retry
             .run_when(
                 path,
-                || async {
-                    op().await.map_err(|e| Attempt {
-                        sent: !never_sent(&e),
-                        error: map_error(e, &store, path, hide),
-                    })
-                },
+                || self.on_some_node(path, idempotent, hide, &op),
                 |a: &Attempt| a.error.is_retryable() && (idempotent == Idempotent::Yes || !a.sent),
             )
             .await
             .map_err(|a| a.error)
+    }
+
+    /// One try of a call: on the node in use, then on the next ones while
+    /// each cannot serve it (each node at most once).
+    async fn on_some_node<T, F, Fut>(
+        &self,
+        path: &str,
+        idempotent: Idempotent,
+        hide: &Redactor,
+        op: &F,
+    ) -> Result<T, Attempt>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<T, ClientError>>,
+    {
+        let started = self.client.current();
+        let mut why = String::new();
+        for tried in 1.. {
+            let node = self.client.current();
+            let store = self.describe();
+            let e = match op().await {
+                Ok(v) => {
+                    // Only a call that moved itself says so: one that found
+                    // the move made by another has no reason to give.
+                    if node != started && !why.is_empty() {
+                        self.client.announce(started, &why);
+                    }
+                    return Ok(v);
+                }
+                Err(e) => e,
+            };
+            let sent = !never_sent(&e);
+            let how = nodes::Transport {
+                never_sent: !sent,
+                timed_out: timed_out(&e),
+                redirected: redirected_elsewhere(&e),
+            };
+            let down = nodes::down(&e, how);
+            let error = map_error(e, &store, path, hide);
+            let movable = down.is_some_and(|d| d.may_move(idempotent == Idempotent::Yes));
+            if !movable {
+                return Err(Attempt { error, sent });
+            }
+            if tried >= self.client.len() {
+                return Err(Attempt {
+                    error: every_node_failed(error, self.client.len()),
+                    sent,
+                });
+            }
+            tracing::debug!(%error, "leaving a vault node");
+            if let (true, Some(down)) = (why.is_empty(), down) {
+                why = down.reason(&error);
+            }
+            self.client.fail_over(node);
+        }
+        unreachable!("the loop returns")
     }
 
     fn not_found(&self, path: &str) -> StoreError {
@@ -178,6 +242,18 @@ impl VaultStore {
             store: self.describe(),
             path: path.into(),
         }
+    }
+}
+
+/// The error of the last of `n` addresses when none could serve, saying
+/// so (the others' errors were like it, or were warned of as moves).
+fn every_node_failed(error: StoreError, n: usize) -> StoreError {
+    match error {
+        StoreError::Unavailable { store, detail } if n > 1 => StoreError::Unavailable {
+            store,
+            detail: format!("{detail} (no address of VAULT_ADDR answers: {n} tried)"),
+        },
+        other => other,
     }
 }
 
@@ -204,7 +280,7 @@ impl std::fmt::Display for Attempt {
 #[async_trait]
 impl SecretStore for VaultStore {
     fn describe(&self) -> String {
-        format!("vault ({})", self.addr)
+        format!("vault ({})", self.address())
     }
 
     async fn read(&self, path: &str, version: Option<u64>) -> Result<Secret, StoreError> {
@@ -425,6 +501,56 @@ mod tests {
         let shown = e.to_string();
         assert!(!shown.contains(value), "{shown}");
         assert!(!shown.contains(TOKEN), "{shown}");
+    }
+
+    /// Two addresses: one that accepts connections and never answers,
+    /// then one that counts the connections made to it.
+    async fn stalled_then_counting(idempotent: Idempotent) -> (StoreError, usize) {
+        let stalled = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let other = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addrs = format!(
+            "http://{},http://{}",
+            stalled.local_addr().unwrap(),
+            other.local_addr().unwrap()
+        );
+        let reached = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = reached.clone();
+        tokio::spawn(async move {
+            while let Ok((conn, _)) = other.accept().await {
+                counter.fetch_add(1, Ordering::SeqCst);
+                drop(conn);
+            }
+        });
+        let store = VaultStore::unauthenticated(&VaultConfig {
+            addr: Some(addrs),
+            token: Some(SecretString::from(TOKEN)),
+            timeout: Some(Duration::from_millis(300)),
+            retry: Some(RetryPolicy::none()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let e = store
+            .call_as("secret/app", idempotent, &Redactor::new(), || async {
+                vaultrs::kv2::read::<serde_json::Value>(&store.client, "secret", "app").await
+            })
+            .await
+            .unwrap_err();
+        drop(stalled);
+        (e, reached.load(Ordering::SeqCst))
+    }
+
+    #[tokio::test]
+    async fn a_call_that_may_have_been_applied_is_not_sent_to_the_next_address() {
+        let (e, reached) = stalled_then_counting(Idempotent::No).await;
+        assert!(e.to_string().contains("no answer in time"), "{e}");
+        assert_eq!(reached, 0, "sent on after a stall");
+    }
+
+    #[tokio::test]
+    async fn an_idempotent_call_moves_on_from_a_stalled_address() {
+        let (_, reached) = stalled_then_counting(Idempotent::Yes).await;
+        assert_eq!(reached, 1);
     }
 
     #[tokio::test]

@@ -78,12 +78,21 @@ impl VaultStore {
                     .await
             })
             .await?;
-        Ok(Health {
-            version: h.version,
-            initialized: h.initialized,
-            sealed: h.sealed,
-            standby: h.standby,
-        })
+        Ok(health(h))
+    }
+
+    /// `sys/health` of the node at `node` in VAULT_ADDR's list, asked of
+    /// that node alone (no move to another, no retry): `kvault doctor`
+    /// reports each.
+    pub async fn health_at(&self, node: usize) -> Result<Health, StoreError> {
+        let store = format!("vault ({})", self.addresses()[node]);
+        let h = vaultrs::api::exec_with_no_result(
+            self.client.at(node),
+            endpoints::ReadHealth::default(),
+        )
+        .await
+        .map_err(|e| super::errors::map_error(e, &store, "sys/health", &Redactor::new()))?;
+        Ok(health(h))
     }
 
     /// The secrets engines the token can see (`sys/internal/ui/mounts`, as
@@ -153,6 +162,16 @@ fn life_of(found: &LookupTokenResponse) -> TokenLife {
 /// Whether `policy` can only name a policy: one path segment, no query.
 fn is_policy_name(policy: &str) -> bool {
     !(policy.is_empty() || policy.contains(['/', '?', '#']) || policy.contains(".."))
+}
+
+/// What kvault keeps of a `sys/health` answer.
+fn health(h: endpoints::HealthAnswer) -> Health {
+    Health {
+        version: h.version,
+        initialized: h.initialized,
+        sealed: h.sealed,
+        standby: h.standby,
+    }
 }
 
 #[cfg(test)]

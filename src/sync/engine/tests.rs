@@ -6,7 +6,7 @@ use crate::store::memory::MemoryStore;
 use crate::store::{SecretStore, SecretValue, StoreError};
 use crate::sync::plan;
 use crate::sync::rollout::{ManagedSecret, WorkloadKind};
-use crate::sync::{DATA_HASH, SECRET_HASH, SOURCE, SOURCE_VERSION};
+use crate::sync::{DATA_HASH, SECRET_HASH, SOURCE, SOURCE_VERSION, TEMPLATE};
 use async_trait::async_trait;
 use std::sync::atomic::Ordering;
 
@@ -573,5 +573,208 @@ async fn a_transiently_unavailable_target_is_tried_again_and_then_given_up() {
     assert_eq!(
         flaky.failures.load(Ordering::SeqCst),
         10 - TARGET_ATTEMPTS as usize
+    );
+}
+
+#[tokio::test]
+async fn a_delivered_canary_carries_when_it_was_sent_and_other_targets_do_not() {
+    let w = seeded().await;
+    let sent = crate::canary::now_ms() - 1_500;
+    World::put(
+        &w.vault,
+        "secret/canary",
+        &[("canary", &format!("kvault-canary:0a1b2c:{sent}"))],
+    )
+    .await;
+    let plan = format!("{PLAN}  - {{source: vault:secret/canary, target: k8s:prod/canary}}\n");
+    let report = w.run(&plan, &Options::default()).await;
+    let sent_of = |target: &str| {
+        report
+            .targets
+            .iter()
+            .find(|t| t.target == target)
+            .unwrap()
+            .canary_sent_ms
+    };
+    assert_eq!(sent_of("k8s:prod/canary"), Some(sent));
+    assert_eq!(sent_of("k8s:prod/app-db"), None);
+    // Delivered once: a run that writes nothing observes nothing.
+    let again = w.run(&plan, &Options::default()).await;
+    assert!(again.targets.iter().all(|t| t.canary_sent_ms.is_none()));
+}
+
+#[tokio::test]
+async fn a_template_builds_the_target_and_a_changed_template_is_recorded_without_new_data() {
+    let w = seeded().await;
+    World::put(
+        &w.vault,
+        "secret/app/b64",
+        &[("cert", "Y2VydC1ieXRlcw=="), ("user", "YXBw")],
+    )
+    .await;
+    let plan = |dsn: &str| {
+        format!(
+            "secrets:\n  - source: vault:secret/app/db\n    target: k8s:prod/dsn\n    template:\n      data: {{url: '{dsn}'}}\n  - source: vault:secret/app/b64\n    target: k8s:prod/decoded\n    decodingStrategy: Base64\n"
+        )
+    };
+    let first = w
+        .run(&plan("{{ .user }}:{{ .pass }}@db"), &Options::default())
+        .await;
+    assert_eq!((first.created, first.errors.len()), (2, 0), "{first:?}");
+    let dsn = w.kube.read("prod/dsn", None).await.unwrap();
+    assert_eq!(dsn.data.keys().collect::<Vec<_>>(), ["url"]);
+    assert_eq!(value(&dsn, "url"), "app:p1@db");
+    assert!(dsn.metadata[TEMPLATE].starts_with("v1:"));
+    let decoded = w.kube.read("prod/decoded", None).await.unwrap();
+    assert_eq!(value(&decoded, "cert"), "cert-bytes");
+    assert_eq!(value(&decoded, "user"), "app");
+
+    let same = w
+        .run(&plan("{{ .user }}:{{ .pass }}@db"), &Options::default())
+        .await;
+    assert_eq!(same.unchanged, 2, "{same:?}");
+    // Another template with the same output: provenance only.
+    let other = w
+        .run(
+            &plan("{{ .user | toString }}:{{ .pass }}@db"),
+            &Options::default(),
+        )
+        .await;
+    let dsn_action = other
+        .targets
+        .iter()
+        .find(|t| t.target == "k8s:prod/dsn")
+        .unwrap()
+        .action;
+    assert_eq!(dsn_action, Action::Metadata, "{other:?}");
+}
+
+#[tokio::test]
+async fn a_template_that_names_a_missing_key_fails_its_target_only_and_shows_no_value() {
+    let w = seeded().await;
+    let plan = "secrets:\n  - source: vault:secret/app/db\n    target: k8s:prod/dsn\n    template:\n      data: {url: '{{ .usr }}:{{ .pass }}'}\n  - source: vault:secret/app/api\n    target: k8s:prod/api\n";
+    let report = w.run(plan, &Options::default()).await;
+    assert_eq!((report.created, report.errors.len()), (1, 1), "{report:?}");
+    let shown = format!(
+        "{:?} {}",
+        report.errors,
+        serde_json::to_string(&report).unwrap()
+    );
+    assert!(shown.contains("template.data.url"), "{shown}");
+    assert!(!shown.contains("p1"), "{shown}");
+}
+
+#[tokio::test]
+async fn a_find_entry_syncs_each_secret_found_and_a_new_one_on_the_next_run() {
+    let w = World::new();
+    for (path, pass) in [
+        ("secret/team-a/db-main", "m1"),
+        ("secret/team-a/db-replica", "r1"),
+        ("secret/team-a/web", "w1"),
+        ("secret/team-a/sub/db-deep", "d1"),
+    ] {
+        World::put(&w.vault, path, &[("DB_PASS", pass)]).await;
+    }
+    let plan = "secrets:\n  - source: vault:secret/team-a/\n    find: {name: '^(sub/)?db-'}\n    target: k8s:prod/\n    rewrite: [{stripPrefix: DB_}]\n  - source: vault:secret/team-a/\n    target: k8s:prod/team-a\n    rewrite: [{regexp: {source: '^DB_(.*)$', target: 'x_$1'}}]\n    find: {name: '^web$'}\n";
+    let first = w.run(plan, &Options::default()).await;
+    assert_eq!((first.created, first.errors.len()), (4, 0), "{first:?}");
+    let main = w.kube.read("prod/db-main", None).await.unwrap();
+    assert_eq!(value(&main, "PASS"), "m1");
+    assert_eq!(
+        value(
+            &w.kube.read("prod/sub-db-deep", None).await.unwrap(),
+            "PASS"
+        ),
+        "d1"
+    );
+    assert_eq!(
+        value(&w.kube.read("prod/team-a", None).await.unwrap(), "x_PASS"),
+        "w1"
+    );
+    assert_eq!(main.metadata[SOURCE], "vault:secret/team-a/db-main");
+
+    World::put(&w.vault, "secret/team-a/db-new", &[("DB_PASS", "n1")]).await;
+    let next = w.run(plan, &Options::default()).await;
+    assert_eq!((next.created, next.unchanged), (1, 4), "{next:?}");
+    assert_eq!(
+        value(&w.kube.read("prod/db-new", None).await.unwrap(), "PASS"),
+        "n1"
+    );
+}
+
+#[tokio::test]
+async fn a_found_name_kubernetes_refuses_is_an_error_and_the_others_sync() {
+    let w = World::new();
+    World::put(&w.vault, "secret/team-a/Bad_Name", &[("k", "v")]).await;
+    World::put(&w.vault, "secret/team-a/good", &[("k", "v")]).await;
+    let plan = "secrets:\n  - {source: 'vault:secret/team-a/', find: {}, target: 'k8s:prod/'}\n";
+    let report = w.run(plan, &Options::default()).await;
+    assert_eq!(report.created, 1, "{report:?}");
+    assert_eq!(report.errors.len(), 1, "{report:?}");
+    assert!(
+        report.errors[0]
+            .error
+            .contains("`vault:secret/team-a/Bad_Name` cannot be a Secret's name"),
+        "{report:?}"
+    );
+}
+
+/// A memory store whose listings fail.
+struct Unlistable(MemoryStore);
+
+#[async_trait]
+impl Layer for Unlistable {
+    fn inner(&self) -> &dyn SecretStore {
+        &self.0
+    }
+    async fn before(&self, op: Op, _path: &str) -> Result<(), StoreError> {
+        match op {
+            Op::List | Op::ListEntries => Err(StoreError::Unavailable {
+                store: "vault".into(),
+                detail: "HTTP 503".into(),
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_find_folder_that_cannot_be_listed_skips_the_prune_instead_of_deleting_its_targets() {
+    let w = World::new();
+    let stores = Stores::with(vec![
+        (
+            Scheme::Vault,
+            Arc::new(Layered(Unlistable(MemoryStore::new()))) as Arc<dyn SecretStore>,
+        ),
+        (Scheme::K8s, w.kube.clone() as Arc<dyn SecretStore>),
+    ]);
+    w.cluster.managed.lock().unwrap().insert(
+        "prod".into(),
+        vec![ManagedSecret {
+            name: "db-main".into(),
+            uid: Some("uid-1".into()),
+            source: Some("vault:secret/team-a/db-main".into()),
+        }],
+    );
+    let plan = plan::parse(
+        "p",
+        "secrets:\n- {source: 'vault:secret/team-a/', find: {}, target: 'k8s:prod/'}\n",
+    )
+    .unwrap();
+    let prune = Options {
+        prune: true,
+        ..Options::default()
+    };
+    let report = run(&plan, &stores, Some(&w.cluster), &prune, &|| {}).await;
+    assert!(report.pruned.is_empty(), "{report:?}");
+    assert!(w.cluster.deleted.lock().unwrap().is_empty());
+    let errors: Vec<&str> = report.errors.iter().map(|e| e.error.as_str()).collect();
+    assert!(
+        errors[0].starts_with("cannot list `vault:secret/team-a/`"),
+        "{errors:?}"
+    );
+    assert!(
+        errors[1].starts_with("skipped: a `find` folder could not be listed"),
+        "{errors:?}"
     );
 }

@@ -89,75 +89,20 @@ fn jwt_accounts(config: &Map<String, Value>) -> Option<Vec<(String, String)>> {
     {
         return None;
     }
-    let values = |key: &str| -> Option<Vec<String>> {
-        let values = match claims.get(key)? {
-            Value::String(s) => vec![s.clone()],
-            Value::Array(items) => items
-                .iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect(),
-            _ => Vec::new(),
-        };
-        Some(values)
-    };
-    // A namespace or name as kvault writes it (`*` for any), or why not:
-    // `Err` when a glob is not a whole segment, `Ok(None)` for a literal
-    // `*` in string mode, which no account is named.
-    let segment = |s: &str| -> Result<Option<String>, ()> {
-        match (s.contains('*'), glob) {
-            (false, _) => Ok(Some(s.to_string())),
-            (true, false) => Ok(None),
-            (true, true) if s == "*" => Ok(Some("*".to_string())),
-            (true, true) => Err(()),
-        }
-    };
-    let segments = |values: Vec<String>| -> Option<Vec<String>> {
-        let mut out = Vec::new();
-        for v in values {
-            out.extend(segment(&v).ok()?);
-        }
-        Some(out)
-    };
-    let mut subjects: Option<Vec<(String, String)>> = None;
-    let bound_subject = config
-        .get("bound_subject")
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty());
-    for (values, glob_allowed) in [
-        (bound_subject.map(|s| vec![s.to_string()]), false),
-        (values(SUB), true),
-    ] {
-        let Some(values) = values else { continue };
-        let mut accounts = Vec::new();
-        for value in values {
-            let (ns, name) = value.strip_prefix(ACCOUNT_PREFIX)?.split_once(':')?;
-            if !glob_allowed {
-                // `bound_subject` matches exactly: a `*` in it is no account.
-                if !value.contains('*') {
-                    accounts.push((ns.to_string(), name.to_string()));
-                }
-            } else if let (Some(ns), Some(name)) = (segment(ns).ok()?, segment(name).ok()?) {
-                accounts.push((ns, name));
-            }
-        }
-        subjects = Some(match subjects {
-            None => accounts,
-            Some(before) => intersect(&before, &accounts),
-        });
-    }
-    let namespaces = values(NAMESPACE_CLAIM);
-    let names = values(NAME_CLAIM);
+    let subjects = subject_accounts(config, claims, glob)?;
+    let namespaces = claim_values(claims, NAMESPACE_CLAIM);
+    let names = claim_values(claims, NAME_CLAIM);
     if subjects.is_none() && namespaces.is_none() {
         // Nothing ties the role to a Kubernetes account.
         return None;
     }
     let wildcard = || vec!["*".to_string()];
     let namespaces = match namespaces {
-        Some(v) => segments(v)?,
+        Some(v) => segments(v, glob)?,
         None => wildcard(),
     };
     let names = match names {
-        Some(v) => segments(v)?,
+        Some(v) => segments(v, glob)?,
         None => wildcard(),
     };
     let claimed: Vec<(String, String)> = namespaces
@@ -168,6 +113,81 @@ fn jwt_accounts(config: &Map<String, Value>) -> Option<Vec<(String, String)>> {
         Some(subjects) => intersect(&subjects, &claimed),
         None => claimed,
     })
+}
+
+/// The accounts `bound_subject` and a `sub` claim name (both must pass),
+/// `Some(None)` when neither is set, `None` when one names something
+/// kvault cannot read as an account.
+fn subject_accounts(
+    config: &Map<String, Value>,
+    claims: &Map<String, Value>,
+    glob: bool,
+) -> Option<Option<Vec<(String, String)>>> {
+    let mut subjects: Option<Vec<(String, String)>> = None;
+    let bound_subject = config
+        .get("bound_subject")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty());
+    for (values, glob_allowed) in [
+        (bound_subject.map(|s| vec![s.to_string()]), false),
+        (claim_values(claims, SUB), true),
+    ] {
+        let Some(values) = values else { continue };
+        let mut accounts = Vec::new();
+        for value in values {
+            let (ns, name) = value.strip_prefix(ACCOUNT_PREFIX)?.split_once(':')?;
+            if !glob_allowed {
+                // `bound_subject` matches exactly: a `*` in it is no account.
+                if !value.contains('*') {
+                    accounts.push((ns.to_string(), name.to_string()));
+                }
+            } else if let (Some(ns), Some(name)) =
+                (segment(ns, glob).ok()?, segment(name, glob).ok()?)
+            {
+                accounts.push((ns, name));
+            }
+        }
+        subjects = Some(match subjects {
+            None => accounts,
+            Some(before) => intersect(&before, &accounts),
+        });
+    }
+    Some(subjects)
+}
+
+/// The strings a bound claim accepts (one, or a list); `None` when the
+/// claim is not bound.
+fn claim_values(claims: &Map<String, Value>, key: &str) -> Option<Vec<String>> {
+    let values = match claims.get(key)? {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(items) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    };
+    Some(values)
+}
+
+/// A namespace or name as kvault writes it (`*` for any), or why not:
+/// `Err` when a glob is not a whole segment, `Ok(None)` for a literal `*`
+/// in string mode, which no account is named.
+fn segment(s: &str, glob: bool) -> Result<Option<String>, ()> {
+    match (s.contains('*'), glob) {
+        (false, _) => Ok(Some(s.to_string())),
+        (true, false) => Ok(None),
+        (true, true) if s == "*" => Ok(Some("*".to_string())),
+        (true, true) => Err(()),
+    }
+}
+
+/// Every value as a segment; `None` when one cannot be.
+fn segments(values: Vec<String>, glob: bool) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    for v in values {
+        out.extend(segment(&v, glob).ok()?);
+    }
+    Some(out)
 }
 
 /// The accounts both lists accept, `*` narrowing to the other side.

@@ -130,39 +130,7 @@ pub fn what_can_read(
     policies: &[Policy],
     rbac: Option<&Rbac>,
 ) -> Result<Vec<Reachable>, String> {
-    // The policies held, and the way to them (subject, steps).
-    let mut ways: Vec<(Vec<&Policy>, Entry)> = Vec::new();
-    match subject {
-        Subject::Policy(name) => {
-            let policy = policies
-                .iter()
-                .find(|p| &p.name == name)
-                .ok_or_else(|| format!("no Vault policy named `{name}` was read"))?;
-            ways.push((vec![policy], (subject.to_string(), Vec::new())));
-        }
-        Subject::Role { mount, name } => {
-            let role = inventory
-                .roles
-                .iter()
-                .find(|r| &r.mount == mount && &r.name == name)
-                .ok_or_else(|| format!("no auth role `{name}` under {mount} was read"))?;
-            ways.push((
-                role_policies(role, policies),
-                (format!("{} logins", role_step(role)), Vec::new()),
-            ));
-        }
-        _ => {
-            for role in &inventory.roles {
-                for (start, mut via) in role_entries(role, rbac) {
-                    if subject.starts(&start) {
-                        via.insert(0, format!("matches {start}"));
-                        via.push(role_step(role));
-                        ways.push((role_policies(role, policies), (subject.to_string(), via)));
-                    }
-                }
-            }
-        }
-    }
+    let ways = ways_in(subject, inventory, policies, rbac)?;
     let data_areas = v2_data_areas(inventory, policies);
     let mut out = Vec::new();
     for (held, (who, via)) in &ways {
@@ -212,6 +180,50 @@ pub fn what_can_read(
     out.sort();
     out.dedup();
     Ok(out)
+}
+
+/// The policies `subject` holds, each set with the way to it (who,
+/// steps): a policy itself, a role's logins, or every role the subject
+/// can log in to.
+fn ways_in<'p>(
+    subject: &Subject,
+    inventory: &VaultInventory,
+    policies: &'p [Policy],
+    rbac: Option<&Rbac>,
+) -> Result<Vec<(Vec<&'p Policy>, Entry)>, String> {
+    let mut ways: Vec<(Vec<&Policy>, Entry)> = Vec::new();
+    match subject {
+        Subject::Policy(name) => {
+            let policy = policies
+                .iter()
+                .find(|p| &p.name == name)
+                .ok_or_else(|| format!("no Vault policy named `{name}` was read"))?;
+            ways.push((vec![policy], (subject.to_string(), Vec::new())));
+        }
+        Subject::Role { mount, name } => {
+            let role = inventory
+                .roles
+                .iter()
+                .find(|r| &r.mount == mount && &r.name == name)
+                .ok_or_else(|| format!("no auth role `{name}` under {mount} was read"))?;
+            ways.push((
+                role_policies(role, policies),
+                (format!("{} logins", role_step(role)), Vec::new()),
+            ));
+        }
+        _ => {
+            for role in &inventory.roles {
+                for (start, mut via) in role_entries(role, rbac) {
+                    if subject.starts(&start) {
+                        via.insert(0, format!("matches {start}"));
+                        via.push(role_step(role));
+                        ways.push((role_policies(role, policies), (subject.to_string(), via)));
+                    }
+                }
+            }
+        }
+    }
+    Ok(ways)
 }
 
 /// `M/data/` of each KV v2 mount known from the inventory or named in a

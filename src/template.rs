@@ -1,13 +1,17 @@
-//! Bank-Vaults' Go-template keys: `vault:secret/app#${.password | urlquery}`
-//! takes a template over the secret's data instead of one key, as
-//! vault-sdk's injector does (`text/template` with `${`/`}` delimiters and
-//! Sprig's functions). The engine is `gotmpl`, a port of Go's
-//! `text/template`; kvault adds the Sprig functions Bank-Vaults documents
-//! and its tests use. Pure: no I/O.
+//! Go templates over a secret's data, as two peers write them:
+//! - Bank-Vaults' keys (`vault:secret/app#${.password | urlquery}`): a
+//!   template instead of one key, as vault-sdk's injector takes it
+//!   (`text/template` with `${`/`}` delimiters): [`KEY`];
+//! - External Secrets Operator's target templates (`{{ .password }}` in
+//!   a sync plan's `template.data`): [`TARGET`].
 //!
-//! Where kvault differs from vault-sdk on purpose: a missing field is an
-//! error (Go prints `<no value>` and the app starts with it), and an
-//! unknown function is an error before any secret is read.
+//! The engine is `gotmpl`, a port of Go's `text/template` (the language
+//! both peers' users already write); kvault adds the Sprig functions they
+//! document and use. Pure: no I/O.
+//!
+//! Where kvault differs on purpose: a missing field is an error (Go prints
+//! `<no value>` and the app starts with it), and an unknown function is an
+//! error before any secret is read.
 
 use crate::store::redact::Redactor;
 use crate::store::{SecretData, SecretValue};
@@ -15,6 +19,28 @@ use base64::Engine as _;
 use gotmpl::{MissingKey, Template, TemplateError, Value, ValueFunc};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+
+/// A template language: its delimiters, and what messages call a template.
+#[derive(Clone, Copy, Debug)]
+pub struct Syntax {
+    pub open: &'static str,
+    pub close: &'static str,
+    pub what: &'static str,
+}
+
+/// Bank-Vaults' key templates.
+pub const KEY: Syntax = Syntax {
+    open: "${",
+    close: "}",
+    what: "the key template",
+};
+
+/// A sync plan's target templates, in ESO's delimiters.
+pub const TARGET: Syntax = Syntax {
+    open: "{{",
+    close: "}}",
+    what: "the template",
+};
 
 /// Whether a key is a template rather than a key name (vault-sdk's
 /// `IsGoTemplate`: it holds both delimiters).
@@ -46,12 +72,18 @@ pub const SPRIG_FUNCTIONS: &[&str] = &[
 /// every function it calls exists. The message quotes the template (a
 /// location, never a value).
 pub fn check(key: &str) -> Result<(), String> {
-    parse(key)?;
+    check_as(KEY, key)
+}
+
+/// [`check`] for a template of `syntax`.
+pub fn check_as(syntax: Syntax, key: &str) -> Result<(), String> {
+    let what = syntax.what;
+    parse(syntax, key)?;
     // gotmpl resolves functions when it runs a template, Go when it parses
     // one: walk the tree so a typo fails here, with no secret read yet.
-    let (tree, defines) = gotmpl::parse::Parser::new(key, "${", "}")
+    let (tree, defines) = gotmpl::parse::Parser::new(key, syntax.open, syntax.close)
         .and_then(|p| p.parse())
-        .map_err(|e| format!("the key template `{key}` is not valid: {}", describe(&e)))?;
+        .map_err(|e| format!("{what} `{key}` is not valid: {}", describe(&e)))?;
     let mut called = Vec::new();
     calls_in_list(&tree, &mut called);
     for define in &defines {
@@ -62,7 +94,7 @@ pub fn check(key: &str) -> Result<(), String> {
         .find(|f| !GO_BUILTINS.contains(&f.as_str()) && !SPRIG_FUNCTIONS.contains(&f.as_str()))
     {
         Some(unknown) => Err(format!(
-            "the key template `{key}` calls `{unknown}`, which kvault does not have (it has Go's built-ins and {})",
+            "{what} `{key}` calls `{unknown}`, which kvault does not have (it has Go's built-ins and {})",
             SPRIG_FUNCTIONS.join(", ")
         )),
         None => Ok(()),
@@ -121,7 +153,13 @@ fn calls_in_expr(expr: &gotmpl::parse::Expr, out: &mut Vec<String>) {
 /// `data`: execution errors can quote what they failed on, so every value
 /// (and its encodings) is hidden from the message.
 pub fn render(key: &str, data: &SecretData) -> Result<SecretValue, String> {
-    let template = parse(key)?;
+    render_as(KEY, key, data)
+}
+
+/// [`render`] for a template of `syntax`.
+pub fn render_as(syntax: Syntax, key: &str, data: &SecretData) -> Result<SecretValue, String> {
+    let what = syntax.what;
+    let template = parse(syntax, key)?;
     let context = context(data);
     template
         .execute_to_string(&context)
@@ -131,20 +169,17 @@ pub fn render(key: &str, data: &SecretData) -> Result<SecretValue, String> {
             for (_, value) in data.iter() {
                 redactor.add(value.expose());
             }
-            format!(
-                "the key template `{key}` failed: {}",
-                redactor.remote(&describe(&e))
-            )
+            format!("{what} `{key}` failed: {}", redactor.remote(&describe(&e)))
         })
 }
 
-fn parse(key: &str) -> Result<Template, String> {
+fn parse(syntax: Syntax, key: &str) -> Result<Template, String> {
     Template::new("key")
-        .delims("${", "}")
+        .delims(syntax.open, syntax.close)
         .missing_key(MissingKey::Error)
         .funcs(sprig())
         .parse(key)
-        .map_err(|e| format!("the key template `{key}` is not valid: {}", describe(&e)))
+        .map_err(|e| format!("{} `{key}` is not valid: {}", syntax.what, describe(&e)))
 }
 
 /// gotmpl's messages, without its `template: key:` prefix.
