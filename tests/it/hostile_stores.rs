@@ -582,3 +582,35 @@ fn a_kube_answer_that_never_ends_is_cut_at_its_size_cap_not_read_into_memory() {
         "cut at 256 MiB (not read into memory), exit 2 naming the endpoint",
     );
 }
+
+#[test]
+fn a_vault_answer_that_never_ends_is_cut_at_its_size_cap_not_read_into_memory() {
+    let home = tempfile::tempdir().unwrap();
+    let server = Hostile::start(Behaviour::Flood);
+    let start = Instant::now();
+    // A deadline long enough that only the size cap can end the read.
+    let out = kvault_clean(home.path())
+        .env("VAULT_ADDR", &server.addr)
+        .env("VAULT_TOKEN", "s.hostile-flood-token")
+        .env("KVAULT_VAULT_TIMEOUT", "120s")
+        .args(["get", "vault:secret/app#a"])
+        .timeout(Duration::from_secs(150))
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("larger than 64 MiB"), "{err}");
+    assert!(err.contains("secret/app"), "{err}");
+    assert!(
+        start.elapsed() < Duration::from_secs(60),
+        "took {:?}",
+        start.elapsed()
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(!err.contains("hostile-flood-token"), "{err}");
+    record(
+        "hang",
+        "Vault answer that never ends",
+        "cut at 64 MiB (not read into memory), one line naming the path",
+    );
+}

@@ -230,7 +230,8 @@ fn vault_client(
     let mut client = VaultClient::new(settings)
         .map_err(|e| StoreError::Config(format!("cannot set up a client for {shown}: {e}")))?;
     // vaultrs builds a client of its own; every call goes through ours.
-    client.http = rustify::clients::reqwest::Client::new(addr, http);
+    client.http = rustify::clients::reqwest::Client::new(addr, http)
+        .with_max_response_bytes(super::errors::MAX_ANSWER_BYTES);
     Ok(client)
 }
 

@@ -106,11 +106,28 @@ fn status_of(e: &ClientError, hide: &Redactor) -> Option<(u16, String)> {
     }
 }
 
-/// An answer that could not be used (not JSON of the API's shape, not
-/// text, empty), or a failure of another kind.
+/// The largest answer kvault reads from Vault/OpenBao. Vault refuses
+/// requests over 32 MiB by default (`max_request_size`), so no secret it
+/// stores comes back larger; 64 MiB only stops a server that streams
+/// without end, before it fills memory.
+pub(super) const MAX_ANSWER_BYTES: u64 = 64 << 20;
+
+/// An answer that could not be used (too large, not JSON of the API's
+/// shape, not text, empty), or a failure of another kind.
 fn from_unusable_answer(e: &ClientError, store: &str, path: &str) -> StoreError {
     use rustify::errors::ClientError as Rest;
     match e {
+        ClientError::RestClientError {
+            source: Rest::ResponseError { source },
+        } if source
+            .downcast_ref::<rustify::clients::reqwest::ResponseTooLarge>()
+            .is_some() =>
+        {
+            StoreError::Corrupt(format!(
+                "{store}: the answer for `{path}` is larger than {} MiB, more than Vault stores",
+                MAX_ANSWER_BYTES >> 20
+            ))
+        }
         ClientError::RestClientError {
             source: Rest::ResponseParseError { source, .. },
         } => {

@@ -1,0 +1,3 @@
+//! Contains implementations of [Client][crate::blocking::client::Client] which
+//! use varying blocking HTTP clients.
+pub mod reqwest;

@@ -1,0 +1,3 @@
+//! Contains implementations of [Client][crate::client::Client] which use
+//! varying HTTP clients.
+pub mod reqwest;
