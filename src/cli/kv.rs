@@ -31,7 +31,7 @@ const GET_FORMATS: &[Choice] = &[
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  kvault put local:app/db username=app password=-      # password from stdin\n  kvault put vault:secret/app/tls cert=@tls.crt key=@tls.key\n  kvault put vault:secret/app/db password=- --cas 4  # only if version 4 is current\n\nPrefer key=- or key=@file for values: arguments are visible to other users in ps."
+    after_help = "Examples:\n  kvault put local:app/db username=app password=-      # password from stdin\n  kvault put vault:secret/app/tls cert=@tls.crt key=@tls.key\n  kvault put vault:secret/app/db password=- --cas 4  # only if version 4 is current\n  kvault put vault:secret/app/db password=- --plan sync.yaml --rollout  # and sync it now\n\nPrefer key=- or key=@file for values: arguments are visible to other users in ps."
 )]
 pub struct PutArgs {
     /// Where to write: SCHEME:PATH (no #key).
@@ -53,6 +53,15 @@ pub struct PutArgs {
     /// Write only if the secret does not exist yet.
     #[arg(long)]
     pub create_only: bool,
+
+    /// A sync plan: its entries that read the secret are synced at once
+    /// (a `sync --watch` on the same plan would wait for its interval).
+    #[arg(long, value_name = "PLAN.yaml")]
+    pub plan: Option<std::path::PathBuf>,
+
+    /// Let that sync roll out the workloads the plan names for those entries.
+    #[arg(long, requires = "plan")]
+    pub rollout: bool,
 
     #[arg(short, long, default_value_t, value_parser = formats(COMMON))]
     pub output: Format,

@@ -4,7 +4,7 @@ use crate::cli::kv::{GetArgs, HistoryArgs, LsArgs, PutArgs};
 use crate::exit::{Failure, Result};
 use crate::output::{self, Format, Printer};
 use crate::store::merge::{merge_write, MergeError};
-use crate::store::{Cas, Reference, Scheme, SecretData, SecretValue, Stores};
+use crate::store::{Cas, Reference, Scheme, SecretData, SecretValue, StoreConfig, Stores};
 use std::collections::BTreeMap;
 use zeroize::Zeroizing;
 
@@ -185,7 +185,8 @@ fn parse_pairs(pairs: &[String]) -> Result<SecretData> {
     Ok(data)
 }
 
-pub async fn put(stores: &Stores, printer: &Printer, args: PutArgs) -> Result<()> {
+pub async fn put(config: StoreConfig, printer: &Printer, args: PutArgs) -> Result<()> {
+    let stores = &Stores::new(config.clone());
     let reference = Reference::parse(&args.reference)?;
     if reference.key.is_some() {
         return Err(Failure::error(format!(
@@ -193,6 +194,8 @@ pub async fn put(stores: &Stores, printer: &Printer, args: PutArgs) -> Result<()
             args.reference, reference.scheme, reference.path
         )));
     }
+    // A broken plan stops the put before anything is written.
+    let plan = args.plan.as_deref().map(super::sync::load).transpose()?;
     let data = parse_pairs(&args.pairs)?;
     let store = stores.get(reference.scheme).await?;
     let cas = match (args.cas, args.create_only) {
@@ -219,24 +222,97 @@ pub async fn put(stores: &Stores, printer: &Printer, args: PutArgs) -> Result<()
         (version, data)
     };
     let keys: Vec<&str> = data.keys().collect();
+    let synced = match &plan {
+        Some(plan) => Some(sync_now(plan, &reference, args.rollout, stores, &config).await?),
+        None => None,
+    };
     match args.output {
-        Format::Table => printer.status(format!(
-            "wrote {reference} ({} {}: {}){}",
-            keys.len(),
-            if keys.len() == 1 { "key" } else { "keys" },
-            keys.join(", "),
-            if version > 0 {
-                format!(", version {version}")
-            } else {
-                String::new()
+        Format::Table => {
+            printer.status(format!(
+                "wrote {reference} ({} {}: {}){}",
+                keys.len(),
+                if keys.len() == 1 { "key" } else { "keys" },
+                keys.join(", "),
+                if version > 0 {
+                    format!(", version {version}")
+                } else {
+                    String::new()
+                }
+            ));
+            if let Some(synced) = &synced {
+                synced.show(printer);
             }
-        )),
-        format => output::structured(
-            format,
-            &serde_json::json!({ "reference": reference.to_string(), "version": version, "keys": keys }),
-        )?,
+        }
+        format => {
+            let mut summary = serde_json::json!({ "reference": reference.to_string(), "version": version, "keys": keys });
+            if let Some(synced) = &synced {
+                summary["synced"] = serde_json::json!(synced.targets);
+                summary["rollouts"] = serde_json::json!(synced.rollouts);
+            }
+            output::structured(format, &summary)?
+        }
     }
-    Ok(())
+    match synced.map(|s| s.errors).unwrap_or_default().as_slice() {
+        [] => Ok(()),
+        errors => Err(Failure::error(format!(
+            "wrote {reference}, but syncing it to the plan's targets failed: {}",
+            errors.join("; ")
+        ))),
+    }
+}
+
+/// What `put --plan` synced: the plan's targets that read the secret.
+struct Synced {
+    targets: Vec<String>,
+    rollouts: Vec<String>,
+    errors: Vec<String>,
+}
+
+impl Synced {
+    fn show(&self, printer: &Printer) {
+        if self.targets.is_empty() {
+            printer.status("no entry of the plan reads it: nothing synced".to_string());
+            return;
+        }
+        printer.status(format!("synced {}", self.targets.join(", ")));
+        if !self.rollouts.is_empty() {
+            printer.status(format!("rolled out {}", self.rollouts.join(", ")));
+        }
+    }
+}
+
+/// Sync the entries of `plan` that read `written` now, as `rotate --plan`
+/// does after its new version: the rest of the plan is only read.
+async fn sync_now(
+    plan: &crate::sync::Plan,
+    written: &Reference,
+    rollout: bool,
+    stores: &Stores,
+    config: &StoreConfig,
+) -> Result<Synced> {
+    use crate::rotate::propagate::{propagate, targets_of};
+    let cut = targets_of(plan, written);
+    let cluster = match rollout && crate::rotate::needs_cluster(&cut) {
+        true => Some(
+            crate::sync::kube_cluster::KubeCluster::connect(&config.kube)
+                .await
+                .map_err(|e| {
+                    Failure::from(e).context("cannot connect to Kubernetes for rollouts")
+                })?,
+        ),
+        false => None,
+    };
+    let cluster = cluster.as_ref().map(|c| c as &dyn crate::sync::Cluster);
+    let done = propagate(plan, &cut, rollout, stores, cluster).await;
+    Ok(Synced {
+        targets: cut
+            .targets
+            .iter()
+            .map(|t| t.reference.to_string())
+            .collect(),
+        rollouts: done.rollouts,
+        errors: done.errors,
+    })
 }
 
 /// `SCHEME:[PREFIX]`: the prefix may be empty (`local:`), unlike a reference.

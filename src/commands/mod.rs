@@ -59,7 +59,7 @@ pub async fn dispatch(cli: Cli) -> Result<Code> {
     let stores = || Stores::new(store_config(&global));
     match cli.command {
         Command::Get(args) => kv::get(&stores(), printer, args).await,
-        Command::Put(args) => kv::put(&stores(), printer, args).await,
+        Command::Put(args) => kv::put(store_config(&global), printer, args).await,
         Command::Ls(args) => kv::ls(&stores(), args).await,
         Command::History(args) => kv::history(&stores(), printer, args).await,
         Command::Delete(args) => delete::run(&stores(), printer, args).await,

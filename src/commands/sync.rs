@@ -86,6 +86,7 @@ pub async fn run(global: &GlobalArgs, printer: &Printer, args: SyncArgs) -> Resu
         leader,
         exposed,
         terminate,
+        stores: &stores,
     };
     let rounds = Printed {
         stores: &stores,

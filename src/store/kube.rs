@@ -182,6 +182,9 @@ pub struct KubeStore {
     default_namespace: String,
     /// The API server, as messages name it (no userinfo).
     server: String,
+    /// The managed Secrets of watched namespaces (`sync --watch`), read
+    /// instead of the server while their watch is live.
+    reflected: std::sync::OnceLock<super::kube_watch::Reflected>,
 }
 
 impl KubeStore {
@@ -197,7 +200,26 @@ impl KubeStore {
             client,
             default_namespace,
             server,
+            reflected: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Keep the Secrets kvault manages in `namespaces` in memory, by one
+    /// watch each, and read them from there. The first call gives the
+    /// receiver of what the watches see change; later calls add
+    /// namespaces and give `None`.
+    pub fn reflect(
+        &self,
+        namespaces: impl IntoIterator<Item = String>,
+    ) -> Option<tokio::sync::mpsc::UnboundedReceiver<super::kube_watch::Changed>> {
+        let mut changes = None;
+        let reflected = self.reflected.get_or_init(|| {
+            let (reflected, rx) = super::kube_watch::Reflected::new(self.client.clone());
+            changes = Some(rx);
+            reflected
+        });
+        reflected.watch(namespaces);
+        changes
     }
 
     /// `NAMESPACE/NAME`, or `NAME` in the default namespace.
@@ -361,6 +383,22 @@ fn kvault_version(secret: &KubeSecret) -> Option<u64> {
         .ok()
 }
 
+/// A Kubernetes Secret as kvault reads it: data, kvault's version,
+/// annotations as metadata.
+pub(super) fn secret_of(secret: &KubeSecret) -> Secret {
+    Secret {
+        data: to_data(secret),
+        version: kvault_version(secret),
+        metadata: secret
+            .metadata
+            .annotations
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .collect(),
+    }
+}
+
 fn to_data(secret: &KubeSecret) -> SecretData {
     let mut data = SecretData::new();
     for (k, v) in secret.data.iter().flatten() {
@@ -381,13 +419,17 @@ impl SecretStore for KubeStore {
 
     async fn read(&self, path: &str, version: Option<u64>) -> Result<Secret, StoreError> {
         let (ns, name) = self.split(path)?;
-        let secret = self
-            .api(ns)
-            .get(name)
-            .await
-            .map_err(|e| self.map_error(e, path))?;
-        let current = kvault_version(&secret);
-        if version.is_some() && version != current {
+        let secret = match self.reflected.get().and_then(|r| r.get(ns, name)) {
+            Some(watched) => secret_of(&watched),
+            None => secret_of(
+                &self
+                    .api(ns)
+                    .get(name)
+                    .await
+                    .map_err(|e| self.map_error(e, path))?,
+            ),
+        };
+        if version.is_some() && version != secret.version {
             return Err(StoreError::NotFound {
                 store: format!(
                     "{} (Kubernetes keeps only the current version)",
@@ -396,17 +438,7 @@ impl SecretStore for KubeStore {
                 path: format!("{path} version {}", version.unwrap_or_default()),
             });
         }
-        Ok(Secret {
-            data: to_data(&secret),
-            version: current,
-            metadata: secret
-                .metadata
-                .annotations
-                .clone()
-                .unwrap_or_default()
-                .into_iter()
-                .collect(),
-        })
+        Ok(secret)
     }
 
     async fn write(&self, path: &str, data: &SecretData, cas: Cas) -> Result<u64, StoreError> {

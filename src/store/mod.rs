@@ -8,6 +8,7 @@ pub mod deadline;
 pub mod history;
 pub mod kube;
 pub mod kube_access;
+pub mod kube_watch;
 pub mod layer;
 pub mod local;
 pub mod memory;
@@ -321,18 +322,21 @@ impl Stores {
                     .await?;
                 Ok(local.clone())
             }
-            Scheme::K8s => {
-                let kube = self
-                    .kube
-                    .get_or_try_init(|| async {
-                        kube::KubeStore::connect(&self.config.kube)
-                            .await
-                            .map(Arc::new)
-                    })
-                    .await?;
-                Ok(kube.clone())
-            }
+            Scheme::K8s => Ok(self.kube().await?),
         }
+    }
+
+    /// The Kubernetes backend itself, for what only it offers (the
+    /// watched copy of `sync --watch`).
+    pub async fn kube(&self) -> Result<Arc<kube::KubeStore>, StoreError> {
+        self.kube
+            .get_or_try_init(|| async {
+                kube::KubeStore::connect(&self.config.kube)
+                    .await
+                    .map(Arc::new)
+            })
+            .await
+            .cloned()
     }
 
     /// The Vault backend itself, for Vault-only features (dynamic secrets,

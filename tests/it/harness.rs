@@ -438,6 +438,22 @@ impl KubeCluster {
         self.api_with_token(self.token(user), method, path, body)
     }
 
+    /// A JSON merge patch of `path` as `user`.
+    pub fn api_merge_patch(&self, user: &str, path: &str, patch: &str) -> (u16, String) {
+        let out = std::process::Command::new("curl")
+            .args(["-s", "-o", "-", "-w", "\n%{http_code}", "-X", "PATCH"])
+            .args(["--cacert", self.var("KVAULT_TEST_KUBE_CA")])
+            .args(["-H", &format!("Authorization: Bearer {}", self.token(user))])
+            .args(["-H", "Content-Type: application/merge-patch+json"])
+            .args(["--data-binary", patch])
+            .arg(format!("{}{path}", self.var("KVAULT_TEST_KUBE_SERVER")))
+            .output()
+            .expect("curl");
+        let all = text(&out.stdout);
+        let (body, code) = all.rsplit_once('\n').unwrap_or(("", "0"));
+        (code.trim().parse().unwrap_or(0), body.to_string())
+    }
+
     /// A raw API call with a bearer token (a service account's).
     pub fn api_with_token(
         &self,

@@ -29,6 +29,7 @@ mod sync;
 mod sync_external_secrets;
 mod sync_find;
 mod sync_issue;
+mod sync_react;
 mod sync_templates;
 mod tmux;
 mod tour;
