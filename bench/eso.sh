@@ -39,16 +39,23 @@
 #                apiserver's own request counter (apiserver_request_total,
 #                resources secrets and externalsecrets, by verb) and OpenBao
 #                requests (audit log) in that window
-#   latency      TRIALS (default 10) single-secret changes in OpenBao, 6 s
+#   latency      TRIALS (default 20) single-secret changes in OpenBao, 6 s
 #                apart, with ESO and `kvault sync --watch 1m` running at once:
 #                time until each target Secret shows the new value (both are
 #                polling at 1 min, so both should be ~uniform on 0–60 s)
+#   repair       TRIALS hand edits (a merge patch of one target's `pass`), 2 s
+#                apart, both running: time until each target holds the
+#                source's value again (both watch their targets)
+#   put --plan   TRIALS `kvault put vault:secret/bench/sNNNN ... --plan
+#                plan.yaml` (kvault only: the write syncs the entries that
+#                read it): wall time from the start of the command until the
+#                target shows the value (checked once it returned)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-bench/results/eso.md}
 n=${N:-1000}
 idle=${IDLE:-120}
-trials=${TRIALS:-10}
+trials=${TRIALS:-20}
 eso_commit=cc5bfbc2234ace9cb0caff4ea89c435cf517b27b
 eso_mirror=${ESO_MIRROR:-/work/.mirror/external-secrets+external-secrets/repo}
 eso=${ESO:-$HOME/.cache/kvault-peers/eso-${eso_commit:0:12}/external-secrets}
@@ -226,6 +233,53 @@ def latency(trials, n, addr, gap):  # change one secret per trial; time both tar
         time.sleep(0.25)
     print(json.dumps(lat))
 
+def shows(conn, ns, i, want=None, unlike=None):  # the target's pass is want / is not unlike
+    st, body = req(conn, "GET", f"/api/v1/namespaces/{ns}/secrets/s{i:04d}")
+    if st != 200:
+        return False
+    v = base64.b64decode(json.loads(body)["data"].get("pass", "")).decode()
+    return v == want if want is not None else v != unlike
+
+def repair(trials, n, gap):  # hand-edit one target of each tool; time until restored
+    kc = kubeapi.connect()
+    lat = {"eso": [], "kvault": []}
+    for k in range(trials):
+        i = (k * 37 + 11) % n
+        edited = f"edited-{k}"
+        patch = json.dumps({"data": {"pass": base64.b64encode(edited.encode()).decode()}})
+        pending = []
+        for who, ns in (("eso", "bench"), ("kvault", "bench-kvault")):
+            kc.request("PATCH", f"/api/v1/namespaces/{ns}/secrets/s{i:04d}", patch,
+                       kubeapi.headers(**{"Content-Type": "application/merge-patch+json"}))
+            r = kc.getresponse(); r.read(); assert r.status == 200, r.status
+            pending.append((who, ns, time.monotonic()))
+        while pending:
+            for p in list(pending):
+                who, ns, t = p
+                if shows(kc, ns, i, unlike=edited):
+                    lat[who].append(time.monotonic() - t); pending.remove(p)
+                elif time.monotonic() - t > 180:
+                    lat[who].append(float("inf")); pending.remove(p)
+            time.sleep(0.05)
+        time.sleep(gap)
+    print(json.dumps(lat))
+
+def put_plan(trials, n, kvault, plan):  # kvault put --plan: command start -> target shows it
+    import subprocess
+    kc = kubeapi.connect()
+    lat = []
+    for k in range(trials):
+        i = (k * 53 + 5) % n
+        val = f"put-{k}-{int(time.time())}"
+        t = time.monotonic()
+        subprocess.run([kvault, "put", "-q", f"vault:secret/bench/s{i:04d}", f"user=user{i}", "pass=-",
+                        "host=db.internal", "--plan", plan], input=val.encode(), check=True)
+        while not shows(kc, "bench-kvault", i, want=val):
+            assert time.monotonic() - t < 60, "put --plan: the target never showed the value"
+            time.sleep(0.01)
+        lat.append(time.monotonic() - t)
+    print(json.dumps({"kvault": lat}))
+
 cmd, args = sys.argv[1], sys.argv[2:]
 {"seed": lambda: seed(int(args[0]), args[1], args[2]),
  "count": lambda: print(count(kubeapi.connect(), args[0])),
@@ -234,7 +288,9 @@ cmd, args = sys.argv[1], sys.argv[2:]
  "store-ready": store_ready,
  "calls": calls,
  "diff": lambda: diff(args[0], args[1]),
- "latency": lambda: latency(int(args[0]), int(args[1]), args[2], float(args[3]))}[cmd]()
+ "latency": lambda: latency(int(args[0]), int(args[1]), args[2], float(args[3])),
+ "repair": lambda: repair(int(args[0]), int(args[1]), float(args[2])),
+ "put-plan": lambda: put_plan(int(args[0]), int(args[1]), args[2], args[3])}[cmd]()
 PY
 export BENCH_DIR=$PWD/bench
 k() { python3 "$work/k.py" "$@"; }
@@ -318,21 +374,26 @@ window eso "$eso_pid" "$idle"
 # ---- latency: both running, the same OpenBao changes
 start_watch
 lat=$(k latency "$trials" "$n" "$VAULT_ADDR" 6)
+fix=$(k repair "$trials" "$n" 2)
 kill "$watch_pid"; wait "$watch_pid" 2>/dev/null || true; watch_pid=
+put=$(k put-plan "$trials" "$n" "$kvault" "$work/plan.yaml")
 eso_rss=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$eso_pid/status")
 kill "$eso_pid"; wait "$eso_pid" 2>/dev/null || true; eso_pid=
 
 # ---- report
 idle_field() { awk -F'\t' -v w="$1" -v f="$2" '$1 == w {print $f}' "$work/idle.tsv"; }
 ratio() { python3 -c "a, b = float('$1'), float('$2'); print(f'{a / b:.2f}' if b else ('0.00' if a == 0 else 'inf'))"; }
-stats() { python3 - "$lat" "$1" <<'PY'
+stats() { python3 - "$1" "$2" <<'PY'
 import json, statistics, sys
 v = sorted(json.loads(sys.argv[1])[sys.argv[2]])
-print(f"{statistics.median(v):.1f} {v[0]:.1f} {v[-1]:.1f}")
+print(f"{statistics.median(v):.2f} {v[0]:.2f} {v[-1]:.2f}")
 PY
 }
-read -r eso_p50 eso_min eso_max < <(stats eso)
-read -r kv_p50 kv_min kv_max < <(stats kvault)
+read -r eso_p50 eso_min eso_max < <(stats "$lat" eso)
+read -r kv_p50 kv_min kv_max < <(stats "$lat" kvault)
+read -r eso_fix eso_fix_min eso_fix_max < <(stats "$fix" eso)
+read -r kv_fix kv_fix_min kv_fix_max < <(stats "$fix" kvault)
+read -r kv_put kv_put_min kv_put_max < <(stats "$put" kvault)
 eso_cpu=$(idle_field eso 2); kv_cpu=$(idle_field kvault 2)
 {
     echo "# kvault sync vs External Secrets Operator"
@@ -354,11 +415,14 @@ eso_cpu=$(idle_field eso 2); kv_cpu=$(idle_field kvault 2)
     echo "| idle, Secret write calls (POST/PUT/PATCH/DELETE) in $idle s | $(idle_field eso 6) | $(idle_field kvault 6) | |"
     echo "| idle, ExternalSecret writes (status updates) in $idle s | $(idle_field eso 7) | $(idle_field kvault 7) | |"
     echo "| change → target latency p50, s ($trials trials; min–max) | $eso_p50 ($eso_min–$eso_max) | $kv_p50 ($kv_min–$kv_max) | $(ratio "$kv_p50" "$eso_p50") |"
+    echo "| hand edit of a target → repaired, p50 s ($trials trials; min–max) | $eso_fix ($eso_fix_min–$eso_fix_max) | $kv_fix ($kv_fix_min–$kv_fix_max) | $(ratio "$kv_fix" "$eso_fix") |"
+    echo "| \`kvault put ... --plan plan.yaml\` → target shows it, p50 s ($trials trials; min–max) | | $kv_put ($kv_put_min–$kv_put_max) | |"
     echo
     echo "Notes:"
     echo
     echo "- ESO's first sync includes the script's $n ExternalSecret POSTs ($eso_create s of it, one keep-alive connection; they are also in its first-sync ExternalSecret writes below); $eso_ready of $n ExternalSecrets were Ready shortly after. ESO peak RSS: $eso_rss MB."
-    echo "- Latency is bound by the polling interval for both (refreshInterval 1m, --watch 1m): expect ~uniform on 0–60 s, p50 ~30 s; the ratio says nothing about either tool's speed."
+    echo "- Latency is bound by the polling interval for both (refreshInterval 1m, --watch 1m): expect ~uniform on 0–60 s, p50 ~30 s; the ratio says nothing about either tool's speed. OpenBao 2.7 offers no event subscription (\`sys/events/subscribe\` is an unsupported path), so neither can be told of a change; \`put --plan\` is kvault's way around the wait (the whole command: process start, plan of $n entries, write, sync of the one entry)."
+    echo "- Repairs: both watch their targets (ESO: metadata watch of Secrets; kvault --watch: one reflector per namespace on its label); kvault waits 200 ms for more edits before it repairs."
     echo "- The idle windows start after the first sync settled (kvault: 30 s after its watch's first pass) and hold two refresh rounds of each."
     echo
     echo "apiserver requests (\`apiserver_request_total\`, resource:verb):"

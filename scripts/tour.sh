@@ -188,6 +188,7 @@ run "echo -n 'pg-pass-2' | kvault put vault:secret/app/db password=- --merge"
 run "kvault status -f plan.yaml; echo \"exit \$?\""
 run "kvault sync -f plan.yaml"
 run "kvault status -f - < plan.yaml"
+run "kvault put vault:secret/app/api token=@<(echo -n api-token-2) --plan plan.yaml   # synced before it returns"
 
 block rotate
 run "kvault rotate vault:secret/app/db#password --plan plan.yaml --rollout --dry-run"

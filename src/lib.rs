@@ -42,14 +42,16 @@ pub const VERSION: &str = concat!(
     ")"
 );
 
-use clap::Parser;
 use exit::Code;
 
 /// Parse, run, print the error once, return the exit code.
 pub fn run() -> i32 {
     // `COMPLETE=bash kvault -- ...`: the shell asking for candidates.
     commands::completions::answer_if_asked();
-    let cli = cli::Cli::parse();
+    let cli = cli::command()
+        .try_get_matches()
+        .and_then(|m| <cli::Cli as clap::FromArgMatches>::from_arg_matches(&m))
+        .unwrap_or_else(|e| e.exit());
     // vault-env's VAULT_LOG_LEVEL and VAULT_JSON_LOG: for `exec` only.
     let (exec_log, problems) = match cli.command {
         cli::Command::Exec(_) => {

@@ -111,6 +111,55 @@ fn every_subcommand_help_exits_0_and_has_an_example() {
     }
 }
 
+/// The global options a subcommand's help lists: those after "Global options:".
+fn global_options_in_help(path: &[&str]) -> Vec<String> {
+    let help = stdout_of(kvault().args(path).arg("--help"));
+    let Some((_, globals)) = help.split_once("Global options:") else {
+        return Vec::new();
+    };
+    globals
+        .lines()
+        .take_while(|l| l.is_empty() || l.starts_with(' '))
+        .filter_map(|l| l.split_whitespace().find(|w| w.starts_with("--")))
+        .map(|w| w.trim_end_matches("...").to_string())
+        .collect()
+}
+
+#[test]
+fn help_lists_only_the_global_options_a_subcommand_uses() {
+    let all = [
+        "--verbose",
+        "--quiet",
+        "--no-headers",
+        "--vault-addr",
+        "--vault-namespace",
+        "--kubeconfig",
+        "--context",
+        "--namespace",
+        "--local-store",
+    ];
+    assert_eq!(global_options_in_help(&["get"]), all);
+    assert_eq!(global_options_in_help(&["sync"]), all);
+    assert_eq!(
+        global_options_in_help(&["sync", "convert"]),
+        ["--verbose", "--quiet"]
+    );
+    assert_eq!(
+        global_options_in_help(&["webhook", "manifests"]),
+        ["--verbose", "--quiet", "--namespace"]
+    );
+    assert_eq!(
+        global_options_in_help(&["completions"]),
+        Vec::<String>::new()
+    );
+    assert!(!global_options_in_help(&["audit"]).contains(&"--local-store".to_string()));
+    // Hidden, still accepted: an alias that always passes one keeps working.
+    kvault()
+        .args(["--vault-addr", "http://127.0.0.1:1", "completions", "bash"])
+        .assert()
+        .success();
+}
+
 #[test]
 fn version_names_the_git_commit_when_built_from_git() {
     let version = stdout_of(kvault().arg("--version"));

@@ -160,8 +160,54 @@ pub struct GlobalArgs {
     pub local_store: Option<PathBuf>,
 }
 
-/// The global options each subcommand does not use, left out of its man
-/// page (see `commands::man`).
+/// The command line as parsed, shown by `--help`, completed and made into
+/// man pages: the derive's, built, with the global options each subcommand
+/// does not use hidden from its help ([`UNUSED_GLOBALS`]; they are still
+/// accepted, so a shell alias with `--vault-addr` works before any
+/// subcommand).
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    finish(Cli::command())
+}
+
+/// `root` (the derive's command, changed as a caller needs) built, with
+/// the unused global options hidden as [`command`] has them.
+pub fn finish(mut root: clap::Command) -> clap::Command {
+    // Built first: global options are copied into each subcommand here.
+    root.build();
+    UNUSED_GLOBALS.iter().fold(root, |root, (path, unused)| {
+        let path: Vec<&str> = path.split(' ').collect();
+        hide_in(root, &path, unused)
+    })
+}
+
+/// Hide `unused` in the subcommand at `path` below `cmd` and in all of its
+/// own subcommands. In place (`mut_args`, `mut_subcommands`): the command
+/// is built, and its lookup tables hold positions.
+fn hide_in(cmd: clap::Command, path: &[&str], unused: &[&str]) -> clap::Command {
+    match path {
+        [first, rest @ ..] => cmd.mut_subcommands(|sub| {
+            if sub.get_name() == *first {
+                hide_in(sub, rest, unused)
+            } else {
+                sub
+            }
+        }),
+        [] => cmd
+            .mut_args(|a| {
+                let hide = unused.contains(&a.get_id().as_str());
+                if hide {
+                    a.hide(true)
+                } else {
+                    a
+                }
+            })
+            .mut_subcommands(|sub| hide_in(sub, &[], unused)),
+    }
+}
+
+/// The global options each subcommand (`sync convert`: a nested one) does
+/// not use, hidden from its `--help` and man page.
 pub const UNUSED_GLOBALS: &[(&str, &[&str])] = &[
     ("audit", &["local_store"]),
     (
@@ -185,8 +231,32 @@ pub const UNUSED_GLOBALS: &[(&str, &[&str])] = &[
             "local_store",
         ],
     ),
+    (
+        "webhook manifests",
+        &[
+            "vault_addr",
+            "vault_namespace",
+            "kubeconfig",
+            "context",
+            "local_store",
+            "no_headers",
+        ],
+    ),
+    ("sync convert", STORE_GLOBALS),
     ("completions", ALL_GLOBALS),
     ("man", ALL_GLOBALS),
+];
+
+/// Where the stores are and how tables look: of no use to a command that
+/// only reads files and prints YAML.
+const STORE_GLOBALS: &[&str] = &[
+    "no_headers",
+    "vault_addr",
+    "vault_namespace",
+    "kubeconfig",
+    "context",
+    "namespace",
+    "local_store",
 ];
 
 const ALL_GLOBALS: &[&str] = &[

@@ -5,9 +5,9 @@
 //! stores and never go stale. `completions/` in the repository holds the
 //! output of `--dir`, and `tests/packaging.rs` checks it is current.
 
-use crate::cli::{Cli, CompletionsArgs};
+use crate::cli::CompletionsArgs;
 use crate::exit::{Failure, Result};
-use clap::{CommandFactory, ValueEnum};
+use clap::ValueEnum;
 use clap_complete::env::{EnvCompleter, Shells};
 use clap_complete::Shell;
 use std::ffi::OsString;
@@ -27,7 +27,7 @@ pub const SHELLS: Shells<'static> = Shells(&[
 
 /// Answer a completion request and exit, if this run is one.
 pub fn answer_if_asked() {
-    clap_complete::CompleteEnv::with_factory(Cli::command)
+    clap_complete::CompleteEnv::with_factory(crate::cli::command)
         .var(VAR)
         .shells(SHELLS)
         .complete();

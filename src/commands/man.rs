@@ -8,9 +8,8 @@
 //! texts become sections of their own ("Examples:" → EXAMPLES, set as
 //! written; "Exit codes:" → EXIT STATUS; untitled text → NOTES).
 
-use crate::cli::{Cli, ManArgs};
+use crate::cli::ManArgs;
 use crate::exit::Result;
-use clap::CommandFactory;
 
 pub fn run(args: ManArgs) -> Result<()> {
     let pages = pages();
@@ -23,8 +22,10 @@ pub fn run(args: ManArgs) -> Result<()> {
 /// Every page as (file name, roff source): `kvault.1` first, then one per
 /// visible subcommand, depth first.
 pub fn pages() -> Vec<(String, Vec<u8>)> {
-    let mut root = without_help_subcommands(Cli::command()).version(env!("CARGO_PKG_VERSION"));
-    root.build();
+    use clap::CommandFactory;
+    let root = crate::cli::finish(
+        without_help_subcommands(crate::cli::Cli::command()).version(env!("CARGO_PKG_VERSION")),
+    );
     let mut pages = Vec::new();
     collect(&root, None, &mut pages);
     pages
@@ -51,14 +52,6 @@ fn collect(cmd: &clap::Command, parent: Option<&str>, pages: &mut Vec<(String, V
     }
 }
 
-/// `canary` for `kvault-canary-run`: the subcommand of kvault it belongs to.
-fn top_level_name(cmd: &clap::Command) -> &str {
-    page_name(cmd)
-        .strip_prefix("kvault-")
-        .and_then(|rest| rest.split('-').next())
-        .unwrap_or(cmd.get_name())
-}
-
 /// `kvault`, `kvault-get`, ...: what clap sets as the display name on build.
 fn page_name(cmd: &clap::Command) -> &str {
     cmd.get_display_name().unwrap_or_else(|| cmd.get_name())
@@ -71,20 +64,13 @@ fn page(cmd: &clap::Command, parent: Option<&str>) -> (String, Vec<u8>) {
         .map(|text| text.to_string());
     // clap_mangen would put the after-help into one filled EXTRA section
     // (done below instead) and add a VERSION section (the title has it).
-    let mut bare = cmd
+    // The global options a command does not use are hidden already
+    // (`cli::command`).
+    let bare = cmd
         .clone()
         .after_help(None)
         .after_long_help(None)
         .version(None);
-    // The global options this command does not use stay off its page.
-    let top = parent.map_or(cmd.get_name(), |_| top_level_name(cmd));
-    if let Some((_, unused)) = crate::cli::UNUSED_GLOBALS.iter().find(|(n, _)| *n == top) {
-        for id in *unused {
-            if bare.get_arguments().any(|a| a.get_id() == *id) {
-                bare = bare.mut_arg(*id, |a| a.hide(true));
-            }
-        }
-    }
     let man = clap_mangen::Man::new(bare);
     let mut roff = Vec::new();
     man.render(&mut roff)
@@ -250,7 +236,7 @@ mod tests {
     fn one_page_for_the_tool_and_one_per_subcommand() {
         let names: Vec<String> = pages().into_iter().map(|(name, _)| name).collect();
         assert_eq!(names[0], "kvault.1");
-        for sub in Cli::command().get_subcommands() {
+        for sub in crate::cli::command().get_subcommands() {
             let expected = format!("kvault-{}.1", sub.get_name());
             assert!(names.contains(&expected), "{expected} in {names:?}");
         }

@@ -199,8 +199,9 @@ impl Report {
             ""
         };
         format!(
-            "{} targets: {} created, {} updated, {} metadata only, {} unchanged, {} drifted, {} pruned, {} rolled out, {} failed{would}",
+            "{} target{}: {} created, {} updated, {} metadata only, {} unchanged, {} drifted, {} pruned, {} rolled out, {} failed{would}",
             self.targets.len(),
+            if self.targets.len() == 1 { "" } else { "s" },
             self.created,
             self.updated,
             self.metadata_updated,
