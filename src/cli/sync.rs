@@ -71,13 +71,17 @@ pub struct SyncArgs {
         short = 'f',
         long = "file",
         value_name = "PLAN.yaml",
-        required_unless_present = "from_external_secrets"
+        required_unless_present_any = ["from_external_secrets", "from_cluster"]
     )]
     pub file: Option<PathBuf>,
 
     /// Run External Secrets Operator manifests as the plan: ExternalSecrets and their Vault SecretStores/ClusterSecretStores (a file, a directory of them, or `-`); what a plan cannot say is named on stderr and left out.
     #[arg(long, value_name = "PATH", conflicts_with = "file")]
     pub from_external_secrets: Option<PathBuf>,
+
+    /// The same with the ExternalSecrets and stores the cluster holds (every namespace, or -n's), read again before each --watch round.
+    #[arg(long, conflicts_with_all = ["file", "from_external_secrets"])]
+    pub from_cluster: bool,
 
     /// Keep running: sync again this often (e.g. 30s, 5m; from 100ms to 7 days), until SIGINT/SIGTERM.
     #[arg(long, value_name = "DURATION", value_parser = parse_watch_interval)]

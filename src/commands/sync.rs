@@ -24,6 +24,7 @@ pub async fn run(global: &GlobalArgs, printer: &Printer, args: SyncArgs) -> Resu
     if let Some(SyncCommand::Convert(convert)) = &args.command {
         return super::sync_convert::run(printer, convert);
     }
+    let mut config = super::store_config(global);
     let (plan, source) = match (&args.file, &args.from_external_secrets) {
         (Some(file), _) => (load(file)?, PlanSource::Plan(file)),
         (None, Some(path)) => {
@@ -33,13 +34,23 @@ pub async fn run(global: &GlobalArgs, printer: &Printer, args: SyncArgs) -> Resu
             }
             (plan, PlanSource::ExternalSecrets(path))
         }
+        (None, None) if args.from_cluster => {
+            let namespace = global.namespace.as_deref();
+            let (plan, converted) =
+                crate::sync::external_secrets_live::load(&config.kube, namespace)
+                    .await
+                    .map_err(Failure::error)?;
+            for line in &converted.untranslated {
+                output::warning(line);
+            }
+            (plan, PlanSource::Cluster(namespace))
+        }
         (None, None) => {
             return Err(Failure::error(
-                "give -f PLAN or --from-external-secrets PATH",
+                "give -f PLAN, --from-external-secrets PATH or --from-cluster",
             ))
         }
     };
-    let mut config = super::store_config(global);
     config.rate_limits = RateLimit::per_store(&args.rate_limit);
     let stores = Stores::new(config.clone());
     let options = engine::Options {

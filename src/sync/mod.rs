@@ -28,6 +28,7 @@ pub mod decoding;
 pub mod discovery;
 pub mod engine;
 pub mod external_secrets;
+pub mod external_secrets_live;
 pub mod hash;
 pub mod issue;
 pub mod kube_cluster;

@@ -82,22 +82,29 @@ pub enum PlanSource<'a> {
     Plan(&'a Path),
     /// External Secrets Operator manifests, converted each time.
     ExternalSecrets(&'a Path),
+    /// The ExternalSecrets the cluster holds (in one namespace, or all).
+    Cluster(Option<&'a str>),
 }
 
-impl<'a> PlanSource<'a> {
+impl PlanSource<'_> {
     /// The plan as it is now; a message naming the input when it cannot be.
-    pub fn load(self) -> Result<Plan, String> {
+    pub async fn load(self, kube: &KubeConfig) -> Result<Plan, String> {
         match self {
             PlanSource::Plan(file) => super::plan::load(file).map_err(|e| e.to_string()),
             PlanSource::ExternalSecrets(path) => {
                 super::external_secrets::load(path).map(|(plan, _)| plan)
             }
+            PlanSource::Cluster(namespace) => super::external_secrets_live::load(kube, namespace)
+                .await
+                .map(|(plan, _)| plan),
         }
     }
 
-    fn path(self) -> &'a Path {
+    /// Whether the plan can be read again (stdin cannot).
+    fn rereadable(self) -> bool {
         match self {
-            PlanSource::Plan(p) | PlanSource::ExternalSecrets(p) => p,
+            PlanSource::Plan(p) | PlanSource::ExternalSecrets(p) => p.as_os_str() != "-",
+            PlanSource::Cluster(_) => true,
         }
     }
 }
@@ -139,7 +146,7 @@ impl Watch<'_> {
                     continue;
                 }
                 Wake::Round => {
-                    plan = self.reloaded(plan);
+                    plan = self.reloaded(plan).await;
                     self.prepare(&plan, &mut state).await;
                     next_round = Instant::now() + jittered(self.every, self.jitter);
                     (self.options.clone(), None)
@@ -238,11 +245,11 @@ impl Watch<'_> {
 
     /// The plan file read again; the previous plan when the edit is
     /// broken, or when the plan came from stdin.
-    fn reloaded(&self, plan: Plan) -> Plan {
-        if self.source.path().as_os_str() == "-" {
+    async fn reloaded(&self, plan: Plan) -> Plan {
+        if !self.source.rereadable() {
             return plan;
         }
-        match self.source.load() {
+        match self.source.load(self.kube).await {
             Ok(fresh) => fresh,
             Err(e) => {
                 tracing::error!("{e}; keeping the previous plan");

@@ -166,3 +166,147 @@ fn convert_refuses_input_with_no_external_secret_kvault_can_run() {
         crate::harness::assert_refused(&out, 2, says);
     }
 }
+
+/// A CustomResourceDefinition for one ESO kind that keeps any field (the
+/// test needs the API to store the objects, not to check them), served
+/// as v1 and v1beta1 as ESO's own are.
+fn crd(kind: &str, plural: &str, scope: &str) -> serde_json::Value {
+    let version = |name: &str, storage: bool| {
+        json!({"name": name, "served": true, "storage": storage,
+               "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}})
+    };
+    json!({
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": format!("{plural}.external-secrets.io")},
+        "spec": {
+            "group": "external-secrets.io",
+            "scope": scope,
+            "names": {"plural": plural, "singular": kind.to_lowercase(), "kind": kind},
+            "versions": [version("v1", true), version("v1beta1", false)]
+        }
+    })
+}
+
+/// The fixtures' objects created in the cluster, as `kubectl apply` would.
+fn created_in_the_cluster(w: &World) {
+    const KINDS: [(&str, &str, &str); 3] = [
+        ("ExternalSecret", "externalsecrets", "Namespaced"),
+        ("SecretStore", "secretstores", "Namespaced"),
+        ("ClusterSecretStore", "clustersecretstores", "Cluster"),
+    ];
+    for (kind, plural, scope) in KINDS {
+        w.post(
+            "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+            crd(kind, plural, scope),
+        );
+    }
+    let start = std::time::Instant::now();
+    while KINDS.iter().any(|(_, plural, _)| {
+        let path = format!("/apis/external-secrets.io/v1/{plural}");
+        w.cluster.api("admin", "GET", &path, None).0 != 200
+    }) {
+        assert!(start.elapsed().as_secs() < 30, "the CRDs were never served");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    for entry in std::fs::read_dir(FIXTURES).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for doc in serde_yaml::Deserializer::from_str(&text) {
+            let doc: serde_json::Value = serde::Deserialize::deserialize(doc).unwrap();
+            let (_, plural, scope) = KINDS
+                .iter()
+                .find(|(kind, ..)| doc["kind"] == *kind)
+                .expect("only ESO kinds among the fixtures");
+            let api = doc["apiVersion"].as_str().unwrap();
+            let path = match *scope {
+                "Namespaced" => format!(
+                    "/apis/{api}/namespaces/{}/{plural}",
+                    doc["metadata"]["namespace"].as_str().unwrap()
+                ),
+                _ => format!("/apis/{api}/{plural}"),
+            };
+            w.post(&path, doc);
+        }
+    }
+}
+
+#[test]
+fn the_external_secrets_a_cluster_holds_run_as_a_plan_live() {
+    let w = seeded();
+    // No CRD yet: one line saying what is missing.
+    let out = w
+        .kvault()
+        .args(["sync", "--from-cluster"])
+        .output()
+        .unwrap();
+    crate::harness::assert_refused(
+        &out,
+        2,
+        "the cluster serves no external-secrets.io ExternalSecrets",
+    );
+    created_in_the_cluster(&w);
+
+    // One namespace: its ExternalSecrets, with the cluster's stores.
+    let out = w
+        .kvault()
+        .args(["-n", "ci", "sync", "--from-cluster", "-o", "json"])
+        .output()
+        .unwrap();
+    crate::harness::assert_exit(&out, 0, "sync --from-cluster -n ci");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let targets: Vec<&str> = report["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        targets,
+        [
+            "k8s:ci/github-ssh-access",
+            "k8s:ci/harbor-chart-robot",
+            "k8s:ci/sonarqube-api-token"
+        ],
+        "{report}"
+    );
+    let stderr = crate::harness::text(&out.stderr);
+    assert!(
+        stderr.contains(
+            "cluster: ExternalSecret ci/harbor-chart-robot: spec.refreshInterval: not translated"
+        ),
+        "{stderr}"
+    );
+
+    // Every namespace: the same plan as the manifests give.
+    let out = w
+        .kvault()
+        .args(["sync", "--from-cluster", "-o", "json"])
+        .output()
+        .unwrap();
+    crate::harness::assert_exit(&out, 0, "sync --from-cluster");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (report["created"].as_u64(), report["unchanged"].as_u64()),
+        (Some(2), Some(3)),
+        "{report}"
+    );
+    let from_files = w
+        .kvault()
+        .args([
+            "sync",
+            "--from-external-secrets",
+            FIXTURES,
+            "--dry-run",
+            "-o",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let from_files: serde_json::Value = serde_json::from_slice(&from_files.stdout).unwrap();
+    assert_eq!(from_files["unchanged"], 5, "{from_files}");
+    crate::harness::assert_shows_none(
+        &[PRIVATE_KEY, ROBOT_TOKEN, DB_PASSWORD],
+        "sync --from-cluster",
+        &out,
+    );
+}
