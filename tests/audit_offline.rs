@@ -887,6 +887,48 @@ fn the_same_folder_given_twice_warns_and_audits_each_object_once() {
     );
 }
 
+/// The document against the SARIF 2.1.0 schema, through the types
+/// serde-sarif generates from it (its `schema.json`): it reads as a `Sarif`
+/// (required properties there, enums such as `level` and `kind` among
+/// their values, numbers where numbers go), and reading loses nothing (a
+/// property the schema does not define, outside a property bag, would be
+/// dropped and so differ).
+fn assert_follows_the_sarif_schema(doc: &Value) {
+    let typed: serde_sarif::sarif::Sarif = serde_json::from_value(doc.clone())
+        .unwrap_or_else(|e| panic!("not SARIF 2.1.0 by its schema's types: {e}"));
+    let back = serde_json::to_value(&typed).unwrap();
+    if back != *doc {
+        let (a, b) = (doc.to_string(), back.to_string());
+        let at = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+        panic!(
+            "properties outside the SARIF 2.1.0 schema: the document differs from what its types keep at byte {at}: ...{}... vs ...{}...",
+            &a[at.saturating_sub(80)..(at + 80).min(a.len())],
+            &b[at.saturating_sub(80)..(at + 80).min(b.len())]
+        );
+    }
+}
+
+#[test]
+fn the_sarif_schema_check_refuses_what_the_schema_does_not_define() {
+    let r = run(&["--manifests", path(&bad()), "-o", "sarif"], None);
+    let good: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_follows_the_sarif_schema(&good);
+    let mut unknown = good.clone();
+    unknown["runs"][0]["results"][0]["severity"] = "HIGH".into();
+    let mut bad_level = good.clone();
+    bad_level["runs"][0]["results"][0]["level"] = "fatal".into();
+    let mut no_driver = good;
+    no_driver["runs"][0]["tool"] = serde_json::json!({});
+    for (what, doc) in [
+        ("an unknown property", unknown),
+        ("a level outside the enum", bad_level),
+        ("a tool without its driver", no_driver),
+    ] {
+        let refused = std::panic::catch_unwind(|| assert_follows_the_sarif_schema(&doc));
+        assert!(refused.is_err(), "{what} passed the schema check");
+    }
+}
+
 /// What GitHub code scanning documents it accepts from a SARIF upload
 /// (docs.github.com, "SARIF support for code scanning"): a 2.1.0 log of at
 /// most 20 runs, each with a named driver, at most 25,000 rules (ids unique,
@@ -896,6 +938,7 @@ fn the_same_folder_given_twice_warns_and_audits_each_object_once() {
 /// later); at most 10 MB gzipped.
 fn assert_github_accepts(sarif: &str) {
     let doc: Value = serde_json::from_str(sarif).expect("SARIF is JSON");
+    assert_follows_the_sarif_schema(&doc);
     assert_eq!(doc["version"], "2.1.0");
     let runs = doc["runs"].as_array().expect("runs");
     assert!((1..=20).contains(&runs.len()), "{} runs", runs.len());
