@@ -177,7 +177,8 @@ pub fn finish(mut root: clap::Command) -> clap::Command {
     root.build();
     UNUSED_GLOBALS.iter().fold(root, |root, (path, unused)| {
         let path: Vec<&str> = path.split(' ').collect();
-        hide_in(root, &path, unused)
+        let unused: Vec<&str> = unused.concat();
+        hide_in(root, &path, &unused)
     })
 }
 
@@ -208,60 +209,51 @@ fn hide_in(cmd: clap::Command, path: &[&str], unused: &[&str]) -> clap::Command 
 
 /// The global options each subcommand (`sync convert`: a nested one) does
 /// not use, hidden from its `--help` and man page.
-pub const UNUSED_GLOBALS: &[(&str, &[&str])] = &[
-    ("audit", &["local_store"]),
+pub const UNUSED_GLOBALS: &[(&str, &[&[&str]])] = &[
+    ("audit", &[&["local_store"]]),
     (
         "inject",
-        &[
+        &[&[
             "no_headers",
             "vault_namespace",
             "kubeconfig",
             "context",
             "namespace",
             "local_store",
-        ],
+        ]],
     ),
     (
         "webhook",
-        &[
+        &[&[
             "no_headers",
             "vault_namespace",
             "kubeconfig",
             "context",
             "local_store",
-        ],
+        ]],
     ),
     (
         "webhook manifests",
-        &[
+        &[&[
             "vault_addr",
             "vault_namespace",
             "kubeconfig",
             "context",
             "local_store",
             "no_headers",
-        ],
+        ]],
     ),
-    ("sync convert", STORE_GLOBALS),
-    ("completions", ALL_GLOBALS),
-    ("man", ALL_GLOBALS),
+    ("sync convert", &[STORE_GLOBALS]),
+    ("completions", &[LOG_GLOBALS, STORE_GLOBALS]),
+    ("man", &[LOG_GLOBALS, STORE_GLOBALS]),
 ];
+
+/// How much kvault says on stderr.
+const LOG_GLOBALS: &[&str] = &["verbose", "quiet"];
 
 /// Where the stores are and how tables look: of no use to a command that
 /// only reads files and prints YAML.
 const STORE_GLOBALS: &[&str] = &[
-    "no_headers",
-    "vault_addr",
-    "vault_namespace",
-    "kubeconfig",
-    "context",
-    "namespace",
-    "local_store",
-];
-
-const ALL_GLOBALS: &[&str] = &[
-    "verbose",
-    "quiet",
     "no_headers",
     "vault_addr",
     "vault_namespace",
