@@ -11,7 +11,7 @@
 use crate::store::{Cas, Reference, SecretData, SecretStore, SecretValue, StoreError};
 use futures::StreamExt;
 use rand::Rng;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 /// The longest wait for a canary (`--timeout`): a week. Longer waits are
 /// refused, never wrapped or saturated into an instant that overflows.
@@ -66,9 +66,7 @@ impl Canary {
 }
 
 pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
+    crate::clock::now_millis()
 }
 
 fn key_of(reference: &Reference) -> &str {

@@ -14,6 +14,7 @@
 pub mod audit;
 pub mod canary;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod complete;
 pub mod doctor;

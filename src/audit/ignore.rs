@@ -71,11 +71,7 @@ impl Date {
 
     /// Today, UTC.
     pub fn today() -> Date {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or_default();
-        Date::from_unix(now)
+        Date::from_unix(crate::clock::now_seconds())
     }
 }
 

@@ -236,7 +236,8 @@ mod tests {
     fn one_page_for_the_tool_and_one_per_subcommand() {
         let names: Vec<String> = pages().into_iter().map(|(name, _)| name).collect();
         assert_eq!(names[0], "kvault.1");
-        for sub in crate::cli::command().get_subcommands() {
+        use clap::CommandFactory;
+        for sub in crate::cli::Cli::command().get_subcommands() {
             let expected = format!("kvault-{}.1", sub.get_name());
             assert!(names.contains(&expected), "{expected} in {names:?}");
         }

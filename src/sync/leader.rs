@@ -183,9 +183,7 @@ impl Shared {
         }
         let renewed = spec
             .renew_time
-            .map(|t| {
-                SystemTime::UNIX_EPOCH + Duration::from_micros(t.0.as_microsecond().max(0) as u64)
-            })
+            .map(|t| crate::clock::from_micros(t.0.as_microsecond()))
             .ok_or("the Lease has no renewTime")?;
         // The holder renews at `grace` before the end; half of it is left
         // between that renewal and this deadline, half to clock skew.

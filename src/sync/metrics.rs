@@ -127,10 +127,7 @@ impl SyncMetrics {
         self.duration.observe(seconds);
         self.writes.inc_by((report.created + report.updated) as u64);
         self.rollouts.inc_by(report.rollouts.len() as u64);
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs_f64())
-            .unwrap_or_default();
+        let now = crate::clock::now_seconds_f64();
         for target in &report.targets {
             let label = Target {
                 target: target.target.clone(),

@@ -236,15 +236,12 @@ fn as_time<S: serde::Serializer>(micros: &i64, s: S) -> Result<S::Ok, S::Error> 
 
 /// RFC 3339 in UTC, to the second.
 pub fn format_time(micros: i64) -> String {
-    let time = std::time::UNIX_EPOCH + std::time::Duration::from_micros(micros.max(0) as u64);
-    humantime::format_rfc3339_seconds(time).to_string()
+    humantime::format_rfc3339_seconds(crate::clock::from_micros(micros)).to_string()
 }
 
 /// An RFC 3339 timestamp as microseconds since the epoch.
 pub fn micros(text: &str) -> Option<i64> {
-    let time = humantime::parse_rfc3339_weak(text).ok()?;
-    let since = time.duration_since(std::time::UNIX_EPOCH).ok()?;
-    i64::try_from(since.as_micros()).ok()
+    crate::clock::parse_rfc3339_micros(text)
 }
 
 /// Text from a log, safe to print: control characters (a terminal escape

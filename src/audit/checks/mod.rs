@@ -26,10 +26,7 @@ pub struct Options {
 impl Options {
     /// Now, and the 90-day staleness threshold.
     pub fn now() -> Self {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or_default();
+        let now = crate::clock::now_seconds();
         Options {
             now,
             stale_after_days: 90,

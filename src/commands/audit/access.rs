@@ -26,10 +26,7 @@ pub fn run(printer: &Printer, args: AccessArgs) -> Result<Code> {
             "only one audit log can be read from stdin (-)",
         ));
     }
-    let since = args.since.map(|t| {
-        let since = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-        i64::try_from(since.as_micros()).unwrap_or(i64::MAX)
-    });
+    let since = args.since.map(crate::clock::unix_micros);
     if stdin > 0 && args.manifests.iter().any(|p| p == Path::new("-")) {
         return Err(Failure::error(
             "stdin (-) can hold an audit log or manifests, not both",

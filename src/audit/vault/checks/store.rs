@@ -98,11 +98,7 @@ fn stale(mount: &KvMount, options: &Options) -> Vec<Finding> {
         .secrets
         .iter()
         .filter_map(|secret| {
-            let written = humantime::parse_rfc3339_weak(&secret.updated_time)
-                .ok()?
-                .duration_since(std::time::UNIX_EPOCH)
-                .ok()?
-                .as_secs() as i64;
+            let written = crate::clock::parse_rfc3339_micros(&secret.updated_time)? / 1_000_000;
             let age = u64::try_from(options.now - written).ok()?;
             (age > limit).then(|| {
                 Finding::new(
