@@ -148,7 +148,6 @@ impl Watch<'_> {
                 Wake::Round => {
                     plan = self.reloaded(plan).await;
                     self.prepare(&plan, &mut state).await;
-                    next_round = Instant::now() + jittered(self.every, self.jitter);
                     (self.options.clone(), None)
                 }
                 Wake::Repair(targets) => {
@@ -174,6 +173,9 @@ impl Watch<'_> {
                     }
                     if only.is_none() {
                         state.known = report.targets.iter().map(|t| t.target.clone()).collect();
+                        // The pause runs from the end of a full round, so a
+                        // long round is never followed by another at once.
+                        next_round = Instant::now() + jittered(self.every, self.jitter);
                     }
                     rounds.show(&report)?;
                     last = Some(report);
