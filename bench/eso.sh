@@ -422,7 +422,7 @@ eso_cpu=$(idle_field eso 2); kv_cpu=$(idle_field kvault 2)
     echo
     echo "- ESO's first sync includes the script's $n ExternalSecret POSTs ($eso_create s of it, one keep-alive connection; they are also in its first-sync ExternalSecret writes below); $eso_ready of $n ExternalSecrets were Ready shortly after. ESO peak RSS: $eso_rss MB."
     echo "- Latency is bound by the polling interval for both (refreshInterval 1m, --watch 1m): expect ~uniform on 0–60 s, p50 ~30 s; the ratio says nothing about either tool's speed. OpenBao 2.7 offers no event subscription (\`sys/events/subscribe\` is an unsupported path), so neither can be told of a change; \`put --plan\` is kvault's way around the wait (the whole command: process start, plan of $n entries, write, sync of the one entry)."
-    echo "- Repairs: both watch their targets (ESO: metadata watch of Secrets; kvault --watch: one reflector per namespace on its label); kvault waits 200 ms for more edits before it repairs."
+    echo "- Repairs: both watch their targets (ESO: metadata watch of Secrets; kvault --watch: one reflector per namespace on its label); kvault waits 25 ms for more edits before it repairs (at most one repair a second)."
     echo "- The idle windows start after the first sync settled (kvault: 30 s after its watch's first pass) and hold two refresh rounds of each."
     echo
     echo "apiserver requests (\`apiserver_request_total\`, resource:verb):"

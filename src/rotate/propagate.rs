@@ -39,9 +39,10 @@ pub struct Propagated {
 }
 
 /// Sync the targets of `cut` (from [`targets_of`]) as entries of the
-/// `whole` plan: its other targets are only read, so that a workload they
-/// share gets the rollout hash a full `kvault sync` would give it (else the
-/// next full run would roll it again).
+/// `whole` plan: with `rollout`, its other targets are only read, so that a
+/// workload they share gets the rollout hash a full `kvault sync` would give
+/// it (else the next full run would roll it again). Without, they are not
+/// read at all: nothing is rolled out, so nothing needs their hashes.
 pub async fn propagate(
     whole: &Plan,
     cut: &Plan,
@@ -49,8 +50,9 @@ pub async fn propagate(
     stores: &Stores,
     cluster: Option<&dyn Cluster>,
 ) -> Propagated {
+    let entries = if rollout { whole } else { cut };
     let plan = Plan {
-        targets: whole
+        targets: entries
             .targets
             .iter()
             .map(|t| Target {

@@ -27,9 +27,10 @@ use std::time::{Duration, Instant};
 use tokio::signal::unix::Signal;
 use tokio::sync::mpsc::UnboundedReceiver;
 
-/// How long a repair waits for more changes after the first (one
-/// `kubectl apply` of several Secrets is one repair).
-const SETTLE: Duration = Duration::from_millis(200);
+/// How long a repair waits for more changes after the first (the events
+/// of one `kubectl apply` of several Secrets arrive together: one repair).
+/// Short: the repair itself is the point.
+const SETTLE: Duration = Duration::from_millis(25);
 
 /// The least time between two repairs.
 const REPAIR_GAP: Duration = Duration::from_secs(1);
