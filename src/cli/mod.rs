@@ -196,8 +196,7 @@ fn hide_in(cmd: clap::Command, path: &[&str], unused: &[&str]) -> clap::Command 
         }),
         [] => cmd
             .mut_args(|a| {
-                let hide = unused.contains(&a.get_id().as_str());
-                if hide {
+                if unused.contains(&a.get_id().as_str()) {
                     a.hide(true)
                 } else {
                     a

@@ -223,7 +223,11 @@ pub async fn put(config: StoreConfig, printer: &Printer, args: PutArgs) -> Resul
     };
     let keys: Vec<&str> = data.keys().collect();
     let synced = match &plan {
-        Some(plan) => Some(sync_now(plan, &reference, args.rollout, stores, &config).await?),
+        Some(plan) => Some(
+            sync_now(plan, &reference, args.rollout, stores, &config)
+                .await
+                .map_err(|e| e.context(format!("wrote {reference}, but did not sync it")))?,
+        ),
         None => None,
     };
     match args.output {
@@ -282,7 +286,8 @@ impl Synced {
 }
 
 /// Sync the entries of `plan` that read `written` now, as `rotate --plan`
-/// does after its new version: the rest of the plan is only read.
+/// does after its new version (with `rollout`, the rest of the plan is read
+/// for the workloads' hashes).
 async fn sync_now(
     plan: &crate::sync::Plan,
     written: &Reference,

@@ -15,9 +15,16 @@ use std::time::{Duration, Instant};
 const APP_PASS: &str = "ReactCanary-pass-3391";
 const EDITED: &str = "ReactCanary-edited-4402";
 
-/// `kvault sync --watch EVERY -o json` on `plan`: the child and its JSON
-/// lines, one per round.
-fn watch(world: &World, plan: &std::path::Path, every: &str) -> (Reap, Receiver<Value>) {
+/// A running `kvault sync --watch EVERY -o json`: its rounds (one JSON
+/// line each) and all it wrote to stderr, checked for values at the end.
+struct Watching {
+    _child: Reap,
+    lines: Receiver<String>,
+    stdout: std::cell::RefCell<String>,
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+fn watch(world: &World, plan: &std::path::Path, every: &str) -> Watching {
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("kvault"));
     cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -34,32 +41,60 @@ fn watch(world: &World, plan: &std::path::Path, every: &str) -> (Reap, Receiver<
     let mut child = cmd.spawn().unwrap();
     let stdout = child.stdout.take().unwrap();
     let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
+    let (tx, lines) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in std::io::BufReader::new(stdout)
             .lines()
             .map_while(Result::ok)
         {
-            let round: Value = serde_json::from_str(&line).expect("a JSON line per round");
-            assert!(!line.contains(APP_PASS) && !line.contains(EDITED), "{line}");
-            let _ = tx.send(round);
+            let _ = tx.send(line);
         }
     });
+    let errors = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let sink = errors.clone();
     std::thread::spawn(move || {
         for line in std::io::BufReader::new(stderr)
             .lines()
             .map_while(Result::ok)
         {
-            assert!(!line.contains(APP_PASS) && !line.contains(EDITED), "{line}");
+            let mut all = sink.lock().unwrap();
+            all.push_str(&line);
+            all.push('\n');
         }
     });
-    (Reap(child), rx)
+    Watching {
+        _child: Reap(child),
+        lines,
+        stdout: Default::default(),
+        stderr: errors,
+    }
 }
 
-fn next(rounds: &Receiver<Value>, within: Duration) -> Value {
-    rounds
-        .recv_timeout(within)
-        .unwrap_or_else(|_| panic!("no round within {within:?}"))
+impl Watching {
+    /// The next round's report.
+    fn next(&self, within: Duration) -> Value {
+        let line = self
+            .lines
+            .recv_timeout(within)
+            .unwrap_or_else(|_| panic!("no round within {within:?}"));
+        self.stdout.borrow_mut().push_str(&line);
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
+    }
+
+    /// No round for `quiet`.
+    fn assert_no_round_for(&self, quiet: Duration, why: &str) {
+        if let Ok(line) = self.lines.recv_timeout(quiet) {
+            panic!("{why}: {line}");
+        }
+    }
+
+    /// Neither stdout nor stderr showed a test value, in any encoding.
+    fn assert_showed_no_value(&self) {
+        let stderr = self.stderr.lock().unwrap().clone();
+        for (what, text) in [("stdout", self.stdout.borrow().clone()), ("stderr", stderr)] {
+            crate::harness::assert_text_shows_none(what, &text, &[APP_PASS, EDITED]);
+        }
+    }
 }
 
 fn b64(value: &str) -> String {
@@ -122,14 +157,14 @@ fn a_target_edited_by_hand_or_deleted_is_repaired_in_seconds_not_at_the_next_int
     let world = World::start();
     let plan = plan(&world);
     // An interval far longer than the test: only the watch can repair.
-    let (_child, rounds) = watch(&world, &plan, "10m");
-    let first = next(&rounds, Duration::from_secs(60));
+    let sync = watch(&world, &plan, "10m");
+    let first = sync.next(Duration::from_secs(60));
     assert_eq!(first["created"], 4, "{first}");
-    // The watch goes live after the first round's writes; give it a moment.
-    std::thread::sleep(Duration::from_secs(2));
-    assert!(
-        rounds.try_recv().is_err(),
-        "kvault's own writes set off a round"
+    // The watch goes live after the first round's writes: they are
+    // kvault's own and set nothing off.
+    sync.assert_no_round_for(
+        Duration::from_secs(2),
+        "kvault's own writes set off a round",
     );
 
     let edit = json!({"data": {"pass": b64(EDITED)}}).to_string();
@@ -141,7 +176,7 @@ fn a_target_edited_by_hand_or_deleted_is_repaired_in_seconds_not_at_the_next_int
     assert_eq!(code, 200, "{body}");
     let took = repaired(&world, since);
     assert!(took < Duration::from_secs(5), "repaired after {took:?}");
-    let repair = next(&rounds, Duration::from_secs(5));
+    let repair = sync.next(Duration::from_secs(5));
     assert_eq!(repair["updated"], 1, "{repair}");
     assert_eq!(repair["drift"][0]["target"], "k8s:react/app", "{repair}");
 
@@ -155,7 +190,7 @@ fn a_target_edited_by_hand_or_deleted_is_repaired_in_seconds_not_at_the_next_int
     assert_eq!(code, 200, "{body}");
     let took = repaired(&world, since);
     assert!(took < Duration::from_secs(5), "recreated after {took:?}");
-    let repair = next(&rounds, Duration::from_secs(5));
+    let repair = sync.next(Duration::from_secs(5));
     assert_eq!(repair["created"], 1, "{repair}");
 
     // A Secret of the namespace that is no target is not kvault's business.
@@ -163,12 +198,11 @@ fn a_target_edited_by_hand_or_deleted_is_repaired_in_seconds_not_at_the_next_int
         "/api/v1/namespaces/react/secrets",
         json!({"metadata": {"name": "other", "labels": {"app.kubernetes.io/managed-by": "kvault"}}, "data": {"x": b64("y")}}),
     );
-    std::thread::sleep(Duration::from_secs(2));
-    assert!(
-        rounds.try_recv().is_err(),
-        "a Secret outside the plan set off a round"
+    sync.assert_no_round_for(
+        Duration::from_secs(2),
+        "a Secret outside the plan set off a round",
     );
-    world.assert_printed_none_of(&[APP_PASS, EDITED]);
+    sync.assert_showed_no_value();
 }
 
 /// The apiserver's count of Secret GETs (`apiserver_request_total`).
@@ -189,19 +223,20 @@ fn secret_gets(world: &World) -> u64 {
 fn watched_rounds_read_their_targets_from_the_watch_not_with_a_get_each() {
     let world = World::start();
     let plan = plan(&world);
-    let (_child, rounds) = watch(&world, &plan, "1s");
-    assert_eq!(next(&rounds, Duration::from_secs(60))["created"], 4);
+    let sync = watch(&world, &plan, "1s");
+    assert_eq!(sync.next(Duration::from_secs(60))["created"], 4);
     // The rounds after the watch is live.
-    next(&rounds, Duration::from_secs(10));
-    next(&rounds, Duration::from_secs(10));
+    sync.next(Duration::from_secs(10));
+    sync.next(Duration::from_secs(10));
     let before = secret_gets(&world);
     for _ in 0..5 {
-        let round = next(&rounds, Duration::from_secs(10));
+        let round = sync.next(Duration::from_secs(10));
         assert_eq!(round["unchanged"], 4, "{round}");
     }
     let gets = secret_gets(&world) - before;
     // Without the watch: 4 targets x 5 rounds = 20 GETs.
     assert!(gets < 4, "{gets} Secret GETs in 5 rounds of 4 targets");
+    sync.assert_showed_no_value();
 }
 
 #[test]
