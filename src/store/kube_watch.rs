@@ -137,6 +137,9 @@ async fn forward(
             }
         };
         if changes.send(changed).is_err() {
+            // Nobody listens any more, and the copy stops here: reads go
+            // to the server from now on.
+            live.store(false, Ordering::SeqCst);
             return;
         }
     }
