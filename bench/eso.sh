@@ -128,13 +128,8 @@ def req(conn, method, path, body=None, **hdr):
     return r.status, r.read()
 
 def seed(n, addr, plan):  # OpenBao secrets + the kvault plan
-    a = urlparse(addr)
-    conn = http.client.HTTPConnection(a.hostname, a.port)
-    for i in range(n):
-        body = json.dumps({"data": {"user": f"user{i}", "pass": f"pass-{i:04d}-x", "host": "db.internal"}})
-        conn.request("POST", f"/v1/secret/data/bench/s{i:04d}", body, {"X-Vault-Token": "bench"})
-        r = conn.getresponse(); r.read()
-        assert r.status == 200, r.status
+    import openbao
+    openbao.seed(n, addr)
     with open(plan, "w") as f:
         f.write("secrets:\n")
         for i in range(n):

@@ -50,14 +50,11 @@ kapi POST /api/v1/namespaces '{"apiVersion":"v1","kind":"Namespace","metadata":{
 
 # Seed OpenBao over one keep-alive connection, and write the plan.
 python3 - "$n" "$VAULT_ADDR" "$work/plan.yaml" <<'PY'
-import http.client, json, sys, urllib.parse
-n, addr, plan = int(sys.argv[1]), urllib.parse.urlparse(sys.argv[2]), sys.argv[3]
-conn = http.client.HTTPConnection(addr.hostname, addr.port)
-for i in range(n):
-    body = json.dumps({"data": {"user": f"user{i}", "pass": f"pass-{i:04d}-x", "host": "db.internal"}})
-    conn.request("POST", f"/v1/secret/data/bench/s{i:04d}", body, {"X-Vault-Token": "bench"})
-    r = conn.getresponse(); r.read()
-    assert r.status == 200, r.status
+import sys
+sys.path.insert(0, "bench")
+import openbao
+n, addr, plan = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+openbao.seed(n, addr)
 with open(plan, "w") as f:
     f.write("secrets:\n")
     for i in range(n):
