@@ -41,7 +41,7 @@ impl Canary {
         let nonce: [u8; 12] = rand::rng().random();
         Canary {
             nonce: nonce.iter().map(|b| format!("{b:02x}")).collect(),
-            sent_ms: now_ms(),
+            sent_ms: crate::clock::now_millis(),
             version: 0,
         }
     }
@@ -63,10 +63,6 @@ impl Canary {
             version: 0,
         })
     }
-}
-
-pub fn now_ms() -> u64 {
-    crate::clock::now_millis()
 }
 
 fn key_of(reference: &Reference) -> &str {
@@ -216,7 +212,9 @@ pub async fn wait_for(
                 .map(|v| Canary::parse(v.expose()))
             {
                 Some(Some(seen)) if seen.nonce == canary.nonce => {
-                    let latency = Duration::from_millis(now_ms().saturating_sub(canary.sent_ms));
+                    let latency = Duration::from_millis(
+                        crate::clock::now_millis().saturating_sub(canary.sent_ms),
+                    );
                     return Ok(Arrival { latency, reads });
                 }
                 Some(Some(seen)) => format!("an older canary ({})", seen.nonce),
@@ -365,7 +363,8 @@ impl Metrics {
         match outcome {
             Ok(arrival) => {
                 self.propagation = Some(format!("{:.3}", arrival.latency.as_secs_f64()));
-                self.last_success = Some(format!("{:.3}", now_ms() as f64 / 1000.0));
+                self.last_success =
+                    Some(format!("{:.3}", crate::clock::now_millis() as f64 / 1000.0));
             }
             Err(e) => match self.failures.iter_mut().find(|(r, _)| r == e.reason()) {
                 Some((_, n)) => *n = n.saturating_add(1),

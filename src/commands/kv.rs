@@ -297,16 +297,17 @@ async fn sync_now(
 ) -> Result<Synced> {
     use crate::rotate::propagate::{propagate, targets_of};
     let cut = targets_of(plan, written);
-    let cluster = match rollout && crate::rotate::needs_cluster(&cut) {
-        true => Some(
-            crate::sync::kube_cluster::KubeCluster::connect(&config.kube)
-                .await
-                .map_err(|e| {
-                    Failure::from(e).context("cannot connect to Kubernetes for rollouts")
-                })?,
-        ),
-        false => None,
-    };
+    let mut cluster = None;
+    if rollout {
+        crate::sync::kube_cluster::KubeCluster::connect_if_needed(
+            &mut cluster,
+            &cut,
+            false,
+            &config.kube,
+        )
+        .await
+        .map_err(|e| Failure::from(e).context("cannot connect to Kubernetes for rollouts"))?;
+    }
     let cluster = cluster.as_ref().map(|c| c as &dyn crate::sync::Cluster);
     let done = propagate(plan, &cut, rollout, stores, cluster).await;
     Ok(Synced {

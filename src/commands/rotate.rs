@@ -73,7 +73,7 @@ async fn request(
         Some(new_value(args, stores).await?)
     };
     let cluster = match &plan {
-        Some(plan) if args.rollout && engine::needs_cluster(plan) => {
+        Some(plan) if args.rollout && plan.needs_cluster(false) => {
             Some(KubeCluster::connect(&config.kube).await.map_err(|e| {
                 Failure::from(e).context("cannot connect to Kubernetes for rollouts")
             })?)

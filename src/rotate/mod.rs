@@ -55,11 +55,3 @@ mod recover;
 pub mod state;
 
 pub use engine::{run, Hooks, Outcome, Pause, Report, Request, RotateError};
-
-/// Whether `--rollout` needs the Kubernetes cluster: only for Kubernetes
-/// targets of `plan` that name workloads to roll out.
-pub fn needs_cluster(plan: &crate::sync::Plan) -> bool {
-    plan.targets
-        .iter()
-        .any(|t| t.reference.scheme == crate::store::Scheme::K8s && !t.rollout.is_empty())
-}

@@ -248,7 +248,7 @@ mod tests {
     #[test]
     fn a_delivered_canary_is_observed_as_latency_for_its_target_only() {
         let metrics = SyncMetrics::default();
-        let two_seconds_ago = crate::canary::now_ms() - 2_000;
+        let two_seconds_ago = crate::clock::now_millis() - 2_000;
         let mut report = Report {
             targets: vec![
                 written("k8s:prod/canary", Some(two_seconds_ago)),

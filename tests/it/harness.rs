@@ -440,18 +440,14 @@ impl KubeCluster {
 
     /// A JSON merge patch of `path` as `user`.
     pub fn api_merge_patch(&self, user: &str, path: &str, patch: &str) -> (u16, String) {
-        let out = std::process::Command::new("curl")
-            .args(["-s", "-o", "-", "-w", "\n%{http_code}", "-X", "PATCH"])
-            .args(["--cacert", self.var("KVAULT_TEST_KUBE_CA")])
-            .args(["-H", &format!("Authorization: Bearer {}", self.token(user))])
-            .args(["-H", "Content-Type: application/merge-patch+json"])
-            .args(["--data-binary", patch])
-            .arg(format!("{}{path}", self.var("KVAULT_TEST_KUBE_SERVER")))
-            .output()
-            .expect("curl");
-        let all = text(&out.stdout);
-        let (body, code) = all.rsplit_once('\n').unwrap_or(("", "0"));
-        (code.trim().parse().unwrap_or(0), body.to_string())
+        let token = self.token(user);
+        self.curl(
+            token,
+            "PATCH",
+            path,
+            Some(patch),
+            "application/merge-patch+json",
+        )
     }
 
     /// A raw API call with a bearer token (a service account's).
@@ -462,11 +458,22 @@ impl KubeCluster {
         path: &str,
         body: Option<&str>,
     ) -> (u16, String) {
+        self.curl(token, method, path, body, "application/json")
+    }
+
+    fn curl(
+        &self,
+        token: &str,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+        content_type: &str,
+    ) -> (u16, String) {
         let mut cmd = std::process::Command::new("curl");
         cmd.args(["-s", "-o", "-", "-w", "\n%{http_code}", "-X", method])
             .args(["--cacert", self.var("KVAULT_TEST_KUBE_CA")])
             .args(["-H", &format!("Authorization: Bearer {token}")])
-            .args(["-H", "Content-Type: application/json"]);
+            .args(["-H", &format!("Content-Type: {content_type}")]);
         if let Some(b) = body {
             cmd.args(["--data-binary", b]);
         }

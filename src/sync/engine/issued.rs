@@ -29,7 +29,7 @@ pub(super) async fn sync_issued(
     let (_, current) = read_current(store.as_ref(), path)
         .await
         .map_err(|e| SyncError::target(TargetStep::Read, e))?;
-    let now = crate::canary::now_ms() / 1000;
+    let now = crate::clock::now_millis() / 1000;
     let due = issue.due(current.as_ref(), now);
     outcome.data_hash = current
         .as_ref()

@@ -579,7 +579,7 @@ async fn a_transiently_unavailable_target_is_tried_again_and_then_given_up() {
 #[tokio::test]
 async fn a_delivered_canary_carries_when_it_was_sent_and_other_targets_do_not() {
     let w = seeded().await;
-    let sent = crate::canary::now_ms() - 1_500;
+    let sent = crate::clock::now_millis() - 1_500;
     World::put(
         &w.vault,
         "secret/canary",
