@@ -42,6 +42,11 @@ pub enum Behaviour {
     /// mount `secret/` would, everything else as the inner behaviour: so
     /// that a write gets as far as sending its values.
     Kv2Then(Box<Behaviour>),
+    /// Pass each request to `upstream`, but hold a mount lookup's answer
+    /// until `reads` other requests have arrived (or 3 s have passed), then
+    /// record `ANSWERED <path>` among the requests received: so a test sees
+    /// which requests went out before the client knew the mount.
+    HoldLookups { upstream: String, reads: usize },
     /// Pass each request to `upstream` (plain HTTP); hold the answer for
     /// `hold` when the request's method is in `methods` (the upstream has
     /// done the work by then).
@@ -182,8 +187,34 @@ fn serve(
         all.push(request.clone());
         all.len() - 1
     };
-    answer(&mut conn, behaviour, &request, seen, stop);
+    match behaviour {
+        Behaviour::HoldLookups { upstream, reads } if is_lookup(&request) => {
+            let others = || {
+                received
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .filter(|r| !is_lookup(r))
+                    .count()
+            };
+            let deadline = std::time::Instant::now() + Duration::from_secs(3);
+            while others() < *reads && std::time::Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            let _ = conn.write_all(&forward(upstream, &request.raw));
+            received.lock().unwrap().push(Received {
+                method: "ANSWERED".into(),
+                path: request.path.clone(),
+                raw: Vec::new(),
+            });
+        }
+        _ => answer(&mut conn, behaviour, &request, seen, stop),
+    }
     let _ = conn.shutdown(Shutdown::Both);
+}
+
+fn is_lookup(request: &Received) -> bool {
+    request.path.starts_with("/v1/sys/internal/ui/mounts/")
 }
 
 const KV2_MOUNT: &str = r#"{"data":{"path":"secret/","type":"kv","options":{"version":"2"}}}"#;
@@ -269,6 +300,9 @@ fn answer(
             b"",
             &format!("Location: {location}{}\r\n", request.path),
         ),
+        Behaviour::HoldLookups { upstream, .. } => {
+            let _ = conn.write_all(&forward(upstream, &request.raw));
+        }
         Behaviour::SlowProxy {
             upstream,
             methods,

@@ -205,6 +205,53 @@ fn fifty_references_over_ten_paths_ask_for_the_mount_once() {
     assert_eq!(reads, 10, "{paths:?}");
 }
 
+#[test]
+fn bank_vaults_paths_are_read_while_the_mount_is_still_being_looked_up() {
+    let bao = OpenBao::start();
+    for p in 0..4 {
+        bao.must(&["kv", "put", &format!("secret/app{p}"), "a=1", "b=2"]);
+    }
+    // The proxy answers the mount lookup only once the four reads have
+    // reached it: a client that waited for the mount before reading would
+    // see its lookup answered first, three seconds late.
+    let proxy = crate::hostile::Hostile::start(crate::hostile::Behaviour::HoldLookups {
+        upstream: bao.addr.clone(),
+        reads: 4,
+    });
+    let mut cmd = bao.kvault();
+    cmd.env("VAULT_ADDR", &proxy.addr);
+    for p in 0..4 {
+        for k in ["a", "b"] {
+            cmd.env(
+                format!("V_{p}_{k}"),
+                format!("vault:secret/data/app{p}#{k}"),
+            );
+        }
+    }
+    let out = cmd
+        .args(["exec", "--", "sh", "-c", "echo $V_0_a$V_3_b"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), "12");
+    let seen: Vec<String> = proxy
+        .received
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    let answered = seen.iter().position(|r| r.starts_with("ANSWERED")).unwrap();
+    let is_read = |r: &&String| r.starts_with("GET /v1/secret/data/app");
+    let reads = seen.iter().filter(is_read).count();
+    assert_eq!(reads, 4, "one read per path, none made twice: {seen:?}");
+    assert_eq!(
+        seen[..answered].iter().filter(is_read).count(),
+        4,
+        "every read went out before the mount was known: {seen:?}"
+    );
+}
+
 /// `kvault` started by the test (to signal it or time it), pointed at `bao`
 /// as root, HOME its home.
 fn kvault_on(bao: &OpenBao) -> std::process::Command {

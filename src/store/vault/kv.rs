@@ -2,7 +2,7 @@
 //! a retried v2 write from making two versions), listing, custom metadata,
 //! versions and deletion.
 
-use super::locate::Located;
+use super::locate::{names_data_segment, Located};
 use super::{Idempotent, MountKind, VaultStore};
 use crate::store::redact::Redactor;
 use crate::store::{
@@ -20,26 +20,90 @@ impl VaultStore {
         path: &str,
         version: Option<u64>,
     ) -> Result<Secret, StoreError> {
+        if version.is_none() && names_data_segment(path) && !self.knows_mount(path) {
+            return self.kv_read_while_locating(path).await;
+        }
         let at = self.locate(path).await?;
+        self.kv_read_at(path, at, version).await
+    }
+
+    /// A path written the Bank-Vaults way (`secret/data/app`) is, on KV v2
+    /// and on every other engine, the very `GET` the read sends once the
+    /// mount is known. So while the mount is still unknown that `GET` goes
+    /// out beside the mount lookup instead of after it: a cold `kvault exec`
+    /// waits one round trip, not two, before its first value. When the
+    /// mount turns out to want another request (a KV v2 mount at
+    /// `secret/data`), the answer is dropped and the read is made as usual.
+    async fn kv_read_while_locating(&self, path: &str) -> Result<Secret, StoreError> {
+        let full = path.trim_matches('/');
+        let as_written = || async {
+            self.call(path, || async {
+                vaultrs::api::exec_with_result(
+                    &self.client,
+                    super::endpoints::LogicalRead {
+                        path: full.to_string(),
+                    },
+                )
+                .await
+            })
+            .await
+        };
+        let (at, answer) = tokio::join!(self.locate(path), as_written());
+        let at = at?;
+        let sent = match at.mount.kind {
+            MountKind::Kv2 => format!("{}/data/{}", at.mount.path, at.rel),
+            _ => format!("{}/{}", at.mount.path, at.rel),
+        };
+        if sent != full {
+            return self.kv_read_at(path, at, None).await;
+        }
+        let answer = answer?;
+        match at.mount.kind {
+            MountKind::Kv2 => {
+                let resp: ReadSecretResponse = serde_json::from_value(Value::Object(
+                    answer.into_iter().collect(),
+                ))
+                .map_err(|_| {
+                    StoreError::Corrupt(format!(
+                        "`{path}`: the KV v2 answer is not a secret version"
+                    ))
+                })?;
+                self.kv2_secret(path, resp)
+            }
+            _ => Ok(Secret::new(json_to_data(answer))),
+        }
+    }
+
+    /// A KV v2 answer as a [`Secret`]: a deleted or destroyed version
+    /// (null data) is not found.
+    fn kv2_secret(&self, path: &str, resp: ReadSecretResponse) -> Result<Secret, StoreError> {
+        let data = match resp.data {
+            Value::Object(map) => json_to_data(map.into_iter().collect()),
+            _ => return Err(self.not_found(path)),
+        };
+        Ok(Secret {
+            data,
+            version: Some(resp.metadata.version),
+            metadata: resp
+                .metadata
+                .custom_metadata
+                .unwrap_or_default()
+                .into_iter()
+                .collect(),
+        })
+    }
+
+    async fn kv_read_at(
+        &self,
+        path: &str,
+        at: Located,
+        version: Option<u64>,
+    ) -> Result<Secret, StoreError> {
         let (mount, rel) = (at.mount.path.as_str(), at.rel.as_str());
         match &at.mount.kind {
             MountKind::Kv2 => {
                 let resp = self.read_kv2(path, mount, rel, version).await?;
-                let data = match resp.data {
-                    Value::Object(map) => json_to_data(map.into_iter().collect()),
-                    // A deleted or destroyed version reads as null data.
-                    _ => return Err(self.not_found(path)),
-                };
-                Ok(Secret {
-                    data,
-                    version: Some(resp.metadata.version),
-                    metadata: resp
-                        .metadata
-                        .custom_metadata
-                        .unwrap_or_default()
-                        .into_iter()
-                        .collect(),
-                })
+                self.kv2_secret(path, resp)
             }
             kind => {
                 if version.is_some() && *kind == MountKind::Kv1 {

@@ -40,6 +40,15 @@ impl VaultStore {
         Ok(Located { mount, rel })
     }
 
+    /// Whether the mount serving `path` is already known.
+    pub(super) fn knows_mount(&self, path: &str) -> bool {
+        cached_mount(
+            &self.mounts.lock().expect("mount cache"),
+            path.trim_matches('/'),
+        )
+        .is_some()
+    }
+
     /// Ask the server which mount serves `path`, and cache the answer.
     async fn look_up_mount(&self, path: &str) -> Result<Mount, StoreError> {
         let info = self
@@ -81,6 +90,13 @@ fn cached_mount(mounts: &[Mount], path: &str) -> Option<Mount> {
         .iter()
         .find(|m| path == m.path || path.starts_with(&format!("{}/", m.path)))
         .cloned()
+}
+
+/// Whether `path` has a `data` segment after its first (`secret/data/app`,
+/// `team/kv/data/app`): the form in which a KV v2 path is its own `GET`.
+pub(super) fn names_data_segment(path: &str) -> bool {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    segments.len() > 2 && segments[1..segments.len() - 1].contains(&"data")
 }
 
 /// `path` inside `mount`. On KV v2 the Bank-Vaults form
@@ -135,6 +151,16 @@ mod tests {
             mount_kind("database", Some(&options("2"))),
             MountKind::Other("database".into())
         );
+    }
+
+    #[test]
+    fn a_path_names_a_data_segment_only_between_its_mount_and_its_name() {
+        assert!(names_data_segment("secret/data/app"));
+        assert!(names_data_segment("/team/kv/data/app/db/"));
+        assert!(!names_data_segment("secret/app"));
+        assert!(!names_data_segment("data/app/x"));
+        assert!(!names_data_segment("secret/data"));
+        assert!(!names_data_segment("secret/app/data"));
     }
 
     #[test]
