@@ -4,8 +4,8 @@
 //! kvault to the other with one line on stderr, mid-`exec --watch` and
 //! mid-`sync --watch`, and back again when the second one goes.
 
-use crate::exec::{kvault_process, read, send, wait_until};
 use crate::harness::*;
+use crate::process::{kvault_process, read, send, wait_until};
 use serde_json::Value;
 use std::io::BufRead;
 use std::path::Path;

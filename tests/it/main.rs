@@ -4,6 +4,7 @@
 
 mod harness;
 mod hostile;
+mod process;
 
 mod access_log;
 mod audit_live;

@@ -4,10 +4,10 @@
 //! booleans for the switches, VAULT_ENV_DAEMON, VAULT_ENV_DELAY,
 //! VAULT_JSON_LOG, VAULT_LOG_LEVEL and VAULT_ENV_LOG_SERVER.
 
-use crate::exec::{exit_within, kvault_process, read, send, wait_until};
 use crate::harness::{
     assert_printed, assert_refused, assert_shows_none, kvault_clean, text, OpenBao, Run,
 };
+use crate::process::{exit_within, kvault_process, read, send, wait_until};
 use nix::sys::signal::Signal;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
