@@ -46,10 +46,40 @@
 #   repair       TRIALS hand edits (a merge patch of one target's `pass`), 2 s
 #                apart, both running: time until each target holds the
 #                source's value again (both watch their targets)
+#                and, for the same changes, until the Deployment reading the
+#                Secret was rolled (its metadata.generation went up): ESO's
+#                target by Stakater Reloader (below), kvault's by the plan's
+#                `rollout: auto`
 #   put --plan   TRIALS `kvault put vault:secret/bench/sNNNN ... --plan
-#                plan.yaml` (kvault only: the write syncs the entries that
-#                read it): wall time from the start of the command until the
-#                target shows the value (checked once it returned)
+#                plan.yaml --rollout` (the write syncs the entries that read
+#                it and rolls their workloads): wall time from the start of the
+#                command until the target shows the value (checked once it
+#                returned) and until its Deployment was rolled; against it,
+#   force-sync   ESO's fastest path: TRIALS writes to OpenBao, each followed
+#                by the `external-secrets.io/force-sync` annotation on its
+#                ExternalSecret: time from the write until the target shows
+#                the value, and until Reloader rolled its Deployment
+#
+# Workloads: for each secret a trial changes, a Deployment `dNNNN` reading it
+# (envFrom) in both namespaces; in `bench` annotated
+# `reloader.stakater.com/auto: "true"` for Reloader, in `bench-kvault` named by
+# the plan entry's `rollout: auto`. The test cluster runs no controllers, so a
+# rollout is seen as the change of the pod template (generation + 1).
+#
+# Reloader: Stakater Reloader, main at tag chart-v2.2.16 (app VERSION 1.4.14), commit
+# 655a2b38 of github.com/stakater/Reloader, built from source: the module
+# proxy refuses the github.com/openshift/api version its go.mod pins
+# (v0.0.0-20260402111718-ad9eb11110b6), so that module comes from its
+# repository at ad9eb11110b6 through a `replace` (its openapi/ directory left
+# out: Reloader does not import it and the mirror lacks one of its files):
+#   git --git-dir=$RELOADER_MIRROR archive 655a2b38 | tar -x -C DIR/src
+#   git --git-dir=$OPENSHIFT_API_MIRROR archive ad9eb11110b6 -- <all but openapi/> | tar -x -C DIR/openshift-api
+#   cd DIR/src && go mod edit -replace github.com/openshift/api=../openshift-api
+#   CGO_ENABLED=0 GOFLAGS=-mod=mod nice -n 19 go build -o DIR/reloader .
+# (DIR = ~/.cache/kvault-peers/reloader-655a2b38; done here when $RELOADER is
+# missing). It runs as a local process with KUBERNETES_NAMESPACE=bench,
+# `--reload-strategy annotations`, started with ESO; its metrics listen on
+# :9090 (hard-coded).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-bench/results/eso.md}
@@ -59,6 +89,10 @@ trials=${TRIALS:-20}
 eso_commit=cc5bfbc2234ace9cb0caff4ea89c435cf517b27b
 eso_mirror=${ESO_MIRROR:-/work/.mirror/external-secrets+external-secrets/repo}
 eso=${ESO:-$HOME/.cache/kvault-peers/eso-${eso_commit:0:12}/external-secrets}
+reloader_commit=655a2b3814baadb69d3d1e105242d6cc8875d7cb
+reloader=${RELOADER:-$HOME/.cache/kvault-peers/reloader-${reloader_commit:0:8}/reloader}
+reloader_mirror=${RELOADER_MIRROR:-/work/.mirror/stakater+Reloader/repo}
+openshift_api_mirror=${OPENSHIFT_API_MIRROR:-/work/.mirror/openshift+api/repo}
 mkdir -p "$(dirname "$out")"
 
 eval "$(scripts/install-test-deps.sh 2>/dev/null | sed 's/^/export /')"
@@ -77,6 +111,17 @@ if [ ! -x "$eso" ]; then
     cp "$src/deploy/crds/bundle.yaml" "$(dirname "$eso")/bundle.yaml"
     rm -rf "$src"
 fi
+if [ ! -x "$reloader" ]; then
+    echo "building Reloader ${reloader_commit:0:8} into $reloader" >&2
+    dir=$(dirname "$reloader")
+    rm -rf "$dir/src" "$dir/openshift-api"
+    mkdir -p "$dir/src" "$dir/openshift-api"
+    git --git-dir="$reloader_mirror" archive "$reloader_commit" | tar -x -C "$dir/src"
+    mapfile -t api_paths < <(git --git-dir="$openshift_api_mirror" ls-tree --name-only ad9eb11110b6 | grep -vx openapi)
+    git --git-dir="$openshift_api_mirror" archive ad9eb11110b6 -- "${api_paths[@]}" | tar -x -C "$dir/openshift-api"
+    (cd "$dir/src" && go mod edit -replace github.com/openshift/api=../openshift-api &&
+        CGO_ENABLED=0 GOFLAGS=-mod=mod nice -n 19 go build -o "$reloader" .)
+fi
 crds=${ESO_CRDS:-$(dirname "$eso")/bundle.yaml}
 [ -f "$crds" ] || git --git-dir="$eso_mirror" show "$eso_commit:deploy/crds/bundle.yaml" >"$crds"
 
@@ -87,9 +132,10 @@ echo 'unsafe_allow_api_audit_creation = true' >"$work/bao.hcl"
 HOME=$work "$KVAULT_TEST_BAO" server -dev -config="$work/bao.hcl" -dev-listen-address="127.0.0.1:$port" -dev-root-token-id=bench >"$work/bao.log" 2>&1 &
 bao_pid=$!
 eso_pid=
+reloader_pid=
 watch_pid=
 cleanup() {
-    for p in $watch_pid $eso_pid $bao_pid; do kill "$p" 2>/dev/null || true; done
+    for p in $watch_pid $reloader_pid $eso_pid $bao_pid; do kill "$p" 2>/dev/null || true; done
     scripts/kube-test-cluster.sh stop "$work/kube" >/dev/null 2>&1 || true
     rm -rf "$work"
 }
@@ -127,13 +173,43 @@ def req(conn, method, path, body=None, **hdr):
     r = conn.getresponse()
     return r.status, r.read()
 
-def seed(n, addr, plan):  # OpenBao secrets + the kvault plan
+# The secrets whose changes are timed: the latency trials change
+# changed(k), the forced trials (put --plan, ESO force-sync) forced(k); each
+# has a Deployment reading it in both namespaces.
+def changed(k, n): return (k * 101 + 7) % n
+def forced(k, n): return (k * 53 + 5) % n
+def with_workload(trials, n): return sorted({f(k, n) for k in range(trials) for f in (changed, forced)})
+
+def seed(n, addr, plan, trials):  # OpenBao secrets + the kvault plan
     import openbao
     openbao.seed(n, addr)
+    rolled = set(with_workload(trials, n))
     with open(plan, "w") as f:
         f.write("secrets:\n")
         for i in range(n):
-            f.write(f"  - {{source: vault:secret/bench/s{i:04d}, target: k8s:bench-kvault/s{i:04d}}}\n")
+            rollout = ", rollout: auto" if i in rolled else ""
+            f.write(f"  - {{source: vault:secret/bench/s{i:04d}, target: k8s:bench-kvault/s{i:04d}{rollout}}}\n")
+
+def workloads(trials, n):  # a Deployment per timed secret: Reloader's in bench, kvault's in bench-kvault
+    conn = kubeapi.connect()
+    for i in with_workload(trials, n):
+        for ns in ("bench", "bench-kvault"):
+            meta = {"name": f"d{i:04d}", "namespace": ns}
+            if ns == "bench":
+                meta["annotations"] = {"reloader.stakater.com/auto": "true"}
+            labels = {"app": f"d{i:04d}"}
+            d = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta,
+                 "spec": {"replicas": 1, "selector": {"matchLabels": labels},
+                          "template": {"metadata": {"labels": labels},
+                                       "spec": {"containers": [{"name": "app", "image": "app:1",
+                                                                "envFrom": [{"secretRef": {"name": f"s{i:04d}"}}]}]}}}}
+            st, body = req(conn, "POST", f"/apis/apps/v1/namespaces/{ns}/deployments", d)
+            assert st == 201, (st, body[:300])
+
+def generation(conn, ns, i):  # the Deployment's metadata.generation: +1 per pod template change
+    st, body = req(conn, "GET", f"/apis/apps/v1/namespaces/{ns}/deployments/d{i:04d}")
+    assert st == 200, (st, body[:300])
+    return json.loads(body)["metadata"]["generation"]
 
 def count(conn, ns):  # target Secrets sNNNN that exist
     st, body = req(conn, "GET", f"/api/v1/namespaces/{ns}/secrets",
@@ -204,20 +280,30 @@ def latency(trials, n, addr, gap):  # change one secret per trial; time both tar
     a = urlparse(addr)
     bao = http.client.HTTPConnection(a.hostname, a.port)
     kc = kubeapi.connect()
-    pending, lat = [], {"eso": [], "kvault": []}
+    pending, lat = [], {"eso": [], "kvault": [], "eso-rollout": [], "kvault-rollout": []}
+    rolling = []
     t0 = time.monotonic()
     k = 0
-    while k < trials or pending:
+    while k < trials or pending or rolling:
         now = time.monotonic()
         if k < trials and now >= t0 + k * gap:
-            i = (k * 101 + 7) % n
+            i = changed(k, n)
+            gens = {ns: generation(kc, ns, i) for ns in ("bench", "bench-kvault")}
             val = f"changed-{k}-{int(time.time())}"
             body = json.dumps({"data": {"user": f"user{i}", "pass": val, "host": "db.internal"}})
             bao.request("POST", f"/v1/secret/data/bench/s{i:04d}", body, {"X-Vault-Token": "bench"})
             r = bao.getresponse(); r.read(); assert r.status == 200, r.status
             t = time.monotonic()
             pending += [("eso", "bench", i, val, t), ("kvault", "bench-kvault", i, val, t)]
+            rolling += [("eso-rollout", "bench", i, gens["bench"], t),
+                        ("kvault-rollout", "bench-kvault", i, gens["bench-kvault"], t)]
             k += 1
+        for p in list(rolling):
+            who, ns, i, gen, t = p
+            if generation(kc, ns, i) > gen:
+                lat[who].append(time.monotonic() - t); rolling.remove(p)
+            elif time.monotonic() - t > 180:
+                lat[who].append(float("inf")); rolling.remove(p)
         for p in list(pending):
             who, ns, i, val, t = p
             st, body = req(kc, "GET", f"/api/v1/namespaces/{ns}/secrets/s{i:04d}")
@@ -259,24 +345,60 @@ def repair(trials, n, gap):  # hand-edit one target of each tool; time until res
         time.sleep(gap)
     print(json.dumps(lat))
 
-def put_plan(trials, n, kvault, plan):  # kvault put --plan: command start -> target shows it
+def put_plan(trials, n, kvault, plan):  # kvault put --plan --rollout: command start -> target, rollout
     import subprocess
     kc = kubeapi.connect()
-    lat = []
+    lat = {"kvault": [], "kvault-rollout": []}
     for k in range(trials):
-        i = (k * 53 + 5) % n
+        i = forced(k, n)
+        gen = generation(kc, "bench-kvault", i)
         val = f"put-{k}-{int(time.time())}"
         t = time.monotonic()
         subprocess.run([kvault, "put", "-q", f"vault:secret/bench/s{i:04d}", f"user=user{i}", "pass=-",
-                        "host=db.internal", "--plan", plan], input=val.encode(), check=True)
+                        "host=db.internal", "--plan", plan, "--rollout"], input=val.encode(), check=True)
         while not shows(kc, "bench-kvault", i, want=val):
             assert time.monotonic() - t < 60, "put --plan: the target never showed the value"
             time.sleep(0.01)
-        lat.append(time.monotonic() - t)
-    print(json.dumps({"kvault": lat}))
+        lat["kvault"].append(time.monotonic() - t)
+        while generation(kc, "bench-kvault", i) <= gen:
+            assert time.monotonic() - t < 60, "put --plan --rollout: the Deployment was never rolled"
+            time.sleep(0.01)
+        lat["kvault-rollout"].append(time.monotonic() - t)
+        time.sleep(1)
+    print(json.dumps(lat))
+
+def force_sync(trials, n, addr):  # ESO's fastest path: write, then annotate force-sync; Reloader rolls
+    a = urlparse(addr)
+    bao = http.client.HTTPConnection(a.hostname, a.port)
+    kc = kubeapi.connect()
+    lat = {"eso": [], "eso-rollout": []}
+    for k in range(trials):
+        i = forced(k, n)
+        gen = generation(kc, "bench", i)
+        val = f"forced-{k}-{int(time.time())}"
+        t = time.monotonic()
+        body = json.dumps({"data": {"user": f"user{i}", "pass": val, "host": "db.internal"}})
+        bao.request("POST", f"/v1/secret/data/bench/s{i:04d}", body, {"X-Vault-Token": "bench"})
+        r = bao.getresponse(); r.read(); assert r.status == 200, r.status
+        patch = {"metadata": {"annotations": {"external-secrets.io/force-sync": f"{time.time():.6f}"}}}
+        st, b = req(kc, "PATCH", f"/apis/external-secrets.io/v1/namespaces/bench/externalsecrets/s{i:04d}", patch,
+                    **{"Content-Type": "application/merge-patch+json"})
+        assert st == 200, (st, b[:300])
+        while not shows(kc, "bench", i, want=val):
+            assert time.monotonic() - t < 60, "force-sync: the target never showed the value"
+            time.sleep(0.01)
+        lat["eso"].append(time.monotonic() - t)
+        while generation(kc, "bench", i) <= gen:
+            assert time.monotonic() - t < 60, "force-sync: Reloader never rolled the Deployment"
+            time.sleep(0.01)
+        lat["eso-rollout"].append(time.monotonic() - t)
+        time.sleep(1)
+    print(json.dumps(lat))
 
 cmd, args = sys.argv[1], sys.argv[2:]
-{"seed": lambda: seed(int(args[0]), args[1], args[2]),
+{"seed": lambda: seed(int(args[0]), args[1], args[2], int(args[3])),
+ "workloads": lambda: workloads(int(args[0]), int(args[1])),
+ "force-sync": lambda: force_sync(int(args[0]), int(args[1]), args[2]),
  "count": lambda: print(count(kubeapi.connect(), args[0])),
  "eso-first-sync": lambda: eso_first_sync(int(args[0])),
  "eso-ready": lambda: eso_ready(int(args[0])),
@@ -289,7 +411,8 @@ cmd, args = sys.argv[1], sys.argv[2:]
 PY
 export BENCH_DIR=$PWD/bench
 k() { python3 "$work/k.py" "$@"; }
-k seed "$n" "$VAULT_ADDR" "$work/plan.yaml"
+k seed "$n" "$VAULT_ADDR" "$work/plan.yaml" "$trials"
+k workloads "$trials" "$n"
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime+stime, clock ticks
 hz=$(getconf CLK_TCK)
@@ -355,6 +478,8 @@ eso_flags="${ESO_FLAGS:---concurrent 8} --enable-leader-election=false --metrics
 # shellcheck disable=SC2086
 "$eso" $eso_flags >"$work/eso.log" 2>&1 &
 eso_pid=$!
+KUBERNETES_NAMESPACE=bench "$reloader" --reload-strategy annotations >"$work/reloader.log" 2>&1 &
+reloader_pid=$!
 k store-ready
 e0=$(cpu_ticks "$eso_pid"); k0=$(k calls)
 read -r eso_create eso_first < <(k eso-first-sync "$n")
@@ -364,7 +489,9 @@ eso_first_cpu=$(python3 -c "print(f'{($e1 - $e0) / $hz:.2f}')")
 sleep 5
 eso_ready=$(k eso-ready "$n")
 sleep 5
+r0=$(cpu_ticks "$reloader_pid")
 window eso "$eso_pid" "$idle"
+reloader_cpu=$(per_min "$r0" "$(cpu_ticks "$reloader_pid")" "$idle")
 
 # ---- latency: both running, the same OpenBao changes
 start_watch
@@ -372,8 +499,9 @@ lat=$(k latency "$trials" "$n" "$VAULT_ADDR" 6)
 fix=$(k repair "$trials" "$n" 2)
 kill "$watch_pid"; wait "$watch_pid" 2>/dev/null || true; watch_pid=
 put=$(k put-plan "$trials" "$n" "$kvault" "$work/plan.yaml")
+forced=$(k force-sync "$trials" "$n" "$VAULT_ADDR")
 eso_rss=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$eso_pid/status")
-kill "$eso_pid"; wait "$eso_pid" 2>/dev/null || true; eso_pid=
+kill "$eso_pid" "$reloader_pid"; wait "$eso_pid" "$reloader_pid" 2>/dev/null || true; eso_pid= reloader_pid=
 
 # ---- report
 idle_field() { awk -F'\t' -v w="$1" -v f="$2" '$1 == w {print $f}' "$work/idle.tsv"; }
@@ -389,6 +517,11 @@ read -r kv_p50 kv_min kv_max < <(stats "$lat" kvault)
 read -r eso_fix eso_fix_min eso_fix_max < <(stats "$fix" eso)
 read -r kv_fix kv_fix_min kv_fix_max < <(stats "$fix" kvault)
 read -r kv_put kv_put_min kv_put_max < <(stats "$put" kvault)
+read -r eso_roll eso_roll_min eso_roll_max < <(stats "$lat" eso-rollout)
+read -r kv_roll kv_roll_min kv_roll_max < <(stats "$lat" kvault-rollout)
+read -r kv_put_roll kv_put_roll_min kv_put_roll_max < <(stats "$put" kvault-rollout)
+read -r eso_forced eso_forced_min eso_forced_max < <(stats "$forced" eso)
+read -r eso_forced_roll eso_forced_roll_min eso_forced_roll_max < <(stats "$forced" eso-rollout)
 eso_cpu=$(idle_field eso 2); kv_cpu=$(idle_field kvault 2)
 {
     echo "# kvault sync vs External Secrets Operator"
@@ -398,6 +531,7 @@ eso_cpu=$(idle_field eso 2); kv_cpu=$(idle_field kvault 2)
     echo "- $("$KVAULT_TEST_BAO" version | head -n1); kube-apiserver $("$KVAULT_KUBE_APISERVER" --version 2>/dev/null | awk '{print $2}') + etcd $("$KVAULT_ETCD" --version | awk '/etcd Version/ {print $3}'); OpenBao file audit device on for the whole run"
     echo "- command: \`bench/eso.sh\` (N=$n, IDLE=$idle s, TRIALS=$trials); $n secrets \`secret/bench/sNNNN\`, 3 keys each"
     echo "- kvault: \`kvault sync -q -f plan.yaml -o json\` (plan: \`- {source: vault:secret/bench/sNNNN, target: k8s:bench-kvault/sNNNN}\`, default --concurrency 8); idle and latency: \`kvault sync --watch 1m -f plan.yaml -o json\` (default ±10 % jitter)"
+    echo "- Reloader: commit \`${reloader_commit:0:12}\` (main at chart-v2.2.16), built from source ($(du -m "$reloader" | cut -f1) MB binary), \`KUBERNETES_NAMESPACE=bench reloader --reload-strategy annotations\`; a Deployment per timed secret in each namespace ($(grep -c 'rollout: auto' "$work/plan.yaml") plan entries with \`rollout: auto\`)"
     echo "- ESO: \`external-secrets $eso_flags\` (KUBECONFIG = admin); SecretStore \`bao\` (vault, path secret, version v2, tokenSecretRef); per secret an ExternalSecret \`sNNNN\` in \`bench\` with \`refreshInterval: 1m\`, \`dataFrom: [{extract: {key: bench/sNNNN}}]\`, target \`sNNNN\`"
     echo
     echo "| measure | ESO | kvault | kvault / ESO |"
@@ -411,7 +545,10 @@ eso_cpu=$(idle_field eso 2); kv_cpu=$(idle_field kvault 2)
     echo "| idle, ExternalSecret writes (status updates) in $idle s | $(idle_field eso 7) | $(idle_field kvault 7) | |"
     echo "| change → target latency p50, s ($trials trials; min–max) | $eso_p50 ($eso_min–$eso_max) | $kv_p50 ($kv_min–$kv_max) | $(ratio "$kv_p50" "$eso_p50") |"
     echo "| hand edit of a target → repaired, p50 s ($trials trials; min–max) | $eso_fix ($eso_fix_min–$eso_fix_max) | $kv_fix ($kv_fix_min–$kv_fix_max) | $(ratio "$kv_fix" "$eso_fix") |"
-    echo "| \`kvault put ... --plan plan.yaml\` → target shows it, p50 s ($trials trials; min–max) | | $kv_put ($kv_put_min–$kv_put_max) | |"
+    echo "| change → Deployment rolled, p50 s ($trials trials; min–max; ESO + Reloader vs kvault \`rollout: auto\`) | $eso_roll ($eso_roll_min–$eso_roll_max) | $kv_roll ($kv_roll_min–$kv_roll_max) | $(ratio "$kv_roll" "$eso_roll") |"
+    echo "| pushed change → target shows it, p50 s ($trials trials; ESO: write + force-sync annotation; kvault: \`kvault put ... --plan plan.yaml --rollout\`) | $eso_forced ($eso_forced_min–$eso_forced_max) | $kv_put ($kv_put_min–$kv_put_max) | $(ratio "$kv_put" "$eso_forced") |"
+    echo "| pushed change → Deployment rolled, p50 s ($trials trials; ESO + Reloader vs the same \`put --rollout\`) | $eso_forced_roll ($eso_forced_roll_min–$eso_forced_roll_max) | $kv_put_roll ($kv_put_roll_min–$kv_put_roll_max) | $(ratio "$kv_put_roll" "$eso_forced_roll") |"
+    echo "| Reloader idle, CPU s per minute (beside ESO's) | $reloader_cpu | | |"
     echo
     echo "Notes:"
     echo

@@ -50,11 +50,14 @@ pub async fn propagate(
     stores: &Stores,
     cluster: Option<&dyn Cluster>,
 ) -> Propagated {
-    let entries = if rollout { whole } else { cut };
+    let entries = if rollout {
+        sharing_workloads(whole, cut)
+    } else {
+        cut.targets.iter().collect()
+    };
     let plan = Plan {
         targets: entries
-            .targets
-            .iter()
+            .into_iter()
             .map(|t| Target {
                 rollout: if rollout {
                     t.rollout.clone()
@@ -88,6 +91,36 @@ pub async fn propagate(
             .map(|e| format!("{}: {}", e.target, e.error))
             .collect(),
     }
+}
+
+/// The entries of `whole` whose data hashes can enter the rollout hash of
+/// a workload a target of `cut` rolls: those of `cut`, and the others that
+/// roll workloads in the same namespace. A workload's rollout hash is made
+/// of the hashes of the targets that roll it, which share its namespace;
+/// an entry without `rollout:` rolls nothing and is in no hash, so reading
+/// it would be a wasted request (a thousand of them, in a plan that size).
+fn sharing_workloads<'a>(whole: &'a Plan, cut: &Plan) -> Vec<&'a Target> {
+    let cut_refs: std::collections::BTreeSet<String> = cut
+        .targets
+        .iter()
+        .map(|t| t.reference.to_string())
+        .collect();
+    let rolled_namespaces: std::collections::BTreeSet<&str> = cut
+        .targets
+        .iter()
+        .filter(|t| !t.rollout.is_empty())
+        .filter_map(|t| t.kube_name().map(|(ns, _)| ns))
+        .collect();
+    whole
+        .targets
+        .iter()
+        .filter(|t| {
+            cut_refs.contains(&t.reference.to_string())
+                || (!t.rollout.is_empty()
+                    && t.kube_name()
+                        .is_some_and(|(ns, _)| rolled_namespaces.contains(ns)))
+        })
+        .collect()
 }
 
 /// One target after verification.
@@ -184,5 +217,50 @@ async fn shows(target: &Target, stores: &Stores, hash: &str) -> Result<(), Strin
             "the target records {DATA_HASH} `{}`, not the new `{hash}`",
             recorded.map_or("(none)", String::as_str)
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync::plan::parse;
+
+    #[test]
+    fn a_rollout_reads_only_the_entries_that_roll_workloads_beside_the_cut_ones() {
+        let whole = parse(
+            "plan.yaml",
+            "secrets:
+  - {source: vault:secret/db, target: k8s:prod/db, rollout: auto}
+  - {source: vault:secret/api, target: k8s:prod/api, rollout: auto}
+  - {source: vault:secret/cache, target: k8s:prod/cache}
+  - {source: vault:secret/web, target: k8s:web/web, rollout: auto}
+  - {source: vault:secret/db, target: vault:secret/copy}
+",
+        )
+        .unwrap();
+        let cut = targets_of(&whole, &Reference::parse("vault:secret/db").unwrap());
+        let read: Vec<String> = sharing_workloads(&whole, &cut)
+            .iter()
+            .map(|t| t.reference.to_string())
+            .collect();
+        assert_eq!(read, ["k8s:prod/db", "k8s:prod/api", "vault:secret/copy"]);
+    }
+
+    #[test]
+    fn a_cut_that_rolls_nothing_reads_nothing_else() {
+        let whole = parse(
+            "plan.yaml",
+            "secrets:
+  - {source: vault:secret/db, target: k8s:prod/db}
+  - {source: vault:secret/api, target: k8s:prod/api, rollout: auto}
+",
+        )
+        .unwrap();
+        let cut = targets_of(&whole, &Reference::parse("vault:secret/db").unwrap());
+        let read: Vec<String> = sharing_workloads(&whole, &cut)
+            .iter()
+            .map(|t| t.reference.to_string())
+            .collect();
+        assert_eq!(read, ["k8s:prod/db"]);
     }
 }
