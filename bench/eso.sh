@@ -356,16 +356,17 @@ def put_plan(trials, n, kvault, plan):  # kvault put --plan --rollout: command s
         t = time.monotonic()
         subprocess.run([kvault, "put", "-q", f"vault:secret/bench/s{i:04d}", f"user=user{i}", "pass=-",
                         "host=db.internal", "--plan", plan, "--rollout"], input=val.encode(), check=True)
-        while not shows(kc, "bench-kvault", i, want=val):
-            assert time.monotonic() - t < 60, "put --plan: the target never showed the value"
-            time.sleep(0.01)
-        lat["kvault"].append(time.monotonic() - t)
-        while generation(kc, "bench-kvault", i) <= gen:
-            assert time.monotonic() - t < 60, "put --plan --rollout: the Deployment was never rolled"
-            time.sleep(0.01)
-        lat["kvault-rollout"].append(time.monotonic() - t)
-        time.sleep(1)
+        arrivals(kc, "bench-kvault", i, val, gen, t, lat, "kvault", "put --plan --rollout")
     print(json.dumps(lat))
+
+def arrivals(kc, ns, i, val, gen, t, lat, who, what):  # time until the target, then its Deployment, show the change
+    for done, key in ((lambda: shows(kc, ns, i, want=val), who),
+                      (lambda: generation(kc, ns, i) > gen, f"{who}-rollout")):
+        while not done():
+            assert time.monotonic() - t < 60, f"{what}: {key} never came"
+            time.sleep(0.01)
+        lat[key].append(time.monotonic() - t)
+    time.sleep(1)
 
 def force_sync(trials, n, addr):  # ESO's fastest path: write, then annotate force-sync; Reloader rolls
     a = urlparse(addr)
@@ -384,15 +385,7 @@ def force_sync(trials, n, addr):  # ESO's fastest path: write, then annotate for
         st, b = req(kc, "PATCH", f"/apis/external-secrets.io/v1/namespaces/bench/externalsecrets/s{i:04d}", patch,
                     **{"Content-Type": "application/merge-patch+json"})
         assert st == 200, (st, b[:300])
-        while not shows(kc, "bench", i, want=val):
-            assert time.monotonic() - t < 60, "force-sync: the target never showed the value"
-            time.sleep(0.01)
-        lat["eso"].append(time.monotonic() - t)
-        while generation(kc, "bench", i) <= gen:
-            assert time.monotonic() - t < 60, "force-sync: Reloader never rolled the Deployment"
-            time.sleep(0.01)
-        lat["eso-rollout"].append(time.monotonic() - t)
-        time.sleep(1)
+        arrivals(kc, "bench", i, val, gen, t, lat, "eso", "force-sync")
     print(json.dumps(lat))
 
 cmd, args = sys.argv[1], sys.argv[2:]

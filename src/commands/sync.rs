@@ -25,32 +25,7 @@ pub async fn run(global: &GlobalArgs, printer: &Printer, args: SyncArgs) -> Resu
         return super::sync_convert::run(printer, convert);
     }
     let mut config = super::store_config(global);
-    let (plan, source) = match (&args.file, &args.from_external_secrets) {
-        (Some(file), _) => (load(file)?, PlanSource::Plan(file)),
-        (None, Some(path)) => {
-            let (plan, converted) = external_secrets::load(path).map_err(Failure::error)?;
-            for line in &converted.untranslated {
-                output::warning(line);
-            }
-            (plan, PlanSource::ExternalSecrets(path))
-        }
-        (None, None) if args.from_cluster => {
-            let namespace = global.namespace.as_deref();
-            let (plan, converted) =
-                crate::sync::external_secrets_live::load(&config.kube, namespace)
-                    .await
-                    .map_err(Failure::error)?;
-            for line in &converted.untranslated {
-                output::warning(line);
-            }
-            (plan, PlanSource::Cluster(namespace))
-        }
-        (None, None) => {
-            return Err(Failure::error(
-                "give -f PLAN, --from-external-secrets PATH or --from-cluster",
-            ))
-        }
-    };
+    let (plan, source) = load_plan(&args, global, &config.kube).await?;
     config.rate_limits = RateLimit::per_store(&args.rate_limit);
     let stores = Stores::new(config.clone());
     let options = engine::Options {
@@ -69,19 +44,7 @@ pub async fn run(global: &GlobalArgs, printer: &Printer, args: SyncArgs) -> Resu
         return Ok(Code::of_sync(&report));
     };
 
-    let exposed = match args.metrics_addr {
-        Some(addr) => {
-            let exposed = Arc::new(Exposed::default());
-            let local = metrics_server::start(addr, exposed.clone())
-                .await
-                .map_err(|e| Failure::error(format!("cannot serve metrics on {addr}: {e}")))?;
-            printer.status(format!("kvault sync: metrics on http://{local}/metrics"));
-            // Without an election this process is the one writer.
-            exposed.metrics.set_leader(!args.leader.leader_elect);
-            Some(exposed)
-        }
-        None => None,
-    };
+    let exposed = serve_metrics(&args, printer).await?;
     let leader = match args.leader.leader_elect {
         true => Some(join_election(&args.leader, &config.kube, printer).await?),
         false => None,
@@ -106,6 +69,57 @@ pub async fn run(global: &GlobalArgs, printer: &Printer, args: SyncArgs) -> Resu
     };
     let last = watch.run(plan, &rounds).await?;
     Ok(last.as_ref().map_or(Code::Success, Code::of_sync))
+}
+
+/// The plan to run, and where it came from (a `--watch` reads it again
+/// from there each round).
+async fn load_plan<'a>(
+    args: &'a SyncArgs,
+    global: &'a GlobalArgs,
+    kube: &crate::store::kube::KubeConfig,
+) -> Result<(Plan, PlanSource<'a>)> {
+    Ok(match (&args.file, &args.from_external_secrets) {
+        (Some(file), _) => (load(file)?, PlanSource::Plan(file)),
+        (None, Some(path)) => {
+            let (plan, converted) = external_secrets::load(path).map_err(Failure::error)?;
+            for line in &converted.untranslated {
+                output::warning(line);
+            }
+            (plan, PlanSource::ExternalSecrets(path))
+        }
+        (None, None) if args.from_cluster => {
+            let namespace = global.namespace.as_deref();
+            let (plan, converted) = crate::sync::external_secrets_live::load(kube, namespace)
+                .await
+                .map_err(Failure::error)?;
+            for line in &converted.untranslated {
+                output::warning(line);
+            }
+            (plan, PlanSource::Cluster(namespace))
+        }
+        (None, None) => {
+            return Err(Failure::error(
+                "give -f PLAN, --from-external-secrets PATH or --from-cluster",
+            ))
+        }
+    })
+}
+
+/// `--metrics-addr`: the metrics server, started before the first round.
+async fn serve_metrics(args: &SyncArgs, printer: &Printer) -> Result<Option<Arc<Exposed>>> {
+    Ok(match args.metrics_addr {
+        Some(addr) => {
+            let exposed = Arc::new(Exposed::default());
+            let local = metrics_server::start(addr, exposed.clone())
+                .await
+                .map_err(|e| Failure::error(format!("cannot serve metrics on {addr}: {e}")))?;
+            printer.status(format!("kvault sync: metrics on http://{local}/metrics"));
+            // Without an election this process is the one writer.
+            exposed.metrics.set_leader(!args.leader.leader_elect);
+            Some(exposed)
+        }
+        None => None,
+    })
 }
 
 /// What `--watch` shows of each round: progress, then the report as one

@@ -225,10 +225,20 @@ mod tests {
     use super::*;
     use crate::sync::plan::parse;
 
+    /// The targets a rotation of `vault:secret/db` with `--rollout` reads
+    /// in `plan`.
+    fn read_for(plan: &str) -> Vec<String> {
+        let whole = parse("plan.yaml", plan).unwrap();
+        let cut = targets_of(&whole, &Reference::parse("vault:secret/db").unwrap());
+        sharing_workloads(&whole, &cut)
+            .iter()
+            .map(|t| t.reference.to_string())
+            .collect()
+    }
+
     #[test]
     fn a_rollout_reads_only_the_entries_that_roll_workloads_beside_the_cut_ones() {
-        let whole = parse(
-            "plan.yaml",
+        let read = read_for(
             "secrets:
   - {source: vault:secret/db, target: k8s:prod/db, rollout: auto}
   - {source: vault:secret/api, target: k8s:prod/api, rollout: auto}
@@ -236,31 +246,18 @@ mod tests {
   - {source: vault:secret/web, target: k8s:web/web, rollout: auto}
   - {source: vault:secret/db, target: vault:secret/copy}
 ",
-        )
-        .unwrap();
-        let cut = targets_of(&whole, &Reference::parse("vault:secret/db").unwrap());
-        let read: Vec<String> = sharing_workloads(&whole, &cut)
-            .iter()
-            .map(|t| t.reference.to_string())
-            .collect();
+        );
         assert_eq!(read, ["k8s:prod/db", "k8s:prod/api", "vault:secret/copy"]);
     }
 
     #[test]
     fn a_cut_that_rolls_nothing_reads_nothing_else() {
-        let whole = parse(
-            "plan.yaml",
+        let read = read_for(
             "secrets:
   - {source: vault:secret/db, target: k8s:prod/db}
   - {source: vault:secret/api, target: k8s:prod/api, rollout: auto}
 ",
-        )
-        .unwrap();
-        let cut = targets_of(&whole, &Reference::parse("vault:secret/db").unwrap());
-        let read: Vec<String> = sharing_workloads(&whole, &cut)
-            .iter()
-            .map(|t| t.reference.to_string())
-            .collect();
+        );
         assert_eq!(read, ["k8s:prod/db"]);
     }
 }
