@@ -39,7 +39,8 @@ pub struct Propagated {
 }
 
 /// Sync the targets of `cut` (from [`targets_of`]) as entries of the
-/// `whole` plan: with `rollout`, its other targets are only read, so that a
+/// `whole` plan: with `rollout`, its other targets that roll workloads in
+/// the same namespaces (`sharing_workloads`) are only read, so that a
 /// workload they share gets the rollout hash a full `kvault sync` would give
 /// it (else the next full run would roll it again). Without, they are not
 /// read at all: nothing is rolled out, so nothing needs their hashes.
