@@ -345,39 +345,35 @@ def repair(trials, n, gap):  # hand-edit one target of each tool; time until res
         time.sleep(gap)
     print(json.dumps(lat))
 
-def put_plan(trials, n, kvault, plan):  # kvault put --plan --rollout: command start -> target, rollout
-    import subprocess
+def pushed(trials, n, ns, who, what, push):  # TRIALS changes pushed at once: time target, then rollout
     kc = kubeapi.connect()
-    lat = {"kvault": [], "kvault-rollout": []}
+    lat = {who: [], f"{who}-rollout": []}
     for k in range(trials):
         i = forced(k, n)
-        gen = generation(kc, "bench-kvault", i)
-        val = f"put-{k}-{int(time.time())}"
+        gen = generation(kc, ns, i)
+        val = f"{who}-{k}-{int(time.time())}"
         t = time.monotonic()
-        subprocess.run([kvault, "put", "-q", f"vault:secret/bench/s{i:04d}", f"user=user{i}", "pass=-",
-                        "host=db.internal", "--plan", plan, "--rollout"], input=val.encode(), check=True)
-        arrivals(kc, "bench-kvault", i, val, gen, t, lat, "kvault", "put --plan --rollout")
+        push(kc, i, val)
+        for done, key in ((lambda: shows(kc, ns, i, want=val), who),
+                          (lambda: generation(kc, ns, i) > gen, f"{who}-rollout")):
+            while not done():
+                assert time.monotonic() - t < 60, f"{what}: {key} never came"
+                time.sleep(0.01)
+            lat[key].append(time.monotonic() - t)
+        time.sleep(1)
     print(json.dumps(lat))
 
-def arrivals(kc, ns, i, val, gen, t, lat, who, what):  # time until the target, then its Deployment, show the change
-    for done, key in ((lambda: shows(kc, ns, i, want=val), who),
-                      (lambda: generation(kc, ns, i) > gen, f"{who}-rollout")):
-        while not done():
-            assert time.monotonic() - t < 60, f"{what}: {key} never came"
-            time.sleep(0.01)
-        lat[key].append(time.monotonic() - t)
-    time.sleep(1)
+def put_plan(trials, n, kvault, plan):  # kvault put --plan --rollout: command start -> target, rollout
+    import subprocess
+    def push(kc, i, val):
+        subprocess.run([kvault, "put", "-q", f"vault:secret/bench/s{i:04d}", f"user=user{i}", "pass=-",
+                        "host=db.internal", "--plan", plan, "--rollout"], input=val.encode(), check=True)
+    pushed(trials, n, "bench-kvault", "kvault", "put --plan --rollout", push)
 
 def force_sync(trials, n, addr):  # ESO's fastest path: write, then annotate force-sync; Reloader rolls
     a = urlparse(addr)
     bao = http.client.HTTPConnection(a.hostname, a.port)
-    kc = kubeapi.connect()
-    lat = {"eso": [], "eso-rollout": []}
-    for k in range(trials):
-        i = forced(k, n)
-        gen = generation(kc, "bench", i)
-        val = f"forced-{k}-{int(time.time())}"
-        t = time.monotonic()
+    def push(kc, i, val):
         body = json.dumps({"data": {"user": f"user{i}", "pass": val, "host": "db.internal"}})
         bao.request("POST", f"/v1/secret/data/bench/s{i:04d}", body, {"X-Vault-Token": "bench"})
         r = bao.getresponse(); r.read(); assert r.status == 200, r.status
@@ -385,8 +381,7 @@ def force_sync(trials, n, addr):  # ESO's fastest path: write, then annotate for
         st, b = req(kc, "PATCH", f"/apis/external-secrets.io/v1/namespaces/bench/externalsecrets/s{i:04d}", patch,
                     **{"Content-Type": "application/merge-patch+json"})
         assert st == 200, (st, b[:300])
-        arrivals(kc, "bench", i, val, gen, t, lat, "eso", "force-sync")
-    print(json.dumps(lat))
+    pushed(trials, n, "bench", "eso", "force-sync", push)
 
 cmd, args = sys.argv[1], sys.argv[2:]
 {"seed": lambda: seed(int(args[0]), args[1], args[2], int(args[3])),

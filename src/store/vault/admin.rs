@@ -10,17 +10,7 @@ use serde_json::{Map, Value};
 impl VaultStore {
     /// `GET path`: the answer's `data`, as JSON.
     pub async fn read_config(&self, path: &str) -> Result<Map<String, Value>, StoreError> {
-        let data = self
-            .call(path, || async {
-                vaultrs::api::exec_with_result(
-                    &self.client,
-                    endpoints::LogicalRead {
-                        path: path.to_string(),
-                    },
-                )
-                .await
-            })
-            .await?;
+        let data = self.logical_get(path, path).await?;
         Ok(data.into_iter().collect())
     }
 

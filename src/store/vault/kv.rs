@@ -36,19 +36,7 @@ impl VaultStore {
     /// `secret/data`), the answer is dropped and the read is made as usual.
     async fn kv_read_while_locating(&self, path: &str) -> Result<Secret, StoreError> {
         let full = path.trim_matches('/');
-        let as_written = || async {
-            self.call(path, || async {
-                vaultrs::api::exec_with_result(
-                    &self.client,
-                    super::endpoints::LogicalRead {
-                        path: full.to_string(),
-                    },
-                )
-                .await
-            })
-            .await
-        };
-        let (at, answer) = tokio::join!(self.locate(path), as_written());
+        let (at, answer) = tokio::join!(self.locate(path), self.logical_get(path, full));
         let at = at?;
         let sent = match at.mount.kind {
             MountKind::Kv2 => format!("{}/data/{}", at.mount.path, at.rel),
@@ -111,16 +99,7 @@ impl VaultStore {
                         "`{path}` is on the KV v1 mount `{mount}/`, which keeps no versions"
                     )));
                 }
-                let full = format!("{mount}/{rel}");
-                let data = self
-                    .call(path, || async {
-                        vaultrs::api::exec_with_result(
-                            &self.client,
-                            super::endpoints::LogicalRead { path: full.clone() },
-                        )
-                        .await
-                    })
-                    .await?;
+                let data = self.logical_get(path, &format!("{mount}/{rel}")).await?;
                 Ok(Secret::new(json_to_data(data)))
             }
         }

@@ -137,6 +137,25 @@ impl VaultStore {
         &self.token
     }
 
+    /// `GET at` on any engine: the answer's `data`. Errors name `path`
+    /// (the path as the user wrote it, which `at` may spell otherwise).
+    async fn logical_get(
+        &self,
+        path: &str,
+        at: &str,
+    ) -> Result<HashMap<String, serde_json::Value>, StoreError> {
+        self.call(path, || async {
+            vaultrs::api::exec_with_result(
+                &self.client,
+                endpoints::LogicalRead {
+                    path: at.to_string(),
+                },
+            )
+            .await
+        })
+        .await
+    }
+
     /// One idempotent API call (a read, a PUT of the same content, a
     /// renewal) with retries and error mapping.
     async fn call<T, F, Fut>(&self, path: &str, op: F) -> Result<T, StoreError>

@@ -131,15 +131,7 @@ impl VaultStore {
             )));
         }
         let path = format!("sys/policies/password/{policy}/generate");
-        let data = self
-            .call(&path, || async {
-                vaultrs::api::exec_with_result(
-                    &self.client,
-                    endpoints::LogicalRead { path: path.clone() },
-                )
-                .await
-            })
-            .await?;
+        let data = self.logical_get(&path, &path).await?;
         match data.get("password") {
             Some(Value::String(p)) if !p.is_empty() => Ok(SecretValue::from_str_value(p)),
             _ => Err(StoreError::Corrupt(format!(
