@@ -4,6 +4,23 @@ use crate::output::{formats, Choice, Format};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
+/// How a report is printed and judged: the options `kvault audit` and
+/// `kvault audit access` share.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Output format.
+    #[arg(short, long, default_value_t, value_parser = formats(AUDIT_FORMATS))]
+    pub output: Format,
+
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::High)]
+    pub fail_on: FailOn,
+
+    /// YAML list of accepted findings: {id, object, reason, expires}.
+    #[arg(long, value_name = "FILE")]
+    pub ignore: Option<PathBuf>,
+}
+
 const AFTER_HELP: &str = "\
 Examples:
   kvault audit                        # live: the cluster of the current kubeconfig context
@@ -92,17 +109,8 @@ pub struct AuditArgs {
     )]
     pub etcd_prefix: String,
 
-    /// Output format.
-    #[arg(short, long, default_value_t, value_parser = formats(AUDIT_FORMATS))]
-    pub output: Format,
-
-    /// Exit 1 when a finding is at or above this severity.
-    #[arg(long, value_enum, default_value_t = FailOn::High)]
-    pub fail_on: FailOn,
-
-    /// YAML list of accepted findings: {id, object, reason, expires}.
-    #[arg(long, value_name = "FILE")]
-    pub ignore: Option<PathBuf>,
+    #[command(flatten)]
+    pub report: ReportArgs,
 
     /// Audit the Vault/OpenBao store (--vault-addr or VAULT_ADDR, and its token):
     /// policies, auth roles, audit devices, KV mounts and secret age, HA. Alone,
@@ -141,7 +149,7 @@ pub struct AuditArgs {
 
     /// List everything one subject can read in Vault, and how (with --vault or --vault-policies; Kubernetes
     /// users and groups need --manifests or --context too): serviceaccount:NS/NAME, user:NAME, group:NAME,
-    /// policy:NAME or role:MOUNT/NAME.
+    /// policy:NAME, role:MOUNT/NAME (a userpass user: role:userpass/NAME) or entity:NAME (an identity entity).
     #[arg(long, value_name = "SUBJECT", conflicts_with = "who_can_read")]
     pub what_can_read: Option<crate::audit::vault::reach::Subject>,
 }

@@ -1,7 +1,5 @@
 //! Arguments of `kvault audit access`.
 
-use super::audit::{FailOn, AUDIT_FORMATS};
-use crate::output::{formats, Format};
 use clap::Args;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
@@ -68,17 +66,8 @@ pub struct AccessArgs {
     #[arg(long, value_name = "DURATION", value_parser = super::parse_duration)]
     pub baseline: Option<Duration>,
 
-    /// Output format.
-    #[arg(short, long, default_value_t, value_parser = formats(AUDIT_FORMATS))]
-    pub output: Format,
-
-    /// Exit 1 when a finding is at or above this severity.
-    #[arg(long, value_enum, default_value_t = FailOn::High)]
-    pub fail_on: FailOn,
-
-    /// Suppress findings listed in this file (as for kvault audit).
-    #[arg(long, value_name = "FILE")]
-    pub ignore: Option<PathBuf>,
+    #[command(flatten)]
+    pub report: super::audit::ReportArgs,
 }
 
 /// `--since`: `24h` back from now, or an RFC 3339 time.

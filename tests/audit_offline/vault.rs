@@ -141,6 +141,8 @@ fn who_can_read_a_vault_secret_joins_kubernetes_rbac_auth_roles_and_policies() {
         format!("ServiceAccount team-a/app -> {app}"),
         format!("User alice -> create pods in team-a -> ServiceAccount */* -> {everyone}"),
         format!("User alice -> create pods in team-a -> ServiceAccount team-a/app -> {app}"),
+        // dana's user has no policy of its own: her entity's group gives it.
+        "password of userpass user dana -> userpass user dana (auth/userpass) -> entity dana -> group release-managers -> policy app-read -> read secret/data/prod/app/*".to_string(),
         "token with policy app-read -> policy app-read -> read secret/data/prod/app/*".to_string(),
         "token with policy ops-readall -> policy ops-readall -> read secret/*".to_string(),
     ];
@@ -232,6 +234,15 @@ fn what_can_read_follows_one_subject_to_every_rule_that_reads_for_it() {
             "role:kubernetes/app",
             &["secret/data/prod/app/*: kubernetes role app (auth/kubernetes) logins -> policy app-read"],
         ),
+        // A userpass user, and the identity entity its logins get.
+        (
+            "role:userpass/dana",
+            &["secret/data/prod/app/*: userpass user dana (auth/userpass) logins -> entity dana -> group release-managers -> policy app-read"],
+        ),
+        (
+            "entity:dana",
+            &["secret/data/prod/app/*: entity dana -> userpass user dana (auth/userpass) -> group release-managers -> policy app-read"],
+        ),
         // Writes and control paths are not reads of a secret.
         ("policy:platform-admin", &[]),
         ("user:nobody", &[]),
@@ -256,6 +267,11 @@ fn what_can_read_names_an_unknown_subject_and_needs_a_vault_source() {
             &["--what-can-read", "role:kubernetes/nope"],
             2,
             "no auth role `nope` under auth/kubernetes",
+        ),
+        (
+            &["--what-can-read", "entity:nope"],
+            2,
+            "no identity entity named `nope`",
         ),
         (&["--what-can-read", "alice"], 2, "serviceaccount:NS/NAME"),
         (
@@ -303,5 +319,26 @@ fn offline_vault_policy_findings_land_on_their_files_in_sarif() {
         uris.iter()
             .all(|u| u.ends_with("examples/vault/ops-readall.hcl")),
         "{uris:?}"
+    );
+}
+
+#[test]
+fn an_identity_export_without_an_id_is_a_one_line_error_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("app.hcl"),
+        "path \"secret/*\" { capabilities = [\"read\"] }",
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("groups")).unwrap();
+    let file = dir.path().join("groups/ops.json");
+    std::fs::write(&file, r#"[{"id": "g1", "name": "ok"}, {"name": "no id"}]"#).unwrap();
+    let r = run(&["--vault-policies", path(dir.path())], None);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!("{} (group 2)", file.display())) && r.stderr.contains("\"id\""),
+        "{}",
+        r.stderr
     );
 }

@@ -7,7 +7,9 @@
 //! login read it. AppRole, and JWT roles validating the same tokens with
 //! the cluster's service-account key, are checked the same way; and
 //! `--what-can-read` for each account must list exactly the secrets some
-//! login of it reads.
+//! login of it reads. Userpass users with identity entities and groups
+//! (nested groups, a group's deny, a disabled entity) are checked the
+//! same way, without a cluster.
 
 use crate::harness::{bao_binary, text, KubeCluster, OpenBao};
 use serde_json::Value;
@@ -93,11 +95,16 @@ fn server_reads(bao: &OpenBao, token: &str) -> Vec<bool> {
             &format!("paths={}", api.join(",")),
         ],
     );
-    assert!(
-        out.status.success(),
-        "capabilities-self: {}",
-        text(&out.stderr)
-    );
+    if !out.status.success() {
+        // A token the server no longer accepts (its entity disabled)
+        // reads nothing.
+        assert!(
+            text(&out.stderr).contains("permission denied"),
+            "capabilities-self: {}",
+            text(&out.stderr)
+        );
+        return vec![false; SECRETS.len()];
+    }
     let data = serde_json::from_slice::<Value>(&out.stdout).unwrap()["data"].clone();
     api.iter()
         .map(|p| {
@@ -131,11 +138,17 @@ fn kvault_answer(
     home: &std::path::Path,
     question: [&str; 2],
 ) -> Value {
-    let out = kube
-        .kvault(home, "admin")
-        .env("VAULT_ADDR", &bao.addr)
+    let mut cmd = kube.kvault(home, "admin");
+    cmd.env("VAULT_ADDR", &bao.addr)
         .env("VAULT_TOKEN", &bao.token)
-        .args(["audit", "--vault", "--context", "kvault-test"])
+        .args(["--context", "kvault-test"]);
+    vault_answer(cmd, question)
+}
+
+/// `CMD audit --vault QUESTION -o json`: the document.
+fn vault_answer(mut cmd: assert_cmd::Command, question: [&str; 2]) -> Value {
+    let out = cmd
+        .args(["audit", "--vault"])
         .args(question)
         .args(["-o", "json"])
         .output()
@@ -370,4 +383,171 @@ fn who_can_read_and_what_can_read_agree_with_real_logins_through_kubernetes_jwt_
         logins, 8,
         "the planted bindings log in, the others are refused"
     );
+}
+
+/// Userpass users (name, token policies) and the identity planted for
+/// them: alice's entity is in `ops` (app-read), which is a member group
+/// of `top` (team-b, whose deny on prod/app takes that read away again);
+/// bob's entity is in `lockdown` (a deny); carol's entity is disabled;
+/// dave's entity has its own policy; erin has no entity before she logs in.
+const USERS: &[(&str, &str)] = &[
+    ("alice", "shared"),
+    ("bob", "app-read"),
+    ("carol", "app-read"),
+    ("dave", "default"),
+    ("erin", "team-b"),
+];
+
+#[test]
+fn identity_entities_and_groups_add_their_policies_to_userpass_logins_as_the_server_does() {
+    let bao = OpenBao::start();
+    for (name, text) in POLICIES.iter().chain(&[(
+        "no-app",
+        r#"path "secret/data/prod/app/*" { capabilities = ["deny"] }"#,
+    )]) {
+        let file = bao.home.path().join(format!("{name}.hcl"));
+        std::fs::write(&file, text).unwrap();
+        bao.must(&["policy", "write", name, file.to_str().unwrap()]);
+    }
+    bao.must(&["auth", "enable", "userpass"]);
+    for (user, policies) in USERS {
+        bao.must(&[
+            "write",
+            &format!("auth/userpass/users/{user}"),
+            "password=pw",
+            &format!("token_policies={policies}"),
+        ]);
+    }
+    let accessor = bao.must(&["read", "-field=accessor", "sys/auth/userpass"]);
+    let entity = |name: &str, user: &str, settings: &[&str]| -> String {
+        let mut args = vec![
+            "write".to_string(),
+            "-field=id".into(),
+            "identity/entity".into(),
+        ];
+        args.push(format!("name={name}"));
+        args.extend(settings.iter().map(|s| s.to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let id = bao.must(&args).trim().to_string();
+        bao.must(&[
+            "write",
+            "identity/entity-alias",
+            &format!("name={user}"),
+            &format!("canonical_id={id}"),
+            &format!("mount_accessor={}", accessor.trim()),
+        ]);
+        id
+    };
+    let alice = entity("alice-ent", "alice", &[]);
+    let bob = entity("bob-ent", "bob", &[]);
+    entity("carol-ent", "carol", &["disabled=true"]);
+    entity("dave-ent", "dave", &["policies=app-read"]);
+    let group = |name: &str, settings: &[&str]| -> String {
+        let mut args = vec![
+            "write".to_string(),
+            "-field=id".into(),
+            "identity/group".into(),
+        ];
+        args.push(format!("name={name}"));
+        args.extend(settings.iter().map(|s| s.to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        bao.must(&args).trim().to_string()
+    };
+    let ops = group(
+        "ops",
+        &["policies=app-read", &format!("member_entity_ids={alice}")],
+    );
+    group(
+        "top",
+        &["policies=team-b", &format!("member_group_ids={ops}")],
+    );
+    group(
+        "lockdown",
+        &["policies=no-app", &format!("member_entity_ids={bob}")],
+    );
+    for secret in SECRETS {
+        bao.must(&["kv", "put", secret, "k=v"]);
+    }
+
+    let readers: Vec<Vec<String>> = SECRETS
+        .iter()
+        .map(|s| {
+            let doc = vault_answer(bao.kvault(), ["--who-can-read", &format!("vault:{s}")]);
+            doc["readers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["subject"].as_str().unwrap().to_string())
+                .collect()
+        })
+        .collect();
+    let what = |subject: &str| -> Vec<String> {
+        let doc = vault_answer(bao.kvault(), ["--what-can-read", subject]);
+        let mut secrets: Vec<String> = doc["reads"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["kind"] == "secret")
+            .map(|r| {
+                r["target"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches("vault:")
+                    .to_string()
+            })
+            .collect();
+        secrets.sort();
+        secrets.dedup();
+        secrets
+    };
+    let mut checked = 0;
+    let mut read_by = std::collections::BTreeMap::new();
+    for (user, _) in USERS {
+        let token = login(
+            &bao,
+            &format!("auth/userpass/login/{user}"),
+            &["password=pw"],
+        );
+        let server = match token {
+            Some(token) => server_reads(&bao, &token),
+            // A disabled entity's login is refused.
+            None => vec![false; SECRETS.len()],
+        };
+        let subject = format!("password of userpass user {user}");
+        for (i, secret) in SECRETS.iter().enumerate() {
+            let ours = readers[i].contains(&subject);
+            assert_eq!(ours, server[i], "user {user} on {secret}");
+            checked += 1;
+        }
+        let mut want: Vec<String> = SECRETS
+            .iter()
+            .zip(&server)
+            .filter(|(_, reads)| **reads)
+            .map(|(s, _)| s.to_string())
+            .collect();
+        want.sort();
+        assert_eq!(
+            what(&format!("role:userpass/{user}")),
+            want,
+            "what-can-read {user}"
+        );
+        read_by.insert(*user, want);
+    }
+    assert_eq!(checked, USERS.len() * SECRETS.len());
+    // What the planted identity does, as the server answered it: the
+    // nested group's deny wins for alice, bob's group takes his read away,
+    // carol's disabled entity reads nothing, dave's entity adds app-read.
+    let expected = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        read_by["alice"],
+        expected(&[
+            "secret/dev/shared",
+            "secret/prod/b/db",
+            "secret/prod/shared"
+        ])
+    );
+    assert_eq!(read_by["bob"], expected(&[]));
+    assert_eq!(read_by["carol"], expected(&[]));
+    assert_eq!(read_by["dave"], expected(&["secret/prod/app/db"]));
+    assert_eq!(what("entity:alice-ent"), read_by["alice"]);
 }

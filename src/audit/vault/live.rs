@@ -6,7 +6,10 @@
 
 use super::load::{audit_devices, kv_mounts};
 use super::policy::Policy;
-use super::{AuthRole, Gap, HaState, KvMount, PolicyText, SecretAge, VaultInventory};
+use super::{identity, role_segment};
+use super::{
+    AuthRole, Entity, Gap, Group, HaState, KvMount, PolicyText, SecretAge, VaultInventory,
+};
 use crate::store::vault::VaultStore;
 use crate::store::StoreError;
 use futures::stream::{self, StreamExt};
@@ -20,8 +23,12 @@ const IN_FLIGHT: usize = 16;
 /// KV secrets whose age is read, per run: beyond it the rest is a gap.
 pub const MAX_SECRETS: usize = 20_000;
 
-/// Auth methods whose roles the checks read (`role/` under the mount).
-const ROLE_METHODS: &[&str] = &["kubernetes", "approle", "jwt", "oidc"];
+/// Identity entities (and groups) read per run.
+pub const MAX_IDENTITIES: usize = 20_000;
+
+/// Auth methods whose roles the checks read (`role/` under the mount;
+/// userpass: its users, `users/`).
+const ROLE_METHODS: &[&str] = &["kubernetes", "approle", "jwt", "oidc", "userpass"];
 
 /// Everything the checks read, and the parsed policies. An unreachable or
 /// sealed server, a token it does not know, or a server that fails midway
@@ -44,12 +51,13 @@ pub async fn load(store: &VaultStore) -> Result<(VaultInventory, Vec<Policy>), S
             fatal.lock().unwrap().get_or_insert(error);
         }
     };
-    let (policies, roles, audit, mounts, ha) = tokio::join!(
+    let (policies, roles, audit, mounts, ha, (entities, groups)) = tokio::join!(
         policies(store, &gap),
         roles(store, &gap),
         store.read_config("sys/audit"),
         mounts(store, &gap),
         ha(store, &gap),
+        identity(store, &gap),
     );
     let audit_devices = match audit {
         Ok(data) => Some(audit_devices(&Value::Object(data))),
@@ -79,6 +87,8 @@ pub async fn load(store: &VaultStore) -> Result<(VaultInventory, Vec<Policy>), S
         audit_devices,
         kv_mounts: mounts,
         ha,
+        entities,
+        groups,
         gaps,
     };
     Ok((inventory, parsed))
@@ -144,7 +154,7 @@ async fn roles(store: &VaultStore, gap: &(dyn Fn(&str, StoreError) + Sync)) -> V
         .collect();
     let mut named = Vec::new();
     for (mount, method) in &mounts {
-        let list = format!("{mount}/role");
+        let list = format!("{mount}/{}", role_segment(method));
         match store.list_config(&list).await {
             Ok(names) => named.extend(
                 names
@@ -154,9 +164,10 @@ async fn roles(store: &VaultStore, gap: &(dyn Fn(&str, StoreError) + Sync)) -> V
             Err(e) => gap(&list, e),
         }
     }
-    let paths = named
-        .into_iter()
-        .map(|(mount, method, name)| (format!("{mount}/role/{name}"), (mount, method, name)));
+    let paths = named.into_iter().map(|(mount, method, name)| {
+        let path = format!("{mount}/{}/{name}", role_segment(&method));
+        (path, (mount, method, name))
+    });
     let mut roles: Vec<AuthRole> = read_each(store, paths, gap)
         .await
         .into_iter()
@@ -169,6 +180,55 @@ async fn roles(store: &VaultStore, gap: &(dyn Fn(&str, StoreError) + Sync)) -> V
         .collect();
     roles.sort_by(|a, b| (&a.mount, &a.name).cmp(&(&b.mount, &b.name)));
     roles
+}
+
+/// Identity entities and groups, each read by id: the policies they add
+/// to the tokens of their logins (see `identity`).
+async fn identity(
+    store: &VaultStore,
+    gap: &(dyn Fn(&str, StoreError) + Sync),
+) -> (Vec<Entity>, Vec<Group>) {
+    let (entities, groups) = tokio::join!(
+        read_listed(store, "identity/entity/id", gap),
+        read_listed(store, "identity/group/id", gap),
+    );
+    let mut entities: Vec<Entity> = entities.iter().filter_map(identity::entity).collect();
+    let mut groups: Vec<Group> = groups.iter().filter_map(identity::group).collect();
+    entities.sort_by(|a, b| a.name.cmp(&b.name));
+    groups.sort_by(|a, b| a.name.cmp(&b.name));
+    (entities, groups)
+}
+
+/// `LIST folder`, then `GET folder/KEY` for each key: the answers' data.
+/// Past [`MAX_IDENTITIES`] keys the rest is a gap: every login makes an
+/// entity, and a busy server has many.
+async fn read_listed(
+    store: &VaultStore,
+    folder: &str,
+    gap: &(dyn Fn(&str, StoreError) + Sync),
+) -> Vec<Map<String, Value>> {
+    let mut keys = match store.list_config(folder).await {
+        Ok(keys) => keys,
+        Err(e) => {
+            gap(folder, e);
+            return Vec::new();
+        }
+    };
+    if keys.len() > MAX_IDENTITIES {
+        keys.truncate(MAX_IDENTITIES);
+        gap(
+            folder,
+            StoreError::BadInput(format!(
+                "more than {MAX_IDENTITIES} listed: the rest was not read"
+            )),
+        );
+    }
+    let paths = keys.into_iter().map(|key| (format!("{folder}/{key}"), ()));
+    read_each(store, paths, gap)
+        .await
+        .into_iter()
+        .map(|(_, _, data)| data)
+        .collect()
 }
 
 async fn mounts(store: &VaultStore, gap: &(dyn Fn(&str, StoreError) + Sync)) -> Vec<KvMount> {

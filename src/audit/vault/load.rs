@@ -9,11 +9,16 @@
 //!   auth/kubernetes/role/app` prints under `data`; a file may hold one
 //!   role or a list;
 //! - `DIR/audit.json`: `bao read -format=json sys/audit` (or its `data`);
-//! - `DIR/mounts.json`: `bao read -format=json sys/mounts` (or its `data`).
+//! - `DIR/mounts.json`: `bao read -format=json sys/mounts` (or its `data`);
+//! - `DIR/entities/*.json` and `DIR/groups/*.json`: identity entities and
+//!   groups, as `bao read -format=json identity/entity/id/ID` (and
+//!   `identity/group/id/ID`) print them (or their `data`), one or a list
+//!   per file.
 //!
 //! Without `audit.json` the audit-device checks say nothing: an export that
 //! was not made proves nothing about the server.
 
+use super::identity;
 use super::policy::Policy;
 use super::{AuditDevice, AuthRole, KvMount, PolicyText, VaultInventory};
 use crate::audit::load::LoadError;
@@ -67,7 +72,45 @@ pub fn load(dir: &Path) -> Result<(VaultInventory, Vec<Policy>), LoadError> {
     if mounts.is_file() {
         inventory.kv_mounts = kv_mounts(&data(json(&mounts)?));
     }
+    for file in with_extension(&dir.join("entities"), &["json"])? {
+        inventory
+            .entities
+            .extend(identities(&file, json(&file)?, "entity", identity::entity)?);
+    }
+    for file in with_extension(&dir.join("groups"), &["json"])? {
+        inventory
+            .groups
+            .extend(identities(&file, json(&file)?, "group", identity::group)?);
+    }
     Ok((inventory, policies))
+}
+
+/// The entities or groups of one file: each needs an `id`.
+fn identities<T>(
+    file: &Path,
+    value: Value,
+    what: &str,
+    parse: fn(&Map<String, Value>) -> Option<T>,
+) -> Result<Vec<T>, LoadError> {
+    let items = match value {
+        Value::Array(items) => items,
+        other => vec![other],
+    };
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            data(item)
+                .as_object()
+                .and_then(parse)
+                .ok_or_else(|| LoadError::Invalid {
+                    origin: format!("{} ({what} {})", file.display(), i + 1),
+                    message: format!(
+                        "needs an object with a string \"id\" (the {what} as the API reads it)"
+                    ),
+                })
+        })
+        .collect()
 }
 
 /// Files of `dir` (not recursive) with one of `extensions`, sorted; none

@@ -20,6 +20,7 @@
 //!   (KV-VLT-006..017).
 
 pub mod checks;
+pub mod identity;
 pub mod live;
 pub mod load;
 pub mod policy;
@@ -62,8 +63,9 @@ pub struct PolicyText {
 }
 
 /// One role of one auth method, as the API returns it (`GET
-/// auth/<mount>/role/<name>` `data`), or as exported to JSON offline.
-/// Values are kept as the API gives them: checks read the fields they know.
+/// auth/<mount>/role/<name>` `data`; for userpass a user, `GET
+/// auth/<mount>/users/<name>`), or as exported to JSON offline. Values are
+/// kept as the API gives them: checks read the fields they know.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AuthRole {
     /// The auth mount without trailing `/` (`auth/kubernetes`, `auth/k8s-prod`).
@@ -72,6 +74,75 @@ pub struct AuthRole {
     pub method: String,
     pub name: String,
     pub config: Map<String, Value>,
+}
+
+impl AuthRole {
+    /// Where the API keeps it: `auth/kubernetes/role/app`,
+    /// `auth/userpass/users/alice`.
+    pub fn api_path(&self) -> String {
+        format!(
+            "{}/{}/{}",
+            self.mount,
+            role_segment(&self.method),
+            self.name
+        )
+    }
+
+    /// The alias name its logins get in Vault's identity store, when the
+    /// role alone decides it: a userpass user's name (lowercased, as Vault
+    /// stores usernames). Other methods name the alias after the login
+    /// (a service account's UID, a JWT claim, an AppRole's role ID).
+    pub fn alias_name(&self) -> Option<String> {
+        (self.method == "userpass").then(|| self.name.to_lowercase())
+    }
+}
+
+/// The folder of an auth method's roles under its mount: `users` for
+/// userpass, `role` for the methods whose roles kvault reads.
+pub fn role_segment(method: &str) -> &'static str {
+    match method {
+        "userpass" => "users",
+        _ => "role",
+    }
+}
+
+/// An identity entity (`identity/entity/id/ID`): the policies it adds to
+/// every token of its aliases' logins.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Entity {
+    pub id: String,
+    pub name: String,
+    pub policies: Vec<String>,
+    pub aliases: Vec<Alias>,
+    /// A disabled entity's tokens are refused: it reads nothing.
+    pub disabled: bool,
+}
+
+/// The login an entity or an external group is known by: an alias name
+/// on an auth mount (`alice` on `auth/userpass`, a group name on
+/// `auth/ldap`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Alias {
+    /// Without trailing `/` (`auth/userpass`).
+    pub mount: String,
+    /// The method type (`userpass`, `kubernetes`, `ldap`, ...).
+    pub method: String,
+    pub name: String,
+}
+
+/// An identity group (`identity/group/id/ID`): its policies reach every
+/// member entity, and the members of its member groups.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Group {
+    pub id: String,
+    pub name: String,
+    pub policies: Vec<String>,
+    /// `internal` (members listed) or `external` (members come from an
+    /// auth method's groups, through `alias`).
+    pub kind: String,
+    pub member_entity_ids: Vec<String>,
+    pub member_group_ids: Vec<String>,
+    pub alias: Option<Alias>,
 }
 
 /// One enabled audit device (`sys/audit`).
@@ -135,5 +206,8 @@ pub struct VaultInventory {
     pub audit_devices: Option<Vec<AuditDevice>>,
     pub kv_mounts: Vec<KvMount>,
     pub ha: Option<HaState>,
+    /// Identity entities and groups (empty when not read).
+    pub entities: Vec<Entity>,
+    pub groups: Vec<Group>,
     pub gaps: Vec<Gap>,
 }

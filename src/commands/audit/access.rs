@@ -66,14 +66,14 @@ pub fn run(printer: &Printer, args: AccessArgs) -> Result<Code> {
     let mut findings = std::mem::take(&mut analysis.findings);
     findings.extend(policy_findings);
     let mut suppressed = 0;
-    if let Some(file) = crate::audit::live::pipeline::read_ignore(args.ignore.as_deref())? {
+    if let Some(file) = crate::audit::live::pipeline::read_ignore(args.report.ignore.as_deref())? {
         suppressed = file.apply(&mut findings, ignore::Date::today());
     }
     finding::sort(&mut findings);
     let report = Report {
         findings,
         suppressed,
-        fail_on: args.fail_on.into(),
+        fail_on: args.report.fail_on.into(),
         objects: analysis.rows.len() + usize::from(args.audit_policy.is_some()),
         warnings: warnings(&analysis, &args),
         apiserver_flags: false,
@@ -81,7 +81,7 @@ pub fn run(printer: &Printer, args: AccessArgs) -> Result<Code> {
     for line in &report.warnings {
         output::warning(line);
     }
-    print(printer, &analysis, &report, args.output)?;
+    print(printer, &analysis, &report, args.report.output)?;
     Ok(Code::of_audit(&report))
 }
 

@@ -50,8 +50,8 @@ pub async fn run(global: &GlobalArgs, printer: &Printer, mut args: AuditArgs) ->
             None => live::Source::Manifests(&args.manifests),
         },
         encryption_config: args.encryption_config.as_deref(),
-        ignore: args.ignore.as_deref(),
-        fail_on: args.fail_on.into(),
+        ignore: args.report.ignore.as_deref(),
+        fail_on: args.report.fail_on.into(),
         started,
         warn: &warn,
     };
@@ -61,7 +61,7 @@ pub async fn run(global: &GlobalArgs, printer: &Printer, mut args: AuditArgs) ->
     if let Some(namespace) = &args.who_can_read {
         let namespace = Some(namespace.as_str()).filter(|ns| !ns.is_empty());
         let readers = live::who_can_read(&request, namespace).await?;
-        print_readers(printer, &readers.rows, namespace, args.output)?;
+        print_readers(printer, &readers.rows, namespace, args.report.output)?;
         std::mem::forget(readers);
         return Ok(Code::Success);
     }
@@ -110,13 +110,13 @@ fn vault_alone(printer: &Printer, args: &AuditArgs, vault: Option<vault::Audited
     let mut report = Report {
         findings: Vec::new(),
         suppressed: 0,
-        fail_on: args.fail_on.into(),
+        fail_on: args.report.fail_on.into(),
         objects: 0,
         warnings: Vec::new(),
         apiserver_flags: false,
     };
     vault::add(&mut report, vault, args)?;
-    print_report(printer, &report, args.output)?;
+    print_report(printer, &report, args.report.output)?;
     Ok(Code::of_audit(&report))
 }
 
@@ -136,11 +136,11 @@ async fn store_query(
     match (vault_path, &args.what_can_read) {
         (Some(path), _) => {
             let rows = vault::who_can_read(global, args, path, rbac.as_ref()).await?;
-            vault::print_readers(printer, &rows, path, args.output)?;
+            vault::print_readers(printer, &rows, path, args.report.output)?;
         }
         (None, Some(subject)) => {
             let rows = vault::what_can_read(global, args, subject, rbac.as_ref()).await?;
-            vault::print_reachable(printer, &rows, subject, args.output)?;
+            vault::print_reachable(printer, &rows, subject, args.report.output)?;
         }
         (None, None) => unreachable!("a vault query has a path or a subject"),
     }
@@ -168,9 +168,9 @@ async fn full_audit(
                 apiserver_flags: audited.report.apiserver_flags,
                 audit_policy: args.audit_policy.is_some(),
             };
-            benchmark::print(printer, &audited.report, &inputs, args.output)?;
+            benchmark::print(printer, &audited.report, &inputs, args.report.output)?;
         }
-        None => print_report(printer, &audited.report, args.output)?,
+        None => print_report(printer, &audited.report, args.report.output)?,
     }
     tracing::debug!(ms = request.started.elapsed().as_millis(), "report written");
     let code = Code::of_audit(&audited.report);
@@ -187,7 +187,7 @@ fn add_audit_policy(report: &mut Report, args: &AuditArgs) -> Result<()> {
     };
     let mut findings = crate::audit::access::audit_policy::check_file(path)
         .map_err(|e| Failure::error(e.to_string()))?;
-    if let Some(file) = live::pipeline::read_ignore(args.ignore.as_deref())? {
+    if let Some(file) = live::pipeline::read_ignore(args.report.ignore.as_deref())? {
         report.suppressed += file.apply(&mut findings, crate::audit::ignore::Date::today());
     }
     report.findings.append(&mut findings);

@@ -74,7 +74,7 @@ pub fn add(report: &mut Report, vault: Option<Audited>, args: &AuditArgs) -> Res
     let Some(mut vault) = vault else {
         return Ok(());
     };
-    if let Some(file) = crate::audit::live::pipeline::read_ignore(args.ignore.as_deref())? {
+    if let Some(file) = crate::audit::live::pipeline::read_ignore(args.report.ignore.as_deref())? {
         report.suppressed += file.apply(&mut vault.findings, ignore::Date::today());
     }
     report.findings.append(&mut vault.findings);

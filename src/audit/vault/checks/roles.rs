@@ -21,7 +21,7 @@ pub(super) fn check(roles: &[AuthRole], options: &Options) -> Vec<Finding> {
 }
 
 fn object(role: &AuthRole) -> ObjectRef {
-    ObjectRef::cluster("VaultRole", format!("{}/role/{}", role.mount, role.name))
+    ObjectRef::cluster("VaultRole", role.api_path())
 }
 
 /// KV-VLT-006 and -007.

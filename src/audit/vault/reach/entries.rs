@@ -13,30 +13,41 @@ use serde_json::{Map, Value};
 /// included).
 pub type Entry = (String, Vec<String>);
 
+/// A service account as a role accepts it: (namespace, name), `*` kept.
+pub type Account = (String, String);
+
 /// Every way into `role`'s tokens, through `rbac` when the Kubernetes half
 /// was loaded: a bound service account directly, and whoever can act as
 /// it (create its pods, mint its tokens, impersonate it).
 pub fn role_entries(role: &AuthRole, rbac: Option<&Rbac>) -> Vec<Entry> {
+    match account_entries(role, rbac) {
+        Some(accounts) => accounts.into_iter().flat_map(|(_, e)| e).collect(),
+        None => vec![(generic_subject(role), Vec::new())],
+    }
+}
+
+/// [`role_entries`] by the service account the login is made as: each
+/// (namespace, name) the role accepts (`*` kept) with the ways to act as
+/// it. `None` when the role's logins are not tied to service accounts.
+pub fn account_entries(role: &AuthRole, rbac: Option<&Rbac>) -> Option<Vec<(Account, Vec<Entry>)>> {
     let accounts = match role.method.as_str() {
         "kubernetes" => Some(bound_accounts(role)),
         "jwt" | "oidc" => jwt_accounts(&role.config),
         _ => None,
-    };
-    let Some(accounts) = accounts else {
-        return vec![(generic_subject(role), Vec::new())];
-    };
+    }?;
     let mut out = Vec::new();
     for (namespace, account) in accounts {
         let sa = format!("ServiceAccount {namespace}/{account}");
-        out.push((sa.clone(), Vec::new()));
+        let mut entries = vec![(sa.clone(), Vec::new())];
         for (subject, how) in rbac
             .map(|r| acting_as(r, &namespace, &account))
             .unwrap_or_default()
         {
-            out.push((subject, vec![how, sa.clone()]));
+            entries.push((subject, vec![how, sa.clone()]));
         }
+        out.push(((namespace, account), entries));
     }
-    out
+    Some(out)
 }
 
 /// The subject of a role whose logins kvault cannot tie to a Kubernetes
@@ -48,6 +59,7 @@ fn generic_subject(role: &AuthRole) -> String {
             "{} tokens the role's issuer signs",
             role.method.to_uppercase()
         ),
+        "userpass" => format!("password of userpass user {}", role.name),
         other => format!("{other} logins"),
     }
 }

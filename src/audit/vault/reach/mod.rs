@@ -21,10 +21,16 @@
 //! `what_can_read` ([`what`]) asks the other way round: everything one
 //! subject reaches.
 //!
-//! Left out: identity groups and entities (policies they add at login),
-//! and tokens that already exist.
+//! Identity entities and groups add their policies to a login's token
+//! where kvault can tell which entity the login gets ([`logins`]); an
+//! entity's or an external group's policies also stand on their own, as
+//! ways through its aliases.
+//!
+//! Left out: tokens that already exist, Vault Enterprise namespaces and
+//! Sentinel policies (OpenBao has neither Sentinel nor EGPs).
 
 mod entries;
+mod logins;
 mod what;
 
 pub use what::{what_can_read, Reachable, Subject};
@@ -110,19 +116,32 @@ pub fn who_can_read(
             });
         }
     }
-    for role in &inventory.roles {
-        let held = role_policies(role, policies);
-        let Some((names, grant)) = reads(&api, &held) else {
+    let logins: Vec<logins::Login> = inventory
+        .roles
+        .iter()
+        .flat_map(|role| logins::role_logins(role, inventory, policies, rbac))
+        .collect();
+    for login in &logins {
+        let Some((names, grant)) = reads(&api, &login.held) else {
             continue;
         };
-        let step = role_step(role);
-        for (subject, mut via) in entries::role_entries(role, rbac) {
-            via.push(step.clone());
+        for (subject, mut via) in login.entries.iter().cloned() {
+            via.extend(login.steps.iter().cloned());
             rows.push(ReaderRow {
                 subject,
                 via,
                 policy: names.clone(),
                 grant: grant.clone(),
+            });
+        }
+    }
+    for (held, (subject, via)) in logins::identity_rows(inventory, policies, &logins) {
+        if let Some((policy, grant)) = reads(&api, &held) {
+            rows.push(ReaderRow {
+                subject,
+                via,
+                policy,
+                grant,
             });
         }
     }
@@ -153,7 +172,11 @@ fn reads_in(acl: &Acl, api: &str) -> Option<(String, String)> {
 
 /// A role's step in a chain: `kubernetes role app (auth/kubernetes)`.
 fn role_step(role: &AuthRole) -> String {
-    format!("{} role {} ({})", role.method, role.name, role.mount)
+    let what = match role.method.as_str() {
+        "userpass" => "user",
+        _ => "role",
+    };
+    format!("{} {what} {} ({})", role.method, role.name, role.mount)
 }
 
 /// The policies a role's tokens carry, as parsed policies.
@@ -173,3 +196,6 @@ fn role_policies<'a>(role: &AuthRole, policies: &'a [Policy]) -> Vec<&'a Policy>
         .filter(|p| names.contains(&p.name))
         .collect()
 }
+
+#[cfg(test)]
+mod tests;

@@ -10,8 +10,9 @@
 //! token's own `cubbyhole/`, and KV v2 paths other than `data/` (metadata,
 //! no values) are not secrets one subject reads from another.
 
-use super::entries::{role_entries, Entry};
-use super::{is_v2, reads_in, role_policies, role_step, ReaderRow};
+use super::entries::Entry;
+use super::logins::{identity_rows, role_logins, Login};
+use super::{is_v2, reads_in, ReaderRow};
 use crate::audit::rbac::Rbac;
 use crate::audit::vault::policy::{Acl, PathKind, PathRule, Policy};
 use crate::audit::vault::VaultInventory;
@@ -28,12 +29,15 @@ pub enum Subject {
     Group(String),
     /// `policy:NAME`: a token created with this policy alone.
     Policy(String),
-    /// `role:MOUNT/NAME`: logins with one auth role (`auth/` optional).
+    /// `role:MOUNT/NAME`: logins with one auth role or userpass user
+    /// (`auth/` optional).
     Role { mount: String, name: String },
+    /// `entity:NAME`: the logins of one identity entity.
+    Entity(String),
 }
 
 /// How a `--what-can-read` value is written, for errors and `--help`.
-pub const SUBJECT_FORMS: &str = "serviceaccount:NS/NAME, system:serviceaccount:NS:NAME, user:NAME, group:NAME, policy:NAME or role:MOUNT/NAME";
+pub const SUBJECT_FORMS: &str = "serviceaccount:NS/NAME, system:serviceaccount:NS:NAME, user:NAME, group:NAME, policy:NAME, role:MOUNT/NAME or entity:NAME";
 
 impl std::str::FromStr for Subject {
     type Err = String;
@@ -63,6 +67,7 @@ impl std::str::FromStr for Subject {
             "user" => Subject::User(value.into()),
             "group" => Subject::Group(value.into()),
             "policy" => Subject::Policy(value.into()),
+            "entity" => Subject::Entity(value.into()),
             "role" => {
                 let value = value.trim_matches('/');
                 let (mount, name) = value.rsplit_once('/').ok_or_else(bad)?;
@@ -90,6 +95,7 @@ impl std::fmt::Display for Subject {
             Subject::Group(name) => write!(f, "Group {name}"),
             Subject::Policy(name) => write!(f, "token with policy {name}"),
             Subject::Role { mount, name } => write!(f, "role {name} ({mount})"),
+            Subject::Entity(name) => write!(f, "entity {name}"),
         }
     }
 }
@@ -105,7 +111,7 @@ impl Subject {
                 .and_then(|s| s.split_once('/'))
                 .is_some_and(|(ns, n)| (ns == "*" || ns == namespace) && (n == "*" || n == name)),
             Subject::User(_) | Subject::Group(_) => entry == self.to_string(),
-            Subject::Policy(_) | Subject::Role { .. } => false,
+            Subject::Policy(_) | Subject::Role { .. } | Subject::Entity(_) => false,
         }
     }
 }
@@ -204,20 +210,49 @@ fn ways_in<'p>(
             let role = inventory
                 .roles
                 .iter()
-                .find(|r| &r.mount == mount && &r.name == name)
+                .find(|r| &r.mount == mount && r.name.eq_ignore_ascii_case(name))
                 .ok_or_else(|| format!("no auth role `{name}` under {mount} was read"))?;
-            ways.push((
-                role_policies(role, policies),
-                (format!("{} logins", role_step(role)), Vec::new()),
-            ));
+            for login in role_logins(role, inventory, policies, rbac) {
+                let who = format!("{} logins", login.steps[0]);
+                ways.push((login.held, (who, login.steps[1..].to_vec())));
+            }
+        }
+        Subject::Entity(name) => {
+            let entity = inventory
+                .entities
+                .iter()
+                .find(|e| &e.name == name)
+                .ok_or_else(|| format!("no identity entity named `{name}` was read"))?;
+            // The chain starts at the entity: its own step is not repeated.
+            let step = format!("entity {name}");
+            let logins: Vec<Login> = inventory
+                .roles
+                .iter()
+                .flat_map(|role| role_logins(role, inventory, policies, rbac))
+                .collect();
+            for login in logins
+                .iter()
+                .filter(|l| l.entity.as_ref().is_some_and(|(id, _)| *id == entity.id))
+            {
+                let via = login.steps.iter().filter(|s| **s != step).cloned();
+                ways.push((login.held.clone(), (subject.to_string(), via.collect())));
+            }
+            for (held, (start, via)) in identity_rows(inventory, policies, &logins) {
+                if via.first() == Some(&step) {
+                    let via = std::iter::once(start).chain(via.into_iter().skip(1));
+                    ways.push((held, (subject.to_string(), via.collect())));
+                }
+            }
         }
         _ => {
             for role in &inventory.roles {
-                for (start, mut via) in role_entries(role, rbac) {
-                    if subject.starts(&start) {
-                        via.insert(0, format!("matches {start}"));
-                        via.push(role_step(role));
-                        ways.push((role_policies(role, policies), (subject.to_string(), via)));
+                for login in role_logins(role, inventory, policies, rbac) {
+                    for (start, mut via) in login.entries {
+                        if subject.starts(&start) {
+                            via.insert(0, format!("matches {start}"));
+                            via.extend(login.steps.iter().cloned());
+                            ways.push((login.held.clone(), (subject.to_string(), via)));
+                        }
                     }
                 }
             }
