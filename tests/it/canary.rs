@@ -44,7 +44,7 @@ fn a_canary_that_never_arrives_times_out_with_exit_1_and_counts_the_failure() {
 #[test]
 fn a_canary_delivered_to_kubernetes_is_seen_through_a_watch() {
     let bao = OpenBao::start();
-    let cluster = KubeCluster::start("none");
+    let (cluster, ns) = KubeCluster::shared("canary-watch");
     let home = tempfile::tempdir().unwrap();
     let kv = || {
         let mut c = bao.kvault();
@@ -58,7 +58,7 @@ fn a_canary_delivered_to_kubernetes_is_seen_through_a_watch() {
         .env("VAULT_ADDR", &bao.addr)
         .env("VAULT_TOKEN", &bao.token)
         .env("KUBECONFIG", cluster.kubeconfig("admin"))
-        .args(words("canary run --source vault:secret/canary --target k8s:default/canary#CANARY --timeout 30s -o json"))
+        .args(words(&format!("canary run --source vault:secret/canary --target k8s:{ns}/canary#CANARY --timeout 30s -o json")))
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -77,7 +77,7 @@ fn a_canary_delivered_to_kubernetes_is_seen_through_a_watch() {
         std::thread::sleep(Duration::from_millis(100));
     };
     std::thread::sleep(Duration::from_millis(1500));
-    kv().args(["put", "k8s:default/canary", "CANARY=-"])
+    kv().args(["put", &format!("k8s:{ns}/canary"), "CANARY=-"])
         .write_stdin(value)
         .assert()
         .success();
@@ -97,12 +97,12 @@ fn a_canary_delivered_to_kubernetes_is_seen_through_a_watch() {
 #[test]
 fn a_canary_is_delivered_by_kvault_sync_watch() {
     let bao = OpenBao::start();
-    let cluster = KubeCluster::start("none");
+    let (cluster, ns) = KubeCluster::shared("canary-sync");
     let home = tempfile::tempdir().unwrap();
     let plan = home.path().join("plan.yaml");
     std::fs::write(
         &plan,
-        "secrets:\n  - source: vault:secret/canary\n    target: k8s:default/canary\n",
+        format!("secrets:\n  - source: vault:secret/canary\n    target: k8s:{ns}/canary\n"),
     )
     .unwrap();
     let kv = || {
@@ -128,7 +128,7 @@ fn a_canary_is_delivered_by_kvault_sync_watch() {
         .spawn()
         .unwrap();
     let check = |what: &str| {
-        let out = kv().output_of(&words("canary check --source vault:secret/canary --target k8s:default/canary --timeout 30s -o json"));
+        let out = kv().output_of(&words(&format!("canary check --source vault:secret/canary --target k8s:{ns}/canary --timeout 30s -o json")));
         assert_eq!(out.status.code(), Some(0), "{what}: {}", text(&out.stderr));
         serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
     };

@@ -150,7 +150,7 @@ fn vault_and_kubernetes_paths_come_from_the_stores() {
     assert!(got.is_empty(), "{got:?}");
     assert!(start.elapsed() < Duration::from_secs(5));
 
-    let cluster = crate::harness::KubeCluster::start("none");
+    let (cluster, _) = crate::harness::KubeCluster::shared("completion");
     let home = tempfile::tempdir().unwrap();
     let got = candidates(
         cluster.kvault(home.path(), "admin"),

@@ -204,7 +204,7 @@ fn cp_of_one_key_keeps_the_other_keys_of_the_destination_and_its_own_name_by_def
 #[test]
 fn cp_and_diff_between_vault_and_kubernetes() {
     let bao = OpenBao::start();
-    let cluster = KubeCluster::start("none");
+    let (cluster, ns) = KubeCluster::shared("cp");
     let home = tempfile::tempdir().unwrap();
     let kv = || {
         let mut cmd = cluster.kvault(home.path(), "admin");
@@ -213,18 +213,19 @@ fn cp_and_diff_between_vault_and_kubernetes() {
         cmd
     };
     put_password(&bao, "secret/app", VALUES[0], "user=app");
-    kv().run(&["put", "k8s:default/app", "keep=1"]).success();
+    kv().run(&["put", &format!("k8s:{ns}/app"), "keep=1"])
+        .success();
     assert_eq!(
         ok_run(
             &mut kv(),
-            "cp vault:secret/app#password k8s:default/app#db-password"
+            &format!("cp vault:secret/app#password k8s:{ns}/app#db-password")
         ),
-        "copied vault:secret/app#password -> k8s:default/app#db-password (version 2)\n"
+        format!("copied vault:secret/app#password -> k8s:{ns}/app#db-password (version 2)\n")
     );
-    kv().run(&["get", "k8s:default/app#db-password"])
+    kv().run(&["get", &format!("k8s:{ns}/app#db-password")])
         .success()
         .stdout(VALUES[0]);
-    kv().run(&["get", "k8s:default/app#keep"])
+    kv().run(&["get", &format!("k8s:{ns}/app#keep")])
         .success()
         .stdout("1");
     let out = run_showing_none(
@@ -232,19 +233,25 @@ fn cp_and_diff_between_vault_and_kubernetes() {
         kv().args([
             "diff",
             "vault:secret/app#password",
-            "k8s:default/app#db-password",
+            &format!("k8s:{ns}/app#db-password"),
         ]),
     );
     assert_eq!(code(&out), 0, "{}", text(&out.stderr));
     // A whole copy to a new Secret, then they differ once vault moves on.
     assert_eq!(
-        ok_run(&mut kv(), "cp vault:secret/app k8s:default/copy"),
-        "copied vault:secret/app -> k8s:default/copy (version 1)\n"
+        ok_run(&mut kv(), &format!("cp vault:secret/app k8s:{ns}/copy")),
+        format!("copied vault:secret/app -> k8s:{ns}/copy (version 1)\n")
     );
     put_password(&bao, "secret/app", VALUES[1], "user=app");
     let out = run_showing_none(
         VALUES,
-        kv().args(["diff", "vault:secret/app", "k8s:default/copy", "-o", "json"]),
+        kv().args([
+            "diff",
+            "vault:secret/app",
+            &format!("k8s:{ns}/copy"),
+            "-o",
+            "json",
+        ]),
     );
     assert_eq!(code(&out), 1);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

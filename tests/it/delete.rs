@@ -295,22 +295,25 @@ fn kv_v1_delete_removes_the_secret_and_refuses_versions() {
 
 #[test]
 fn delete_removes_a_kubernetes_secret_or_one_key_kvault_wrote() {
-    let cluster = KubeCluster::start("none");
+    let (cluster, ns) = KubeCluster::shared("del");
     let home = tempfile::tempdir().unwrap();
     let kv = || cluster.kvault(home.path(), "admin");
-    kv().args(["put", "k8s:default/app", "user=app", "pass=-"])
+    kv().args(["put", &format!("k8s:{ns}/app"), "user=app", "pass=-"])
         .write_stdin(VALUES[0])
         .assert()
         .success();
-    let out = run_showing_none(VALUES, kv().args(["delete", "k8s:default/app#user", "-y"]));
+    let out = run_showing_none(
+        VALUES,
+        kv().args(["delete", &format!("k8s:{ns}/app#user"), "-y"]),
+    );
     assert_eq!(
         ok(&out),
-        "removed key `user` from k8s:default/app (now version 2)\n"
+        format!("removed key `user` from k8s:{ns}/app (now version 2)\n")
     );
     let (_, body) = cluster.api(
         "admin",
         "GET",
-        "/api/v1/namespaces/default/secrets/app",
+        &format!("/api/v1/namespaces/{ns}/secrets/app"),
         None,
     );
     let secret: serde_json::Value = serde_json::from_str(&body).unwrap();
@@ -327,32 +330,41 @@ fn delete_removes_a_kubernetes_secret_or_one_key_kvault_wrote() {
     let (code_, _) = cluster.api(
         "admin",
         "POST",
-        "/api/v1/namespaces/default/secrets",
+        &format!("/api/v1/namespaces/{ns}/secrets"),
         Some(r#"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"theirs"},"stringData":{"a":"1","b":"2"}}"#),
     );
     assert_eq!(code_, 201);
-    let out = run_showing_none(VALUES, kv().args(["delete", "k8s:default/theirs#a", "-y"]));
+    let out = run_showing_none(
+        VALUES,
+        kv().args(["delete", &format!("k8s:{ns}/theirs#a"), "-y"]),
+    );
     assert_eq!(code(&out), 2, "{}", text(&out.stderr));
     assert!(messages(&out).contains("still there"), "{}", messages(&out));
 
     let out = run_showing_none(
         VALUES,
-        kv().args(["delete", "k8s:default/app", "--versions", "1", "-y"]),
+        kv().args(["delete", &format!("k8s:{ns}/app"), "--versions", "1", "-y"]),
     );
     assert_eq!(code(&out), 2, "{}", text(&out.stderr));
-    let out = run_showing_none(VALUES, kv().args(["delete", "k8s:default/app", "-y"]));
-    assert_eq!(ok(&out), "deleted k8s:default/app\n");
+    let out = run_showing_none(
+        VALUES,
+        kv().args(["delete", &format!("k8s:{ns}/app"), "-y"]),
+    );
+    assert_eq!(ok(&out), format!("deleted k8s:{ns}/app\n"));
     let (status, _) = cluster.api(
         "admin",
         "GET",
-        "/api/v1/namespaces/default/secrets/app",
+        &format!("/api/v1/namespaces/{ns}/secrets/app"),
         None,
     );
     assert_eq!(status, 404);
-    let out = run_showing_none(VALUES, kv().args(["delete", "k8s:default/app", "-y"]));
+    let out = run_showing_none(
+        VALUES,
+        kv().args(["delete", &format!("k8s:{ns}/app"), "-y"]),
+    );
     assert_eq!(code(&out), 1);
     assert!(
-        messages(&out).contains("`default/app` not found"),
+        messages(&out).contains(&format!("`{ns}/app` not found")),
         "{}",
         messages(&out)
     );
@@ -361,7 +373,7 @@ fn delete_removes_a_kubernetes_secret_or_one_key_kvault_wrote() {
         VALUES,
         cluster
             .kvault(home.path(), "alice")
-            .args(["delete", "k8s:default/theirs", "-y"]),
+            .args(["delete", &format!("k8s:{ns}/theirs"), "-y"]),
     );
     assert_eq!(code(&out), 2, "{}", text(&out.stderr));
 }

@@ -108,7 +108,7 @@ fn doctor_says_a_sealed_or_unreachable_server_and_what_to_do() {
 
 #[test]
 fn doctor_and_whoami_on_kubernetes_say_who_and_what_they_may_do_with_secrets() {
-    let cluster = KubeCluster::start("none");
+    let (cluster, _) = KubeCluster::shared("doctor");
     let home = tempfile::tempdir().unwrap();
     let out = cluster
         .kvault(home.path(), "admin")

@@ -529,6 +529,52 @@ impl KubeCluster {
     }
 }
 
+impl KubeCluster {
+    /// The cluster tests share when each keeps to a namespace of its own:
+    /// started once per test process (a start costs ~3 s and ~2 s of CPU),
+    /// with a new namespace `PURPOSE-N` for the caller. Tests that stop
+    /// the server, read the whole cluster (a live audit) or need their
+    /// own apiserver flags start their own.
+    pub fn shared(purpose: &str) -> (&'static KubeCluster, String) {
+        static SHARED: std::sync::OnceLock<KubeCluster> = std::sync::OnceLock::new();
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let cluster = SHARED.get_or_init(|| {
+            let cluster = KubeCluster::start("none");
+            cluster.stop_when_the_tests_end();
+            cluster
+        });
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let namespace = format!("{purpose}-{n}");
+        let body = format!(r#"{{"metadata":{{"name":"{namespace}"}}}}"#);
+        let (code, answer) = cluster.api("admin", "POST", "/api/v1/namespaces", Some(&body));
+        assert_eq!(code, 201, "namespace {namespace}: {answer}");
+        (cluster, namespace)
+    }
+
+    /// A static is never dropped: a watchdog outside this process stops
+    /// the cluster and removes its folder once the process is gone.
+    fn stop_when_the_tests_end(&self) {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/kube-test-cluster.sh");
+        // `setsid -f` forks the watchdog off and returns at once.
+        let status = std::process::Command::new("setsid")
+            .args([
+                "-f",
+                "sh",
+                "-c",
+                r#"while kill -0 "$0" 2>/dev/null; do sleep 0.5; done; bash "$1" stop "$2"; rm -rf "$2""#,
+            ])
+            .arg(std::process::id().to_string())
+            .arg(script)
+            .arg(self.dir.path())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("start the shared cluster's watchdog");
+        assert!(status.success(), "setsid: {status}");
+    }
+}
+
 impl Drop for KubeCluster {
     fn drop(&mut self) {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/kube-test-cluster.sh");

@@ -116,7 +116,8 @@ fn helm_template_through_kvault_inject_is_accepted_by_the_apiserver() {
     assert_eq!(text(&again.stdout), injected);
 
     // The apiserver validates every injected object strictly (dry run).
-    let kube = KubeCluster::start("none");
+    // `shop` is this test's alone among those sharing the cluster.
+    let (kube, _) = KubeCluster::shared("inject");
     let (code, body) = kube.api(
         "admin",
         "POST",

@@ -6,24 +6,29 @@ use predicates::prelude::*;
 
 #[test]
 fn the_k8s_store_reads_writes_lists_and_checks_versions() {
-    let cluster = KubeCluster::start("none");
+    let (cluster, ns) = KubeCluster::shared("k8s-store");
     let home = tempfile::tempdir().unwrap();
     let kv = |user: &str| cluster.kvault(home.path(), user);
 
     kv("admin")
-        .args(["put", "k8s:default/app-db", "user=app", "pass=-"])
+        .args(["put", &format!("k8s:{ns}/app-db"), "user=app", "pass=-"])
         .write_stdin("k8s-pass-1")
         .assert()
         .success();
     kv("admin")
-        .run(&["get", "k8s:default/app-db#pass"])
+        .run(&["get", &format!("k8s:{ns}/app-db#pass")])
         .success()
         .stdout("k8s-pass-1");
     kv("admin")
-        .run(&["put", "k8s:default/app-db", "pass=k8s-pass-2", "--merge"])
+        .run(&[
+            "put",
+            &format!("k8s:{ns}/app-db"),
+            "pass=k8s-pass-2",
+            "--merge",
+        ])
         .success();
     kv("admin")
-        .run(&["get", "k8s:default/app-db#user"])
+        .run(&["get", &format!("k8s:{ns}/app-db#user")])
         .success()
         .stdout("app");
 
@@ -31,7 +36,7 @@ fn the_k8s_store_reads_writes_lists_and_checks_versions() {
     let (code, body) = cluster.api(
         "admin",
         "GET",
-        "/api/v1/namespaces/default/secrets/app-db",
+        &format!("/api/v1/namespaces/{ns}/secrets/app-db"),
         None,
     );
     assert_eq!(code, 200);
@@ -52,16 +57,21 @@ fn the_k8s_store_reads_writes_lists_and_checks_versions() {
 
     // Check-and-set against kvault's version counter.
     kv("admin")
-        .run(&["put", "k8s:default/app-db", "pass=x", "--cas", "1"])
+        .run(&["put", &format!("k8s:{ns}/app-db"), "pass=x", "--cas", "1"])
         .code(2)
         .stderr(predicate::str::contains("check-and-set conflict"));
     kv("admin")
-        .run(&["put", "k8s:default/app-db", "pass=x", "--create-only"])
+        .run(&[
+            "put",
+            &format!("k8s:{ns}/app-db"),
+            "pass=x",
+            "--create-only",
+        ])
         .code(2);
     kv("admin")
         .run(&[
             "put",
-            "k8s:default/app-db",
+            &format!("k8s:{ns}/app-db"),
             "user=app",
             "pass=k8s-pass-3",
             "--cas",
@@ -70,24 +80,26 @@ fn the_k8s_store_reads_writes_lists_and_checks_versions() {
         .success();
 
     kv("admin")
-        .run(&["ls", "k8s:default"])
+        .run(&["ls", &format!("k8s:{ns}")])
         .success()
         .stdout(predicate::str::contains("app-db\n"));
     kv("admin")
         .run(&["ls", "k8s:"])
         .success()
-        .stdout(predicate::str::contains("default/\n"));
+        .stdout(predicate::str::contains(format!("{ns}/\n")));
     kv("admin")
-        .run(&["history", "k8s:default/app-db", "-o", "json"])
+        .run(&["history", &format!("k8s:{ns}/app-db"), "-o", "json"])
         .success()
         .stdout(predicate::str::contains("\"version\": 3"));
     kv("admin")
-        .run(&["get", "k8s:default/nothing#x"])
+        .run(&["get", &format!("k8s:{ns}/nothing#x")])
         .code(1)
-        .stderr(predicate::str::contains("`default/nothing` not found"));
+        .stderr(predicate::str::contains(format!(
+            "`{ns}/nothing` not found"
+        )));
     // alice has no rights: a 403 is "permission denied", exit 2, no value shown.
     kv("alice")
-        .run(&["get", "k8s:default/app-db#pass"])
+        .run(&["get", &format!("k8s:{ns}/app-db#pass")])
         .code(2)
         .stderr(
             predicate::str::contains("permission denied")
@@ -95,7 +107,7 @@ fn the_k8s_store_reads_writes_lists_and_checks_versions() {
         );
     // References to Kubernetes Secrets work in exec too.
     kv("admin")
-        .env("P", "k8s:default/app-db#pass")
+        .env("P", format!("k8s:{ns}/app-db#pass"))
         .run(&["exec", "--", "sh", "-c", "echo $P"])
         .success()
         .stdout("k8s-pass-3\n");
@@ -128,15 +140,15 @@ fn a_stopped_apiserver_is_an_unavailable_error() {
 /// and the Secret as it was.
 #[test]
 fn an_apiserver_conflict_is_one_line_and_changes_nothing() {
-    let cluster = KubeCluster::start("none");
+    let (cluster, ns) = KubeCluster::shared("k8s-conflict");
     let home = tempfile::tempdir().unwrap();
     let kv = || cluster.kvault(home.path(), "admin");
-    kv().args(["put", "k8s:default/app", "pass=kube-409-first"])
+    kv().args(["put", &format!("k8s:{ns}/app"), "pass=kube-409-first"])
         .assert()
         .success();
     let out = kv().output_of(&[
         "put",
-        "k8s:default/app",
+        &format!("k8s:{ns}/app"),
         "pass=kube-409-second",
         "--create-only",
         "-vvv",
@@ -146,11 +158,11 @@ fn an_apiserver_conflict_is_one_line_and_changes_nothing() {
     let error: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
     assert_eq!(error.len(), 1, "{stderr}");
     assert!(
-        error[0].contains("default/app") && error[0].contains("409"),
+        error[0].contains(&format!("{ns}/app")) && error[0].contains("409"),
         "{stderr}"
     );
     assert!(!stderr.contains("kube-409-"), "{stderr}");
-    kv().args(["get", "k8s:default/app#pass"])
+    kv().args(["get", &format!("k8s:{ns}/app#pass")])
         .assert()
         .success()
         .stdout("kube-409-first");
@@ -248,7 +260,7 @@ fn kubernetes_auth_end_to_end() {
 
 #[test]
 fn kubeconfig_lists_are_merged_as_kubectl_merges_them_and_n_sets_the_namespace() {
-    let cluster = KubeCluster::start("none");
+    let (cluster, ns) = KubeCluster::shared("kubeconfig");
     let home = tempfile::tempdir().unwrap();
     let missing = home.path().join("missing-kubeconfig");
     let list = |files: &[&str]| {
@@ -261,22 +273,22 @@ fn kubeconfig_lists_are_merged_as_kubectl_merges_them_and_n_sets_the_namespace()
     let alice = cluster.kubeconfig("alice").to_string();
     crate::harness::kvault_clean(home.path())
         .env("KUBECONFIG", list(&[missing.to_str().unwrap(), &admin]))
-        .run(&["put", "k8s:default/merged", "a=1"])
+        .run(&["put", &format!("k8s:{ns}/merged"), "a=1"])
         .success();
     // The first file wins: alice's context, with her (fewer) rights.
     crate::harness::kvault_clean(home.path())
         .env("KUBECONFIG", list(&[&alice, &admin]))
-        .run(&["put", "k8s:kube-system/merged", "a=1"])
+        .run(&["put", &format!("k8s:{ns}/merged"), "a=1"])
         .code(2)
         .stderr(predicate::str::contains("permission denied"));
     crate::harness::kvault_clean(home.path())
         .env("KUBECONFIG", list(&[&admin, &alice]))
-        .run(&["put", "k8s:kube-system/merged", "a=1"])
+        .run(&["put", &format!("k8s:{ns}/merged"), "a=1"])
         .success();
     // -n: the namespace of references that name none.
     crate::harness::kvault_clean(home.path())
         .env("KUBECONFIG", &admin)
-        .run(&["-n", "kube-system", "get", "k8s:merged#a"])
+        .run(&["-n", &ns.to_string(), "get", "k8s:merged#a"])
         .success()
         .stdout("1");
     crate::harness::kvault_clean(home.path())

@@ -577,7 +577,7 @@ fn a_concurrent_writer_makes_the_check_and_set_fail_and_nothing_else_changes() {
 #[test]
 fn a_plan_propagates_to_a_kubernetes_secret_verified_by_data_hash_and_rolls_out() {
     let bao = OpenBao::start();
-    let cluster = KubeCluster::start("none");
+    let (cluster, ns) = KubeCluster::shared("rotate");
     let home = tempfile::tempdir().unwrap();
     let mut outputs = Outputs::default();
     let kvault = || {
@@ -598,16 +598,11 @@ fn a_plan_propagates_to_a_kubernetes_secret_verified_by_data_hash_and_rolls_out(
     };
     api(
         "POST",
-        "/api/v1/namespaces",
-        Some(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "prod"}})),
-    );
-    api(
-        "POST",
-        "/apis/apps/v1/namespaces/prod/deployments",
+        &format!("/apis/apps/v1/namespaces/{ns}/deployments"),
         Some(json!({
             "apiVersion": "apps/v1",
             "kind": "Deployment",
-            "metadata": {"name": "api", "namespace": "prod"},
+            "metadata": {"name": "api", "namespace": ns},
             "spec": {
                 "selector": {"matchLabels": {"app": "api"}},
                 "template": {
@@ -620,7 +615,11 @@ fn a_plan_propagates_to_a_kubernetes_secret_verified_by_data_hash_and_rolls_out(
         })),
     );
     let generation = || {
-        api("GET", "/apis/apps/v1/namespaces/prod/deployments/api", None)["metadata"]["generation"]
+        api(
+            "GET",
+            &format!("/apis/apps/v1/namespaces/{ns}/deployments/api"),
+            None,
+        )["metadata"]["generation"]
             .as_i64()
             .unwrap()
     };
@@ -633,7 +632,7 @@ fn a_plan_propagates_to_a_kubernetes_secret_verified_by_data_hash_and_rolls_out(
     let plan = home.path().join("plan.yaml");
     std::fs::write(
         &plan,
-        "secrets:\n  - source: vault:secret/app/db\n    target: k8s:prod/app-db\n    rollout: [deployment/api]\n  - source: vault:secret/app/cache\n    target: k8s:prod/app-cache\n    rollout: [deployment/api]\n  - source: vault:secret/other\n    target: k8s:prod/other\n",
+        format!("secrets:\n  - source: vault:secret/app/db\n    target: k8s:{ns}/app-db\n    rollout: [deployment/api]\n  - source: vault:secret/app/cache\n    target: k8s:{ns}/app-cache\n    rollout: [deployment/api]\n  - source: vault:secret/other\n    target: k8s:{ns}/other\n"),
     )
     .unwrap();
     let plan = plan.display().to_string();
@@ -664,19 +663,23 @@ fn a_plan_propagates_to_a_kubernetes_secret_verified_by_data_hash_and_rolls_out(
     );
     let summary = json_of(&out);
     let new = value(&bao, "secret/app/db", "password", None);
-    let secret = api("GET", "/api/v1/namespaces/prod/secrets/app-db", None);
+    let secret = api(
+        "GET",
+        &format!("/api/v1/namespaces/{ns}/secrets/app-db"),
+        None,
+    );
     let held = base64::engine::general_purpose::STANDARD
         .decode(secret["data"]["password"].as_str().unwrap())
         .unwrap();
     assert_eq!(String::from_utf8(held).unwrap(), new);
     assert_eq!(summary["targets"].as_array().unwrap().len(), 1, "{summary}");
-    assert_eq!(summary["targets"][0]["target"], "k8s:prod/app-db");
+    assert_eq!(summary["targets"][0]["target"], format!("k8s:{ns}/app-db"));
     assert_eq!(summary["targets"][0]["verified"], true);
     assert_eq!(
         secret["metadata"]["annotations"]["kvault.dev/data-hash"],
         summary["targets"][0]["data_hash"]
     );
-    assert_eq!(summary["rollouts"], json!(["prod/deployment/api"]));
+    assert_eq!(summary["rollouts"], json!([format!("{ns}/deployment/api")]));
     assert!(generation() > before, "the deployment was not rolled out");
     // The rotation synced one target but hashed all of the Deployment's
     // Secrets, as a full sync does: the next full sync rolls nothing.
