@@ -342,3 +342,40 @@ fn an_identity_export_without_an_id_is_a_one_line_error_naming_the_file() {
         r.stderr
     );
 }
+
+#[test]
+fn an_exported_token_is_a_way_to_what_its_policies_read() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("app-read.hcl"),
+        "path \"secret/data/prod/app/*\" { capabilities = [\"read\"] }",
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("tokens")).unwrap();
+    std::fs::write(
+        dir.path().join("tokens/ci.json"),
+        r#"{"data": {"accessor": "Nj0C69R5bQq6t27tbtdYvJ32", "display_name": "token-ci-bot",
+             "policies": ["app-read", "default"], "expire_time": "2027-01-05T14:50:08Z"}}"#,
+    )
+    .unwrap();
+    let (code, doc) = json_run(&[
+        "--vault-policies",
+        path(dir.path()),
+        "--who-can-read",
+        "vault:secret/data/prod/app/db",
+    ]);
+    assert_eq!(code, 0);
+    let subjects: Vec<&str> = doc["readers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["subject"].as_str().unwrap())
+        .collect();
+    assert!(
+        subjects.contains(
+            &"existing token `token-ci-bot` (accessor Nj0C69R5…, expires 2027-01-05T14:50:08Z)"
+        ),
+        "{subjects:?}"
+    );
+    assert!(!doc.to_string().contains("Nj0C69R5bQq6"), "{doc}");
+}

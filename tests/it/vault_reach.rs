@@ -468,11 +468,22 @@ fn identity_entities_and_groups_add_their_policies_to_userpass_logins_as_the_ser
     for secret in SECRETS {
         bao.must(&["kv", "put", secret, "k=v"]);
     }
+    // A token that already exists reads what its policy reads; kvault names
+    // it by display name and a short accessor, never the whole accessor.
+    let ci_token = bao.new_token("-policy=app-read -display-name=ci-bot");
+    let lookup: Value =
+        serde_json::from_str(&bao.must(&["token", "lookup", "-format=json", &ci_token])).unwrap();
+    let accessor = lookup["data"]["accessor"].as_str().unwrap().to_string();
 
     let readers: Vec<Vec<String>> = SECRETS
         .iter()
         .map(|s| {
             let doc = vault_answer(bao.kvault(), ["--who-can-read", &format!("vault:{s}")]);
+            let shown = doc.to_string();
+            assert!(
+                !shown.contains(&accessor) && !shown.contains(&ci_token),
+                "{shown}"
+            );
             doc["readers"]
                 .as_array()
                 .unwrap()
@@ -550,4 +561,26 @@ fn identity_entities_and_groups_add_their_policies_to_userpass_logins_as_the_ser
     assert_eq!(read_by["carol"], expected(&[]));
     assert_eq!(read_by["dave"], expected(&["secret/prod/app/db"]));
     assert_eq!(what("entity:alice-ent"), read_by["alice"]);
+    // The existing tokens: ci-bot's reads prod/app only; the dev server's
+    // root token (display name `token`, never expiring) reads everything.
+    let ci_bot = format!(
+        "existing token `token-ci-bot` (accessor {}…",
+        &accessor[..8]
+    );
+    for (i, secret) in SECRETS.iter().enumerate() {
+        let listed = |prefix: &str| readers[i].iter().any(|r| r.starts_with(prefix));
+        assert_eq!(
+            listed(&ci_bot),
+            *secret == "secret/prod/app/db",
+            "{secret}: {:?}",
+            readers[i]
+        );
+        assert!(
+            readers[i]
+                .iter()
+                .any(|r| r.starts_with("existing token `token` (") && r.ends_with("never expires)")),
+            "{secret}: {:?}",
+            readers[i]
+        );
+    }
 }

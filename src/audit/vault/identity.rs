@@ -14,7 +14,7 @@
 //! JSON).
 
 use super::checks::strings as list;
-use super::{Alias, Entity, Group, VaultInventory};
+use super::{Alias, Entity, ExistingToken, Group, VaultInventory};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 
@@ -47,6 +47,18 @@ pub fn group(data: &Map<String, Value>) -> Option<Group> {
         member_group_ids: list(data, "member_group_ids"),
         // An internal group's alias is `{}`.
         alias: data.get("alias").and_then(alias),
+    })
+}
+
+/// An existing token from its lookup's `data`; `None` without an accessor.
+pub fn token(data: &Map<String, Value>) -> Option<ExistingToken> {
+    let accessor = text(data, "accessor")?;
+    Some(ExistingToken {
+        accessor: accessor.chars().take(8).collect(),
+        display_name: text(data, "display_name").unwrap_or_default(),
+        policies: list(data, "policies"),
+        entity_id: text(data, "entity_id"),
+        expire_time: text(data, "expire_time"),
     })
 }
 

@@ -8,7 +8,8 @@ use super::load::{audit_devices, kv_mounts};
 use super::policy::Policy;
 use super::{identity, role_segment};
 use super::{
-    AuthRole, Entity, Gap, Group, HaState, KvMount, PolicyText, SecretAge, VaultInventory,
+    AuthRole, Entity, ExistingToken, Gap, Group, HaState, KvMount, PolicyText, SecretAge,
+    VaultInventory,
 };
 use crate::store::vault::VaultStore;
 use crate::store::StoreError;
@@ -51,13 +52,14 @@ pub async fn load(store: &VaultStore) -> Result<(VaultInventory, Vec<Policy>), S
             fatal.lock().unwrap().get_or_insert(error);
         }
     };
-    let (policies, roles, audit, mounts, ha, (entities, groups)) = tokio::join!(
+    let (policies, roles, audit, mounts, ha, (entities, groups), tokens) = tokio::join!(
         policies(store, &gap),
         roles(store, &gap),
         store.read_config("sys/audit"),
         mounts(store, &gap),
         ha(store, &gap),
         identity(store, &gap),
+        tokens(store, &gap),
     );
     let audit_devices = match audit {
         Ok(data) => Some(audit_devices(&Value::Object(data))),
@@ -89,6 +91,7 @@ pub async fn load(store: &VaultStore) -> Result<(VaultInventory, Vec<Policy>), S
         ha,
         entities,
         groups,
+        tokens,
         gaps,
     };
     Ok((inventory, parsed))
@@ -199,6 +202,46 @@ async fn identity(
     (entities, groups)
 }
 
+/// Every token that exists, by accessor (listing them needs `sudo`).
+async fn tokens(store: &VaultStore, gap: &(dyn Fn(&str, StoreError) + Sync)) -> Vec<ExistingToken> {
+    const LIST: &str = "auth/token/accessors";
+    let mut accessors = match store.list_config(LIST).await {
+        Ok(keys) => keys,
+        Err(e) => {
+            gap(LIST, e);
+            return Vec::new();
+        }
+    };
+    if accessors.len() > MAX_IDENTITIES {
+        accessors.truncate(MAX_IDENTITIES);
+        gap(LIST, beyond());
+    }
+    let mut tokens: Vec<ExistingToken> = stream::iter(accessors)
+        .map(|accessor| async move {
+            match store.lookup_accessor(&accessor).await {
+                Ok(data) => identity::token(&data),
+                // A token that expired since the list is gone: not a gap.
+                Err(StoreError::BadInput(_) | StoreError::NotFound { .. }) => None,
+                Err(e) => {
+                    gap("auth/token/lookup-accessor", e);
+                    None
+                }
+            }
+        })
+        .buffer_unordered(IN_FLIGHT)
+        .filter_map(|token| async { token })
+        .collect()
+        .await;
+    tokens.sort_by(|a, b| (&a.display_name, &a.accessor).cmp(&(&b.display_name, &b.accessor)));
+    tokens
+}
+
+fn beyond() -> StoreError {
+    StoreError::BadInput(format!(
+        "more than {MAX_IDENTITIES} listed: the rest was not read"
+    ))
+}
+
 /// `LIST folder`, then `GET folder/KEY` for each key: the answers' data.
 /// Past [`MAX_IDENTITIES`] keys the rest is a gap: every login makes an
 /// entity, and a busy server has many.
@@ -216,12 +259,7 @@ async fn read_listed(
     };
     if keys.len() > MAX_IDENTITIES {
         keys.truncate(MAX_IDENTITIES);
-        gap(
-            folder,
-            StoreError::BadInput(format!(
-                "more than {MAX_IDENTITIES} listed: the rest was not read"
-            )),
-        );
+        gap(folder, beyond());
     }
     let paths = keys.into_iter().map(|key| (format!("{folder}/{key}"), ()));
     read_each(store, paths, gap)

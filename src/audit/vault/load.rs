@@ -13,7 +13,9 @@
 //! - `DIR/entities/*.json` and `DIR/groups/*.json`: identity entities and
 //!   groups, as `bao read -format=json identity/entity/id/ID` (and
 //!   `identity/group/id/ID`) print them (or their `data`), one or a list
-//!   per file.
+//!   per file;
+//! - `DIR/tokens/*.json`: existing tokens, as `bao write -format=json
+//!   auth/token/lookup-accessor accessor=A` prints them.
 //!
 //! Without `audit.json` the audit-device checks say nothing: an export that
 //! was not made proves nothing about the server.
@@ -81,6 +83,11 @@ pub fn load(dir: &Path) -> Result<(VaultInventory, Vec<Policy>), LoadError> {
         inventory
             .groups
             .extend(identities(&file, json(&file)?, "group", identity::group)?);
+    }
+    for file in with_extension(&dir.join("tokens"), &["json"])? {
+        inventory
+            .tokens
+            .extend(identities(&file, json(&file)?, "token", identity::token)?);
     }
     Ok((inventory, policies))
 }

@@ -145,6 +145,21 @@ pub struct Group {
     pub alias: Option<Alias>,
 }
 
+/// A token that already exists (`auth/token/lookup-accessor`): whoever
+/// holds it reads what its policies read, until it expires.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExistingToken {
+    /// The first 8 characters of its accessor (the whole one can revoke
+    /// the token: it is not printed).
+    pub accessor: String,
+    pub display_name: String,
+    pub policies: Vec<String>,
+    /// Its entity, whose identity policies it carries too.
+    pub entity_id: Option<String>,
+    /// RFC 3339; `None`: it never expires.
+    pub expire_time: Option<String>,
+}
+
 /// One enabled audit device (`sys/audit`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct AuditDevice {
@@ -209,5 +224,7 @@ pub struct VaultInventory {
     /// Identity entities and groups (empty when not read).
     pub entities: Vec<Entity>,
     pub groups: Vec<Group>,
+    /// Tokens that exist (empty when not read).
+    pub tokens: Vec<ExistingToken>,
     pub gaps: Vec<Gap>,
 }

@@ -3,7 +3,8 @@
 //! is idempotent, retried on an unavailable server, bounded by the store's
 //! deadline, and its errors are mapped (and redacted) like every call.
 
-use super::{endpoints, VaultStore};
+use super::{endpoints, Idempotent, VaultStore};
+use crate::store::redact::Redactor;
 use crate::store::StoreError;
 use serde_json::{Map, Value};
 
@@ -29,6 +30,31 @@ impl VaultStore {
             })
             .await?;
         Ok(answer.into_iter().collect())
+    }
+
+    /// An existing token's properties by its accessor
+    /// (`auth/token/lookup-accessor`): a read, so retried like one.
+    pub async fn lookup_accessor(&self, accessor: &str) -> Result<Map<String, Value>, StoreError> {
+        // A server echoing the request into its error must not print the
+        // accessor (it can revoke the token).
+        let hide = Redactor::new().secret(accessor.as_bytes());
+        let data = self
+            .call_as(
+                "auth/token/lookup-accessor",
+                Idempotent::Yes,
+                &hide,
+                || async {
+                    vaultrs::api::exec_with_result(
+                        &self.client,
+                        endpoints::LookupAccessor {
+                            accessor: accessor.to_string(),
+                        },
+                    )
+                    .await
+                },
+            )
+            .await?;
+        Ok(data.into_iter().collect())
     }
 
     /// `LIST path`: the keys under it; none when the server has none (it

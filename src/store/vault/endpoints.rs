@@ -180,3 +180,22 @@ pub struct KeyList {
     #[serde(default)]
     pub keys: Vec<String>,
 }
+
+/// `POST auth/token/lookup-accessor`: an existing token's properties by
+/// its accessor (never the token itself). A read, though sent as a POST.
+#[derive(Endpoint)]
+#[endpoint(
+    path = "auth/token/lookup-accessor",
+    method = "POST",
+    response = "HashMap<String, serde_json::Value>"
+)]
+pub struct LookupAccessor {
+    pub accessor: String,
+}
+
+impl std::fmt::Debug for LookupAccessor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // An accessor can revoke its token: not for logs.
+        f.debug_struct("LookupAccessor").finish_non_exhaustive()
+    }
+}

@@ -149,3 +149,61 @@ pub fn identity_rows<'p>(
     }
     out
 }
+
+/// Vault's built-in `root` policy (the ACL engine knows it by name).
+static ROOT: std::sync::LazyLock<Policy> = std::sync::LazyLock::new(|| {
+    Policy::parse(&crate::audit::vault::PolicyText {
+        name: "root".into(),
+        source: "(built in)".into(),
+        hcl: String::new(),
+    })
+    .expect("an empty policy parses")
+});
+
+/// Ways in through tokens that already exist: each holds its own policies
+/// and, through its entity, the entity's and groups' (a token of a
+/// disabled entity is refused).
+pub fn token_rows<'p>(
+    inventory: &VaultInventory,
+    policies: &'p [Policy],
+) -> Vec<(Vec<&'p Policy>, Entry)> {
+    let mut out = Vec::new();
+    for token in &inventory.tokens {
+        let entity = token
+            .entity_id
+            .as_ref()
+            .and_then(|id| inventory.entities.iter().find(|e| &e.id == id));
+        let mut held = Vec::new();
+        add(
+            &mut held,
+            policies,
+            &Added {
+                policies: token.policies.clone(),
+                steps: Vec::new(),
+            },
+        );
+        if token.policies.iter().any(|p| p == "root") && !held.iter().any(|p| p.name == "root") {
+            // `root` is built in: an export of the policies may not list it.
+            held.push(&ROOT);
+        }
+        let mut steps = Vec::new();
+        if let Some(entity) = entity {
+            if entity.disabled {
+                continue;
+            }
+            let added = added_by_entity(inventory, entity);
+            add(&mut held, policies, &added);
+            steps = added.steps;
+        }
+        let expires = match &token.expire_time {
+            Some(time) => format!("expires {time}"),
+            None => "never expires".to_string(),
+        };
+        let subject = format!(
+            "existing token `{}` (accessor {}…, {expires})",
+            token.display_name, token.accessor
+        );
+        out.push((held, (subject, steps)));
+    }
+    out
+}

@@ -26,8 +26,11 @@
 //! entity's or an external group's policies also stand on their own, as
 //! ways through its aliases.
 //!
-//! Left out: tokens that already exist, Vault Enterprise namespaces and
-//! Sentinel policies (OpenBao has neither Sentinel nor EGPs).
+//! Tokens that already exist are ways in too (live, when the audit's
+//! token may list `auth/token/accessors`).
+//!
+//! Left out: Vault Enterprise namespaces and Sentinel policies (OpenBao
+//! has neither Sentinel nor EGPs).
 
 mod entries;
 mod logins;
@@ -135,7 +138,11 @@ pub fn who_can_read(
             });
         }
     }
-    for (held, (subject, via)) in logins::identity_rows(inventory, policies, &logins) {
+    let identity = logins::identity_rows(inventory, policies, &logins);
+    for (held, (subject, via)) in identity
+        .into_iter()
+        .chain(logins::token_rows(inventory, policies))
+    {
         if let Some((policy, grant)) = reads(&api, &held) {
             rows.push(ReaderRow {
                 subject,

@@ -152,3 +152,32 @@ fn what_an_entity_reads_counts_its_logins_and_its_aliases() {
     .unwrap_err()
     .contains("nobody"));
 }
+
+#[test]
+fn an_existing_token_reads_with_its_policies_and_its_entitys() {
+    use crate::audit::vault::identity::token;
+    let mut inventory = inventory();
+    inventory.tokens = [
+        json!({"accessor": "abcdefgh-long-accessor", "display_name": "ci", "policies": ["default"], "entity_id": "e-alice"}),
+        json!({"accessor": "ijklmnop", "display_name": "old", "policies": ["app-read"], "entity_id": "e-carol",
+               "expire_time": "2027-01-01T00:00:00Z"}),
+        json!({"accessor": "qrstuvwx", "display_name": "root", "policies": ["root"]}),
+    ]
+    .into_iter()
+    .map(|v| token(&obj(v)).unwrap())
+    .collect();
+    let rows: Vec<String> = who_can_read("secret/data/prod/db", &inventory, &policies(), None)
+        .iter()
+        .filter(|r| r.subject.starts_with("existing token"))
+        .map(|r| r.chain())
+        .collect();
+    // carol's entity is disabled: her token is refused. The accessor is
+    // shown by its first 8 characters only.
+    assert_eq!(
+        rows,
+        [
+            "existing token `ci` (accessor abcdefgh…, never expires) -> entity alice-ent -> group ops -> policy prod-read -> read secret/data/prod/*",
+            "existing token `root` (accessor qrstuvwx…, never expires) -> policy root -> read secret/data/prod/db (root)",
+        ]
+    );
+}
