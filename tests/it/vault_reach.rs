@@ -187,7 +187,16 @@ fn kvault_reads(
     home: &std::path::Path,
     subject: &str,
 ) -> Vec<String> {
-    let doc = kvault_answer(bao, kube, home, ["--what-can-read", subject]);
+    secrets_read(&kvault_answer(
+        bao,
+        kube,
+        home,
+        ["--what-can-read", subject],
+    ))
+}
+
+/// The secrets a `--what-can-read` document lists, sorted, once each.
+fn secrets_read(doc: &Value) -> Vec<String> {
     let mut secrets: Vec<String> = doc["reads"]
         .as_array()
         .unwrap()
@@ -419,16 +428,16 @@ fn identity_entities_and_groups_add_their_policies_to_userpass_logins_as_the_ser
         ]);
     }
     let accessor = bao.must(&["read", "-field=accessor", "sys/auth/userpass"]);
+    // `bao write -field=id identity/KIND name=NAME SETTINGS...`: the new id.
+    let create = |kind: &str, name: &str, settings: &[&str]| -> String {
+        let path = format!("identity/{kind}");
+        let name = format!("name={name}");
+        let mut args = vec!["write", "-field=id", &path, &name];
+        args.extend_from_slice(settings);
+        bao.must(&args).trim().to_string()
+    };
     let entity = |name: &str, user: &str, settings: &[&str]| -> String {
-        let mut args = vec![
-            "write".to_string(),
-            "-field=id".into(),
-            "identity/entity".into(),
-        ];
-        args.push(format!("name={name}"));
-        args.extend(settings.iter().map(|s| s.to_string()));
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let id = bao.must(&args).trim().to_string();
+        let id = create("entity", name, settings);
         bao.must(&[
             "write",
             "identity/entity-alias",
@@ -442,17 +451,7 @@ fn identity_entities_and_groups_add_their_policies_to_userpass_logins_as_the_ser
     let bob = entity("bob-ent", "bob", &[]);
     entity("carol-ent", "carol", &["disabled=true"]);
     entity("dave-ent", "dave", &["policies=app-read"]);
-    let group = |name: &str, settings: &[&str]| -> String {
-        let mut args = vec![
-            "write".to_string(),
-            "-field=id".into(),
-            "identity/group".into(),
-        ];
-        args.push(format!("name={name}"));
-        args.extend(settings.iter().map(|s| s.to_string()));
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        bao.must(&args).trim().to_string()
-    };
+    let group = |name: &str, settings: &[&str]| create("group", name, settings);
     let ops = group(
         "ops",
         &["policies=app-read", &format!("member_entity_ids={alice}")],
@@ -493,23 +492,7 @@ fn identity_entities_and_groups_add_their_policies_to_userpass_logins_as_the_ser
         })
         .collect();
     let what = |subject: &str| -> Vec<String> {
-        let doc = vault_answer(bao.kvault(), ["--what-can-read", subject]);
-        let mut secrets: Vec<String> = doc["reads"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|r| r["kind"] == "secret")
-            .map(|r| {
-                r["target"]
-                    .as_str()
-                    .unwrap()
-                    .trim_start_matches("vault:")
-                    .to_string()
-            })
-            .collect();
-        secrets.sort();
-        secrets.dedup();
-        secrets
+        secrets_read(&vault_answer(bao.kvault(), ["--what-can-read", subject]))
     };
     let mut checked = 0;
     let mut read_by = std::collections::BTreeMap::new();

@@ -204,18 +204,7 @@ async fn identity(
 
 /// Every token that exists, by accessor (listing them needs `sudo`).
 async fn tokens(store: &VaultStore, gap: &(dyn Fn(&str, StoreError) + Sync)) -> Vec<ExistingToken> {
-    const LIST: &str = "auth/token/accessors";
-    let mut accessors = match store.list_config(LIST).await {
-        Ok(keys) => keys,
-        Err(e) => {
-            gap(LIST, e);
-            return Vec::new();
-        }
-    };
-    if accessors.len() > MAX_IDENTITIES {
-        accessors.truncate(MAX_IDENTITIES);
-        gap(LIST, beyond());
-    }
+    let accessors = list_capped(store, "auth/token/accessors", gap).await;
     let mut tokens: Vec<ExistingToken> = stream::iter(accessors)
         .map(|accessor| async move {
             match store.lookup_accessor(&accessor).await {
@@ -236,20 +225,13 @@ async fn tokens(store: &VaultStore, gap: &(dyn Fn(&str, StoreError) + Sync)) -> 
     tokens
 }
 
-fn beyond() -> StoreError {
-    StoreError::BadInput(format!(
-        "more than {MAX_IDENTITIES} listed: the rest was not read"
-    ))
-}
-
-/// `LIST folder`, then `GET folder/KEY` for each key: the answers' data.
-/// Past [`MAX_IDENTITIES`] keys the rest is a gap: every login makes an
-/// entity, and a busy server has many.
-async fn read_listed(
+/// `LIST folder`, at most [`MAX_IDENTITIES`] keys: past them the rest is
+/// a gap (every login makes an entity, and a busy server has many).
+async fn list_capped(
     store: &VaultStore,
     folder: &str,
     gap: &(dyn Fn(&str, StoreError) + Sync),
-) -> Vec<Map<String, Value>> {
+) -> Vec<String> {
     let mut keys = match store.list_config(folder).await {
         Ok(keys) => keys,
         Err(e) => {
@@ -259,8 +241,24 @@ async fn read_listed(
     };
     if keys.len() > MAX_IDENTITIES {
         keys.truncate(MAX_IDENTITIES);
-        gap(folder, beyond());
+        gap(
+            folder,
+            StoreError::BadInput(format!(
+                "more than {MAX_IDENTITIES} listed: the rest was not read"
+            )),
+        );
     }
+    keys
+}
+
+/// `LIST folder` (capped), then `GET folder/KEY` for each key: the
+/// answers' data.
+async fn read_listed(
+    store: &VaultStore,
+    folder: &str,
+    gap: &(dyn Fn(&str, StoreError) + Sync),
+) -> Vec<Map<String, Value>> {
+    let keys = list_capped(store, folder, gap).await;
     let paths = keys.into_iter().map(|key| (format!("{folder}/{key}"), ()));
     read_each(store, paths, gap)
         .await

@@ -92,6 +92,14 @@ pub fn load(dir: &Path) -> Result<(VaultInventory, Vec<Policy>), LoadError> {
     Ok((inventory, policies))
 }
 
+/// A file's list, or its one object as a list of one.
+fn one_or_many(value: Value) -> Vec<Value> {
+    match value {
+        Value::Array(items) => items,
+        other => vec![other],
+    }
+}
+
 /// The entities or groups of one file: each needs an `id`.
 fn identities<T>(
     file: &Path,
@@ -99,11 +107,7 @@ fn identities<T>(
     what: &str,
     parse: fn(&Map<String, Value>) -> Option<T>,
 ) -> Result<Vec<T>, LoadError> {
-    let items = match value {
-        Value::Array(items) => items,
-        other => vec![other],
-    };
-    items
+    one_or_many(value)
         .into_iter()
         .enumerate()
         .map(|(i, item)| {
@@ -178,11 +182,7 @@ fn data(value: Value) -> Value {
 }
 
 fn roles(file: &Path, value: Value) -> Result<Vec<AuthRole>, LoadError> {
-    let items = match value {
-        Value::Array(items) => items,
-        other => vec![other],
-    };
-    items
+    one_or_many(value)
         .into_iter()
         .enumerate()
         .map(|(i, item)| {

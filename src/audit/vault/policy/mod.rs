@@ -12,7 +12,7 @@
 pub mod acl;
 mod parse;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use acl::{Acl, Grant};
 

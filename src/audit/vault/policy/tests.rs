@@ -4,7 +4,8 @@
 
 use super::*;
 
-fn policy(name: &str, hcl: &str) -> Policy {
+/// A parsed policy named `name` (shared with the reach tests).
+pub(crate) fn policy(name: &str, hcl: &str) -> Policy {
     Policy::parse(&PolicyText {
         name: name.into(),
         source: format!("{name}.hcl"),

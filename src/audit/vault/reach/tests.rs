@@ -3,18 +3,10 @@
 
 use super::{what_can_read, who_can_read, Subject};
 use crate::audit::vault::identity::{entity, group};
+use crate::audit::vault::policy::tests::policy;
 use crate::audit::vault::policy::Policy;
-use crate::audit::vault::{AuthRole, PolicyText, VaultInventory};
+use crate::audit::vault::{AuthRole, VaultInventory};
 use serde_json::{json, Value};
-
-fn policy(name: &str, hcl: &str) -> Policy {
-    Policy::parse(&PolicyText {
-        name: name.into(),
-        source: format!("{name}.hcl"),
-        hcl: hcl.into(),
-    })
-    .unwrap()
-}
 
 fn policies() -> Vec<Policy> {
     vec![
