@@ -24,8 +24,9 @@ const IN_FLIGHT: usize = 16;
 /// KV secrets whose age is read, per run: beyond it the rest is a gap.
 pub const MAX_SECRETS: usize = 20_000;
 
-/// Identity entities (and groups) read per run.
-pub const MAX_IDENTITIES: usize = 20_000;
+/// Keys read from one list per run (policies, roles, entities, groups,
+/// token accessors).
+pub const MAX_LISTED: usize = 20_000;
 
 /// Auth methods whose roles the checks read (`role/` under the mount;
 /// userpass: its users, `users/`).
@@ -108,13 +109,7 @@ fn reason(error: &StoreError) -> String {
 }
 
 async fn policies(store: &VaultStore, gap: &(dyn Fn(&str, StoreError) + Sync)) -> Vec<PolicyText> {
-    let names = match store.list_config("sys/policies/acl").await {
-        Ok(names) => names,
-        Err(e) => {
-            gap("sys/policies/acl", e);
-            return Vec::new();
-        }
-    };
+    let names = list_capped(store, "sys/policies/acl", gap).await;
     let paths = names
         .into_iter()
         .map(|name| (format!("sys/policies/acl/{name}"), name));
@@ -158,14 +153,12 @@ async fn roles(store: &VaultStore, gap: &(dyn Fn(&str, StoreError) + Sync)) -> V
     let mut named = Vec::new();
     for (mount, method) in &mounts {
         let list = format!("{mount}/{}", role_segment(method));
-        match store.list_config(&list).await {
-            Ok(names) => named.extend(
-                names
-                    .into_iter()
-                    .map(|n| (mount.clone(), method.clone(), n)),
-            ),
-            Err(e) => gap(&list, e),
-        }
+        let names = list_capped(store, &list, gap).await;
+        named.extend(
+            names
+                .into_iter()
+                .map(|n| (mount.clone(), method.clone(), n)),
+        );
     }
     let paths = named.into_iter().map(|(mount, method, name)| {
         let path = format!("{mount}/{}/{name}", role_segment(&method));
@@ -225,8 +218,9 @@ async fn tokens(store: &VaultStore, gap: &(dyn Fn(&str, StoreError) + Sync)) -> 
     tokens
 }
 
-/// `LIST folder`, at most [`MAX_IDENTITIES`] keys: past them the rest is
-/// a gap (every login makes an entity, and a busy server has many).
+/// `LIST folder`, at most [`MAX_LISTED`] keys: past them the rest is
+/// a gap (every login makes an entity, and a busy server has many); a
+/// list the token may not read is a gap too.
 async fn list_capped(
     store: &VaultStore,
     folder: &str,
@@ -239,12 +233,12 @@ async fn list_capped(
             return Vec::new();
         }
     };
-    if keys.len() > MAX_IDENTITIES {
-        keys.truncate(MAX_IDENTITIES);
+    if keys.len() > MAX_LISTED {
+        keys.truncate(MAX_LISTED);
         gap(
             folder,
             StoreError::BadInput(format!(
-                "more than {MAX_IDENTITIES} listed: the rest was not read"
+                "more than {MAX_LISTED} listed: the rest was not read"
             )),
         );
     }

@@ -11,9 +11,9 @@
 //! on their own, as ways through its aliases ([`identity_rows`]).
 
 use super::entries::{account_entries, role_entries, Entry};
-use super::{role_policies, role_step};
+use super::{named, role_policies, role_step};
 use crate::audit::rbac::Rbac;
-use crate::audit::vault::identity::{added_by_entity, added_by_group, entity_of, Added};
+use crate::audit::vault::identity::{added_by_entity, added_by_group, entity_of};
 use crate::audit::vault::policy::Policy;
 use crate::audit::vault::{AuthRole, Entity, VaultInventory};
 use serde_json::Value;
@@ -79,7 +79,7 @@ fn joined<'p>(
             return None;
         }
         let added = added_by_entity(inventory, entity);
-        add(&mut held, policies, &added);
+        add(&mut held, policies, &added.policies);
         steps.extend(added.steps);
     }
     Some(Login {
@@ -90,8 +90,8 @@ fn joined<'p>(
     })
 }
 
-fn add<'p>(held: &mut Vec<&'p Policy>, policies: &'p [Policy], added: &Added) {
-    for policy in policies.iter().filter(|p| added.policies.contains(&p.name)) {
+fn add<'p>(held: &mut Vec<&'p Policy>, policies: &'p [Policy], names: &[String]) {
+    for policy in named(policies, names) {
         if !held.iter().any(|h| h.name == policy.name) {
             held.push(policy);
         }
@@ -124,7 +124,7 @@ pub fn identity_rows<'p>(
     for entity in inventory.entities.iter().filter(|e| !e.disabled) {
         let added = added_by_entity(inventory, entity);
         let mut held = Vec::new();
-        add(&mut held, policies, &added);
+        add(&mut held, policies, &added.policies);
         for alias in &entity.aliases {
             let key = (alias.mount.clone(), alias.name.to_lowercase());
             if joined.contains(&&key) || (alias.method == "userpass" && users_read(&alias.mount)) {
@@ -140,7 +140,7 @@ pub fn identity_rows<'p>(
         };
         let added = added_by_group(inventory, group);
         let mut held = Vec::new();
-        add(&mut held, policies, &added);
+        add(&mut held, policies, &added.policies);
         let subject = format!(
             "members of {} group `{}` ({})",
             alias.method, alias.name, alias.mount
@@ -149,16 +149,6 @@ pub fn identity_rows<'p>(
     }
     out
 }
-
-/// Vault's built-in `root` policy (the ACL engine knows it by name).
-static ROOT: std::sync::LazyLock<Policy> = std::sync::LazyLock::new(|| {
-    Policy::parse(&crate::audit::vault::PolicyText {
-        name: "root".into(),
-        source: "(built in)".into(),
-        hcl: String::new(),
-    })
-    .expect("an empty policy parses")
-});
 
 /// Ways in through tokens that already exist: each holds its own policies
 /// and, through its entity, the entity's and groups' (a token of a
@@ -174,25 +164,14 @@ pub fn token_rows<'p>(
             .as_ref()
             .and_then(|id| inventory.entities.iter().find(|e| &e.id == id));
         let mut held = Vec::new();
-        add(
-            &mut held,
-            policies,
-            &Added {
-                policies: token.policies.clone(),
-                steps: Vec::new(),
-            },
-        );
-        if token.policies.iter().any(|p| p == "root") && !held.iter().any(|p| p.name == "root") {
-            // `root` is built in: an export of the policies may not list it.
-            held.push(&ROOT);
-        }
+        add(&mut held, policies, &token.policies);
         let mut steps = Vec::new();
         if let Some(entity) = entity {
             if entity.disabled {
                 continue;
             }
             let added = added_by_entity(inventory, entity);
-            add(&mut held, policies, &added);
+            add(&mut held, policies, &added.policies);
             steps = added.steps;
         }
         let expires = match &token.expire_time {

@@ -198,11 +198,32 @@ fn role_policies<'a>(role: &AuthRole, policies: &'a [Policy]) -> Vec<&'a Policy>
     if !no_default {
         names.push("default".into());
     }
-    policies
+    named(policies, &names)
+}
+
+/// The parsed policies `names` name, once each. `root` is built in: a
+/// token or role that names it holds it even where no policy text was
+/// read (an export of the policies rarely lists it).
+fn named<'a>(policies: &'a [Policy], names: &[String]) -> Vec<&'a Policy> {
+    let mut held: Vec<&Policy> = policies
         .iter()
         .filter(|p| names.contains(&p.name))
-        .collect()
+        .collect();
+    if names.iter().any(|n| n == "root") && !held.iter().any(|p| p.name == "root") {
+        held.push(&ROOT);
+    }
+    held
 }
+
+/// Vault's built-in `root` policy (the ACL engine knows it by name).
+static ROOT: std::sync::LazyLock<Policy> = std::sync::LazyLock::new(|| {
+    Policy::parse(&super::PolicyText {
+        name: "root".into(),
+        source: "(built in)".into(),
+        hcl: String::new(),
+    })
+    .expect("an empty policy parses")
+});
 
 #[cfg(test)]
 mod tests;
